@@ -65,6 +65,11 @@ def main(argv=None) -> None:
         check_output_folder(out, names, option="OUT")
     except ValueError as exc:
         ap.error(str(exc))
+    try:  # a missing table or one lacking names: a traceback once OUT was made (left empty)
+        with use_table(args.table):
+            load_pigments()
+    except (OSError, ValueError) as exc:
+        ap.error(f"--table: {exc}")
     out.mkdir(parents=True, exist_ok=True)
     cal = Calibration(float(canonical_energy()[0]), CANONICAL_BIN_WIDTH, 0.0, source="file")
     with use_table(args.table):

@@ -119,3 +119,18 @@ def test_screenshots_refuses_what_its_docks_would_clamp_or_ignore(argv, told, ca
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert told in err, err
+
+
+def test_table_panels_refuses_a_missing_table_before_making_its_folder(tmp_path, capsys):
+    """`table_panels.py OUT --table missing.csv` made OUT, then failed in a traceback
+    (ValueError from physics.pigments.resolve_table), leaving OUT empty."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "table_panels.py", "_cli59_table_panels")
+    out = tmp_path / "panels"
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(out), "--table", str(tmp_path / "missing.csv"), "--anodes", "Rh"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: --table: pigment table " in err and "is neither a file nor one of" in err, err
+    assert not out.exists()
