@@ -127,7 +127,10 @@ def main(argv=None) -> int:
         help="the set's --size (its regions depend on it)",
     )
     ap.add_argument("--seed", type=int_in(0, what="a seed"), default=71)
-    ap.add_argument("--profiles", default="wide")
+    from xrf_napari.physics.instrument import FAMILIES
+
+    # generate's choices: --profiles bogus drew every painting, then failed in a traceback
+    ap.add_argument("--profiles", choices=FAMILIES, default="wide", help="generate's --profiles")
     ap.add_argument("--swatch-fraction", type=float_in(0, 1), default=0.15)
     ap.add_argument("--bare-ground", type=float_in(0, 1), default=0.2)
     ap.add_argument("--character", type=float_in(0), default=0.0)
@@ -137,8 +140,9 @@ def main(argv=None) -> int:
     from xrf_napari.argtypes import refuse_output_over_inputs
 
     refuse_output_over_inputs(ap, "--out", args.out, [args.train_dir, args.draw])
-    if (args.train_dir is None) == (args.draw is None):
-        ap.error("give a training set folder or --draw IMAGES_DIR, not both")
+    if (args.train_dir is None) == (args.draw is None):  # "not both" was said to neither too
+        both = ", not both" if args.draw else ""
+        ap.error(f"give a training set folder or --draw IMAGES_DIR{both}")
     if args.draw:
         res = draw(
             Path(args.draw),

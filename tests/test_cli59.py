@@ -134,3 +134,24 @@ def test_table_panels_refuses_a_missing_table_before_making_its_folder(tmp_path,
     err = capsys.readouterr().err
     assert "error: --table: pigment table " in err and "is neither a file nor one of" in err, err
     assert not out.exists()
+
+
+def test_pigment_usage_refuses_an_unknown_instrument_family(tmp_path, capsys, monkeypatch):
+    """`pigment_usage.py --draw IMAGES --profiles bogus` drew the paintings' recipes, then
+    failed in a traceback ("unknown profile family 'bogus'"); given neither a set nor --draw it
+    said "..., not both"."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "pigment_usage.py", "_cli59_pigment_usage")
+    monkeypatch.setattr(mod, "draw", lambda *a, **k: pytest.fail("drew with --profiles bogus"))
+    (tmp_path / "paintings").mkdir()
+    argv = ["--draw", str(tmp_path / "paintings"), "--profiles", "bogus"]
+    argv += ["--out", str(tmp_path / "u.json")]
+    with pytest.raises(SystemExit) as exc:
+        mod.main(argv)
+    assert exc.value.code == 2
+    assert "argument --profiles: invalid choice: 'bogus'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        mod.main(["--out", str(tmp_path / "u.json")])
+    err = capsys.readouterr().err
+    assert "error: give a training set folder or --draw IMAGES_DIR\n" in err, err
