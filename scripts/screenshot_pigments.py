@@ -19,11 +19,16 @@ from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
 
 
 def main(argv=None) -> int:
+    from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full
 
     p = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sample", default="panel", choices=("panel", "painting"))
-    p.add_argument("--cube", help="a synthetic cube file (with targets/labels) instead of a sample")
+    p.add_argument(
+        "--cube",
+        type=existing("file"),
+        help="a synthetic cube file (with targets/labels) instead of a sample",
+    )
     p.add_argument(
         "--name", default=None, help="screenshot name (default: pigments_<sample or file stem>)"
     )
@@ -36,21 +41,31 @@ def main(argv=None) -> int:
         help="with --photo: regions from the dock's Find regions, not the true ones",
     )
     args = p.parse_args(argv)
-    _ensure_display()
-
-    import napari
-
+    # refused before napari starts: a missing --cube, a file without true regions and
+    # --find-regions without --photo ended in a traceback or an error once a viewer was open
+    if args.find_regions and not args.photo:
+        p.error("--find-regions needs --photo")
     from xrf_napari._sample_data import SAMPLE_DIR, SAMPLES
     from xrf_napari.io.project_h5 import read_targets
 
     path = Path(args.cube) if args.cube else SAMPLE_DIR / SAMPLES[args.sample]
+    try:
+        regions = read_targets(path).get("labels")
+    except OSError as exc:
+        p.error(f"--cube {path}: not a synthetic cube (an HDF5 file): {exc}")
+    if regions is None:
+        p.error(f"--cube {path}: no true regions (targets/labels) in it: give a cube of generate")
+    _ensure_display()
+
+    import napari
+
     viewer = napari.Viewer(show=True, title="xrf-napari")
     viewer.window.resize(1800, 1000)
     if args.cube:
         viewer.open(str(path), plugin=PLUGIN)
     else:
         viewer.open_sample(PLUGIN, args.sample)
-    labels = read_targets(path)["labels"].astype("int32") + 1
+    labels = regions.astype("int32") + 1
     viewer.add_labels(labels, name="true regions", opacity=0.3)
     dock, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "Pigments")
     dock.setMinimumWidth(640)
@@ -63,8 +78,6 @@ def main(argv=None) -> int:
             p.error("--photo needs a sample (its true colours layer)")
         widget.photo_combo.set_layer(true_rgb[0])
     if args.find_regions:
-        if not args.photo:
-            p.error("--find-regions needs --photo")
         widget.find_regions()
         wait(widget.job)
     widget.run()

@@ -155,3 +155,34 @@ def test_pigment_usage_refuses_an_unknown_instrument_family(tmp_path, capsys, mo
         mod.main(["--out", str(tmp_path / "u.json")])
     err = capsys.readouterr().err
     assert "error: give a training set folder or --draw IMAGES_DIR\n" in err, err
+
+
+@pytest.mark.parametrize(
+    "argv, told",
+    [
+        (["--cube", "{missing}"], "argument --cube: {missing}: no such file"),
+        (["--cube", "{scan}"], "--cube {scan}: no true regions (targets/labels) in it"),
+        (["--find-regions"], "--find-regions needs --photo"),
+    ],
+)
+def test_screenshot_pigments_refuses_before_napari_starts(
+    argv, told, tmp_path, monkeypatch, capsys
+):
+    """scripts/screenshot_pigments.py --cube missing.h5 (or a scan without true regions, or
+    --find-regions without --photo) started napari, opened a viewer and failed there, in a
+    traceback (FileNotFoundError from napari, KeyError 'labels') or an error."""
+    import numpy as np
+    from _bench_scripts import CHECKOUT, load_module
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    scan = write_cube(tmp_path / "scan.h5", np.ones((4, 4, 64), np.uint16), Calibration(0, 0.05))
+    names = {"missing": str(tmp_path / "missing.h5"), "scan": str(scan)}
+    mod = load_module(CHECKOUT / "scripts" / "screenshot_pigments.py", "_cli59_shot_pigments")
+    monkeypatch.setattr(mod, "_ensure_display", lambda: pytest.fail(f"{argv} was taken"))
+    with pytest.raises(SystemExit) as exc:
+        mod.main([a.format(**names) for a in argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert told.format(**names) in err, err
