@@ -41,6 +41,29 @@ def with_axis(cube, spec: str):
     return replace(cube, calibration=cal)
 
 
+def axis_specs(text: str) -> list[str]:
+    """argparse `type=` of --axis: its comma-separated specs, each one with_axis reads. A number
+    that is none (x1,2.5, +0.3xkeV) reached with_axis's float() inside the per-cube try, and
+    every cube was printed "refused: could not convert string to float", as if the models had
+    refused the scan; an unknown spec exited 1 after the first cube was read."""
+    import argparse
+
+    from xrf_napari.argtypes import float_in, positive_float
+
+    specs = text.split(",")
+    for spec in specs:
+        try:
+            if spec.endswith("keV"):
+                float_in()(spec[:-3])
+            elif spec.startswith("x"):
+                positive_float(spec[1:])
+            elif spec not in ("true", "rev"):
+                raise argparse.ArgumentTypeError("not one of true, +0.3keV, x1.25 or rev")
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{spec!r}: {exc}") from None
+    return specs
+
+
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing, int_in
     from xrf_napari.cli import CommandParser  # options given in full
@@ -58,6 +81,7 @@ def main(argv=None) -> int:
     )
     p.add_argument(
         "--axis",
+        type=axis_specs,
         default="true",
         help="comma-separated energy axes to check each cube with: true, an offset (+0.3keV), "
         "a gain (x1.25) or rev (default: true)",
@@ -69,7 +93,7 @@ def main(argv=None) -> int:
     from xrf_napari.detector import anode_from_metadata
     from xrf_napari.synth.dataset import without_native_copies
 
-    specs = args.axis.split(",")
+    specs = args.axis
     for folder in map(Path, args.folders):
         if folder.is_dir() and not any(folder.glob("*.h5")):
             p.error(f"{folder}: a folder holding no cube (*.h5)")

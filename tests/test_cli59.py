@@ -186,3 +186,29 @@ def test_screenshot_pigments_refuses_before_napari_starts(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert told.format(**names) in err, err
+
+
+@pytest.mark.parametrize(
+    "axis, told",
+    [
+        ("+0.3xkeV", "argument --axis: '+0.3xkeV': '+0.3x' is not a number"),
+        ("true,bogus", "argument --axis: 'bogus': not one of true, +0.3keV, x1.25 or rev"),
+    ],
+)
+def test_ood_scores_refuses_an_axis_it_cannot_read(axis, told, tmp_path, capsys):
+    """`ood_scores.py SET --axis +0.3xkeV` printed every cube "refused: could not convert string
+    to float", as if the models had refused the scans, exit 0; an unknown spec exited 1 once the
+    first cube was read. Refused at parsing, exit 2."""
+    import numpy as np
+    from _bench_scripts import CHECKOUT, load_module
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    write_cube(tmp_path / "cube_00000.h5", np.ones((4, 4, 64), np.uint16), Calibration(0, 0.05))
+    mod = load_module(CHECKOUT / "scripts" / "ood_scores.py", "_cli59_ood_scores")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(tmp_path), "--axis", axis])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert told in err, err
