@@ -155,3 +155,16 @@ def test_a_loop_of_hdf5_links_is_told_as_one(tmp_path):
             read_cube(tmp_path / name, dataset="counts", auto_calibrate=False)
         msg = str(got.value)
         assert f"counts leads round a loop of links ({chain}): no dataset at its end" in msg, msg
+
+
+@pytest.mark.parametrize(
+    "head", [b"II*\0\0\0\0\0", b"MM\0*\0\0\0\0", b"II+\0\x08\0\0\0" + bytes(8)]
+)
+def test_a_tiff_of_no_page_says_so(tmp_path, head):
+    """A TIFF whose header points to no page (a writer that failed after the header: tifffile
+    left 8 bytes when imagecodecs was missing) was "could not be read as tiff (IndexError: list
+    index out of range)"."""
+    path = tmp_path / "unfinished.tif"
+    path.write_bytes(head)
+    with pytest.raises(CubeReadError, match="the TIFF holds no page .*write or copy it again"):
+        read_cube(path, auto_calibrate=False)

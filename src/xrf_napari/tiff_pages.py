@@ -63,4 +63,10 @@ def check_tiff_pages(path, fh=None) -> int:
                 )
             fh.seek(nxt)
             offset = struct.unpack(order + off_fmt, fh.read(off_size))[0]
+    if not seen:  # tifffile then failed on its first series: "(IndexError: list index ...)"
+        raise CubeReadError(
+            path,
+            "the TIFF holds no page (its header points to none): a file cut short or left "
+            "unfinished by the program writing it; write or copy it again",
+        )
     return len(seen)
