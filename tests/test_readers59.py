@@ -168,3 +168,18 @@ def test_a_tiff_of_no_page_says_so(tmp_path, head):
     path.write_bytes(head)
     with pytest.raises(CubeReadError, match="the TIFF holds no page .*write or copy it again"):
         read_cube(path, auto_calibrate=False)
+
+
+@pytest.mark.parametrize("suffix", [".mca", ".rpl", ".spx"])
+def test_a_binary_file_of_no_known_kind_under_a_text_suffix_says_binary(tmp_path, suffix):
+    """Only HDF5, .npy, zip and TIFF starts were told under a text suffix: a .bcf saved as .mca
+    read "unexpected line in .mca: '\\x00\\x00\\x00...'", as .rpl "ripple header lacks the
+    required key 'width'". UTF-16 text without a byte-order mark (NULs too) still reads."""
+    path = tmp_path / f"hypermap{suffix}"
+    path.write_bytes(b"AAMVHFSS\x00\x00\x00\xff\x01\xfe" * 64)  # a .bcf's start, roughly
+    with pytest.raises(CubeReadError, match=r"holds binary data, not text: NUL bytes"):
+        read_cube(path)
+    if suffix == ".mca":
+        text = tmp_path / "utf16.mca"
+        text.write_bytes("".join(f"{n % 7}\n" for n in range(128)).encode("utf-16-le"))
+        assert read_cube(text, auto_calibrate=False).shape == (1, 1, 128)

@@ -149,6 +149,14 @@ def refuse_binary(path, data: bytes, what: str) -> None:
     kind = kind_of(data[:520])
     if kind in BINARY_KINDS:
         raise CubeReadError(path, f"not {what} ({KIND_HINTS[kind]})")
+    # binary of no kind named here (a .bcf saved as .mca had read "unexpected line in .mca:
+    # '\x00\x00\x00...'"): NULs where decode_text reads no UTF-16/32 text either
+    if "\0" in decode_text(bytes(data[:512])):
+        raise CubeReadError(
+            path,
+            f"not {what} (it holds binary data, not text: NUL bytes among its first; "
+            "damaged, or another format)",
+        )
 
 
 def looked_in_both(looked: list[Path], what: str) -> str:
