@@ -60,6 +60,18 @@ def _spot_words(source: str, plans, maps) -> str:
     )
 
 
+#: Add composite's tooltip; on a single spectrum it is off, its tooltip saying why (SPOT_RGB_TIP).
+RGB_TIP = (
+    "One RGB layer of the three maps chosen as red, green and blue. Off without maps, while "
+    "Make maps makes the scan's maps again, and while a composite is being made"
+)
+SPOT_RGB_TIP = (
+    "A single spectrum has no image: each of its maps is one pixel, scaled to its own "
+    "brightest, so a composite would be one pixel, white wherever the three lines have counts. "
+    "Read the lines' net counts in the status line (Save maps writes them)"
+)
+
+
 class FwhmBox(QDoubleSpinBox):
     """The detector FWHM at Mn K-alpha for the maps: 0 ("from the file") or a width a detector
     can have that the map code takes (detector.FWHM_OFFERED_MIN_EV-FWHM_MAX_EV). A plain 0-1000
@@ -222,10 +234,7 @@ class ElementMapsWidget(CubeDock):
             combo.setMinimumContentsLength(2)
             combo.setToolTip(f"The map shown in {colour}")
         self.rgb_button = QPushButton("Add composite")
-        self.rgb_button.setToolTip(
-            "One RGB layer of the three maps chosen as red, green and blue. Off without maps, "
-            "while Make maps makes the scan's maps again, and while a composite is being made"
-        )
+        self.rgb_button.setToolTip(RGB_TIP)
         self.save_button = QPushButton("Save maps\u2026")
         self.save_button.setToolTip(
             "Each map as a 32-bit float TIFF of net line counts per pixel, and a table of the "
@@ -598,10 +607,15 @@ class ElementMapsWidget(CubeDock):
         """Save maps and Add composite use the maps shown: off without any (Add composite stayed
         on, its colour boxes empty, and a click only said "make the maps first"), and while Make
         maps makes the scan's maps again (a composite then mixed old maps with new ones, as they
-        were replaced). Add composite is off while its own job makes a composite, too."""
+        were replaced). Add composite is off while its own job makes a composite, too, and on a
+        single spectrum (SPOT_RGB_TIP: it added "RGB Ca/P/As", one white pixel filling the
+        canvas, where Make maps says there is no image to map)."""
         ready = bool(self.live_maps()) and not self.result_busy()
         self.save_button.setEnabled(ready)
-        self.rgb_button.setEnabled(ready and not self.making_composite())
+        cube = self.current_cube()
+        spot = cube is not None and tuple(cube.shape[:2]) == (1, 1)
+        self.rgb_button.setEnabled(ready and not spot and not self.making_composite())
+        self.rgb_button.setToolTip(SPOT_RGB_TIP if spot else RGB_TIP)
 
     def save(self, folder) -> list:
         """Write the current cube's maps into `folder` (analysis.export.save_element_maps): the
