@@ -28,7 +28,7 @@ def m6_figure(real_dir: Path, out: Path):
     from xrf_napari.physics.realism import fit_peak, m6_like_stack, read_spx
     from xrf_napari.physics.spectrum import SpectrumModel
 
-    counts, offset, gain = read_spx(real_dir / "bruker_m6_jetstream_file_example.spx")
+    counts, offset, gain = read_spx(real_dir / M6_SPX)
     e = offset + gain * np.arange(len(counts))
     sim = SpectrumModel(bruker_m6()).spectrum(m6_like_stack()).native
     band = (e > 1.2) & (e < 25)
@@ -213,13 +213,34 @@ def pigment_figure(out: Path):
     plt.close(fig)
 
 
-def main():
+#: The real spectrum m6_figure reads in --real.
+M6_SPX = "bruker_m6_jetstream_file_example.spx"
+FIGURES = ("m6_realism.png", "pigment_spectra.png")
+
+
+def main(argv=None):
+    from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full
+    from xrf_napari.fileutil import check_output_folder
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real", default=str(ROOT.parent / "shared" / "data" / "real"))
+    ap.add_argument(
+        "--real",
+        type=existing("folder"),
+        default=str(ROOT.parent / "shared" / "data" / "real"),
+        help=f"the folder holding {M6_SPX} (default: ../shared/data/real)",
+    )
     ap.add_argument("--out", default=str(ROOT / "docs" / "images"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    # refused before any folder is made: a --real without the .spx, or an --out that is a file,
+    # ended in a traceback (FileNotFoundError, FileExistsError), the first after making --out
+    spx = Path(args.real) / M6_SPX
+    if not spx.is_file():
+        ap.error(f"--real {args.real}: no {M6_SPX} in it (the real M6 spectrum the figure shows)")
+    try:
+        check_output_folder(args.out, FIGURES, inputs=[spx], option="--out")
+    except ValueError as exc:
+        ap.error(str(exc))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     m6_figure(Path(args.real), out)

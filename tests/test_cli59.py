@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from test_revC58 import recolouriser_run  # noqa: F401  (a fixture)
 
@@ -212,3 +214,31 @@ def test_ood_scores_refuses_an_axis_it_cannot_read(axis, told, tmp_path, capsys)
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert told in err, err
+
+
+def test_make_physics_figures_refuses_before_making_its_folder(tmp_path, capsys, monkeypatch):
+    """`make_physics_figures.py --real WRONG --out NEW` made NEW, then failed in a traceback
+    (FileNotFoundError for the .spx); `--out notes.txt` (a file) in one (FileExistsError)."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "make_physics_figures.py", "_cli59_physics_figs")
+    new = tmp_path / "figures"
+
+    def main(argv):  # its command line (main took none before)
+        monkeypatch.setattr(sys, "argv", ["make_physics_figures.py", *argv])
+        return mod.main()
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--real", str(tmp_path), "--out", str(new)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: --real {tmp_path}: no bruker_m6_jetstream_file_example.spx in it" in err, err
+    assert not new.exists()
+    (tmp_path / "bruker_m6_jetstream_file_example.spx").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["--real", str(tmp_path), "--out", str(tmp_path / "notes.txt")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: --out: output folder " in err and "exists and is not a folder" in err, err
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
