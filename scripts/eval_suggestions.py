@@ -58,8 +58,13 @@ def main(argv=None) -> int:
 
     modes = {"tiles": False, "groups": True}
     total = {m: {"false": {}, "found": 0, "shown": 0} for m in modes}
-    for path in args.cubes:
-        cube = read_cube(path)
+    cubes = []
+    for path in args.cubes:  # all opened first: a file that is no cube (a .txt, a text .h5) was a
+        try:  # CubeReadError traceback once the cubes before it had been surveyed
+            cubes.append((path, read_cube(path)))
+        except (OSError, ValueError) as exc:
+            p.error(str(exc))
+    for path, cube in cubes:
         true = elements_in(cube.metadata)
         labels = read_targets(path).get("labels")
         vis = None if labels is None else shown(cube, labels) & true

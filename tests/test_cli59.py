@@ -242,3 +242,19 @@ def test_make_physics_figures_refuses_before_making_its_folder(tmp_path, capsys,
     err = capsys.readouterr().err
     assert "error: --out: output folder " in err and "exists and is not a folder" in err, err
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_eval_suggestions_refuses_a_file_that_is_no_cube_before_any_survey(tmp_path, capsys):
+    """`eval_suggestions.py cube.h5 notes.txt` surveyed cube.h5, then failed in a CubeReadError
+    traceback on notes.txt. Every file is opened first; one that is no cube is an argparse error
+    naming it, exit 2."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a cube", encoding="utf-8")
+    mod = load_module(CHECKOUT / "scripts" / "eval_suggestions.py", "_cli59_eval_suggestions")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(notes)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {notes}: unsupported file type '.txt'" in err, err
