@@ -757,10 +757,10 @@ def _importing_torch() -> threading.Event:
 
 
 def torch_native_libraries() -> list[str]:
-    """The shared libraries torch's import loads first (its global deps, then torch._C with all
-    it links: libtorch_cpu and the rest), found without importing torch; [] where there are none
-    to find (not Linux, torch not installed, another layout)."""
-    import importlib.machinery
+    """The shared libraries torch's import loads first that hold no Python code (its global
+    deps, then libtorch_cpu, which links c10), found without importing torch; [] where there are
+    none to find (not Linux, torch not installed, another layout). torch._C and libtorch_python
+    are left to the import: their static initialisers call into Python, which needs the GIL."""
     import importlib.util
 
     if not sys.platform.startswith("linux"):
@@ -771,20 +771,18 @@ def torch_native_libraries() -> list[str]:
         return []
     if spec is None or not spec.submodule_search_locations:
         return []
-    base = Path(list(spec.submodule_search_locations)[0])
-    deps = base / "lib" / "libtorch_global_deps.so"
-    found = [base / f"_C{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES]
-    found = [p for p in found if p.is_file()][:1]
-    return [str(p) for p in ([deps] if deps.is_file() else []) + found]
+    lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
+    found = [lib / "libtorch_global_deps.so", lib / "libtorch_cpu.so"]
+    return [str(p) for p in found if p.is_file()]
 
 
 def preload_torch_libraries() -> list[str]:
-    """Load torch's shared libraries (torch_native_libraries) by calling the C library's dlopen
-    through ctypes, which lets go of the GIL during the call; returns those loaded. Python's own
-    import of the extension module holds the GIL while dlopen maps and relocates libtorch_cpu:
-    napari froze up to 0.73 s (2.4-4.3 s on two busy cores) however the import was threaded.
-    torch's import then finds them loaded. Flags as torch's (its global deps RTLD_GLOBAL) and as
-    Python's for an extension (sys.getdlopenflags); any failure leaves the import to do it."""
+    """Load torch's native libraries (torch_native_libraries) by calling the C library's dlopen
+    through ctypes, which lets go of the GIL during the call; returns those loaded. Python's
+    import of torch._C holds the GIL while dlopen maps, relocates and initialises libtorch_cpu
+    (which it links): napari froze up to 0.73 s (1.8-5.3 s on two busy cores) however the import
+    was threaded. torch's import then finds it loaded. Flags as torch's own (its global deps
+    RTLD_GLOBAL) and as a linked library's (RTLD_LOCAL); any failure leaves it to the import."""
     import ctypes
 
     paths = torch_native_libraries()
@@ -798,7 +796,7 @@ def preload_torch_libraries() -> list[str]:
     loaded = []
     for path in paths:
         glob = path.endswith("libtorch_global_deps.so")
-        flags = os.RTLD_GLOBAL | os.RTLD_NOW if glob else sys.getdlopenflags()
+        flags = os.RTLD_NOW | (os.RTLD_GLOBAL if glob else os.RTLD_LOCAL)
         if not dlopen(os.fsencode(path), flags):
             break  # the import says why
         loaded.append(path)
