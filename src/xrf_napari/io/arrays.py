@@ -406,8 +406,6 @@ def tiff_is_cube(path) -> bool:
     (`_tiff_reading`, on a stand-in of the stored shape). A page stack of a few element maps
     stays napari's image stack, as a plain or RGB TIFF does; a TIFF with a bad sidecar is
     claimed, so read_tiff says what is wrong with the sidecar."""
-    import warnings
-
     try:  # one open of the file, as read_tiff
         with open(path, "rb") as fh, _open_tiff(Path(path), fh) as tf:
             series = tf.series[0]
@@ -416,6 +414,14 @@ def tiff_is_cube(path) -> bool:
             stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
     except Exception:
         return False
+    return _stack_is_cube(Path(path), layout, stand_in)
+
+
+def _stack_is_cube(path: Path, layout: str | None, stand_in) -> bool:
+    """tiff_is_cube's decision on a TIFF's first series (`layout` as _tiff_layout gives it,
+    `stand_in`: an array of its shape and dtype), for a caller that has the file open."""
+    import warnings
+
     if layout is None:
         return False
     with warnings.catch_warnings():
@@ -467,12 +473,12 @@ def not_a_picture(path) -> str | None:
         if image_marks(path) is None:
             return "it is not an image (it cannot be read as one)"
         return None
-    try:
-        import tifffile
-
-        with tifffile.TiffFile(path) as tif:
+    try:  # one open: the page chain had been read twice, by tifffile here and tiff_is_cube
+        with open(path, "rb") as fh, _open_tiff(path, fh) as tif:
             pages, series = len(tif.pages), tif.series[0]
             shape, axes = tuple(int(n) for n in series.shape), series.axes
+            layout = _tiff_layout(shape, series.axes)
+            stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
     except Exception:
         return "it is not a TIFF image (it cannot be read as one)"
     samples = [n for n, a in zip(shape, axes) if a in "SC"]  # RGB(A), contiguous or planar
@@ -480,7 +486,7 @@ def not_a_picture(path) -> str | None:
     if pages == 1 and picture:
         return None
     held = f"a TIFF of {pages} pages" if pages > 1 else f"a TIFF of {' x '.join(map(str, shape))}"
-    if tiff_is_cube(path):
+    if _stack_is_cube(path, layout, stand_in):
         return f"it holds a spectral datacube ({held}), a scan"
     return f"it holds an image stack ({held}), not one picture"
 
