@@ -121,5 +121,9 @@ def test_pigments_export_writes_the_report_off_the_gui_thread(
     finally:
         gate.set()
     wait_idle(qtbot, dock.job, 30000)
-    assert dock.job.status.text() == "Wrote report.html and CSV files.", dock.job.status.text()
+    said = dock.job.status.text()  # the folder and every kind of file (session 59)
+    assert said == (
+        "Wrote the report in the folder report: report.html, 3 CSV tables, regions.png, "
+        "pigment_recolour.png."
+    ), said
     assert calls[0][1] == chosen and (tmp_path / "report" / "report.html").is_file()

@@ -383,6 +383,18 @@ class RegionsCombo(LayerCombo):
                 self.set_layer(newest_shown(fitting))
 
 
+def _report_words(files: dict) -> str:
+    """Export's status line once the report is written: its folder and every file by kind (it
+    said "Wrote report.html and CSV files.", naming neither the folder nor the region map and
+    the recoloured scan the user guide lists among the report's files)."""
+    paths = list(files.values())
+    images = ", ".join(f.name for f in paths if f.suffix == ".png")
+    tables = sum(f.suffix == ".csv" for f in paths)
+    html = files["report.html"]
+    folder = html.parent.name
+    return f"Wrote the report in the folder {folder}: {html.name}, {tables} CSV tables, {images}."
+
+
 def fit_instrument(cube, choice: dict):
     """What of the instrument a fit of `cube` under the Instrument `choice` reads: the profile
     instrument_for makes of the choice over the file's (its FWHM aside: the Detector box's,
@@ -1385,7 +1397,7 @@ class PigmentsWidget(CubeDock):
             saving="Writing the pigment report\u2026",
             saved="the report was written",
             stopped="the export",
-            done=lambda written: f"Wrote {written[0]['report.html'].name} and CSV files.",
+            done=lambda written: _report_words(written[0]),
             name="Export",
             again="export",
         )
