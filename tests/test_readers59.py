@@ -207,3 +207,23 @@ def test_recolours_output_check_reads_a_tiff_once(tmp_path, monkeypatch):
     why = arrays.not_a_picture(path)
     assert why == "it holds a spectral datacube (a TIFF of 256 pages), a scan", why
     assert len(opened) == 1
+
+
+def test_a_virtual_source_under_hdf5_vds_prefix_is_guarded_as_an_input(tmp_path, monkeypatch):
+    """The output guard looked for virtual sources beside the .h5 only: one read from
+    $HDF5_VDS_PREFIX could be written over by an output named so."""
+    import h5py
+
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    (tmp_path / "src").mkdir()
+    monkeypatch.setenv("HDF5_VDS_PREFIX", str(tmp_path / "src"))
+    source = tmp_path / "src" / "rows.h5"
+    with h5py.File(source, "w") as f:
+        f["counts"] = CUBE[:2]
+    layout = h5py.VirtualLayout(CUBE[:2].shape, CUBE.dtype)
+    layout[:] = h5py.VirtualSource("rows.h5", "counts", CUBE[:2].shape)
+    with h5py.File(tmp_path / "scan.h5", "w") as f:
+        f.create_virtual_dataset("counts", layout)
+    with pytest.raises(OutputError, match="rows.h5"):
+        check_outputs(files=[source], inputs=[tmp_path / "scan.h5"], option="--output")

@@ -608,8 +608,11 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
     for name in dict.fromkeys(names):
         if name in ("", ".") or "%" in name:  # the file itself; a printf-style pattern
             continue
+        # and where HDF5 finds a virtual source under $HDF5_VDS_PREFIX (io.limits.
+        # virtual_sources reads it there): such a source was not guarded
+        prefixed = [q for step in hdf5_link_places(path, name, "HDF5_VDS_PREFIX") for q in step]
         name = Path(name)
-        for cand in [name] if name.is_absolute() else [fo / name for fo in folders]:
+        for cand in ([name] if name.is_absolute() else [fo / name for fo in folders]) + prefixed:
             if cand.is_file() and cand not in out:
                 out.append(cand)
     for name in dict.fromkeys(links):
