@@ -433,7 +433,18 @@ def stand_in_maps_job(make_maps):
     ``make_maps(h, w, symbols)``, each with a K-line plan and its maximum as its top value."""
     from types import SimpleNamespace
 
-    def job(cube, symbols, fwhm, background, present, lines, anode=None, spectrum=None, kv=None):
+    def job(
+        cube,
+        symbols,
+        fwhm,
+        background,
+        present,
+        lines,
+        anode=None,
+        spectrum=None,
+        kv=None,
+        tiles=None,
+    ):
         yield "Integrating line windows\u2026"
         h, w, _ = cube.shape
         maps = make_maps(h, w, symbols)

@@ -675,6 +675,7 @@ def weight_matrix(
     taken: dict[str, list[str]] | None = None,
     spectrum=None,
     kv: float | None = None,
+    tiles=None,
 ) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
     given to plan_maps; shifts (keV, line_shifts) move those elements' fitted templates.
@@ -682,8 +683,9 @@ def weight_matrix(
     less the STRIP_GROUPS neighbours' lines (_less_neighbours, which fills `taken` with those
     taken out); line_features leaves them in, as its models were trained. `spectrum`: the scan's
     sum, where a neighbour counted present nowhere is taken out only if its map reads it
-    (STRIP_ABSENT_SIGMA). kv: the tube voltage, where known: the other elements' maps that
-    take their escape peaks and lines out are of the lines it excites (choose_lines)."""
+    (STRIP_ABSENT_SIGMA), or those of `tiles` (the survey's tile and group sums) read it
+    (STRIP_ABSENT_SIGMA). kv: the tube voltage, where known: the other elements' maps that take
+    their escape peaks and lines out are of the lines it excites (choose_lines)."""
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
     cols = []
@@ -705,6 +707,7 @@ def weight_matrix(
             taken,
             spectrum,
             kv,
+            tiles,
         )
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -720,7 +723,12 @@ ESCAPE_MIN = 1e-4
 #: 115 below) and Se K-alpha lost 501 of its 91,739 counts by it. Without a spectrum (element_maps)
 #: the neighbour is taken out all the same. Its map is judged less the mapped element's own lines
 #: (net_of in _less_neighbours): Si's read bone black's P flank, and 100 px of smalt among 1,500
-#: of bone black read -9,708 counts; P's map read -30 % of P in the smalt (session 58).
+#: of bone black read -9,708 counts; P's map read -30 % of P in the smalt (session 58). Or where
+#: it reads one of the survey's tile or group sums (plan_for_cube's `tiles`) above
+#: sqrt(STRIP_ABSENT_SIGMA**2 + 2 ln n) deviations, n the number of them (about 4.8 for 1,000:
+#: the chance that noise alone passes in any of them stays about that of 3 deviations in one):
+#: smalt's Si in 36 px of bone black among 4,096 (Ti-white ground, 165 eV, 2,000 counts a pixel)
+#: read -21 %, P's map reading the patch in its tiles only, so P was not taken out of Si's map.
 STRIP_ABSENT_SIGMA = 3.0
 
 
@@ -736,6 +744,7 @@ def _less_neighbours(
     taken: dict[str, list[str]] | None = None,
     spectrum=None,
     kv: float | None = None,
+    tiles=None,
 ) -> list[np.ndarray]:
     """The columns, each less the other present elements' Si escape peaks in it (and, for a
     STRIP_GROUPS line, the neighbours' lines): the map's response to them per count of that
@@ -749,12 +758,39 @@ def _less_neighbours(
     of the mapped element's lines, to be taken out."""
     shifts = shifts or {}
     summed = None if spectrum is None else np.clip(np.asarray(spectrum, np.float64), 0.0, None)
+    parts = None if tiles is None else np.asarray(tiles).reshape(-1, np.shape(tiles)[-1])
+    counted: list[np.ndarray] = []  # `parts` as float64 counts, made once where asked
 
     def shows(area: np.ndarray) -> bool:
         """Whether `area`, a map, reads the scan's sum above its noise (or no sum is known)."""
         if summed is None or summed.shape != area.shape:
             return True
         return float(summed @ area) > STRIP_ABSENT_SIGMA * np.sqrt(float(summed @ area**2))
+
+    def in_tiles(y: str, plan: MapPlan) -> bool:
+        """Whether y's line, fitted beside every present element's lines near it (and the
+        mapped element's), reads one of `tiles` above its noise by a margin for their number
+        (STRIP_ABSENT_SIGMA). A fit, not y's map: the painted test scan's verdigris (Cu K-beta,
+        8.91 keV, 1.6 FWHM above Zn K-alpha) read Zn in its tiles by the window."""
+        if parts is None or not len(parts) or parts.shape[1] != len(edges) - 1:
+            return False
+        f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
+        lo, hi = plan.line.energy - 2.0 * f, plan.line.energy + 2.0 * f
+        near = [
+            x
+            for x in sorted(present | set(own))
+            if x != y and any(lo - f <= ln.energy <= hi + f for ln in element_lines(x))
+        ]
+        try:
+            row = _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts)
+        except Inseparable:
+            return False
+        if not counted:
+            counted.append(np.clip(parts.astype(np.float64), 0.0, None))
+        with one_thread():
+            read = counted[0] @ np.stack([row, row**2], axis=1)
+        z = read[:, 0] / np.sqrt(np.maximum(read[:, 1], 1e-30))
+        return float(z.max()) > np.sqrt(STRIP_ABSENT_SIGMA**2 + 2.0 * np.log(len(parts)))
 
     e_range = (float(edges[0]), float(edges[-1]))
     own = {p.symbol: (p, c) for p, c in zip(plans, cols)}
@@ -857,7 +893,7 @@ def _less_neighbours(
             if (
                 abs(c) >= ESCAPE_MIN
                 and (area := corrected_of(y, plan)) is not None
-                and (y in present or shows(net_of(area, base, mine)))
+                and (y in present or shows(net_of(area, base, mine)) or in_tiles(y, plan))
             ):
                 # a pair taking each other out (Si and P's windows): y's map reads `own_y` per
                 # count of its line (Si's window about 1.02), so c / own_y of it leaves none of
@@ -1249,6 +1285,7 @@ def plan_for_cube(
     anode=None,
     spectrum=None,
     kv=None,
+    tiles=None,
 ):
     """(plans, W) for a cube's own energy axis, as _plan_for_cube. `kv`: the tube voltage, the
     user's (quicklook's --kv, the docks' Instrument row) over the file's (kv_from_metadata).
@@ -1256,7 +1293,9 @@ def plan_for_cube(
     and is planned apart, its element not counted present in the other maps (nor is an element in
     `present` none of whose lines on the axis the tube can excite): asked for Hg, a scan of a
     10 keV beam gave a Hg L-alpha map of 62,829 counts of scattered beam and said nothing. Where
-    the kV is unknown nothing changes."""
+    the kV is unknown nothing changes. `tiles`: the survey's tile and group sums
+    (iter_survey(groups=True)), where an absent neighbour shows in a small area
+    (STRIP_ABSENT_SIGMA)."""
     _check_calibrated(cube)
     symbols = list(dict.fromkeys(symbols))
     kw = {
@@ -1265,6 +1304,7 @@ def plan_for_cube(
         "lines": lines,
         "anode": anode,
         "spectrum": spectrum,
+        "tiles": tiles,
     }
     given = kv is not None
     kv = kv if given else kv_from_metadata(cube.metadata)
@@ -1315,6 +1355,7 @@ def _plan_for_cube(
     spectrum=None,
     shown=(),
     kv=None,
+    tiles=None,
 ):
     """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
     scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
@@ -1350,13 +1391,13 @@ def _plan_for_cube(
     kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
     taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
     try:  # every fit separable (the usual case): its columns made once
-        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, tiles=tiles, **kw)
     except Inseparable:
         plans = _windows_where_inseparable(
             plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts, kv=kv
         )
         taken.clear()
-        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, tiles=tiles, **kw)
     mapped = {p.symbol for p in plans} | set(shown)  # and those planned apart (plan_for_cube)
 
     def taken_out(x: str) -> str:  # "the X map" only where the user gets one (quicklook's six)
@@ -1466,6 +1507,7 @@ def iter_element_maps(
     anode: str | None = None,
     spectrum=None,
     kv: float | None = None,
+    tiles=None,
 ):
     """Progress generator (rows done, rows total); returns {symbol: (H, W) float32 net counts}.
 
@@ -1474,10 +1516,11 @@ def iter_element_maps(
     per pixel against +0.27 unclipped), so their totals and region means overstate an absent
     element. The docks and quicklook show maps with contrast limits from 0 (display_top), so
     negative pixels already look like zero there; what is saved (TIFF, table) stays unbiased.
-    `anode`, `spectrum` (the scan's sum), `kv` (the user's tube voltage over the file's): as
-    plan_for_cube takes them. The docks and quicklook plan with the scan's sum and make the maps
-    by iter_planned_maps (they need the plans too): given the sum, this is the same path; without
-    it an absent neighbour is judged by no spectrum and the maps differ from the dock's.
+    `anode`, `spectrum` (the scan's sum), `kv` (the user's tube voltage over the file's), `tiles`
+    (the survey's tile and group sums): as plan_for_cube takes them. The docks and quicklook plan
+    with the scan's sum and tiles and make the maps by iter_planned_maps (they need the plans
+    too): given both, this is the same path; without them an absent neighbour is judged by no
+    spectrum and the maps differ from the dock's.
     """
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
@@ -1492,6 +1535,7 @@ def iter_element_maps(
         anode=anode,
         spectrum=spectrum,
         kv=kv,
+        tiles=tiles,
     )
     return (yield from iter_planned_maps(cube, planned, clip=clip, block_bytes=block_bytes))
 

@@ -105,7 +105,10 @@ def choose_maps(
     present = sorted(set(suggested.seen) | set(symbols))  # a usual anode left out too
     # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube);
     # planned once, for the plot's labels and the maps alike
-    planned = plan_for_cube(cube, symbols, present=present, anode=anode, spectrum=spectrum, kv=kv)
+    # the survey's tiles and groups too: a neighbour in a small patch shows only there
+    planned = plan_for_cube(
+        cube, symbols, present=present, anode=anode, spectrum=spectrum, kv=kv, tiles=spectra
+    )
     maps = drain(iter_planned_maps(cube, planned), "maps", "rows", progress)
     plans = planned[0]
     return spectrum, suggested, plans, maps

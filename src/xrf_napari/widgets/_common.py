@@ -334,6 +334,12 @@ class _SurveyHub(QObject):
         """(mean, suggested) of the cube, or None when not computed yet."""
         return self._done.get(id(cube))
 
+    def spectra(self, cube):
+        """The survey's tile and group sums of the cube (iter_survey(groups=True)), or None:
+        the maps judge a neighbour in a small patch by them (analysis.maps.plan_for_cube)."""
+        kept = self._spectra.get(id(cube))
+        return None if kept is None else kept[1]
+
     def instrument(self, cube) -> dict:
         """What the user set of `cube`'s scanner (the Instrument rows: InstrumentRow.choice()),
         {} where the file's is kept."""

@@ -114,13 +114,23 @@ def _kept_words(layers) -> str:
 
 
 def _maps_job(
-    cube, symbols, fwhm_ev, background, present, lines, anode=None, spectrum=None, kv=None
+    cube,
+    symbols,
+    fwhm_ev,
+    background,
+    present,
+    lines,
+    anode=None,
+    spectrum=None,
+    kv=None,
+    tiles=None,
 ):
     """(plans, maps, display maximum of each map): the maxima (analysis.maps.display_top) are
     computed here, so the GUI thread only hands finished arrays and contrast limits to napari.
     `anode`: the Instrument row's tube, over the file's (as quicklook's --anode); `spectrum`: the
     survey's sum spectrum, where the fits read the elements' positions (as quicklook's); `kv`: the
-    row's tube voltage, over the file's (as quicklook's --kv)."""
+    row's tube voltage, over the file's (as quicklook's --kv); `tiles`: the survey's tile and
+    group sums, where a neighbour in a small patch shows (as quicklook's)."""
     from ..analysis.maps import display_top, iter_planned_maps, plan_for_cube
 
     # planned once: the plans name the layers, and the same (plans, W) make the maps
@@ -135,6 +145,7 @@ def _maps_job(
         anode=anode,
         spectrum=spectrum,
         kv=kv,
+        tiles=tiles,
     )
     plans = planned[0]
     maps = yield from iter_planned_maps(cube, planned)
@@ -440,6 +451,7 @@ class ElementMapsWidget(CubeDock):
             SURVEYS.instrument(cube).get("anode"),  # the row's tube, as the suggestion's
             _survey_sum(cube),
             SURVEYS.instrument(cube).get("kv"),  # what the tube can excite, as quicklook's
+            SURVEYS.spectra(cube),  # a neighbour in a small patch, as quicklook's
             cube=cube,
             description="Integrating line windows\u2026",
             on_result=lambda res: self._add_maps(layer, res, made_for),
