@@ -546,7 +546,8 @@ def _fit_members(
     hi = min(max(energies) + 2 * f0, float(edges[-1]))
     # and its STRIP_GROUPS neighbours whether or not counted present, as its window would take
     # them out (_less_neighbours): chalk's Sr L template took 100 px of smalt's Si K-alpha (not
-    # suggested: read as Sr L-alpha) and bone black's P read -23 % there
+    # suggested: in its tile Si K-alpha makes no peak of its own on P's flank, over chalk as
+    # over titanium white, and the tile pass wants two lines) and bone black's P read -23 % there
     strip = STRIP_GROUPS.get((plan.symbol, plan.line.family), ()) if strip else ()
     members = group + sorted(
         x
