@@ -175,3 +175,6 @@ def test_a_jobs_bar_paints_at_the_next_turn_not_at_each_step(qtbot):
         panel.progress.setValue(done)
     assert painted == [] and panel.progress.value() == 5, painted
     qtbot.waitUntil(lambda: painted == [5])  # one paint, of the last value
+    panel._idle_bar()  # a job's next stage: its setRange reset the bar, painting it at once
+    assert painted == [5] and panel.progress.value() == 0, painted
+    qtbot.waitUntil(lambda: painted == [5, 0])
