@@ -639,11 +639,12 @@ def hdf5_link_places(path, name: str, prefix: str = "HDF5_EXT_PREFIX") -> list[l
     """Where HDF5 looks for the file an external link of `path` naming `name` leads to
     (H5Lcreate_external), in its order, one list a step: an absolute name as given; then, by the
     name (its last part where the absolute one is missing), in each folder of $HDF5_EXT_PREFIX
-    (`${ORIGIN}` in it: the folder of `path`), beside the file holding the link (and, through a
-    symbolic link, beside the file it links to: where pair_places looks), and last in the
-    working directory. hdf5_link_targets finds by it and a missing file's message lists it, so
-    the two cannot tell different rules. prefix: the variable of the folders, HDF5_VDS_PREFIX
-    for a virtual dataset's source files (HDF5 looks for them by the same rule)."""
+    as written, beside the file holding the link (and, through a symbolic link, beside the file
+    it links to: where pair_places looks), and last in the working directory. hdf5_link_targets
+    finds by it and a missing file's message lists it, so the two cannot tell different rules.
+    prefix: the variable of the folders, HDF5_VDS_PREFIX for a virtual dataset's source files
+    (HDF5 looks for them by the same rule, then in the whole value as one folder where it starts
+    with `${ORIGIN}`, the folder of `path`)."""
     if not name or name == ".":
         return []
     given = Path(name)
@@ -651,13 +652,15 @@ def hdf5_link_places(path, name: str, prefix: str = "HDF5_EXT_PREFIX") -> list[l
     if given.is_absolute():
         steps.append([given])
         given = Path(given.name)
-    origin = os.path.dirname(os.path.abspath(path))
-    prefixes = [
-        Path(p.replace("${ORIGIN}", origin))
-        for p in os.environ.get(prefix, "").split(os.pathsep)
-        if p
-    ]
-    steps += [[folder / given] for folder in prefixes]
+    value = os.environ.get(prefix, "")
+    prefixes = [Path(p) for p in value.split(os.pathsep) if p]  # as written: no ${ORIGIN}
+    if prefix == "HDF5_VDS_PREFIX" and value.startswith("${ORIGIN}"):
+        # the whole value, its leading ${ORIGIN} the folder of `path`, as HDF5 takes it (for
+        # virtual sources only): ${ORIGIN} expanded anywhere in each folder (and in
+        # $HDF5_EXT_PREFIX) found a source HDF5 did not read, the scan opening as its fill value
+        origin = os.path.dirname(os.path.abspath(path))
+        prefixes.append(Path(origin + value[len("${ORIGIN}") :]))
+    steps += [[folder / given] for folder in dict.fromkeys(prefixes)]
     steps.append(list(dict.fromkeys(p.parent / given for p in pair_places(path))))
     steps.append([Path.cwd() / given])
     return steps
