@@ -1124,6 +1124,10 @@ def _generic(f, path: Path, name: str, kind: str) -> Cube:
     matlab = _is_matlab(f, d)
     axes_attr = _axes_names(groups) if kind == "nexus" else []
     axes, how = _storage_axes(f, groups, d, kind, matlab, axes_attr, path, _named(shown, linked))
+    # its channel axis guessed from the shape alone: `info --dataset targets/rgb` read a 96 x 128
+    # RGB image as 128 x 3 pixels of 96 channels, warning only of the energy vector's length
+    if how == "shape" and (picture := _picture(d, matlab, axes)) is not None:
+        raise CubeReadError(path, f"{_named(shown, linked)} {picture}")
     del d  # one open handle only: HDF5 shares the first handle's chunk cache with later ones
     d = open_for_row_blocks(f, name, row_axis=axes[0])
     data = d if axes == (0, 1, 2) else ChannelFirstView(d, axes=axes)
@@ -1341,6 +1345,37 @@ def _storage_axes(
     if matlab:
         order = tuple(2 - a for a in order)
     return order, how
+
+
+def _picture(d, matlab: bool, axes: tuple[int, int, int]) -> str | None:
+    """Why a 3-D dataset is an RGB(A) colour picture, not a scan's counts, or None: its last axis
+    (in the writer's order: MATLAB's [H W C] is stored reversed) holds 3 or 4 samples, and it is
+    marked an image (the HDF5 Image specification's CLASS attribute), 8-bit, or of floats between
+    0 and 1 (a sample of its first rows). Asked only where the channel axis was guessed from the
+    shape: an energy vector or NeXus `axes` naming the channel axis is the file's word. axes: the
+    reading `_storage_axes` chose, which the refusal describes."""
+    stored = tuple(int(s) for s in d.shape)
+    h, w, n = stored[::-1] if matlab else stored
+    if n not in (3, 4):
+        return None
+    if _attr_str(d.attrs.get("CLASS")).upper() == "IMAGE":
+        why = "marked an image (its CLASS attribute)"
+    elif d.dtype == np.uint8:
+        why = "of 8-bit values"
+    elif d.dtype.kind == "f":
+        rows = np.asarray(d[tuple(slice(0, 64) for _ in stored)])  # a bounded sample
+        if rows.size == 0 or not (np.isfinite(rows).all() and rows.min() >= 0 and rows.max() <= 1):
+            return None
+        why = "of values between 0 and 1"
+    else:
+        return None
+    y, x, c = (stored[a] for a in axes)
+    return (
+        f"{tuple(stored)} looks like an {'RGBA' if n == 4 else 'RGB'} colour picture, not a "
+        f"scan's counts: a {h} x {w} image of {n} samples a pixel, {why} (read as a scan it "
+        f"would be {y} x {x} pixels of {c} channels); a scan's counts have an axis of at least "
+        f"{MIN_CHANNELS} energy channels: name their dataset, or open the picture as an image"
+    )
 
 
 #: Names live times beside the data go by (PyMca, NeXus NXdetector, Xspress3 via GDA).

@@ -1,0 +1,64 @@
+"""Review of session 59's command-line work (revC59): an RGB picture named as a scan's counts.
+(quicklook's instrument note on an axis where no line lies: test_cli40.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xrf_napari.errors import CubeReadError
+
+
+def _h5(path, name, data, **attrs):
+    """An HDF5 file holding `data` as `name` (its `attrs`), marked looked at for the default
+    read and for `name` (no first-look child process)."""
+    import h5py
+
+    from xrf_napari.io.hdf5_looked import LOOKED, file_key
+
+    with h5py.File(path, "w") as f:
+        f[name] = data
+        f[name].attrs.update(attrs)
+    key = file_key(path)
+    LOOKED.update({key, (*key, name)})
+    return path
+
+
+_RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize(
+    "data, attrs, dataset, told",
+    [
+        # discovery, as napari's reader opens a file: read as 128 x 3 pixels of 96 channels
+        (_RNG.integers(0, 256, (96, 128, 3), dtype=np.uint8), {}, None, "RGB colour picture"),
+        # named (`info --dataset`): floats in 0-1, 4 samples a pixel
+        (_RNG.random((96, 128, 4), dtype=np.float32), {}, "photo", "RGBA colour picture"),
+        # marked an image by the HDF5 Image specification
+        (_RNG.integers(0, 4000, (80, 64, 3), dtype=np.uint16), {"CLASS": b"IMAGE"}, "photo",
+         "marked an image"),
+    ],
+)  # fmt: skip
+def test_an_rgb_picture_named_as_counts_is_refused(tmp_path, data, attrs, dataset, told):
+    """`xrf-napari info --dataset targets/rgb panel.h5` read the 96 x 128 x 3 RGB image as a cube
+    of 128 x 3 pixels x 96 channels, warning only that the energy vector did not fit; an HDF5
+    file holding only a photograph opened in napari the same way, without a word."""
+    from xrf_napari.io import read_cube
+
+    path = _h5(tmp_path / "p.h5", "photo", data, **attrs)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, dataset=dataset, auto_calibrate=False)
+    said = str(err.value)
+    assert "dataset '/photo'" in said and told in said, said
+    h, w, n = data.shape
+    assert f"a {h} x {w} image of {n} samples a pixel" in said, said
+    assert f"would be {w} x {n} pixels of {h} channels" in said, said
+
+
+def test_counts_of_three_columns_are_still_read(tmp_path):
+    """A guard: a channel-first scan of counts three pixels wide (floats above 1) is no picture."""
+    from xrf_napari.io import read_cube
+
+    counts = _RNG.poisson(5.0, (96, 128, 3)).astype(np.float32)
+    cube = read_cube(_h5(tmp_path / "c.h5", "counts", counts), auto_calibrate=False)
+    assert cube.shape == (128, 3, 96)
