@@ -31,12 +31,14 @@ def test_quicklook_says_why_a_calibrated_scan_got_no_maps(tmp_path, capsys):
 
 def test_quicklook_on_an_axis_below_zero_says_to_check_the_calibration(tmp_path, capsys):
     """An axis wholly below 0 keV holds no line at all: --elements would be refused there, so the
-    line says to check the calibration instead."""
+    line says to check the calibration instead. Nor is "instrument of the suggestion: ..." said
+    (session 59): nothing could be suggested there, whatever the instrument."""
     scan = _noise(tmp_path / "low.h5", Calibration(-3.0, 0.01), (4, 4, 256))
     assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "no element line stands out of the spectrum (-3.00 to -0.45 keV)" in out
     assert "check the calibration" in out and "--elements" not in out
+    assert "instrument of the suggestion" not in err, err
 
 
 # -- 2. pigments: --clusters beside --labels -----------------------------------------------------

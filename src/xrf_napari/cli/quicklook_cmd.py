@@ -114,6 +114,17 @@ def choose_maps(
     return spectrum, suggested, plans, maps
 
 
+def _lines_on_axis(cube) -> bool:
+    """Whether a line the element suggestion weighs (elements.all_lines) lies on the energy
+    axis of a calibrated `cube`: where none does (the real spacekeys .rpl's -0.96 to -0.91 keV),
+    nothing can be suggested, whatever the instrument, and "instrument of the suggestion: ..."
+    was printed and titled on the plot all the same."""
+    from ..elements import all_lines
+
+    ends = float(cube.energy[0]), float(cube.energy[-1])
+    return bool(all_lines(e_min=min(ends), e_max=max(ends)))
+
+
 def instrument_said(
     cube,
     anode: str | None = None,
@@ -299,7 +310,8 @@ def run(args) -> int:
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
     instrument = None
-    if calibrated:  # what the suggestion assumed: said in both outputs
+    if calibrated and _lines_on_axis(cube):  # what the suggestion assumed: said in both outputs
+        # (on an axis where no line lies, -0.96 to -0.91 keV, nothing could be suggested)
         instrument = instrument_said(cube, args.anode, args.kv, args.optic, args.atmosphere)
     with made_folder(out), atomic_set():
         written = write_outputs(
