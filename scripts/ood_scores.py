@@ -51,7 +51,9 @@ def axis_specs(text: str) -> list[str]:
     from xrf_napari.argtypes import float_in, positive_float
 
     specs = text.split(",")
-    for spec in specs:
+    for i, spec in enumerate(specs):
+        if spec in specs[:i]:  # its lines and summary came twice, "0/2 flagged" of one cube
+            raise argparse.ArgumentTypeError(f"{spec!r} is given twice: name each axis once")
         try:
             if spec.endswith("keV"):
                 float_in()(spec[:-3])

@@ -62,3 +62,17 @@ def test_counts_of_three_columns_are_still_read(tmp_path):
     counts = _RNG.poisson(5.0, (96, 128, 3)).astype(np.float32)
     cube = read_cube(_h5(tmp_path / "c.h5", "counts", counts), auto_calibrate=False)
     assert cube.shape == (128, 3, 96)
+
+
+def test_ood_scores_refuses_an_axis_given_twice(tmp_path, capsys):
+    """`ood_scores.py CUBE --axis true,true` (9a3ebb41's parser took it) printed each cube's line
+    twice and its summary twice, "0/2 flagged" of one cube: the counts were keyed by the spec.
+    Refused at parsing, exit 2."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "ood_scores.py", "_revC59_ood_scores")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(tmp_path), "--axis=true,x1.1,true"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --axis: 'true' is given twice" in err, err
