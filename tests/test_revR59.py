@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import h5py
+import numpy as np
 import pytest
 from test_readers57 import CUBE
 from test_readers59 import _looked
@@ -72,3 +73,16 @@ def test_a_zarr_folders_chunk_listing_stops_at_what_is_watched(tmp_path, monkeyp
     chunks = limits._chunk_files(tmp_path)
     assert len(chunks) == 5 and all(p.parent == tmp_path and p.name != ".zarray" for p in chunks)
     assert len(listed) <= 6, len(listed)  # the 5 kept and at most .zarray
+
+
+def test_float_counts_of_zeros_and_ones_in_four_columns_are_no_picture(tmp_path):
+    """84d31b12 refused a channel-first scan 4 pixels wide stored as floats (256, 20, 4) as "an
+    RGBA colour picture ... of values between 0 and 1": its sample, the first 64 channels (below
+    0.6 keV, where a scan in air counts 0 or 1), was all whole numbers in 0-1. Counts are whole
+    numbers; a picture's fractions are not."""
+    from test_revC59 import _h5
+
+    counts = np.random.default_rng(1).poisson(3.0, (256, 20, 4)).astype(np.float32)
+    counts[:64] = np.random.default_rng(2).poisson(0.05, (64, 20, 4)) > 0
+    cube = read_cube(_h5(tmp_path / "c.h5", "counts", counts), auto_calibrate=False)
+    assert cube.shape == (20, 4, 256)

@@ -1366,6 +1366,10 @@ def _picture(d, matlab: bool, axes: tuple[int, int, int]) -> str | None:
         rows = np.asarray(d[tuple(slice(0, 64) for _ in stored)])  # a bounded sample
         if rows.size == 0 or not (np.isfinite(rows).all() and rows.min() >= 0 and rows.max() <= 1):
             return None
+        # and not whole numbers: counts stored as floats, a channel-first scan 3-4 pixels wide
+        # whose first 64 channels (below 0.6 keV) count 0 or 1, had been refused as a picture
+        if (rows == np.round(rows)).all():
+            return None
         why = "of values between 0 and 1"
     else:
         return None
