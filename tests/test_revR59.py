@@ -86,3 +86,20 @@ def test_float_counts_of_zeros_and_ones_in_four_columns_are_no_picture(tmp_path)
     counts[:64] = np.random.default_rng(2).poisson(0.05, (64, 20, 4)) > 0
     cube = read_cube(_h5(tmp_path / "c.h5", "counts", counts), auto_calibrate=False)
     assert cube.shape == (20, 4, 256)
+
+
+def test_equal_energy_rows_holding_nan_are_not_said_to_differ(tmp_path):
+    """8b826309's 2-D energy of 4 equal rows, each ending in NaN, was said to hold "4 energy
+    vectors that differ (by up to nan)"; they are one vector, not finite."""
+    import warnings
+
+    from test_readers58 import _h5, _said
+
+    row = np.r_[np.linspace(1.0, 26.5, 255), np.nan]
+    path = _looked(_h5(tmp_path / "nan.h5", energy=np.stack([row] * 4)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cube = read_cube(path, auto_calibrate=False)
+    said = [s for s in _said(caught) if "energy" in s]
+    assert cube.calibration.source == "none" and len(said) == 1, said
+    assert "differ" not in said[0] and "finite" in said[0], said

@@ -1587,7 +1587,9 @@ def _energy_rows(v, path, n: int) -> Calibration:
     rows = np.moveaxis(np.asarray(small(v, path, v.size), dtype=np.float64), along[-1], -1)
     units = _attr_str(v.attrs.get("units", "")).strip().lower()
     span = float(np.ptp(rows[0])) if np.isfinite(rows[0]).all() else 0.0
-    differ = np.abs(rows - rows[0]).max(initial=0.0)
+    gaps = np.abs(rows - rows[0])
+    gaps[np.isnan(rows) & np.isnan(rows[0])] = 0  # equal rows holding NaN: said below, not "differ"
+    differ = gaps.max(initial=0.0)
     if not differ <= 1e-6 * span:  # NaN too
         raise CubeReadError(
             path,
