@@ -7,9 +7,18 @@ The child is a fresh interpreter (`python -c`), not multiprocessing's spawn: spa
 parent's main script again in the child (as `__mp_main__`), so a user's script without an
 `if __name__ == "__main__":` guard ran its own work a second time there, and its read_cube, asking
 for a child of its own during that start-up, failed; under napari each child imported napari's
-launcher too."""
+launcher too.
+
+A caller that makes many short calls (io.hdf5.first_look, one per HDF5 file opened) asks for
+`reuse`: its calls go to one warm worker, an interpreter kept between them (_Worker), since
+starting one and importing numpy and h5py there was nearly all of a look's cost (0.45 s of CPU,
+1.3-1.9 s at a load of 10 on 2 cores; the look itself 0.01 s). A worker that runs past its time
+or crashes is killed and replaced; a call made while it serves another thread's goes to a fresh
+child of its own, so no call waits behind another file's hang."""
 
 from __future__ import annotations
+
+import threading
 
 from ..errors import CubeReadError
 
@@ -20,6 +29,8 @@ _CHILD_CODE = (
     "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
     "from xrf_napari.io.isolate import _child_main; _child_main()"
 )
+#: The warm worker (call_in_child's `reuse`): the same start, then _worker_main.
+_WORKER_CODE = _CHILD_CODE.replace("_child_main", "_worker_main")
 
 
 #: What a child writes first once our code runs there: an answer without it comes from no child
@@ -56,16 +67,30 @@ class NoChild(CubeReadError):
 CHILD_GRACE_S = 5
 
 
-def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str | None = None):
+def call_in_child(
+    func,
+    args: tuple,
+    path,
+    what: str,
+    timeout: float,
+    late: str | None = None,
+    reuse: bool = False,
+):
     """func(*args) in a child interpreter; its (picklable) result, or CubeReadError when it
     raises, crashes (segfault, abort), is killed, or runs past `timeout` seconds (`late`: that
     error's problem, else '`what` did not finish within N s: stopped'). `func` must be importable
-    by module and name (the child imports it; the parent's sys.path goes with it)."""
+    by module and name (the child imports it; the parent's sys.path goes with it). `reuse`: in
+    this process's warm worker where it is free (_in_worker), for work that leaves nothing
+    behind in the interpreter (a file opened is closed again)."""
     import pickle
-    import signal
     import subprocess
     import sys
 
+    stopped = CubeReadError(path, late or f"{what} did not finish within {timeout:g} s: stopped")
+    if reuse:
+        served, result = _in_worker(func, args, path, what, timeout, stopped)
+        if served:
+            return result
     request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args, timeout + CHILD_GRACE_S))
     try:
         proc = subprocess.Popen(
@@ -76,7 +101,6 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
         )
     except OSError as exc:
         raise NoChild(path, what, exc.strerror or str(exc)) from None
-    stopped = CubeReadError(path, late or f"{what} did not finish within {timeout:g} s: stopped")
     try:
         answer, _ = proc.communicate(request, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -91,6 +115,15 @@ def call_in_child(func, args: tuple, path, what: str, timeout: float, late: str 
     _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
     if not started:  # our code never ran there: no Python, or not ours
         raise NoChild(path, what, f"it ended at once, exit status {code}")
+    return _result(answer, code, path, what, stopped)
+
+
+def _result(answer: bytes, code, path, what: str, stopped: CubeReadError):
+    """The result a child's answer (pickled) holds, or the CubeReadError it, or the child's exit
+    status `code` where the answer is not whole (it died first), says."""
+    import pickle
+    import signal
+
     try:
         status, payload = pickle.loads(answer)
     except Exception:  # no whole answer: it died first  # noqa: BLE001
@@ -136,30 +169,68 @@ def _child_main() -> None:
     """Child side: (func, args, the seconds after which it stops itself) pickled on stdin;
     ("ok" | "error", payload) pickled to the descriptor that was fd 1, with fd 1 itself pointed
     at stderr, so that a library's print cannot corrupt the answer."""
-    import os
-    import pickle
     import sys
+
+    answer = _answer_channel()
+    answer.write(_serve(sys.stdin.buffer)[1])
+    answer.close()
+
+
+def _answer_channel():
+    """The descriptor that was fd 1, for the answers, with fd 1 itself pointed at stderr (a
+    library's print cannot corrupt them), STARTED written to it."""
+    import os
 
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     answer.write(STARTED)
     answer.flush()  # before anything that may crash
+    return answer
+
+
+def _serve(requests) -> tuple[bool, bytes]:
+    """One request, (func, args, the seconds after which this process stops itself), read from
+    `requests` and run: (whether it went well, ("ok" | "error", payload) pickled)."""
+    import pickle
+
     try:
-        func, args, limit = pickle.load(sys.stdin.buffer)
+        func, args, limit = pickle.load(requests)
         _stop_after(limit)
         result = ("ok", func(*args))
     except CubeReadError as exc:
         result = ("error", exc)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent as text
         result = ("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+    _stop_after(0)
     try:
-        data = pickle.dumps(result)
+        return result[0] == "ok", pickle.dumps(result)
     except Exception as exc:  # an unpicklable result
-        data = pickle.dumps(
+        return False, pickle.dumps(
             ("error", f"result could not be returned ({type(exc).__name__}: {exc})")
         )
-    answer.write(data)
-    answer.close()
+
+
+#: Seconds a warm worker waits for its next request before it ends itself (its parent starts
+#: another at the next call): an idle interpreter with numpy and h5py holds some 60 MB.
+WORKER_IDLE_S = 600
+
+
+def _worker_main() -> None:
+    """Child side of the warm worker (_Worker): requests as _child_main's, one after another,
+    each answer written as its length (8 bytes, big-endian) and its pickle. Ends when stdin
+    closes (its parent closed it, or died), after WORKER_IDLE_S without a request, or after a
+    request that did not go well (what it read next could be out of step)."""
+    import select
+    import sys
+
+    answer = _answer_channel()
+    requests = sys.stdin.buffer
+    while select.select([requests], [], [], WORKER_IDLE_S)[0] and requests.peek(1):
+        ok, data = _serve(requests)
+        answer.write(len(data).to_bytes(8, "big") + data)
+        answer.flush()
+        if not ok:
+            return
 
 
 def _stop_after(seconds: float) -> None:
@@ -169,4 +240,226 @@ def _stop_after(seconds: float) -> None:
 
     if hasattr(signal, "setitimer"):
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, seconds)  # 0: no limit (a warm worker between calls)
+
+
+class _Worker:
+    """A child interpreter kept between calls (_worker_main): requests pickled on its stdin,
+    answers after STARTED on its stdout, each its length and its pickle. `key`: what it was
+    started with (_warm_worker); `calls`: the requests it has been sent."""
+
+    def __init__(self, key: tuple):
+        import pickle
+        import subprocess
+        import sys
+
+        self.key, self.calls, self.started = key, 0, False
+        self.received = bytearray()  # read from its stdout, not yet an answer
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", "-c", _WORKER_CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.pending = pickle.dumps(list(sys.path))  # sent with the first request
+
+    def ask(self, request: bytes, deadline: float) -> bytes:
+        """The answer (a pickle) to `request`; TimeoutError past `deadline` (time.monotonic),
+        EOFError or OSError where the worker ended without one. One message at a time goes to
+        it, the next once it has answered (its start: STARTED), so that what its buffered
+        stdin reads ahead is never the next one, which its wait on the pipe would not see."""
+        self.calls += 1
+        if not self.started:
+            self._send(self.pending)
+            self._receive(self._started, deadline)
+        self._send(request)
+        return self._receive(self._answer, deadline)
+
+    def _send(self, message: bytes) -> None:
+        self.proc.stdin.write(message)
+        self.proc.stdin.flush()
+
+    def _receive(self, take, deadline: float):
+        """What take() finds in what has been received, reading on until it finds something."""
+        import math
+        import os
+        import select
+        import time
+
+        fd = self.proc.stdout.fileno()
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        while not (got := take()):
+            left = deadline - time.monotonic()
+            if left <= 0 or not poll.poll(math.ceil(left * 1000)):
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise EOFError
+            self.received += chunk
+        return got
+
+    def _started(self) -> bool:
+        """Whether STARTED has come; what the interpreter's start-up printed before it is left
+        out (call_in_child)."""
+        at = self.received.find(STARTED)
+        if at >= 0:
+            self.started = True
+            del self.received[: at + len(STARTED)]
+        return self.started
+
+    def _answer(self) -> bytes | None:
+        """The first whole answer received (taken out), else None."""
+        if len(self.received) < 8:
+            return None
+        size = 8 + int.from_bytes(self.received[:8], "big")
+        if len(self.received) < size:
+            return None
+        answer = bytes(self.received[8:size])
+        del self.received[:size]
+        return answer
+
+    def close(self) -> None:
+        """Close its stdin, on which it ends (at once when idle); killed if it has not ended a
+        second later (it was busy)."""
+        import contextlib
+        import subprocess
+
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            _kill(self.proc)
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdout.close()
+
+
+#: This process's warm worker (None: none started, or the last one ended), and the lock that
+#: the call using it holds: a call that finds it taken starts a child of its own.
+_WORKER: _Worker | None = None
+_WORKER_LOCK = threading.Lock()
+#: Whether _at_exit_and_fork has run (at the first worker's start).
+_HOOKED = False
+#: Variables of the environment that change without bearing on the work (pytest's, at every
+#: test): any other change starts a new worker, which takes the environment anew.
+_ENV_IGNORED = frozenset({"PYTEST_CURRENT_TEST"})
+
+
+def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> tuple[bool, object]:
+    """(True, func(*args) run in the warm worker), or (False, None) where there is no warm
+    worker here (no select.poll: Windows) or it serves another thread's call (no call waits
+    behind another file's hang). Errors as call_in_child's."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return False, None
+    if not _WORKER_LOCK.acquire(blocking=False):
+        return False, None
+    try:
+        return True, _ask_worker(func, args, path, what, timeout, stopped)
+    finally:
+        _WORKER_LOCK.release()
+
+
+def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
+    """func(*args) in the warm worker (one started where there is none, or where the one there
+    was started with another interpreter, sys.path or environment), which is killed and dropped
+    when it runs past `timeout` and dropped when it ends or fails. A worker that had served
+    earlier calls and ended without answering (on its own, idle, as the call came; or harmed by
+    an earlier file) is replaced and the call asked once more, within the same time."""
+    import pickle
+    import time
+
+    global _WORKER
+    deadline = time.monotonic() + timeout
+    request = pickle.dumps((func, args, timeout + CHILD_GRACE_S))
+    while True:
+        worker = _warm_worker(path, what)
+        reused = worker.calls > 0
+        try:
+            answer = worker.ask(request, deadline)
+        except TimeoutError:
+            _WORKER = None
+            left = _kill(worker.proc)  # known stuck: no grace period
+            if left:
+                raise CubeReadError(path, f"{stopped.problem}. {left}") from None
+            raise stopped from None
+        except (EOFError, OSError):  # it ended without answering
+            _WORKER = None
+            worker.close()
+            if not worker.started:  # our code never ran there: no Python, or not ours
+                code = worker.proc.returncode
+                raise NoChild(path, what, f"it ended at once, exit status {code}") from None
+            if reused:
+                continue
+            return _result(b"", worker.proc.returncode, path, what, stopped)
+        except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
+            _WORKER = None
+            _kill(worker.proc)
+            raise
+        try:
+            return _result(answer, 0, path, what, stopped)
+        except BaseException:  # it ends after a call that failed: dropped
+            _WORKER = None
+            worker.close()
+            raise
+
+
+def _warm_worker(path, what: str) -> _Worker:
+    """The warm worker, started where there is none, or where the one there has ended or was
+    started with another interpreter, sys.path or environment than this call's."""
+    import os
+    import sys
+
+    global _WORKER
+    key = (
+        sys.executable,
+        tuple(sys.path),
+        tuple(sorted((k, v) for k, v in os.environ.items() if k not in _ENV_IGNORED)),
+    )
+    worker = _WORKER
+    if worker is not None and (worker.key != key or worker.proc.poll() is not None):
+        _WORKER = None
+        worker.close()
+    if _WORKER is None:
+        _at_exit_and_fork()
+        try:
+            _WORKER = _Worker(key)
+        except OSError as exc:
+            raise NoChild(path, what, exc.strerror or str(exc)) from None
+    return _WORKER
+
+
+def _at_exit_and_fork() -> None:
+    """See, once, that no worker outlives this process (closed at exit) or is shared with a
+    child forked from it (which gets none of its own, and closes its copies of the pipes)."""
+    import atexit
+    import os
+
+    global _HOOKED
+    if not _HOOKED:
+        _HOOKED = True
+        atexit.register(_close_worker)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_forget_worker)
+
+
+def _close_worker() -> None:
+    """Close the warm worker (at exit)."""
+    global _WORKER
+    worker, _WORKER = _WORKER, None
+    if worker is not None:
+        worker.close()
+
+
+def _forget_worker() -> None:
+    """In a child forked from this process: the parent's worker is not this one's."""
+    import contextlib
+
+    global _WORKER, _WORKER_LOCK
+    worker, _WORKER, _WORKER_LOCK = _WORKER, None, threading.Lock()
+    if worker is not None:
+        for pipe in (worker.proc.stdin, worker.proc.stdout):
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()
