@@ -775,23 +775,12 @@ def _less_neighbours(
         8.91 keV, 1.6 FWHM above Zn K-alpha) read Zn in its tiles by the window."""
         if parts is None or not len(parts) or parts.shape[1] != len(edges) - 1:
             return False
-        f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
-        lo, hi = plan.line.energy - 2.0 * f, plan.line.energy + 2.0 * f
-        near = [
-            x
-            for x in sorted(present | set(own))
-            if x != y and any(lo - f <= ln.energy <= hi + f for ln in element_lines(x))
-        ]
-        try:
-            row = _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts)
-        except Inseparable:
+        row = _line_fit_row(plan, edges, fwhm_mn_ev, present | set(own), shifts)
+        if row is None:
             return False
         if not counted:
             counted.append(np.clip(parts.astype(np.float64), 0.0, None))
-        with one_thread():
-            read = counted[0] @ np.stack([row, row**2], axis=1)
-        z = read[:, 0] / np.sqrt(np.maximum(read[:, 1], 1e-30))
-        return float(z.max()) > np.sqrt(STRIP_ABSENT_SIGMA**2 + 2.0 * np.log(len(parts)))
+        return _reads_above_noise(counted[0], row)
 
     e_range = (float(edges[0]), float(edges[-1]))
     own = {p.symbol: (p, c) for p, c in zip(plans, cols)}
@@ -918,6 +907,37 @@ def _less_neighbours(
             fixed /= 1.0 - lost / a
         out.append(fixed)
     return out
+
+
+def _line_fit_row(
+    plan: MapPlan, edges, fwhm_mn_ev: float, present: set[str], shifts
+) -> np.ndarray | None:
+    """The least-squares row reading `plan`'s line (of an element not counted present) fitted
+    beside every one of `present` with a line near it, over two FWHM either side and a linear
+    background: what the scan's sum and tiles are judged by (_reads_above_noise). None where the
+    channels cannot tell it from them (Inseparable)."""
+    y = plan.symbol
+    f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
+    lo, hi = plan.line.energy - 2.0 * f, plan.line.energy + 2.0 * f
+    near = [
+        x
+        for x in sorted(present)
+        if x != y and any(lo - f <= ln.energy <= hi + f for ln in element_lines(x))
+    ]
+    try:
+        return _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts)
+    except Inseparable:
+        return None
+
+
+def _reads_above_noise(parts: np.ndarray, row: np.ndarray) -> bool:
+    """Whether `row` reads one of `parts` ((n, channels) float64 counts, clipped at 0) above its
+    Poisson noise by sqrt(STRIP_ABSENT_SIGMA**2 + 2 ln n) deviations: STRIP_ABSENT_SIGMA for one
+    (the scan's sum), about 4.8 for 1,000 (the survey's tiles and groups)."""
+    with one_thread():
+        read = parts @ np.stack([row, row**2], axis=1)
+    z = read[:, 0] / np.sqrt(np.maximum(read[:, 1], 1e-30))
+    return float(z.max()) > np.sqrt(STRIP_ABSENT_SIGMA**2 + 2.0 * np.log(len(parts)))
 
 
 #: A detector FWHM read from a scan's own peaks where neither the user nor the file gives one
@@ -1327,14 +1347,34 @@ def plan_for_cube(
 
     kept = [s for s in symbols if s not in apart]
     # counted present where any of its lines is excited (Hg's M lines under a 12 kV tube: S
-    # K-alpha, fitted beside Hg M-alpha, read 10 % of its counts with Hg left out)
+    # K-alpha, fitted beside Hg M-alpha, read 10 % of its counts with Hg left out); one asked for
+    # but not suggested, where the scan shows such a line (_unseen, as the kept ones are judged)
     present = {x for x in present if x in kept or excitable(x)}
+    if doubted := [s for s in apart if s not in present and excitable(s)]:
+        fwhm, _, tube = _widths_and_tube(cube, fwhm_ev, spectrum, anode)
+        judged_by = present | ({tube} if tube else set())
+        for s in doubted:
+            fam = [
+                f
+                for f in FAMILIES
+                if (ln := _line(s, f)) is not None
+                and e_min <= ln.energy <= e_max
+                and ((e := family_edge(s, f)) is None or e[0] < kv)
+            ]
+            by = {s: fam[0]} if fam else None
+            if not fam or not _unseen([s], edges, fwhm, judged_by, by, kv, spectrum, tiles):
+                present.add(s)
     if not apart:
         return _plan_for_cube(cube, symbols, present=present, kv=kv, **kw)
     made = {}  # symbol -> (plan, column)
     groups = ([kept] if kept else []) + [[s] for s in apart]
     for group in groups:
-        plans, w = _plan_for_cube(cube, group, present=present | set(kept), shown=kept, kv=kv, **kw)
+        # the kept ones judged there (_unseen), those apart already not counted present
+        alone = group is not kept
+        together = present | set(kept) if alone else present
+        plans, w = _plan_for_cube(
+            cube, group, present=together, shown=kept, kv=kv, judged=alone, **kw
+        )
         for i, p in enumerate(plans):
             if p.symbol in apart:
                 why = _unexcited_words(p, apart[p.symbol], kv, given, p.symbol in present)
@@ -1357,6 +1397,7 @@ def _plan_for_cube(
     shown=(),
     kv=None,
     tiles=None,
+    judged=False,
 ):
     """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
     scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
@@ -1365,19 +1406,32 @@ def _plan_for_cube(
     dock's and quicklook's survey), where the fits read the elements' positions (line_shifts); a
     fit with a moved template says so in its plan's note. A fit the cube's channels cannot
     separate from its neighbours is made by its window, its note saying so
-    (_windows_where_inseparable): the other maps are made all the same."""
+    (_windows_where_inseparable): the other maps are made all the same. An element asked for but
+    not in `present` counts present in the other maps only where the scan's sum or one of
+    `tiles` reads its line (_unseen, unless `judged`); one that none reads is planned apart, as
+    an absent neighbour, its map saying so."""
     _check_calibrated(cube)
-    fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
     edges = cube.calibration.edges(cube.n_channels)
-    # neither given nor in the file: the scan's own peaks, else the default (an APS scan's
-    # ~190 eV peaks were mapped with 140 eV windows, its maps low)
-    read = None if fwhm_ev is not None else scan_fwhm_mn_ev(cube, spectrum)
-    fwhm = read or fwhm
-    given = bool(anode)
-    anode = anode or named_anode(cube.metadata)  # the file's, or the one given to read_cube
-    if anode:  # named_anode gives the symbol, or the value as written if it names none
-        anode = tube_symbol(anode, given)
-    present = set(present or ()) | ({anode} if anode else set())
+    fwhm, read, tube = _widths_and_tube(cube, fwhm_ev, spectrum, anode)
+    present = set(present or ()) | ({tube} if tube else set())
+    unseen = () if judged else _unseen(symbols, edges, fwhm, present, lines, kv, spectrum, tiles)
+    if unseen:
+        # the others planned without them, each of them alone beside them: Cd and Sn asked for
+        # on the real APS scan (no peak of either) were fitted beside its Ca, whose map read
+        # 6,561 counts against 16,653
+        kept = [s for s in symbols if s not in unseen]
+        kw = {"fwhm_ev": fwhm_ev, "background": background, "lines": lines, "anode": anode}
+        kw |= {"spectrum": spectrum, "kv": kv, "tiles": tiles, "judged": True}
+        made = {}  # symbol -> (plan, column)
+        for group in ([kept] if kept else []) + [[s] for s in unseen]:
+            together = present | set(kept)
+            plans, w = _plan_for_cube(cube, group, present=together, shown=(*shown, *kept), **kw)
+            for i, p in enumerate(plans):
+                if p.symbol in unseen:
+                    p = replace(p, note=_join(p.note, _unseen_words(p, tiles is not None)))
+                made[p.symbol] = (p, w[:, i])
+        plans = [made[s][0] for s in symbols]
+        return plans, np.stack([made[s][1] for s in symbols], axis=1).astype(np.float32)
     plans = plan_maps(
         symbols,
         (float(edges[0]), float(edges[-1])),
@@ -1437,6 +1491,68 @@ def _plan_for_cube(
         )
         plans = [replace(p, note=_join(said, p.note) if p.note else said) for p in plans]
     return plans, w
+
+
+def _widths_and_tube(cube, fwhm_ev, spectrum, anode) -> tuple[float, float | None, str | None]:
+    """(detector FWHM at Mn K-alpha, eV; that FWHM where read from the scan's own peaks, else
+    None; the tube's anode symbol or None) as _plan_for_cube plans with them."""
+    fwhm = cube_fwhm_mn_ev(cube, fwhm_ev)
+    # neither given nor in the file: the scan's own peaks, else the default (an APS scan's
+    # ~190 eV peaks were mapped with 140 eV windows, its maps low)
+    read = None if fwhm_ev is not None else scan_fwhm_mn_ev(cube, spectrum)
+    given = bool(anode)
+    anode = anode or named_anode(cube.metadata)  # the file's, or the one given to read_cube
+    if anode:  # named_anode gives the symbol, or the value as written if it names none
+        anode = tube_symbol(anode, given)
+    return read or fwhm, read, anode or None
+
+
+def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum, tiles):
+    """The elements of `symbols` not in `present` whose mapped line, fitted beside the present
+    elements' lines near it (_line_fit_row), reads neither the scan's sum (`spectrum`) above
+    STRIP_ABSENT_SIGMA nor one of `tiles` above its margin for their number (_reads_above_noise),
+    as an absent neighbour is judged (_less_neighbours). None where neither is known."""
+    doubted = [s for s in symbols if s not in present]
+    if not doubted or (spectrum is None and tiles is None):
+        return []
+    n = len(edges) - 1
+    parts = [
+        np.clip(np.asarray(a, np.float64).reshape(-1, n), 0.0, None)
+        for a in (spectrum, tiles)
+        if a is not None and np.shape(a)[-1] == n and np.size(a)
+    ]
+    if not parts:
+        return []
+    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, present)
+    e_range = (float(edges[0]), float(edges[-1]))
+    out = []
+    for s in doubted:
+        try:
+            (plan,) = plan_maps([s], e_range, fwhm_mn_ev=fwhm, present=present, lines=lines, kv=kv)
+        except ValueError:  # no line of it on this axis: planned as before, to say so
+            continue
+        row = _line_fit_row(plan, edges, fwhm, present, shifts)
+        if row is None:
+            # no fit (Cd K-alpha's template, its K edge above EXCITATION_KEV, is empty): by its
+            # window, as a neighbour's map is judged (the real M6 spectrum's Cd K-alpha, on Rh
+            # K-beta's flank: 2.3 sd)
+            try:
+                row = _window_column(plan, edges, fwhm)
+            except ValueError:  # its window narrower than a channel
+                continue
+        if not any(_reads_above_noise(x, row) for x in parts):
+            out.append(s)
+    return out
+
+
+def _unseen_words(plan: MapPlan, tiles: bool) -> str:
+    """The note of a map of an element asked for that the scan does not show (_unseen)."""
+    where = (
+        "neither the scan's sum spectrum nor the survey's tiles show"
+        if tiles
+        else "the scan's sum spectrum shows no"
+    )
+    return f"{plan.symbol} not counted present in the other maps: {where} {plan.label} above noise"
 
 
 def _windows_where_inseparable(

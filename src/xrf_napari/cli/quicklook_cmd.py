@@ -102,7 +102,9 @@ def choose_maps(
     symbols = list(elements) if elements else suggested[:max_elements]
     if not symbols:
         return spectrum, suggested, [], {}
-    present = sorted(set(suggested.seen) | set(symbols))  # a usual anode left out too
+    # a usual anode left out too; the elements asked for count present where the scan shows
+    # them (plan_for_cube): Cd and Sn asked for on the APS scan read its Ca map -61 %
+    present = sorted(suggested.seen)
     # the tube's lines are handled as the user's anode's, as the suggestion's (plan_for_cube);
     # planned once, for the plot's labels and the maps alike
     # the survey's tiles and groups too: a neighbour in a small patch shows only there

@@ -438,7 +438,9 @@ class ElementMapsWidget(CubeDock):
         fwhm = self.fwhm_spin.value() or None
         rank = {s: i for i, s in enumerate(self.suggested())}  # strongest evidence first
         symbols.sort(key=lambda s: rank.get(s, len(rank)))
-        present = set(self.seen()) | set(symbols)
+        # the ticked elements count present where the scan shows them (plan_for_cube): Cd and
+        # Sn ticked on the APS scan read its Ca map -61 %
+        present = set(self.seen())
         made_for = self.instrument_now(cube)
         return self.start_job(
             _maps_job,
