@@ -76,3 +76,49 @@ def test_ood_scores_refuses_an_axis_given_twice(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "argument --axis: 'true' is given twice" in err, err
+
+
+def test_eval_suggestions_holds_one_cube_at_a_time(tmp_path, monkeypatch):
+    """dc3a40e4 opened every cube before the survey and held them all to the end, each with its
+    chunk cache: 30 copies of the sample panel grew the process by 345 MiB (87 MiB one at a
+    time). When the first cube is surveyed, the second is not held open."""
+    import gc
+    import weakref
+
+    from _bench_scripts import CHECKOUT, load_module
+
+    import xrf_napari.io as io
+    import xrf_napari.synth.dataset as dataset
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.hdf5_looked import remember_looked
+    from xrf_napari.io.project_h5 import write_cube
+
+    paths = []
+    for i in range(2):
+        path = write_cube(
+            tmp_path / f"c{i}.h5", np.ones((4, 4, 64), np.uint16), Calibration(1, 0.2)
+        )
+        remember_looked(path)
+        paths.append(str(path))
+    opened, alive = [], []
+    real_read = io.read_cube
+
+    def read_cube(*a, **k):
+        cube = real_read(*a, **k)
+        opened.append(weakref.ref(cube))
+        return cube
+
+    class Surveyed(Exception):
+        pass
+
+    def elements_in(_metadata):  # the survey's first step
+        gc.collect()
+        alive.append(sum(r() is not None for r in opened))
+        raise Surveyed
+
+    monkeypatch.setattr(io, "read_cube", read_cube)
+    monkeypatch.setattr(dataset, "elements_in", elements_in)
+    mod = load_module(CHECKOUT / "scripts" / "eval_suggestions.py", "_revC59_eval_suggestions")
+    with pytest.raises(Surveyed):
+        mod.main(paths)
+    assert alive == [1], alive  # the cube surveyed only, not the next one
