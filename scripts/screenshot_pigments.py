@@ -45,6 +45,9 @@ def main(argv=None) -> int:
     # --find-regions without --photo ended in a traceback or an error once a viewer was open
     if args.find_regions and not args.photo:
         p.error("--find-regions needs --photo")
+    if args.photo and args.cube:  # a cube opened in napari has no true colours layer (only a
+        # sample has): refused once the viewer was open
+        p.error("--photo needs a sample (its true colours layer), not --cube")
     from xrf_napari._sample_data import SAMPLE_DIR, SAMPLES
     from xrf_napari.io.project_h5 import read_targets
 

@@ -122,3 +122,19 @@ def test_eval_suggestions_holds_one_cube_at_a_time(tmp_path, monkeypatch):
     with pytest.raises(Surveyed):
         mod.main(paths)
     assert alive == [1], alive  # the cube surveyed only, not the next one
+
+
+def test_screenshot_pigments_refuses_photo_with_cube_before_napari_starts(tmp_path, capsys):
+    """`screenshot_pigments.py --cube CUBE --photo` started napari, opened the cube and only then
+    failed "--photo needs a sample (its true colours layer)": a cube napari opens has none. After
+    45566111 refused the script's other wrong options before napari starts, this one is too."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    cube = tmp_path / "c.h5"
+    cube.write_bytes(b"")  # not read: refused from the options alone
+    mod = load_module(CHECKOUT / "scripts" / "screenshot_pigments.py", "_revC59_shot_pigments")
+    mod._ensure_display = lambda: pytest.fail("napari was to start")
+    with pytest.raises(SystemExit) as exc:
+        mod.main(["--cube", str(cube), "--photo"])
+    assert exc.value.code == 2
+    assert "--photo needs a sample (its true colours layer), not --cube" in capsys.readouterr().err
