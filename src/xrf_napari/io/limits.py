@@ -218,19 +218,30 @@ def check_tree(root: Path) -> None:
 
 def tree_entries(root: Path | str):
     """Every entry below the directory `root`, depth first, a linked folder not entered: the walk
-    of a zarr store's check (check_tree) and of its storage bound (arrays._stored_bytes). A
-    folder that cannot be listed: CubeReadError naming `root`."""
+    of a zarr store's check (check_tree), of its storage bound (arrays._stored_bytes) and of the
+    chunk files its stamp watches (_chunk_files). Each folder is listed as it is walked, so a
+    caller that stops early lists no further. A folder that cannot be listed: CubeReadError
+    naming `root`."""
     stack = [root]
     while stack:
         top = stack.pop()
         try:
-            entries = list(os.scandir(top))
+            listing = os.scandir(top)
         except OSError as exc:
             raise CubeReadError(root, f"cannot list {top} ({exc.strerror or exc})") from None
-        for e in entries:
-            if e.is_dir(follow_symlinks=False):
-                stack.append(e.path)
-            yield e
+        with listing:
+            while True:
+                try:
+                    e = next(listing)
+                except StopIteration:
+                    break
+                except OSError as exc:
+                    raise CubeReadError(
+                        root, f"cannot list {top} ({exc.strerror or exc})"
+                    ) from None
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                yield e
 
 
 def read_bounded(path: Path, max_bytes: int = MAX_TEXT_BYTES, what: str = "file") -> bytes:
@@ -446,20 +457,14 @@ def _chunk_files(folder: Path) -> list[Path]:
     of 40,000 chunks in one folder spent 1.5 s on it at opening, and a million (a 1000 x 1000
     scan in (1, 1, C) chunks) 25 times that, the more on a network share."""
     out: list[Path] = []
-    folders = [folder]
-    while folders:
-        try:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if not entry.is_symlink():  # as os.walk: not followed
-                            folders.append(entry.path)
-                    elif entry.name not in _ZARR_DOCS:
-                        out.append(Path(entry.path))
-                        if len(out) >= WATCHED_CHUNKS:
-                            return out
-        except OSError:  # a folder that cannot be listed: the others are watched still
-            continue
+    try:
+        for e in tree_entries(folder):
+            if not e.is_dir(follow_symlinks=False) and e.name not in _ZARR_DOCS:
+                out.append(Path(e.path))
+                if len(out) >= WATCHED_CHUNKS:
+                    break
+    except CubeReadError:  # a folder that cannot be listed: the files found are watched
+        pass
     return out
 
 
