@@ -1,6 +1,7 @@
 """Elemental maps, review of session 59: an element asked for that the scan does not show."""
 
 import numpy as np
+import pytest
 from _spectra import CANONICAL_CAL, template_spectrum
 
 from xrf_napari.analysis import maps as M
@@ -55,3 +56,22 @@ def test_quicklook_counts_the_elements_asked_for_present_only_where_shown(monkey
     _, _, _, maps0 = choose_maps(cube, elements=["Ca"])
     np.testing.assert_allclose(maps["Ca"], maps0["Ca"], rtol=1e-5)
     assert "Sn not counted present" in plans[2].note
+
+
+@pytest.mark.parametrize(
+    "symbol, kv, label",
+    [
+        ("Zn", 10.5, "Zn K\u03b1"),  # K edge 9.66 keV: excited, if barely
+        ("Cu", 9.5, "Cu K\u03b1"),
+        ("Cd", 28.0, "Cd L\u03b1"),  # 7262bf9a's case, unchanged
+        ("Se", 12.0, "Se L\u03b1"),  # K edge 12.66 keV: not excited at all
+    ],
+)
+def test_light_element_barely_excited_keeps_its_k_alpha(symbol, kv, label):
+    """7262bf9a maps a K line whose edge lies above kV / 1.1 by L-alpha: zinc white under a 10.5
+    kV tube (Zn K edge 9.66 keV) was mapped by Zn L-alpha (1.01 keV), 319 counts against its
+    K-alpha's 200,510 (forward model, Rh, air), the note saying its K lines were not usefully
+    excited. An L-alpha under 1.5 keV is used only where the K lines are not excited at all."""
+    ((line, note),) = M.choose_lines([symbol], {symbol}, 0.0, 41.0, kv=kv).values()
+    assert line.label == label
+    assert ("used:" in note) is (label != f"{symbol} K\u03b1")
