@@ -1549,22 +1549,11 @@ def _colour(lib: ComponentLibrary, idx, fractions) -> tuple[float, float, float]
     return tuple(float(c) for c in km_mix(rgbs, np.asarray(fractions, dtype=float)[None])[0])
 
 
-def _ground_colour(
-    lib: ComponentLibrary,
-    ground: list[int],
-    cols: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    x: np.ndarray,
-):
+def _ground_colour(lib: ComponentLibrary, ground: list[int], x: np.ndarray):
     """What a region without pigment lines shows if nothing invisible covers it: the lead-white
-    priming where there is one, else the gypsum or chalk ground the lines show. The fit `x` of
-    `cols` (ground, scatter and the neighbours' columns, ground first) to y gives each ground its
-    counts; where both take some, the one whose columns it can least do without: a gypsum layer
-    over a chalk ground shows gypsum's S, and the chalk below may still carry more of the Ca
-    counts (the bare gypsum of tests/test_pigment_fit.py, once the thick ground's scatter left
-    its neighbour's column no continuum to take: 145,000 against 252,000 counts; chi-square
-    +2,779 without the gypsum, +401 without the chalk)."""
+    priming where there is one, else the gypsum or chalk ground whose lines the fit (ground and
+    scatter columns, without the thick ground's pair, and the neighbours' columns: `x`, ground
+    first) gives more counts."""
     from ..physics.pigments import get_pigment
 
     if PRIMING in ground:
@@ -1573,11 +1562,6 @@ def _ground_colour(
     signal = [
         float(x[k * n : (k + 1) * n] @ lib.ground[g].sum(axis=-1)) for k, g in enumerate(ground)
     ]
-    shown = [k for k, s in enumerate(signal) if s > 0]
-    if len(shown) > 1:
-        rows = np.arange(len(cols))
-        cost = {k: _fit(cols[(rows < k * n) | (rows >= (k + 1) * n)], y, w)[1] for k in shown}
-        signal = [cost.get(k, -np.inf) for k in range(len(ground))]
     name = ("Gypsum", "Chalk")[ground[int(np.argmax(signal))]]
     return tuple(float(v) for v in get_pigment(name).rgb)
 
@@ -1700,9 +1684,17 @@ def rank_region(
     # bare region shows is read from the latter, as before the bound: a neighbour's own ground
     # lines are not this region's
     chi2_bare = _fit(base, y, w)[1]
-    free = base if leak is None else np.vstack([base, leak])
-    x_free, chi2_free, _ = _fit(free, y, w)
-    bare = _ground_colour(lib, ground, free, y, w, x_free)
+    x_free, chi2_free, _ = _fit(base if leak is None else np.vstack([base, leak]), y, w)
+    # the ground it shows is read without the thick ground's pair, as the ground's choice is
+    # (`iter_choose_ground`): with the pair the chalk ground's columns took a bare gypsum's Ca
+    # (read chalk), and choosing instead the ground the fit could least do without read chalk
+    # paint over a gypsum ground as gypsum, whose S no other column takes (4 of 16 such stripes
+    # against 0 before the pair; tests/test_revP59.py)
+    bare = x_free
+    if PRIMING not in ground:
+        thin = _base(lib, ground, y)
+        bare = _fit(thin if leak is None else np.vstack([thin, leak]), y, w)[0]
+    bare = _ground_colour(lib, ground, bare)
     # Over a lead priming, a paint's own lead white (or red lead) and the priming's lead differ by
     # a few chi-square units (held-out stripes: 6-14 for 25-50 % lead white in vermilion): the
     # priming's columns took all the lead, such a candidate kept under MIN_SHARE of it and was
