@@ -151,17 +151,25 @@ KILL_WAIT_S = 5
 
 def _kill(proc) -> str | None:
     """Kill the child and wait for it up to KILL_WAIT_S: None once it has ended, else a sentence
-    saying it was left running (an unbounded wait had blocked the caller for as long)."""
+    saying it was left running (an unbounded wait had blocked the caller for as long). Its
+    pipes are closed here, not through communicate(): a warm worker's stdin is already closed
+    when _Worker.close kills it, and communicate() flushed it ("I/O operation on closed file")."""
+    import contextlib
     import subprocess
 
     proc.kill()
     try:
-        proc.communicate(timeout=KILL_WAIT_S)
+        proc.wait(timeout=KILL_WAIT_S)
     except subprocess.TimeoutExpired:
         return (
             f"That process (pid {proc.pid}) had not ended {KILL_WAIT_S} s after being killed "
             "(probably waiting on the file's drive) and was left running"
         )
+    finally:
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    pipe.close()
     return None
 
 
