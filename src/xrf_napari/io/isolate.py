@@ -265,6 +265,7 @@ class _Worker:
         self.received = bytearray()  # read from its stdout, not yet an answer
         self.proc = subprocess.Popen(
             [sys.executable, "-P", "-c", _WORKER_CODE],
+            bufsize=0,  # lock-free pipes: a child forked mid-write closes them (_forget_worker)
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -284,8 +285,9 @@ class _Worker:
         return self._receive(self._answer, deadline)
 
     def _send(self, message: bytes) -> None:
-        self.proc.stdin.write(message)
-        self.proc.stdin.flush()
+        view = memoryview(message)
+        while view:  # an unbuffered pipe may take part of it
+            view = view[self.proc.stdin.write(view) :]
 
     def _receive(self, take, deadline: float):
         """What take() finds in what has been received, reading on until it finds something."""
@@ -357,15 +359,23 @@ _ENV_IGNORED = frozenset({"PYTEST_CURRENT_TEST"})
 def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> tuple[bool, object]:
     """(True, func(*args) run in the warm worker), or (False, None) where there is no warm
     worker here (no select.poll: Windows) or it serves another thread's call (no call waits
-    behind another file's hang). Errors as call_in_child's."""
+    behind another file's hang), or this process's working folder is gone (the one-shot child
+    shares it). Errors as call_in_child's."""
+    import os
     import select
 
     if not hasattr(select, "poll"):
         return False, None
+    try:
+        # the worker took the working folder at its start only: after an os.chdir, a relative
+        # path (or a link's) named another folder's file, whose layout was then handed
+        folder = os.getcwd()
+    except OSError:
+        return False, None
     if not _WORKER_LOCK.acquire(blocking=False):
         return False, None
     try:
-        return True, _ask_worker(func, args, path, what, timeout, stopped)
+        return True, _ask_worker(_in_folder, (folder, func, args), path, what, timeout, stopped)
     finally:
         _WORKER_LOCK.release()
 
@@ -412,6 +422,14 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
             _WORKER = None
             worker.close()
             raise
+
+
+def _in_folder(folder: str, func, args: tuple):
+    """Worker side: func(*args) with `folder` the working folder, as its caller's."""
+    import os
+
+    os.chdir(folder)
+    return func(*args)
 
 
 def _warm_worker(path, what: str) -> _Worker:
