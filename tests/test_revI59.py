@@ -1,6 +1,7 @@
 """Review of io.isolate's warm worker (065f7ede, call_in_child's `reuse`, which every HDF5 file's
 first look asks for): it takes the working folder once, at its start, and a child forked while a
-thread writes to it must not hang. Each test fails on 065f7ede."""
+thread writes to it must not hang. Each test fails on 065f7ede; the last, a zarr store whose
+refusal never came (cb7f16ab), fails on its parent."""
 
 import fcntl
 import os
@@ -82,3 +83,27 @@ def test_a_child_forked_while_a_thread_writes_to_the_worker_does_not_hang():
     assert got["n"] == 2**20
     assert isolate._WORKER is worker  # the parent's worker serves on
 
+
+def test_a_zarr_store_declaring_trillions_of_chunks_is_refused_at_once(tmp_path):
+    """A store declaring (10**6,) * 3 in 64-chunks (3.8e12 of them, one written), as
+    test_fuzz_readers' zarr seeds draw: cb7f16ab asked zarr how many chunks were written, and zarr
+    tests every chunk of the grid, so the refusal never came (the fuzz test ran for minutes, zarr's
+    thread spinning). Now it is refused at once, as before cb7f16ab."""
+    zarr = pytest.importorskip("zarr")
+    from xrf_napari.io import CubeReadError, read_cube
+
+    g = zarr.open_group(str(tmp_path / "s.zarr"), mode="w")
+    g.create_array("counts", shape=(10**6,) * 3, chunks=(64,) * 3, dtype="u2")[0, 0, :64] = 1
+    got = {}
+
+    def read():
+        try:
+            read_cube(tmp_path / "s.zarr")
+        except CubeReadError as exc:
+            got["error"] = str(exc)
+
+    reading = threading.Thread(target=read, daemon=True)
+    reading.start()
+    reading.join(20)
+    assert not reading.is_alive(), "the refusal did not come within 20 s"
+    assert "the store holds only" in got["error"], got
