@@ -847,14 +847,34 @@ def import_torch_steps(poll_s: float = TORCH_POLL_S):
     import torch  # noqa: F401 (at once now)
 
 
+#: loads running on steps_beside's threads: (fn, args) -> (Event set at the load's end, its out)
+_LOADS: dict = {}
+_LOADS_LOCK = threading.Lock()
+
+
 def steps_beside(fn, *args, poll_s: float = TORCH_POLL_S):
     """`fn(*args)` (a model's load) on a low-priority daemon thread of its own, as steps (None:
     no report) every `poll_s` while it runs; returns its value or raises its error. A job read
     no stop inside a load (the recolouriser's: 1-6 s on two busy cores): a Cancel meanwhile
     waited for its end. Stopped, the job leaves the load to finish in the background (its cache
-    keeps the model for the next run)."""
-    done = threading.Event()
-    out: dict = {}
+    keeps the model for the next run), and a job that asks for the same load meanwhile (Run
+    again at once) waits for that one: it started a second beside it, two loads of one model at
+    once on the same cores."""
+    try:
+        key = (fn, args)
+        hash(key)
+    except TypeError:  # unhashable arguments: a load of its own
+        key = None
+    with _LOADS_LOCK:
+        running = _LOADS.get(key) if key is not None else None
+        if running is None:
+            running = threading.Event(), {}
+            if key is not None:
+                _LOADS[key] = running
+            start = True
+        else:
+            start = False
+    done, out = running
 
     def run() -> None:
         yield_cpu_to_gui()
@@ -863,9 +883,13 @@ def steps_beside(fn, *args, poll_s: float = TORCH_POLL_S):
         except BaseException as exc:  # noqa: BLE001 - raised in the job below
             out["error"] = exc
         finally:
+            with _LOADS_LOCK:
+                if key is not None and _LOADS.get(key) is running:
+                    del _LOADS[key]
             done.set()
 
-    threading.Thread(target=run, daemon=True, name="xrf-load").start()
+    if start:
+        threading.Thread(target=run, daemon=True, name="xrf-load").start()
     while not done.wait(poll_s):
         yield None
     if "error" in out:
