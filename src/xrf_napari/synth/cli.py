@@ -15,6 +15,7 @@ MAX_COUNTS_PER_PIXEL = 1e9
 
 def configure(p):
     from ..argtypes import float_in, int_in
+    from ..physics.instrument import FAMILIES
 
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
@@ -45,7 +46,7 @@ def configure(p):
     )
     p.add_argument(
         "--profiles",
-        choices=("train", "test", "all", "wide", "heldout", "heldout2"),
+        choices=FAMILIES,
         default="train",
         help="instrument family: train (Rh/W/Cu, 120-165 eV), test (Mo, 165-180 eV), all, "
         "wide (Rh/W/Cu/Mo, 120-200 eV, 20-50 kV, Rh and W 25-50: domain randomisation), "
