@@ -15,9 +15,26 @@ import sys
 from pathlib import Path
 
 
+def axis_change(spec: str) -> tuple[str, float | None]:
+    """One --axis spec read: ("true", None), ("rev", None), ("offset", keV) for '+0.3keV' or
+    ("gain", factor) for 'x1.25'; argparse.ArgumentTypeError for any other, or a number that
+    is none."""
+    import argparse
+
+    from xrf_napari.argtypes import float_in, positive_float
+
+    if spec.endswith("keV"):
+        return "offset", float_in()(spec[:-3])
+    if spec.startswith("x"):
+        return "gain", positive_float(spec[1:])
+    if spec in ("true", "rev"):
+        return spec, None
+    raise argparse.ArgumentTypeError("not one of true, +0.3keV, x1.25 or rev")
+
+
 def with_axis(cube, spec: str):
     """The cube read with a wrong energy axis: 'true', '+0.3keV' (offset), 'x1.25' (gain) or
-    'rev' (channels reversed, same calibration)."""
+    'rev' (channels reversed, same calibration); `spec` as axis_specs let through."""
     from dataclasses import replace
 
     import numpy as np
@@ -26,41 +43,32 @@ def with_axis(cube, spec: str):
     from xrf_napari.energy import Calibration
 
     c = cube.calibration
-    if spec == "true":
+    kind, value = axis_change(spec)
+    if kind == "true":
         return cube
-    if spec == "rev":
+    if kind == "rev":
         data = np.ascontiguousarray(np.asarray(cube.data[()])[..., ::-1])
         return Cube(data, c, metadata=cube.metadata)
-    if spec.endswith("keV"):
-        cal = Calibration(c.offset + float(spec[:-3]), c.gain, c.quadratic, "file")
-    elif spec.startswith("x"):
-        f = float(spec[1:])
-        cal = Calibration(c.offset, c.gain * f, c.quadratic * f, "file")
+    if kind == "offset":
+        cal = Calibration(c.offset + value, c.gain, c.quadratic, "file")
     else:
-        raise SystemExit(f"--axis: unknown {spec!r} (true, +0.3keV, x1.25 or rev)")
+        cal = Calibration(c.offset, c.gain * value, c.quadratic * value, "file")
     return replace(cube, calibration=cal)
 
 
 def axis_specs(text: str) -> list[str]:
-    """argparse `type=` of --axis: its comma-separated specs, each one with_axis reads. A number
-    that is none (x1,2.5, +0.3xkeV) reached with_axis's float() inside the per-cube try, and
-    every cube was printed "refused: could not convert string to float", as if the models had
-    refused the scan; an unknown spec exited 1 after the first cube was read."""
+    """argparse `type=` of --axis: its comma-separated specs, each one axis_change reads. A
+    number that is none (x1,2.5, +0.3xkeV) reached with_axis's float() inside the per-cube try,
+    and every cube was printed "refused: could not convert string to float", as if the models
+    had refused the scan; an unknown spec exited 1 after the first cube was read."""
     import argparse
-
-    from xrf_napari.argtypes import float_in, positive_float
 
     specs = text.split(",")
     for i, spec in enumerate(specs):
         if spec in specs[:i]:  # its lines and summary came twice, "0/2 flagged" of one cube
             raise argparse.ArgumentTypeError(f"{spec!r} is given twice: name each axis once")
         try:
-            if spec.endswith("keV"):
-                float_in()(spec[:-3])
-            elif spec.startswith("x"):
-                positive_float(spec[1:])
-            elif spec not in ("true", "rev"):
-                raise argparse.ArgumentTypeError("not one of true, +0.3keV, x1.25 or rev")
+            axis_change(spec)
         except argparse.ArgumentTypeError as exc:
             raise argparse.ArgumentTypeError(f"{spec!r}: {exc}") from None
     return specs
