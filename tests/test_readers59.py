@@ -24,6 +24,18 @@ def _looked(path):
     return path
 
 
+def _virtual_scan(path, data=CUBE):
+    """`path` holding a virtual dataset "counts" of `data`'s shape and dtype over rows.h5:/counts,
+    named relatively (HDF5 looks for it beside `path`, or in $HDF5_VDS_PREFIX's folders)."""
+    import h5py
+
+    layout = h5py.VirtualLayout(data.shape, data.dtype)
+    layout[:] = h5py.VirtualSource("rows.h5", "counts", data.shape)
+    with h5py.File(path, "w") as f:
+        f.create_virtual_dataset("counts", layout)
+    return path
+
+
 def _pages_tiff(path, cube=CUBE):
     """`cube` (H, W, C) as a TIFF of C pages written one by one (each page's directory before
     its data): no contiguous series, as page-by-page writers leave it."""
@@ -92,11 +104,7 @@ def test_virtual_sources_under_hdf5_vds_prefix_are_found_and_watched(tmp_path, m
     monkeypatch.setenv("HDF5_VDS_PREFIX", str(tmp_path / "src"))
     with h5py.File(tmp_path / "src" / "rows.h5", "w") as f:
         f["counts"] = CUBE
-    layout = h5py.VirtualLayout(CUBE.shape, CUBE.dtype)
-    layout[:] = h5py.VirtualSource("rows.h5", "counts", CUBE.shape)
-    path = tmp_path / "scan" / "scan.h5"
-    with h5py.File(path, "w") as f:
-        f.create_virtual_dataset("counts", layout)
+    path = _virtual_scan(tmp_path / "scan" / "scan.h5")
     cube = read_cube(_looked(path), auto_calibrate=False)
     rows = _told_replaced(tmp_path / "src" / "rows.h5", lambda: cube.read_rows(slice(0, 2)))
     assert np.array_equal(np.asarray(rows), CUBE[:2])
@@ -221,9 +229,6 @@ def test_a_virtual_source_under_hdf5_vds_prefix_is_guarded_as_an_input(tmp_path,
     source = tmp_path / "src" / "rows.h5"
     with h5py.File(source, "w") as f:
         f["counts"] = CUBE[:2]
-    layout = h5py.VirtualLayout(CUBE[:2].shape, CUBE.dtype)
-    layout[:] = h5py.VirtualSource("rows.h5", "counts", CUBE[:2].shape)
-    with h5py.File(tmp_path / "scan.h5", "w") as f:
-        f.create_virtual_dataset("counts", layout)
+    _virtual_scan(tmp_path / "scan.h5", CUBE[:2])
     with pytest.raises(OutputError, match="rows.h5"):
         check_outputs(files=[source], inputs=[tmp_path / "scan.h5"], option="--output")

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 from test_readers57 import CUBE
-from test_readers59 import _looked
+from test_readers59 import _looked, _virtual_scan
 
 from xrf_napari.errors import CubeReadError
 from xrf_napari.io import read_cube
@@ -23,10 +23,7 @@ def test_origin_is_expanded_only_where_hdf5_expands_it(tmp_path, monkeypatch):
     (tmp_path / "sub").mkdir()
     with h5py.File(tmp_path / "sub" / "rows.h5", "w") as f:
         f["counts"] = CUBE
-    layout = h5py.VirtualLayout(CUBE.shape, CUBE.dtype)
-    layout[:] = h5py.VirtualSource("rows.h5", "counts", CUBE.shape)
-    with h5py.File(tmp_path / "virtual.h5", "w") as f:
-        f.create_virtual_dataset("counts", layout)
+    _virtual_scan(tmp_path / "virtual.h5")
     with h5py.File(tmp_path / "linked.h5", "w") as f:
         f["counts"] = h5py.ExternalLink("rows.h5", "/counts")
     monkeypatch.setenv("HDF5_VDS_PREFIX", f"{tmp_path / 'none'}{os.pathsep}${{ORIGIN}}/sub")
