@@ -44,6 +44,13 @@ def test_spectrum_legend_of_twelve_clusters_lies_inside_the_plot_at_its_minimum_
     180 px (the five docks at 1920 x 1080, 0922f71f) the one-column legend ran past the figure's
     bottom and clusters 10-12 had no name (docs/images/screenshot_all_docks_painting.png). A
     legend of more than 7 names takes as many columns as it needs."""
+    fig, _, legend = drawn_legend([f"cluster {i}" for i in range(13)], 512, 500)
+    assert legend.y0 >= 0 and legend.y1 <= fig.bbox.height, (legend, fig.bbox)
+
+
+def drawn_legend(names, channels: int, width_px: int):
+    """The Spectrum dock's dark plot of one flat curve of `channels` per name, drawn `width_px`
+    x 180 px (the plot's minimum height): (figure, its legend, the legend's window extent)."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -51,15 +58,14 @@ def test_spectrum_legend_of_twelve_clusters_lies_inside_the_plot_at_its_minimum_
     from xrf_napari.widgets._spectrum_plot import Curve, PlotSpec, SpectrumPlot
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    x = np.linspace(1.0, 26.6, 512)
+    x = np.linspace(1.0, 26.6, channels)
     curves = tuple(
-        Curve(f"cluster {i}", f"cluster {i}", x, np.full(512, 1.0 + i), f"C{i % 10}", 1.0)
-        for i in range(13)
+        Curve(n, n, x, np.full(channels, 1.0 + i), f"C{i % 10}", 1.0) for i, n in enumerate(names)
     )
     colors = (("bg", "black"), ("canvas", "black"), ("text", "white"), ("grid", "grey"))
     fig = SpectrumPlot().render(PlotSpec(curves, (), "Energy (keV)", (1.0, 26.6), True, colors))
-    _draw_size(fig, 500, 180, 1.0, SpectrumWidget.MARGINS_IN)
+    _draw_size(fig, width_px, 180, 1.0, SpectrumWidget.MARGINS_IN)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
-    legend = fig.axes[0].get_legend().get_window_extent(canvas.get_renderer())
-    assert legend.y0 >= 0 and legend.y1 <= fig.bbox.height, (legend, fig.bbox)
+    legend = fig.axes[0].get_legend()
+    return fig, legend, legend.get_window_extent(canvas.get_renderer())
