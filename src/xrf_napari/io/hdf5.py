@@ -464,6 +464,10 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
         nx = max(signals)[1]  # the largest, the last by name of equal ones, as discovery's
         return "nexus", ((nx, tied) if (tied := _tied(signals, nx)) else nx)
     cubes = _spectral_cubes(tree)
+    # a colour photograph beside the scan is no candidate (its 600 rows took for channels, a
+    # 600 x 800 RGB photo outsized a 20 x 30 scan of 256 channels: the file was refused as a
+    # picture, 84d31b12); one alone is still chosen, for _generic to refuse naming it
+    cubes = [c for c in cubes if not _photo(f, c[1], tree)] or cubes
     found = max(cubes)[1] if cubes else None  # the largest, the last by name of equal ones
     elements = _largest_elements(f, tree)
     if elements and (
@@ -1355,25 +1359,11 @@ def _picture(d, matlab: bool, axes: tuple[int, int, int]) -> str | None:
     0 and 1 (a sample of its first rows). Asked only where the channel axis was guessed from the
     shape: an energy vector or NeXus `axes` naming the channel axis is the file's word. axes: the
     reading `_storage_axes` chose, which the refusal describes."""
+    why = _picture_why(d, matlab)
+    if why is None:
+        return None
     stored = tuple(int(s) for s in d.shape)
     h, w, n = stored[::-1] if matlab else stored
-    if n not in (3, 4):
-        return None
-    if _attr_str(d.attrs.get("CLASS")).upper() == "IMAGE":
-        why = "marked an image (its CLASS attribute)"
-    elif d.dtype == np.uint8:
-        why = "of 8-bit values"
-    elif d.dtype.kind == "f":
-        rows = np.asarray(d[tuple(slice(0, 64) for _ in stored)])  # a bounded sample
-        if rows.size == 0 or not (np.isfinite(rows).all() and rows.min() >= 0 and rows.max() <= 1):
-            return None
-        # and not whole numbers: counts stored as floats, a channel-first scan 3-4 pixels wide
-        # whose first 64 channels (below 0.6 keV) count 0 or 1, had been refused as a picture
-        if (rows == np.round(rows)).all():
-            return None
-        why = "of values between 0 and 1"
-    else:
-        return None
     y, x, c = (stored[a] for a in axes)
     return (
         f"{tuple(stored)} looks like an {'RGBA' if n == 4 else 'RGB'} colour picture, not a "
@@ -1381,6 +1371,41 @@ def _picture(d, matlab: bool, axes: tuple[int, int, int]) -> str | None:
         f"would be {y} x {x} pixels of {c} channels); a scan's counts have an axis of at least "
         f"{MIN_CHANNELS} energy channels: name their dataset, or open the picture as an image"
     )
+
+
+def _photo(f, name: str, tree: _Tree) -> bool:
+    """Whether discovery's candidate `name` is an RGB(A) colour picture (_picture_why); only
+    one with 3 or 4 samples at an end axis is opened."""
+    shape = next((s for n, s, _ in tree.datasets if n == name), ())
+    if not shape or not {shape[0], shape[-1]} & {3, 4}:
+        return False
+    try:
+        d = f[name]
+        return _picture_why(d, _is_matlab(f, d)) is not None
+    except Exception:  # noqa: BLE001 - unreadable here: left to the read, which says why
+        return False
+
+
+def _picture_why(d, matlab: bool) -> str | None:
+    """Why 3-D dataset `d` is an RGB(A) colour picture (_picture's words), or None."""
+    stored = tuple(int(s) for s in d.shape)
+    n = stored[0] if matlab else stored[-1]
+    if n not in (3, 4):
+        return None
+    if _attr_str(d.attrs.get("CLASS")).upper() == "IMAGE":
+        return "marked an image (its CLASS attribute)"
+    if d.dtype == np.uint8:
+        return "of 8-bit values"
+    if d.dtype.kind == "f":
+        rows = np.asarray(d[tuple(slice(0, 64) for _ in stored)])  # a bounded sample
+        if rows.size == 0 or not (np.isfinite(rows).all() and rows.min() >= 0 and rows.max() <= 1):
+            return None
+        # and not whole numbers: counts stored as floats, a channel-first scan 3-4 pixels wide
+        # whose first 64 channels (below 0.6 keV) count 0 or 1, had been refused as a picture
+        if (rows == np.round(rows)).all():
+            return None
+        return "of values between 0 and 1"
+    return None
 
 
 #: Names live times beside the data go by (PyMca, NeXus NXdetector, Xspress3 via GDA).
