@@ -134,6 +134,12 @@ STRIP_GROUPS = {
     ("P", "Ka"): ("Si",),
     ("Se", "Ka"): ("Hg",),
 }
+#: Elements a present element's pigment carries (vermilion, HgS), fitted beside it in a FIT_GROUPS
+#: fit whose rivals name them, counted present or not (as STRIP_GROUPS neighbours, STRIP_FIT_NOISE
+#: permitting): vermilion's S K-alpha (2.31 keV) hides under Hg M-beta and is seldom suggested, and
+#: P's fit with Hg alone read 64 px of vermilion in bone black at +79 to +109 % of their P counts
+#: (165 eV, Ti-white ground, 2,000 counts/px; the Hg template took S's counts, its misfit P's)
+FIT_COMPANIONS = {"Hg": ("S",)}
 FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 #: Templates placed where the scan's own spectrum puts an element (line_shifts): one whose K-alpha
 #: and K-beta both sit SHIFT_MIN_EV or more from their table energies and within SHIFT_MIN_EV of
@@ -545,7 +551,8 @@ def _fit_members(
     strip: bool = True,
 ) -> tuple[list[str], float, float]:
     """(elements fitted, the mapped one first; region lo, hi in keV) of a fitted map; `strip`:
-    with its STRIP_GROUPS neighbours not counted present (_fit_choice tells where they are)."""
+    with its STRIP_GROUPS neighbours and FIT_COMPANIONS not counted present (_fit_choice tells
+    where they are)."""
     e0 = plan.line.energy
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
     rivals, reach = fit_groups[(plan.symbol, plan.line.family)]
@@ -563,7 +570,9 @@ def _fit_members(
     # them out (_less_neighbours): chalk's Sr L template took 100 px of smalt's Si K-alpha (not
     # suggested: in its tile Si K-alpha makes no peak of its own on P's flank, over chalk as
     # over titanium white, and the tile pass wants two lines) and bone black's P read -23 % there
-    strip = STRIP_GROUPS.get((plan.symbol, plan.line.family), ()) if strip else ()
+    # and a present rival's FIT_COMPANIONS among the rivals (vermilion's S beside its Hg)
+    mates = [c for x in group[1:] for c in FIT_COMPANIONS.get(x, ()) if c in rivals]
+    strip = (*STRIP_GROUPS.get((plan.symbol, plan.line.family), ()), *mates) if strip else ()
     members = group + sorted(
         x
         for x in (present | set(strip)) - set(group)
