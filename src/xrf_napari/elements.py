@@ -185,6 +185,12 @@ def minor_lines(symbol: str) -> tuple[Line, ...]:
 #: 37.4 keV), so a conservator reads such elements from L-alpha. Cd, Sn, Sb (edges 26.7-30.5 keV)
 #: keep K-alpha.
 MAX_K_EDGE_KEV = 35.0
+#: A tube voltage (known) under this many times an element's K edge barely excites its K lines:
+#: no K-alpha peak says little and its L lines decide, as for a K edge above the axis. Forward
+#: model (Rh tube, pigment alone, 0-41 keV axis): K-alpha found from 1.05-1.09 times the edge (Cd
+#: at 29 kV, Sn at 31, Sb at 32), missed at 1.01-1.02; lower shares need more. Here, beside
+#: k_edge, for the element suggestion (analysis.peaks) and the maps' line choice (analysis.maps).
+K_OVERVOLTAGE = 1.1
 
 
 @cache

@@ -43,7 +43,7 @@ from ..detector import (
     named_anode,
     tube_symbol,
 )
-from ..elements import MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
+from ..elements import K_OVERVOLTAGE, MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
 from ..physics.xsec import LINE_NAMES
 from ._threads import one_thread
 
@@ -187,7 +187,7 @@ def choose_lines(
 ) -> dict[str, tuple[Line, str]]:
     """symbol -> (line to map, reason if not the main line), applying the overlap rules. `kv`:
     the tube voltage where known. A K line whose edge lies above kv / K_OVERVOLTAGE (where the
-    element suggestion reads the element by its L lines, peaks.K_OVERVOLTAGE) is mapped by
+    element suggestion reads the element by its L lines, elements.K_OVERVOLTAGE) is mapped by
     L-alpha where that is on the axis and excited: cadmium yellow under a 25 kV tube gave a Cd
     K-alpha map of 44 counts of background (its L-alpha 143,083 counts; forward model), under
     28 kV one of 1 % of its L-alpha counts."""
@@ -250,11 +250,9 @@ L_ALPHA_INSTEAD_MIN_KEV = 1.5
 
 def _l_alpha_instead(symbol: str, kv: float, e_min: float, e_max: float) -> Line | None:
     """The L-alpha line to map `symbol` by under a `kv` tube that barely excites its K lines
-    (its K edge above kv / peaks.K_OVERVOLTAGE, as the suggestion judges it), where that line is
+    (its K edge above kv / elements.K_OVERVOLTAGE, as the suggestion judges it), where that line is
     on the axis and the tube excites it, and lies at L_ALPHA_INSTEAD_MIN_KEV or above where the
     tube excites the K lines at all; else None."""
-    from .peaks import K_OVERVOLTAGE
-
     la = _line(symbol, "La")
     if k_edge(symbol) <= kv / K_OVERVOLTAGE or la is None or not e_min <= la.energy <= e_max:
         return None

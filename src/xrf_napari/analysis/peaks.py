@@ -29,6 +29,7 @@ from ..detector import (
 )
 from ..elements import (
     AIR_ELEMENTS,
+    K_OVERVOLTAGE,
     PAINTING_ELEMENTS,
     Line,
     atomic_number,
@@ -104,11 +105,6 @@ SHIFT_WARN_KEV = 0.015
 #: diffraction tubes', and the elements of azurite, malachite and verdigris, chrome yellow and
 #: viridian.
 SCATTER_ANODES = ("Rh", "Mo", "Ag", "W")
-#: A tube voltage (known) under this many times an element's K edge barely excites its K lines:
-#: no K-alpha peak says little and its L lines decide, as for a K edge above the axis. Forward
-#: model (Rh tube, pigment alone, 0-41 keV axis): K-alpha found from 1.05-1.09 times the edge (Cd
-#: at 29 kV, Sn at 31, Sb at 32), missed at 1.01-1.02; lower shares need more.
-K_OVERVOLTAGE = 1.1
 #: An element so read through one peak that another element's K line matches too is taken for
 #: that line unless the apex sits more than this (in FWHM at the L line) off the K line towards its
 #: own and the two lie over twice this apart: Mo L-alpha and S K-alpha (14 eV, 0.19 FWHM at the
