@@ -141,11 +141,14 @@ def misnamed(path, kind: str, what: str, otherwise: str, **hints: str) -> str | 
 BINARY_KINDS = ("npy", "hdf5", "zip", "tiff")
 
 
-def refuse_binary(path, data: bytes, what: str) -> None:
+def refuse_binary(
+    path, data: bytes, what: str, known_binary: str = "damaged, or another format"
+) -> None:
     """CubeReadError 'not <what> (it is an HDF5 file: rename it .h5)' when a text format's file
     starts as a binary one: an HDF5 scan saved as .mca read "unexpected line in .mca: '\x89HDF'",
     saved as .csv "non-numeric value on line 624", an .npy saved as .csv "needs one column
-    (counts) or two", none saying what the file is."""
+    (counts) or two", none saying what the file is. `known_binary`: what binary data of no kind
+    named here most likely is, for a suffix that has a binary namesake (.spe: WinView images)."""
     kind = kind_of(data[:520])
     if kind in BINARY_KINDS:
         raise CubeReadError(path, f"not {what} ({KIND_HINTS[kind]})")
@@ -155,7 +158,7 @@ def refuse_binary(path, data: bytes, what: str) -> None:
         raise CubeReadError(
             path,
             f"not {what} (it holds binary data, not text: NUL bytes among its first; "
-            "damaged, or another format)",
+            f"{known_binary})",
         )
 
 

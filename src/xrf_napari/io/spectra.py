@@ -539,13 +539,13 @@ def read_spe(path) -> Spectrum:
     refused."""
     path = Path(path)
     raw = read_bounded(path, MAX_TEXT_BYTES, "SPE file")
-    refuse_binary(path, raw, "an ASCII SPE spectrum")
+    winview = "binary SPE files (Princeton Instruments WinView CCD images) are not spectra"
+    refuse_binary(path, raw, "an ASCII SPE spectrum", known_binary=winview)
     text = decode_text(raw)  # UTF-16 (Notepad's 'Unicode') too: as _read_text
     if "\0" in text[:4096] or "$DATA:" not in text:
         raise CubeReadError(
             path,
-            "not an ASCII SPE spectrum (no $DATA: section); binary SPE files "
-            "(Princeton Instruments WinView CCD images) are not spectra",
+            f"not an ASCII SPE spectrum (no $DATA: section); {winview}",
         )
     sections: dict[str, list[str]] = {}
     current = None
