@@ -801,7 +801,7 @@ def _less_neighbours(
         if row is None:
             return False
         if not counted:
-            counted.append(np.clip(parts.astype(np.float64), 0.0, None))
+            counted.append(_counts64(parts, parts.shape[1]))
         return _reads_above_noise(counted[0], row)
 
     e_range = (float(edges[0]), float(edges[-1]))
@@ -950,6 +950,14 @@ def _line_fit_row(
         return _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts)
     except Inseparable:
         return None
+
+
+def _counts64(a, n: int) -> np.ndarray:
+    """`a` (a spectrum or the survey's tiles) as (rows, `n` channels) float64 counts clipped at 0,
+    what _reads_above_noise reads: one copy, clipped in place (astype then np.clip held two, a
+    71 MB peak for the tiles of a 4,096-channel scan)."""
+    out = np.array(a, dtype=np.float64).reshape(-1, n)
+    return np.clip(out, 0.0, None, out=out)
 
 
 def _reads_above_noise(parts: np.ndarray, row: np.ndarray) -> bool:
@@ -1539,7 +1547,7 @@ def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum,
         return []
     n = len(edges) - 1
     parts = [
-        np.clip(np.asarray(a, np.float64).reshape(-1, n), 0.0, None)
+        _counts64(a, n)
         for a in (spectrum, tiles)
         if a is not None and np.shape(a)[-1] == n and np.size(a)
     ]
