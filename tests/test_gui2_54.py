@@ -36,7 +36,14 @@ def maps_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch):
     import xrf_napari.widgets.maps as maps_mod
     from xrf_napari.widgets._layers import layer_cube
 
-    monkeypatch.setattr(maps_mod, "_maps_job", stand_in_maps_job(_ramps))
+    made = stand_in_maps_job(_ramps)
+    asked = {}  # what the dock passed the job: the elements to map, those counted present
+
+    def job(cube, symbols, fwhm, background, present, *args, **kwargs):
+        asked.update(symbols=list(symbols), present=set(present))
+        return made(cube, symbols, fwhm, background, present, *args, **kwargs)
+
+    monkeypatch.setattr(maps_mod, "_maps_job", job)
     monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
@@ -55,8 +62,22 @@ def maps_dock(make_napari_viewer, qtbot, tmp_path, monkeypatch):
                 hook(len(seen))
 
     viewer.layers.events.inserted.connect(inserted)
+    dock.asked = asked
     yield viewer, dock, cube, seen, hooks
     viewer.layers.events.inserted.disconnect(inserted)  # a viewer may serve the next test
+
+
+def test_an_element_ticked_but_not_seen_is_not_counted_present(maps_dock, qtbot):
+    """434496eb: the dock passed its job every ticked element as present, so one ticked only to
+    check for it (Cd, Sn on the APS scan) joined the other maps' fits (APS Ca -61 %); the job
+    now gets the scan's seen elements only, and judges the others itself (plan_for_cube)."""
+    _, dock, _, _, _ = maps_dock
+    dock.set_checked_elements([*SYMBOLS, "Sn"])  # no tin in the painted scan
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 10000)
+    assert dock.job.last_error is None, dock.job.last_error
+    assert "Sn" in dock.asked["symbols"] and "Sn" not in dock.seen()
+    assert dock.asked["present"] == set(dock.seen())
 
 
 def _maps_in(viewer):
