@@ -118,14 +118,14 @@ def call_in_child(
     return _result(answer, code, path, what, stopped)
 
 
-def _result(answer: bytes, code, path, what: str, stopped: CubeReadError):
-    """The result a child's answer (pickled) holds, or the CubeReadError it, or the child's exit
-    status `code` where the answer is not whole (it died first), says."""
+def _result(answer, code, path, what: str, stopped: CubeReadError):
+    """The result a child's answer (pickled, or unpickled already) holds, or the CubeReadError
+    it, or the child's exit status `code` where the answer is not whole (it died first), says."""
     import pickle
     import signal
 
     try:
-        status, payload = pickle.loads(answer)
+        status, payload = pickle.loads(answer) if isinstance(answer, bytes) else answer
     except Exception:  # no whole answer: it died first  # noqa: BLE001
         if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
             raise stopped from None
@@ -251,12 +251,35 @@ def _stop_after(seconds: float) -> None:
         signal.setitimer(signal.ITIMER_REAL, seconds)  # 0: no limit (a warm worker between calls)
 
 
+#: Longest pause within a warm worker's answer once it has begun: the worker writes each whole,
+#: so one that stops short (a length prefix garbled by a stray write) had kept the caller waiting
+#: out the look's whole time limit, then blamed the file.
+ANSWER_STALL_S = 5
+#: Largest answer a warm worker's length prefix may announce (a look's is a few kB): anything
+#: larger is a garbled prefix.
+MAX_ANSWER_BYTES = 1 << 31
+
+
+class _Garbled(Exception):
+    """A warm worker's answer that is not one (its length or its pickle garbled)."""
+
+
+class _Untaken(Exception):
+    """A warm worker that took no request within the call's time (stopped, or stuck)."""
+
+
+#: How a process that crashed ends: a warm worker that ended so while a call was in it crashed
+#: on that call's file, which is not tried again in another (it had crashed twice).
+_CRASH_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGABRT", "SIGFPE", "SIGILL", "SIGSYS", "SIGTRAP")
+
+
 class _Worker:
     """A child interpreter kept between calls (_worker_main): requests pickled on its stdin,
     answers after STARTED on its stdout, each its length and its pickle. `key`: what it was
     started with (_warm_worker); `calls`: the requests it has been sent."""
 
     def __init__(self, key: tuple):
+        import os
         import pickle
         import subprocess
         import sys
@@ -271,23 +294,42 @@ class _Worker:
             stderr=subprocess.DEVNULL,
         )
         self.pending = pickle.dumps(list(sys.path))  # sent with the first request
+        # its stdin written only as far as it takes (_send): a write to a worker that reads
+        # nothing (stopped, stuck) had blocked the caller past any time limit
+        os.set_blocking(self.proc.stdin.fileno(), False)
 
     def ask(self, request: bytes, deadline: float) -> bytes:
         """The answer (a pickle) to `request`; TimeoutError past `deadline` (time.monotonic),
+        _Untaken where by then it took no request, _Garbled where what came is no answer,
         EOFError or OSError where the worker ended without one. One message at a time goes to
         it, the next once it has answered (its start: STARTED), so that what its buffered
         stdin reads ahead is never the next one, which its wait on the pipe would not see."""
         self.calls += 1
         if not self.started:
-            self._send(self.pending)
+            self._send(self.pending, deadline)
             self._receive(self._started, deadline)
-        self._send(request)
+        self._send(request, deadline)
         return self._receive(self._answer, deadline)
 
-    def _send(self, message: bytes) -> None:
+    def _send(self, message: bytes, deadline: float) -> None:
+        """`message` written to its stdin; _Untaken past `deadline` (time.monotonic)."""
+        import math
+        import os
+        import select
+        import time
+
+        fd = self.proc.stdin.fileno()
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
         view = memoryview(message)
-        while view:  # an unbuffered pipe may take part of it
-            view = view[self.proc.stdin.write(view) :]
+        while view:  # the pipe takes what it has room for
+            left = deadline - time.monotonic()
+            if left <= 0 or not poll.poll(math.ceil(left * 1000)):
+                raise _Untaken
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:  # another writer filled the room: wait again
+                pass
 
     def _receive(self, take, deadline: float):
         """What take() finds in what has been received, reading on until it finds something."""
@@ -301,7 +343,11 @@ class _Worker:
         poll.register(fd, select.POLLIN)
         while not (got := take()):
             left = deadline - time.monotonic()
-            if left <= 0 or not poll.poll(math.ceil(left * 1000)):
+            # an answer begun is written whole at once: one that stops short is not ours
+            stall = ANSWER_STALL_S if self.started and self.received else left
+            if left <= 0 or not poll.poll(math.ceil(min(left, stall) * 1000)):
+                if 0 < stall < left:
+                    raise _Garbled(f"its answer stopped {stall:g} s short of its length")
                 raise TimeoutError
             chunk = os.read(fd, 1 << 16)
             if not chunk:
@@ -323,6 +369,8 @@ class _Worker:
         if len(self.received) < 8:
             return None
         size = 8 + int.from_bytes(self.received[:8], "big")
+        if size > MAX_ANSWER_BYTES:
+            raise _Garbled(f"its answer began with a length of {size - 8:,} bytes")
         if len(self.received) < size:
             return None
         answer = bytes(self.received[8:size])
@@ -385,7 +433,10 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
     was started with another interpreter, sys.path or environment), which is killed and dropped
     when it runs past `timeout` and dropped when it ends or fails. A worker that had served
     earlier calls and ended without answering (on its own, idle, as the call came; or harmed by
-    an earlier file) is replaced and the call asked once more, within the same time."""
+    an earlier file) is replaced and the call asked once more, within the same time, unless it
+    crashed (_CRASH_SIGNALS: on this call's file). A worker that takes no request in that time,
+    or answers garbled, is killed and dropped, and the call fails saying so, not blaming the
+    file."""
     import pickle
     import time
 
@@ -397,6 +448,19 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
         reused = worker.calls > 0
         try:
             answer = worker.ask(request, deadline)
+            status = _unpickled(answer)
+        except (_Garbled, _Untaken) as exc:
+            _WORKER = None
+            left = _kill(worker.proc)
+            if isinstance(exc, _Untaken):
+                why = f"took no request within {timeout:g} s (stopped, or stuck)"
+            else:
+                why = f"answered garbled data ({exc})"
+            raise CubeReadError(
+                path,
+                f"{what} failed: the separate process that runs it {why}; it was stopped "
+                f"and the next try starts another{f'. {left}' if left else ''}",
+            ) from None
         except TimeoutError:
             _WORKER = None
             left = _kill(worker.proc)  # known stuck: no grace period
@@ -409,7 +473,7 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
             if not worker.started:  # our code never ran there: no Python, or not ours
                 code = worker.proc.returncode
                 raise NoChild(path, what, f"it ended at once, exit status {code}") from None
-            if reused:
+            if reused and not _crashed(worker.proc.returncode):
                 continue
             return _result(b"", worker.proc.returncode, path, what, stopped)
         except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
@@ -417,11 +481,32 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
             _kill(worker.proc)
             raise
         try:
-            return _result(answer, 0, path, what, stopped)
+            return _result(status, 0, path, what, stopped)
         except BaseException:  # it ends after a call that failed: dropped
             _WORKER = None
             worker.close()
             raise
+
+
+def _unpickled(answer: bytes) -> tuple:
+    """A warm worker's answer, ("ok" | "error", payload), unpickled; _Garbled where it is not."""
+    import pickle
+
+    try:
+        status = pickle.loads(answer)
+    except Exception as exc:  # noqa: BLE001 - garbled bytes raise anything
+        raise _Garbled(f"not a whole answer: {type(exc).__name__}") from None
+    if not (isinstance(status, tuple) and len(status) == 2):
+        raise _Garbled("not a whole answer")
+    return status
+
+
+def _crashed(code) -> bool:
+    """Whether a process's exit status `code` is a crash's (_CRASH_SIGNALS)."""
+    import signal
+
+    crashes = {getattr(signal, name) for name in _CRASH_SIGNALS if hasattr(signal, name)}
+    return code is not None and -code in crashes
 
 
 def _in_folder(folder: str, func, args: tuple):
