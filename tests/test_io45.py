@@ -201,7 +201,7 @@ def test_a_photograph_tiff_is_left_to_napari_and_named_as_one(tmp_path):
 def test_read_tiff_opens_its_file_once(tmp_path, monkeypatch, compression):
     # Before: seven opens (eight compressed): not_tiff, check_tiff_pages, tifffile, then
     # tiff_cube_layout's check_tiff_pages and tifffile, then tifffile.memmap's tifffile and
-    # np.memmap. The cube read is the same (memmap, or tifffile's zarr store compressed).
+    # np.memmap. The cube read is the same (memmap, or compressed decoded: readers60).
     import builtins
 
     import tifffile
@@ -223,4 +223,4 @@ def test_read_tiff_opens_its_file_once(tmp_path, monkeypatch, compression):
     np.testing.assert_array_equal(np.asarray(cube.data[...]), CUBE)
     monkeypatch.undo()
     assert len(opened) == 1
-    assert cube.metadata["tiff_access"] == ("memmap" if compression is None else "zarr")
+    assert cube.metadata["tiff_access"] == ("memmap" if compression is None else "decoded")

@@ -1,0 +1,56 @@
+"""Session 60, readers and file I/O."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_readers57 import CUBE
+
+from xrf_napari.errors import CubeReadError
+from xrf_napari.io import read_cube
+
+
+def _zlib_stack(path, cube=CUBE):
+    """`cube` (H, W, C) as a zlib-compressed TIFF of C pages, one strip a page."""
+    import tifffile
+
+    tifffile.imwrite(path, np.moveaxis(cube, -1, 0), compression="zlib", metadata=None)
+    return path
+
+
+def test_a_compressed_tiff_stack_decodes_each_page_once(tmp_path, monkeypatch):
+    """Through tifffile's zarr store every read decoded each page it crossed anew: the opening
+    sample decoded all 256 pages once per sampled row (a 3,000-page zlib TIFF of 8 x 8 pixels
+    took 7-26 s to open, 1,024 pages of 64 x 64 9.8 s), and a pass over the scan once per block
+    of rows. The stack is decoded into memory once; a damaged page is told on opening."""
+    import tifffile._imagecodecs as codecs
+
+    try:
+        import imagecodecs  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("imagecodecs installed: tifffile decodes zlib with it, not with zlib")
+    path = _zlib_stack(tmp_path / "stack.tif")
+    inflate, calls = codecs.zlib.decompress, []
+
+    def counted(data, *args):
+        calls.append(1)
+        return inflate(data, *args)
+
+    monkeypatch.setattr(codecs.zlib, "decompress", counted)
+    cube = read_cube(path, auto_calibrate=False)
+    assert np.array_equal(cube.sum_image(), CUBE.sum(axis=2, dtype=np.float64))
+    assert np.array_equal(np.asarray(cube.data[3:5, 2:9, 40:90]), CUBE[3:5, 2:9, 40:90])
+    assert len(calls) == CUBE.shape[2], len(calls)  # 2,048 and more before
+    monkeypatch.undo()
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        at, n = tif.pages[100].dataoffsets[0], tif.pages[100].databytecounts[0]
+    raw = bytearray(path.read_bytes())
+    raw[at + 2 : at + n] = bytes(n - 2)  # the zlib header kept, its stream zeroed
+    path.write_bytes(bytes(raw))
+    with pytest.raises(CubeReadError, match="stack.tif") as caught:
+        read_cube(path, auto_calibrate=False)
+    assert "corrupt" in str(caught.value), caught.value
