@@ -419,6 +419,7 @@ def stored_files(data, path) -> list[Path]:
     import sys
 
     from ..errors import stores_under
+    from .mapped import WatchedFolder
 
     h5py, out = sys.modules.get("h5py"), []
     for store in stores_under(data):
@@ -438,10 +439,11 @@ def stored_files(data, path) -> list[Path]:
             if isinstance(root, (str, os.PathLike)) and isinstance(store.path, str):
                 docs = [Path(root) / store.path / doc for doc in ("zarr.json", ".zarray")]
                 found = [doc for doc in docs if doc.is_file()][:1]
-                out += found + (_chunk_files(found[0].parent) if found else [])
+                out += found + (_chunk_watch(_chunk_files(found[0].parent)) if found else [])
         except (AttributeError, OSError, ValueError, RuntimeError, TypeError):
             continue  # a store that cannot tell: its file is watched as it was
-    return list(dict.fromkeys(p for p in out if Path(p) != Path(path)))
+    mine = [p for p in out if Path(p) != Path(path) or isinstance(p, WatchedFolder)]
+    return list(dict.fromkeys(mine))  # the store's own folder too: its chunks named (FileStamp)
 
 
 #: The most chunk files of a zarr array that its stamp watches (stored_files): listing them is
@@ -469,6 +471,22 @@ def _chunk_files(folder: Path) -> list[Path]:
     except CubeReadError:  # a folder that cannot be listed: the files found are watched
         pass
     return out
+
+
+def _chunk_watch(chunks: list[Path]) -> list:
+    """What a FileStamp watches for the chunk files `chunks`: a folder holding several of them
+    as one WatchedFolder (its modification time changes as zarr renames a chunk written anew
+    over the old one; a flat zarr v2 store is one os.stat a read, not 64), a chunk alone in its
+    folder (zarr 3's nested chunk keys, one chunk along the last axis) as itself."""
+    from .mapped import WatchedFolder
+
+    folders: dict[Path, list[Path]] = {}
+    for chunk in chunks:
+        folders.setdefault(chunk.parent, []).append(chunk)
+    return [
+        WatchedFolder(folder, files) if len(files) > 1 else files[0]
+        for folder, files in folders.items()
+    ]
 
 
 def holder_path(d, path) -> Path:
