@@ -81,3 +81,37 @@ def test_a_flat_zarr_store_is_watched_by_its_folder(tmp_path, monkeypatch):
     assert len(looked) <= 2, len(looked)  # the store's folder and .zarray; 65 before
     chunk = path / "3.5.0"
     assert np.array_equal(_told_replaced(chunk, lambda: cube.read_rows(slice(6, 8))), CUBE[6:8])
+
+
+def test_external_raw_files_under_hdf5_extfile_prefix(tmp_path, monkeypatch):
+    """HDF5 reads a dataset's relative external raw files from the folder $HDF5_EXTFILE_PREFIX
+    names (over any prefix a reader sets); the reader and the output guard looked beside the
+    .h5 only: a scan h5py reads was refused as "counts.raw, which is missing", and its raw
+    file could be written over by an output named so. A source missing from a
+    $HDF5_VDS_PREFIX folder is told as looked for there too."""
+    import h5py
+    from test_readers59 import _looked, _virtual_scan
+
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    (tmp_path / "raw").mkdir()
+    raw = tmp_path / "raw" / "counts.raw"
+    CUBE.tofile(raw)
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset(
+            "counts", CUBE.shape, CUBE.dtype, external=[("counts.raw", 0, CUBE.nbytes)]
+        )
+    monkeypatch.setenv("HDF5_EXTFILE_PREFIX", "${ORIGIN}/raw")
+    cube = read_cube(_looked(path), auto_calibrate=False)
+    assert np.array_equal(np.asarray(cube.data[2:4]), CUBE[2:4])
+    assert raw in [p for p, _ in cube.file_stamp._files]
+    with pytest.raises(OutputError, match="counts.raw"):
+        check_outputs(files=[raw], inputs=[path], option="--output")
+    monkeypatch.setenv("HDF5_EXTFILE_PREFIX", str(tmp_path / "elsewhere"))
+    with pytest.raises(CubeReadError, match="elsewhere/counts.raw in the folder"):
+        read_cube(path, auto_calibrate=False)
+    monkeypatch.setenv("HDF5_VDS_PREFIX", str(tmp_path / "src"))
+    with pytest.raises(CubeReadError) as caught:
+        read_cube(_looked(_virtual_scan(tmp_path / "vds.h5")), auto_calibrate=False)
+    assert f"{tmp_path / 'src' / 'rows.h5'} in $HDF5_VDS_PREFIX's folders" in str(caught.value)

@@ -612,6 +612,8 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
         # virtual_sources reads it there): such a source was not guarded
         prefixed = [q for step in hdf5_link_places(path, name, "HDF5_VDS_PREFIX") for q in step]
         name = Path(name)
+        if (efile := hdf5_efile_prefix(path)) is not None and not name.is_absolute():
+            prefixed.append(efile / name)  # an external raw file where HDF5 reads it
         for cand in ([name] if name.is_absolute() else [fo / name for fo in folders]) + prefixed:
             if cand.is_file() and cand not in out:
                 out.append(cand)
@@ -664,6 +666,21 @@ def hdf5_link_places(path, name: str, prefix: str = "HDF5_EXT_PREFIX") -> list[l
     steps.append(list(dict.fromkeys(p.parent / given for p in pair_places(path))))
     steps.append([Path.cwd() / given])
     return steps
+
+
+def hdf5_efile_prefix(path) -> Path | None:
+    """The one folder HDF5 resolves a dataset's relative external raw file names against where
+    $HDF5_EXTFILE_PREFIX is set (H5Pset_efile_prefix; the variable wins over the prefix a reader
+    sets): its whole value (no list of folders), a leading `${ORIGIN}` the folder of `path`, the
+    file holding the dataset, relative to the working directory ('.': the working directory);
+    None where it is unset or empty. The reader and the output guard looked beside the file
+    only, so such a scan that h5py reads was refused as missing its raw file."""
+    value = os.environ.get("HDF5_EXTFILE_PREFIX", "")
+    if not value:
+        return None
+    if value.startswith("${ORIGIN}"):
+        value = os.path.dirname(os.path.abspath(path)) + value[len("${ORIGIN}") :]
+    return Path(os.path.abspath(value))
 
 
 def hdf5_link_targets(path, name: str) -> list[Path]:

@@ -344,6 +344,8 @@ def check_dataset(d, path, opened: str | None = None) -> None:
 
 
 def _check_stored(d, path, opened: str | None) -> None:
+    from ..fileutil import hdf5_efile_prefix
+
     check_filters(d, path)
     holder = holder_path(d, path)
     if d.is_virtual:
@@ -352,8 +354,8 @@ def _check_stored(d, path, opened: str | None) -> None:
                 raise CubeReadError(
                     path,
                     f"dataset {dataset_label(d, path, opened)} is virtual and its source file "
-                    f"{name} is missing ({looked_in_both(places, 'file')}; HDF5 would "
-                    "silently read zeros)",
+                    f"{name} is missing ({looked_in_both(places, 'file')}"
+                    f"{_vds_prefixed(holder, name, places)}; HDF5 would silently read zeros)",
                 )
             check_path(src)
         return
@@ -362,13 +364,17 @@ def _check_stored(d, path, opened: str | None) -> None:
         left = total  # the segments hold the data in order; bytes past it are never read
         for name, src, offset, size in external_segments(d, path):
             if not src.exists():
-                places = [src]
-                if not name.is_absolute():
+                places, where = [src], ""
+                if name.is_absolute():
+                    pass
+                elif hdf5_efile_prefix(holder) is None:
                     places = list(dict.fromkeys(p.parent / name for p in pair_places(holder)))
+                else:
+                    where = " in the folder $HDF5_EXTFILE_PREFIX names, where HDF5 reads it"
                 raise CubeReadError(
                     path,
                     f"dataset {dataset_label(d, path, opened)} stores its data in {src.name}, "
-                    f"which is missing ({looked_in_both(places, 'file')})",
+                    f"which is missing ({looked_in_both(places, 'file')}{where})",
                 )
             actual = check_path(src).st_size
             used = min(int(size), left)  # an unlimited last segment (H5F_UNLIMITED) holds the rest
@@ -379,6 +385,20 @@ def _check_stored(d, path, opened: str | None) -> None:
     require_stored(
         int(d.size) * d.dtype.itemsize, int(d.id.get_storage_size()), path, f"dataset '{d.name}'"
     )
+
+
+def _vds_prefixed(holder: Path, name: str, places: list[Path]) -> str:
+    """', and for <folder>/<name>, ... in $HDF5_VDS_PREFIX's folders' where a virtual source
+    `name` of the file `holder` was looked for there too (fileutil.hdf5_link_places, the steps
+    before beside the file), else '': a source missing from them was told as looked for beside
+    the file only, though HDF5 looks in those folders first."""
+    from ..fileutil import hdf5_link_places
+
+    steps = hdf5_link_places(holder, name, "HDF5_VDS_PREFIX")[:-2]  # not beside it, nor cwd
+    more = [p for step in steps for p in step if p not in places]
+    if not more:
+        return ""
+    return f", and for {', '.join(map(str, more))} in $HDF5_VDS_PREFIX's folders"
 
 
 def virtual_sources(d, path) -> list[tuple[str, list[Path], Path]]:
@@ -564,6 +584,10 @@ def external_folder(d, path) -> Path:
     such a scan opened from napari or `xrf-napari info /scans/scan.h5` failed 'unable to open
     external raw data file' though this check had found them: the reader opens the dataset
     with this folder as its external-file prefix (lazy.open_external)."""
+    from ..fileutil import hdf5_efile_prefix
+
+    if (prefix := hdf5_efile_prefix(holder_path(d, path))) is not None:
+        return prefix  # where HDF5 reads them, whatever the reader's own prefix
     relative = [n for n in _external_names(d) if not n.is_absolute()]
     folders = [p.parent for p in pair_places(holder_path(d, path))]
     return next((fo for fo in folders if all((fo / n).exists() for n in relative)), folders[0])
