@@ -115,3 +115,23 @@ def test_external_raw_files_under_hdf5_extfile_prefix(tmp_path, monkeypatch):
     with pytest.raises(CubeReadError) as caught:
         read_cube(_looked(_virtual_scan(tmp_path / "vds.h5")), auto_calibrate=False)
     assert f"{tmp_path / 'src' / 'rows.h5'} in $HDF5_VDS_PREFIX's folders" in str(caught.value)
+
+
+def test_counts_normalised_by_the_flux_are_no_rgb_picture(tmp_path):
+    """A channel-first scan 3 pixels wide of counts / I0 (floats between 0 and 1, not whole
+    numbers) was refused as "an RGB colour picture ... of values between 0 and 1"; each
+    pixel's values are whole multiples of 1 / I0, which a picture's are not."""
+    import h5py
+    from test_readers59 import _looked
+
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(3, (256, 16, 3)).astype(np.float32)
+    scaled = counts / rng.uniform(5e4, 6e4, (16, 3)).astype(np.float32)
+    photo = rng.uniform(0, 1, (256, 16, 3)).astype(np.float32)
+    for name, data in [("scan.h5", scaled), ("photo.h5", photo)]:
+        with h5py.File(tmp_path / name, "w") as f:
+            f["counts"] = data
+    cube = read_cube(_looked(tmp_path / "scan.h5"), auto_calibrate=False)
+    assert np.array_equal(np.asarray(cube.data[...]), np.moveaxis(scaled, 0, -1))
+    with pytest.raises(CubeReadError, match="RGB colour picture"):
+        read_cube(_looked(tmp_path / "photo.h5"), auto_calibrate=False)

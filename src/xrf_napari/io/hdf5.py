@@ -1404,8 +1404,42 @@ def _picture_why(d, matlab: bool) -> str | None:
         # whose first 64 channels (below 0.6 keV) count 0 or 1, had been refused as a picture
         if (rows == np.round(rows)).all():
             return None
+        if _scaled_counts(d, matlab):
+            return None
         return "of values between 0 and 1"
     return None
+
+
+#: Most values _scaled_counts reads (a few lines along the axis read as channels).
+SCALED_SAMPLE_VALUES = 2**18
+
+
+def _scaled_counts(d, matlab: bool) -> bool:
+    """Whether float dataset `d`, of values between 0 and 1, holds counts scaled a pixel at a
+    time (counts / I0, the incident flux: synchrotron maps are normalised so), not a picture:
+    along the axis a channel-first reading takes as channels (the first stored, or MATLAB's
+    last), each line's non-zero values are whole multiples (up to 1/6) of its smallest, and
+    its values are not 8- or 16-bit levels (k / 255, k / 65535: a picture saved as floats).
+    Such a scan 3-4 pixels wide had been refused as an RGB colour picture."""
+    axis = -1 if matlab else 0
+    n = int(d.shape[axis])
+    across = max(1, min(8, SCALED_SAMPLE_VALUES // max(1, n * int(min(d.shape)))))
+    key = [slice(0, across)] * 3
+    key[axis] = slice(None)
+    lines = np.moveaxis(np.asarray(d[tuple(key)], dtype=np.float64), axis, -1).reshape(-1, n)
+    for levels in (255, 65535):
+        if np.allclose(lines * levels, np.round(lines * levels), rtol=0, atol=1e-3):
+            return False  # a picture's levels stored as floats
+    told = 0
+    for line in lines:
+        v = line[line > 0]
+        if np.unique(v).size < 2:
+            continue  # one value a line says nothing
+        r = v / v.min()
+        if not any(np.allclose(r * m, np.round(r * m), rtol=1e-5, atol=1e-3) for m in range(1, 7)):
+            return False
+        told += 1
+    return told > 0
 
 
 #: Names live times beside the data go by (PyMca, NeXus NXdetector, Xspress3 via GDA).
