@@ -565,18 +565,21 @@ def test_neighbour_leak_weights_by_shared_boundary():
 
 
 def test_base_rates_order_x_ray_twins_only():
-    """Chrome yellow (Pb + Cr) shows the same lines as red lead + viridian; X-rays alone preferred
-    the pair, the pigments' base rates (package data/pigment_usage.json) put the single common
-    paint first. They only reorder candidates that show the same elements: the scores, and the
-    elements shown at each rank, stay those of the physics alone."""
+    """Chrome yellow (Pb + Cr) shows the same lines as red lead + viridian or chrome yellow with a
+    little viridian; X-rays alone preferred such a pair, the pigments' base rates (package
+    data/pigment_usage.json) put the single common paint first. They only reorder candidates
+    that show the same elements: the scores, and the elements shown at each rank, stay those of
+    the physics alone. (Until session 60 the scan, both paints holding lead, was read as having
+    a lead priming, and physics alone preferred red lead + viridian.)"""
     lp = pf.usage_log_prior(("Lead white", "Red lead", "No such pigment"))
     assert lp[0] > lp[1] > lp[2] > -np.inf
     recipes = [(["Chrome yellow"], [1.0]), (["Cobalt blue", "Lead white"], [0.3, 0.7])]
     cube, labels = _stripes(recipes, [24, 24], seed=4)
     with_rates = pf.fit_regions(cube, labels, top_n=8)
     physics = pf.fit_regions(cube, labels, top_n=8, usage_prior=False)
+    assert physics.ground == with_rates.ground == ["gypsum or chalk ground"]  # no priming
     assert with_rates.regions[0].best.pigments == ["Chrome yellow"]
-    assert set(physics.regions[0].best.pigments) == {"Red lead", "Viridian"}
+    assert "Viridian" in physics.regions[0].best.pigments
     assert set(with_rates.regions[1].best.pigments) == {"Cobalt blue", "Lead white"}
     from xrf_napari.elements import atomic_number
 

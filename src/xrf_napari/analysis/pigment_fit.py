@@ -1167,6 +1167,14 @@ def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarra
     some region nearly always lacks lead), and a region without lead rules a priming out. One
     region (a spot spectrum) is no such evidence: its lead is read as paint.
 
+    Lead in every region is not enough: a lead-free region's mean carries a little of a lead
+    neighbour's spectrum (soft brush edges, the beam spot), and a scan whose every paint holds
+    lead has no priming either. So at least one region must show its lead as a priming's, the
+    priming's columns fitting it better than any lead pigment in the paint, by the same
+    threshold (a priming's lead comes back through the paint and the ground's scatter differs).
+    Held-out paintings and panels with a priming: 130-2,000 times the threshold in their best
+    region; without one at most 2.8 times (session 60, docs/pigments_guide.md).
+
     Progress generator (regions looked at, regions to interpret): three fits a region."""
     if ok.sum() < 2:
         return [0, 1]
@@ -1175,23 +1183,25 @@ def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarra
     has_pb = np.array(["Pb" in lib.pigments[i].elements for i in fit]).repeat(2)
     n = int(ok.sum())
     yield 0, n
+    shows_priming = False
     for k, y in enumerate(spectra[ok]):
         if k:
             yield k, n
         w = _weights(y)
         base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, PRIMING], y)
         chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
-        # the lead fit's chi-square and its columns (the dispersion's parameters: they counted
-        # the paint and 12, whatever the ground, scatter and sum-peak columns were)
-        chi_lead, p = min(
-            (_fit(cols, y, w)[1], len(cols))
-            for cols in (np.vstack([paint, base]), np.vstack([paint[~has_pb], prim]))
-        )
-        if chi_none - chi_lead < SHORTLIST_DCHI2 * _dispersion(chi_lead, len(y), p):
+        # the lead fits' chi-squares and their columns (the dispersion's parameters: they
+        # counted the paint and 12, whatever the ground, scatter and sum-peak columns were)
+        with_pb, primed = np.vstack([paint, base]), np.vstack([paint[~has_pb], prim])
+        chi_paint, chi_prim = _fit(with_pb, y, w)[1], _fit(primed, y, w)[1]
+        chi_lead, p = min((chi_paint, len(with_pb)), (chi_prim, len(primed)))
+        need = SHORTLIST_DCHI2 * _dispersion(chi_lead, len(y), p)
+        if chi_none - chi_lead < need:
             yield n, n  # decided: a region without lead rules a priming out
             return [0, 1]
+        shows_priming |= chi_paint - chi_prim >= need
     yield n, n
-    return [0, 1, PRIMING]
+    return [0, 1, PRIMING] if shows_priming else [0, 1]
 
 
 def _shortlist(
