@@ -497,6 +497,7 @@ class SpectrumWidget(CubeDock):
         had = None if layer is None else self.recall_weakly(layer_cube(layer), "region")
         if self.region_combo.offers(had):  # the one chosen on it before
             self.region_combo.set_layer(had)
+        self._follow_region_button()  # off on a spot, which has no region
         self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
         self.suggested_label.setText(NO_SUGGESTION)
@@ -656,14 +657,23 @@ class SpectrumWidget(CubeDock):
         "size, then choose it under Region"
     )
 
+    #: Region spectrum's tooltip on a single spectrum (the button is off).
+    SPOT_TIP = "A single spectrum has no regions: its only pixel is the curve shown."
+
     def _follow_region_button(self, *_) -> None:
         """Region spectrum is on only while a region is chosen: with none it stayed on, and a
         click only refused ("choose a datacube and a Shapes or Labels region first"), as
-        Pigments' Find pigments is off without regions."""
-        has = self.region_combo.current_layer() is not None
+        Pigments' Find pigments is off without regions. On a single spectrum (a spot) it is off
+        and says so: its tooltip asked to draw a rectangle on a scan of one pixel."""
+        spot = _one_pixel(self.current_cube())
+        has = self.region_combo.current_layer() is not None and not spot
         self.region_button.setEnabled(has)
         self.region_button.setToolTip(
-            "Mean spectrum of the pixels inside the shapes / labels" if has else self.NO_REGION_TIP
+            self.SPOT_TIP
+            if spot
+            else "Mean spectrum of the pixels inside the shapes / labels"
+            if has
+            else self.NO_REGION_TIP
         )
 
     def _follow_curve_buttons(self) -> None:
