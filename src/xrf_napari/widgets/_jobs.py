@@ -47,6 +47,12 @@ class PaintLaterBar(QProgressBar):
     def setRange(self, minimum: int, maximum: int) -> None:
         self._later(QProgressBar.setRange, minimum, maximum)
 
+    def setMinimum(self, minimum: int) -> None:  # each resets the bar, repainting it at once
+        self._later(QProgressBar.setMinimum, minimum)
+
+    def setMaximum(self, maximum: int) -> None:
+        self._later(QProgressBar.setMaximum, maximum)
+
     def reset(self) -> None:
         self._later(QProgressBar.reset)
 

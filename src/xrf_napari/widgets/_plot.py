@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 
-from qtpy.QtCore import QObject, QSize, Signal
+from qtpy.QtCore import QObject, QSize, QTimer, Signal
 from qtpy.QtGui import QImage, QPainter, QPixmap
 from qtpy.QtWidgets import QSizePolicy, QWidget
 
@@ -91,7 +91,14 @@ def _draw(ref, generation: int, figure, width: int, height: int, dpr: float, mar
 class FigureView(QWidget):
     """Shows the latest figure given to `show_figure`, drawn in the background at this widget's
     size (redrawn there when the widget is resized). `margins_in`: (left, right, bottom, top)
-    room around the axes in inches."""
+    room around the axes in inches.
+
+    Resizes are coalesced: the figure is drawn at the new size once no resize came for
+    RESIZE_SETTLE_MS (the image shown meanwhile stays as drawn). Each resize asked for a whole
+    draw (0.2-1 s) at a size already gone while the user dragged the dock's edge, one after
+    another in the drawing thread, which took the GIL from the GUI thread that was resizing."""
+
+    RESIZE_SETTLE_MS = 120
 
     def __init__(self, margins_in, parent=None):
         super().__init__(parent)
@@ -101,6 +108,10 @@ class FigureView(QWidget):
         self._shown = 0  # of the image shown
         self._pixmap: QPixmap | None = None
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self._resized = QTimer(self)  # the draw at a new size, once resizes settle
+        self._resized.setSingleShot(True)
+        self._resized.setInterval(self.RESIZE_SETTLE_MS)
+        self._resized.timeout.connect(self._submit)
         _relay()
 
     def sizeHint(self) -> QSize:
@@ -141,6 +152,7 @@ class FigureView(QWidget):
         )
 
     def _submit(self) -> None:
+        self._resized.stop()  # drawn now, at the current size
         if self._figure is None or self.width() < 2 or self.height() < 2:
             return
         self._generation += 1
@@ -166,7 +178,11 @@ class FigureView(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._submit()
+        if self._pixmap is None:  # nothing shown yet: drawn at once
+            self._submit()
+            return
+        self._generation += 1  # a draw at the old size is dropped; is_current() says so
+        self._resized.start()
 
     def paintEvent(self, event) -> None:
         if self._pixmap is not None:

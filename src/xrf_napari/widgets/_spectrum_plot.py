@@ -159,6 +159,7 @@ class SpectrumPlot:
             ncols=max(1, ncols),
         )
         self._legend = {}
+        self._legend_shape = (max(1, ncols), fontsize)
         for name, text in zip(self._named, leg.get_texts()):
             text.set_color(c["text"])
             self._legend[name] = text
@@ -169,7 +170,8 @@ class SpectrumPlot:
         (31 names: 128 px), the first names cut. Tried in order: each font size of LEGEND_FONTS
         with as few columns as its rows allow; the first that fits the axes is kept (the last
         tried when none does). Measured again only when the size or a label changed; a legend
-        that fits as built (7 rows a column, 7 pt) is kept as it is."""
+        that fits as built (7 rows a column, 7 pt) is kept as it is; one shrunk for a smaller
+        plot is tried as built again (its small font stayed when the plot grew)."""
         ax, leg = self.ax, self.ax.get_legend()
         if leg is None:
             return
@@ -177,8 +179,11 @@ class SpectrumPlot:
         key = (round(box.width), round(box.height), tuple(t.get_text() for t in leg.get_texts()))
         if key == self._legend_fitted:
             return
-        extent = leg.get_window_extent(renderer)
         n = len(self._named)
+        built = (-(-n // 7), LEGEND_FONTS[0])
+        if self._legend_shape != built:  # shrunk for a smaller plot: tried as built first
+            self._make_legend(*built)
+        extent = ax.get_legend().get_window_extent(renderer)
         fits = extent.width <= box.width and extent.height <= box.height
         for fontsize in () if fits else LEGEND_FONTS:
             # fewest columns first (each column adds width), no more rows than the axes hold

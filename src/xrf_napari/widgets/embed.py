@@ -341,11 +341,14 @@ class EmbedClusterWidget(CubeDock):
         except GeneratorExit:
             # dropped after its clusters step (the scan closed, the dock closed): the viewer
             # as it was before the run, not the dropped result's two layers (and a copy of
-            # the regions the clusters layer holds again)
-            if kept is not None and kept in viewer.layers:
-                viewer.layers.remove(kept)
-            self.labels_layer = _put_back(viewer, self.labels_layer, clusters_before)
-            self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
+            # the regions the clusters layer holds again). In one batch: napari runs a full
+            # gc.collect() at each removal (1 s each once torch is loaded, at load 14), once
+            # at a batch's end
+            with viewer.layers.batched_update():
+                if kept is not None and kept in viewer.layers:
+                    viewer.layers.remove(kept)
+                self.labels_layer = _put_back(viewer, self.labels_layer, clusters_before)
+                self.latent_layer = _put_back(viewer, self.latent_layer, latent_before)
             self.dropped_layers_words = _dropped_words(latent_before, clusters_before)
             raise
         if self.labels_layer is None:  # deleted as it landed (_layer_removed): its regions are
