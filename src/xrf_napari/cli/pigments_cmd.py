@@ -2,7 +2,8 @@
 
 Regions come from LABELS (a label image .png/.tif, an .h5 with a `labels` dataset such as the
 `embed` command's labels.h5, or a .npy), or, without it, from the shipped DVE + K-Means as in
-`embed` (a scan of fewer than `pigment_fit.SPOT_PIXELS` pixels, such as a spot spectrum, is one
+`embed` (with --photo, K-Means on the element lines and the photograph's colour; without
+--clusters, a scan of fewer than `pigment_fit.SPOT_PIXELS` pixels, such as a spot spectrum, is one
 region). Each region's mean spectrum is explained by the forward model with candidate paints
 (analysis.pigment_fit); DIR receives report.html (self-contained), candidates.csv,
 hidden_partners.csv, region_spectra.csv, regions.png and pigment_recolour.png, replacing files of
@@ -24,6 +25,7 @@ from ..device import DEVICE_CHOICES
 
 def configure(parser) -> None:
     from ..analysis.embed import MAX_K
+    from ..analysis.pigment_fit import SPOT_PIXELS
     from ..argtypes import float_in, int_in
     from ..physics.detector import fano_limit_ev
     from ._args import add_excitation_options
@@ -33,7 +35,9 @@ def configure(parser) -> None:
         "--labels",
         "-l",
         help="label map (.png/.tif/.npy, or .h5 with a 'labels' dataset or "
-        "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means",
+        "a synthetic cube's targets/labels); 0 = not a region. Default: DVE + K-Means; with "
+        "--photo, K-Means on the element lines and the photograph's colour; without "
+        f"--clusters, a scan of fewer than {SPOT_PIXELS} pixels (a spot spectrum) is one region",
     )
     parser.add_argument(
         "--output",

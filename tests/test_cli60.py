@@ -1,0 +1,24 @@
+"""Session 60's command-line checks: in-process main(argv) calls, no subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _bench_scripts import CHECKOUT, load_module
+from test_cli59 import _help_of
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+SCRIPTS = sorted(p.name for p in (CHECKOUT / "scripts").glob("*.py"))
+
+
+def _script(name: str):
+    return load_module(CHECKOUT / "scripts" / name, f"_cli60_{Path(name).stem}")
+
+
+def test_pigments_labels_help_says_where_the_default_regions_come_from():
+    """`xrf-napari pigments --help` said the default regions are "DVE + K-Means", though with
+    --photo they are K-Means on the element lines and the photograph, and a spot scan is one."""
+    told = " ".join(_help_of("pigments", "--labels").split())
+    assert "with --photo, K-Means on the element lines and the photograph's colour" in told, told
+    assert "a scan of fewer than 16 pixels (a spot spectrum) is one region" in told, told
