@@ -16,6 +16,19 @@ def _script(name: str):
     return load_module(CHECKOUT / "scripts" / name, f"_cli60_{Path(name).stem}")
 
 
+def test_generate_offers_the_splits_in_split_takes():
+    """`xrf-napari-train generate --split` repeated synth.dataset.in_split's list of splits in
+    its own choices: one list (dataset.SPLITS) now, and the help's ~20 % its constant."""
+    from xrf_napari.cli import CommandParser
+    from xrf_napari.synth import cli, dataset
+
+    parser = CommandParser()
+    cli.configure(parser)
+    (split,) = [a for a in parser._actions if "--split" in a.option_strings]
+    assert tuple(split.choices) == dataset.SPLITS
+    assert f"~{dataset.TEST_FRACTION_PERCENT} %% test split" in split.help
+
+
 def test_pigments_labels_help_says_where_the_default_regions_come_from():
     """`xrf-napari pigments --help` said the default regions are "DVE + K-Means", though with
     --photo they are K-Means on the element lines and the photograph, and a spot scan is one."""

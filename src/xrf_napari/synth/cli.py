@@ -16,6 +16,7 @@ MAX_COUNTS_PER_PIXEL = 1e9
 def configure(p):
     from ..argtypes import float_in, int_in
     from ..physics.instrument import FAMILIES
+    from .dataset import SPLITS, TEST_FRACTION_PERCENT  # in_split's own
 
     p.add_argument("--images", help="folder of RGB images (default: procedural paintings)")
     p.add_argument("--out", required=True, help="output folder")
@@ -57,9 +58,10 @@ def configure(p):
     )
     p.add_argument(
         "--split",
-        choices=("train", "test", "all"),
+        choices=SPLITS,
         default=None,
-        help="which paintings of --images to use (stable ~20 %% test split by file-name hash; "
+        help=f"which paintings of --images to use (stable ~{TEST_FRACTION_PERCENT} %% test split "
+        "by file-name hash; "
         "default all); without --images it does not apply and is not recorded",
     )
     p.add_argument(

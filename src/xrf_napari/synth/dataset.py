@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 GENERATOR = "xrf-napari-synth/3"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 TEST_FRACTION_PERCENT = 20
+#: The splits of an image folder (in_split), as `synth --split` offers them.
+SPLITS = ("train", "test", "all")
 
 
 def cube_rng(seed: int, index: int) -> np.random.Generator:
@@ -71,7 +73,7 @@ def image_files(folder) -> list[Path]:
 
 def in_split(images, split: str) -> list[Path]:
     """Those of `images` in `split` (train, test or all; image_split)."""
-    if split not in ("train", "test", "all"):
+    if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}")
     return [Path(p) for p in images if split == "all" or image_split(Path(p).name) == split]
 
