@@ -136,11 +136,14 @@ def regions_k(text: str) -> int:
     from xrf_napari.analysis.embed import MAX_K
     from xrf_napari.argtypes import int_in
 
-    k = int_in(0, MAX_K, "the number of regions K")(text)
+    allowed = f"give 2 to {MAX_K}, or 0 (automatic)"
+    # any whole number, then the range in one sentence: int_in's own "between 0 and 30" (of
+    # --k 50) offered the 1 refused here
+    k = int_in(-sys.maxsize, None, "the number of regions K")(text)
     if k == 1:  # the spin box's 1 is its "automatic": one region is no segmentation
-        raise argparse.ArgumentTypeError(
-            f"1 is no segmentation: give 2 to {MAX_K}, or 0 (automatic)"
-        )
+        raise argparse.ArgumentTypeError(f"1 is no segmentation: {allowed}")
+    if k < 0 or k > MAX_K:
+        raise argparse.ArgumentTypeError(f"{k} is out of range: {allowed}")
     return k
 
 

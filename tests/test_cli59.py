@@ -99,9 +99,10 @@ def test_eval_pigments_photo_cast_names_what_is_wrong(cast, told, capsys):
     [
         (
             ["--k", "50"],
-            "argument --k: 50 is out of range: the number of regions K must be between",
+            # said "must be between 0 and 30", offering the refused 1 (fixed in session 60)
+            "argument --k: 50 is out of range: give 2 to 30, or 0 (automatic)",
         ),
-        (["--k", "-3"], "argument --k: -3 is out of range"),
+        (["--k", "-3"], "argument --k: -3 is out of range: give 2 to 30, or 0 (automatic)"),
         (["--k", "1"], "argument --k: 1 is no segmentation: give 2 to 30, or 0 (automatic)"),
         (["--device", "cuda:1"], "argument --device: invalid choice: 'cuda:1'"),
     ],
