@@ -100,6 +100,18 @@ def tally(cubes, manifest: dict, source: str) -> dict:
     }
 
 
+#: draw's options and their defaults: the set the shipped counts come from.
+DRAW_DEFAULTS = {
+    "n_cubes": 256,
+    "size": 256,
+    "seed": 71,
+    "profiles": "wide",
+    "swatch_fraction": 0.15,
+    "bare_ground": 0.2,
+    "character": 0.0,
+}
+
+
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing, float_in, int_in, output_file  # not a traceback
     from xrf_napari.cli import CommandParser  # options given in full
@@ -119,21 +131,22 @@ def main(argv=None) -> int:
     )
     # generate's bounds (synth/cli.py): --n-cubes 0 wrote a table of "0 cubes", --swatch-fraction
     # nan one of NaN shares, and --size 0 ended in a traceback (numpy's "a cannot be empty")
-    ap.add_argument("--n-cubes", type=int_in(1, what="the number of cubes"), default=256)
+    # with --draw only: their defaults (DRAW_DEFAULTS) are filled in after the check that a
+    # training set is not given with them (which counted its cubes, the options unread)
+    ap.add_argument("--n-cubes", type=int_in(1, what="the number of cubes"))
     ap.add_argument(
         "--size",
         type=int_in(16, what="a side in pixels"),
-        default=256,
         help="the set's --size (its regions depend on it)",
     )
-    ap.add_argument("--seed", type=int_in(0, what="a seed"), default=71)
+    ap.add_argument("--seed", type=int_in(0, what="a seed"))
     from xrf_napari.physics.instrument import FAMILIES
 
     # generate's choices: --profiles bogus drew every painting, then failed in a traceback
-    ap.add_argument("--profiles", choices=FAMILIES, default="wide", help="generate's --profiles")
-    ap.add_argument("--swatch-fraction", type=float_in(0, 1), default=0.15)
-    ap.add_argument("--bare-ground", type=float_in(0, 1), default=0.2)
-    ap.add_argument("--character", type=float_in(0), default=0.0)
+    ap.add_argument("--profiles", choices=FAMILIES, help="generate's --profiles")
+    ap.add_argument("--swatch-fraction", type=float_in(0, 1))
+    ap.add_argument("--bare-ground", type=float_in(0, 1))
+    ap.add_argument("--character", type=float_in(0))
     # checked at parsing: a folder given failed after the count or draw, in a traceback
     ap.add_argument("--out", type=output_file, default="src/xrf_napari/data/pigment_usage.json")
     args = ap.parse_args(argv)
@@ -143,17 +156,19 @@ def main(argv=None) -> int:
     if (args.train_dir is None) == (args.draw is None):  # "not both" was said to neither too
         both = ", not both" if args.draw else ""
         ap.error(f"give a training set folder or --draw IMAGES_DIR{both}")
-    if args.draw:
-        res = draw(
-            Path(args.draw),
-            n_cubes=args.n_cubes,
-            size=args.size,
-            seed=args.seed,
-            profiles=args.profiles,
-            swatch_fraction=args.swatch_fraction,
-            bare_ground=args.bare_ground,
-            character=args.character,
+    given = [dest for dest in DRAW_DEFAULTS if getattr(args, dest) is not None]
+    if args.train_dir is not None and given:
+        named = ", ".join("--" + dest.replace("_", "-") for dest in given)
+        ap.error(
+            f"{named} only apply with --draw (how the recipes are drawn); a training set "
+            f"({args.train_dir}) is counted as it was generated: leave {named} out"
         )
+    if args.draw:
+        options = {
+            dest: default if getattr(args, dest) is None else getattr(args, dest)
+            for dest, default in DRAW_DEFAULTS.items()
+        }
+        res = draw(Path(args.draw), **options)
     else:
         res = count(Path(args.train_dir))
     res["command"] = "PYTHONPATH=src python scripts/pigment_usage.py " + " ".join(

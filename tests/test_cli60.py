@@ -35,3 +35,18 @@ def test_pigments_labels_help_says_where_the_default_regions_come_from():
     told = " ".join(_help_of("pigments", "--labels").split())
     assert "with --photo, K-Means on the element lines and the photograph's colour" in told, told
     assert "a scan of fewer than 16 pixels (a spot spectrum) is one region" in told, told
+
+
+def test_pigment_usage_refuses_drawing_options_with_a_training_set(tmp_path, capsys, monkeypatch):
+    """`pigment_usage.py TRAIN_DIR --seed 5 --size 64` counted TRAIN_DIR's cubes, the drawing
+    options read by nothing, and wrote the counts as if they applied."""
+    mod = _script("pigment_usage.py")
+    monkeypatch.setattr(mod, "count", lambda *a: pytest.fail("counted with drawing options"))
+    out = tmp_path / "u.json"
+    (tmp_path / "set").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(tmp_path / "set"), "--seed", "5", "--size", "64", "--out", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: --size, --seed only apply with --draw (how the recipes are drawn)" in err, err
+    assert not out.exists()
