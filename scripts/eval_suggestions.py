@@ -53,7 +53,8 @@ def main(argv=None) -> int:
     from xrf_napari.analysis.peaks import suggest_for_cube
     from xrf_napari.analysis.spectra import iter_survey
     from xrf_napari.io import read_cube
-    from xrf_napari.io.project_h5 import read_targets
+    from xrf_napari.io.hdf5 import open_hdf5
+    from xrf_napari.io.project_h5 import targets_of
     from xrf_napari.progress import run_to_end
     from xrf_napari.synth.dataset import elements_in
 
@@ -62,17 +63,29 @@ def main(argv=None) -> int:
     # every file opened first, then let go: a file that is no cube (a .txt, a text .h5) was a
     # CubeReadError traceback once the cubes before it had been surveyed; cubes held open to the
     # end kept each its chunk cache (+345 MiB over 30 copies of the sample panel)
+    # A scan that is no generated cube (a real .rpl, an APS .h5) read on to a KeyError 'profile'
+    # traceback, or h5py's "file signature not found" for its true regions: refused here, as the
+    # readers word it, with the true regions kept (small) for the survey below
+    regions = {}
     for path in args.cubes:
         try:
             with warnings.catch_warnings():  # said by the survey's read below
                 warnings.simplefilter("ignore")
-                read_cube(path)
+                meta = read_cube(path).metadata
+            if not all(key in meta for key in ("profile", "regions", "ground")):  # elements_in's
+                p.error(
+                    f"{path}: not a cube of xrf-napari-train generate: its metadata records no "
+                    "synthesis (tube, regions' pigments, ground), so no true elements to judge "
+                    "the suggestions by"
+                )
+            with open_hdf5(path) as f:  # h5py's "file signature not found": the readers' words
+                regions[path] = targets_of(f, path, ["labels"]).get("labels")
         except (OSError, ValueError) as exc:
             p.error(str(exc))
     for path in args.cubes:
         cube = read_cube(path)
         true = elements_in(cube.metadata)
-        labels = read_targets(path).get("labels")
+        labels = regions[path]
         vis = None if labels is None else shown(cube, labels) & true
         print(path)
         for mode, groups in modes.items():

@@ -49,13 +49,15 @@ def main(argv=None) -> int:
         # sample has): refused once the viewer was open
         p.error("--photo needs a sample (its true colours layer), not --cube")
     from xrf_napari._sample_data import SAMPLE_DIR, SAMPLES
-    from xrf_napari.io.project_h5 import read_targets
+    from xrf_napari.io.hdf5 import open_hdf5
+    from xrf_napari.io.project_h5 import targets_of
 
     path = Path(args.cube) if args.cube else SAMPLE_DIR / SAMPLES[args.sample]
-    try:
-        regions = read_targets(path).get("labels")
-    except OSError as exc:
-        p.error(f"--cube {path}: not a synthetic cube (an HDF5 file): {exc}")
+    try:  # opened as the readers open it: h5py's "file signature not found" was passed through
+        with open_hdf5(path) as f:
+            regions = targets_of(f, path, ["labels"]).get("labels")
+    except (OSError, ValueError) as exc:  # the readers' words (CubeReadError), naming the file
+        p.error(f"--cube {exc}")
     if regions is None:
         p.error(f"--cube {path}: no true regions (targets/labels) in it: give a cube of generate")
     _ensure_display()

@@ -50,3 +50,31 @@ def test_pigment_usage_refuses_drawing_options_with_a_training_set(tmp_path, cap
     err = capsys.readouterr().err
     assert "error: --size, --seed only apply with --draw (how the recipes are drawn)" in err, err
     assert not out.exists()
+
+
+def test_screenshot_pigments_names_a_text_cube_in_the_readers_words(tmp_path, capsys, monkeypatch):
+    """`screenshot_pigments.py --cube notes.h5` said "not a synthetic cube (an HDF5 file):
+    Unable to synchronously open file (file signature not found)"."""
+    text = tmp_path / "notes.h5"
+    text.write_text("not a cube", encoding="utf-8")
+    mod = _script("screenshot_pigments.py")
+    monkeypatch.setattr(mod, "_ensure_display", lambda: pytest.fail("napari started"))
+    with pytest.raises(SystemExit) as exc:
+        mod.main(["--cube", str(text)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: --cube {text}: not an HDF5 file: it does not start with" in err, err
+
+
+def test_eval_suggestions_refuses_a_scan_that_is_no_generated_cube(capsys):
+    """`eval_suggestions.py spacekeys_variant.rpl` (a real scan) ended in a KeyError 'profile'
+    traceback: it records no synthesis, so no true elements."""
+    rpl = REAL / "spacekeys_variant.rpl"
+    if not rpl.is_file():
+        pytest.skip(f"no real files at {REAL}")
+    mod = _script("eval_suggestions.py")
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(rpl)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {rpl}: not a cube of xrf-napari-train generate: its metadata" in err, err

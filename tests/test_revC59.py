@@ -96,7 +96,11 @@ def test_eval_suggestions_holds_one_cube_at_a_time(tmp_path, monkeypatch):
     paths = []
     for i in range(2):
         path = write_cube(
-            tmp_path / f"c{i}.h5", np.ones((4, 4, 64), np.uint16), Calibration(1, 0.2)
+            tmp_path / f"c{i}.h5",
+            np.ones((4, 4, 64), np.uint16),
+            Calibration(1, 0.2),
+            # a synthesis record, as generate writes (one without is refused since session 60)
+            metadata={"profile": {"anode": "Rh"}, "regions": [], "ground": []},
         )
         remember_looked(path)
         paths.append(str(path))
