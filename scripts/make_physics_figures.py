@@ -234,9 +234,14 @@ def main(argv=None):
     args = ap.parse_args(argv)
     # refused before any folder is made: a --real without the .spx, or an --out that is a file,
     # ended in a traceback (FileNotFoundError, FileExistsError), the first after making --out
+    from xrf_napari.analysis.colour_prior import not_a_file
+
     spx = Path(args.real) / M6_SPX
-    if not spx.is_file():
+    if not spx.exists():
         ap.error(f"--real {args.real}: no {M6_SPX} in it (the real M6 spectrum the figure shows)")
+    why = not_a_file(spx, "the real M6 spectrum the figure shows")  # a folder was "no .spx in it"
+    if why:
+        ap.error(f"--real {args.real}: {spx} {why}")
     try:
         check_output_folder(args.out, FIGURES, inputs=[spx], option="--out")
     except ValueError as exc:

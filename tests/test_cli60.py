@@ -78,3 +78,17 @@ def test_eval_suggestions_refuses_a_scan_that_is_no_generated_cube(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert f"error: {rpl}: not a cube of xrf-napari-train generate: its metadata" in err, err
+
+
+def test_make_physics_figures_names_an_spx_that_is_a_folder(tmp_path, capsys):
+    """`make_physics_figures.py --real DIR` with DIR/bruker_m6_jetstream_file_example.spx a
+    folder said "no bruker_m6_jetstream_file_example.spx in it"."""
+    spx = tmp_path / "bruker_m6_jetstream_file_example.spx"
+    spx.mkdir()
+    mod = _script("make_physics_figures.py")
+    with pytest.raises(SystemExit) as exc:
+        mod.main(["--real", str(tmp_path), "--out", str(tmp_path / "figures")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: --real {tmp_path}: {spx} is a folder, not the real M6 spectrum" in err, err
+    assert not (tmp_path / "figures").exists()
