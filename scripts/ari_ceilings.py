@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def cube_ceilings(z: np.ndarray, norm: np.ndarray, truth: np.ndarray, seed: int = 0) -> dict:
     from sklearn.decomposition import PCA
@@ -71,6 +73,7 @@ def cube_row(emb, counts: np.ndarray, labels: np.ndarray, pool: bool = True) -> 
     return {**cube_ceilings(emb.encode(flat), norm, labels.reshape(-1)), "pooled": pooled}
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import int_in  # a missing or empty set: one line
     from xrf_napari.cli import CommandParser  # options given in full

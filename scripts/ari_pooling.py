@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 
+from xrf_napari.cli import script_main
 
+
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full

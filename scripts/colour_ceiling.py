@@ -28,6 +28,8 @@ import json
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 #: Elements of the pigment table with a usable line on the canonical grid (1-26.6 keV); anode
 #: elements (Mo, Rh, W, Ag) left out so that the instrument does not leak in.
 LINE_ELEMENTS = (
@@ -137,6 +139,7 @@ def probe(x_train, y_train, steps: int = 3000, hidden: int = 128, seed: int = 0)
     return predict
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import int_in, output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 MODELS = ("uvit", "physics", "combined", "flat")
 
 
@@ -100,6 +102,7 @@ def _regions(text: str) -> int:
     return k
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.analysis.embed import MAX_K
     from xrf_napari.argtypes import existing, int_in, output_file

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def _dict_list(v):
     return ast.literal_eval(v) if isinstance(v, str) else v
@@ -312,6 +314,7 @@ def breakdown(rows: list[dict], mode: str = "physics") -> str:
     return "\n".join(out)
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing, output_file
     from xrf_napari.cli import CommandParser  # options given in full

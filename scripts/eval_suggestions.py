@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def shown(cube, labels) -> set[str]:
     """Elements suggested from some true region's own sum spectrum."""
@@ -37,6 +39,7 @@ def shown(cube, labels) -> set[str]:
     return out
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing  # a missing file: one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def jittered_rows(rows: list[dict], sigma: float, seed: int) -> list[dict]:
     from skimage.color import lab2rgb
@@ -40,6 +42,7 @@ def jittered_rows(rows: list[dict], sigma: float, seed: int) -> list[dict]:
     return out
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import float_in, int_in
     from xrf_napari.cli import CommandParser  # options given in full

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -218,6 +220,7 @@ M6_SPX = "bruker_m6_jetstream_file_example.spx"
 FIGURES = ("m6_realism.png", "pigment_spectra.png")
 
 
+@script_main
 def main(argv=None):
     from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full
@@ -254,4 +257,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

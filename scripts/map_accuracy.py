@@ -11,6 +11,7 @@ Figures in docs/user_guide.md ("How close the maps are"); about 10 s.
 import numpy as np
 
 from xrf_napari.analysis import maps as M
+from xrf_napari.cli import script_main
 from xrf_napari.cube import cube_from_array
 from xrf_napari.elements import _FAMILIES
 from xrf_napari.physics.instrument import InstrumentProfile
@@ -87,13 +88,14 @@ def run(fwhm, total=1e5, levels=(1e4, 1e5, 1e6)):
     return rows
 
 
-if __name__ == "__main__":
+@script_main
+def main(argv=None) -> int:
     from xrf_napari.cli import CommandParser  # options given in full
 
     ap = CommandParser(description=__doc__.split("\n\n")[0])
     # `--help` was taken for the label: the whole run, its tables titled "== --help FWHM ..."
     ap.add_argument("label", nargs="?", default="", help="a word for the tables' titles")
-    label = ap.parse_args().label
+    label = ap.parse_args(argv).label
     for fwhm in (125.0, 165.0):
         print(
             f"== {label} FWHM {fwhm:.0f} eV at Mn Ka; spectra of 1e5 counts; truth = detected "
@@ -107,3 +109,8 @@ if __name__ == "__main__":
             r = f"{v / t:6.3f}" if t > 1 else "absent"
             sd = " ".join(f"{x / max(t, 1):.3f}" if t > 1 else f"{x:.1f}" for x in sds)
             print(f"{name:9s} {s:3s} {lab:6s} {meth:6s} {v:9.1f} {t:9.1f} {r:>6s}  {sd}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

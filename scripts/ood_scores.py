@@ -14,6 +14,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from xrf_napari.cli import script_main
+
 
 def axis_change(spec: str) -> tuple[str, float | None]:
     """One --axis spec read: ("true", None), ("rev", None), ("offset", keV) for '+0.3keV' or
@@ -74,6 +76,7 @@ def axis_specs(text: str) -> list[str]:
     return specs
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing, int_in
     from xrf_napari.cli import CommandParser  # options given in full

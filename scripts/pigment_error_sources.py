@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def regions_of(cube, labels, recipes):
     """(lib, ground, energy, [(label, y, leak, true visible indices)]) as iter_fit_regions sees
@@ -170,6 +172,7 @@ def colour_summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import output_file  # one line, not a traceback
     from xrf_napari.cli import CommandParser  # options given in full

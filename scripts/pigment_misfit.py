@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def region_shares(data_dir, n_cubes: int) -> np.ndarray:
     import h5py
@@ -31,6 +33,7 @@ def region_shares(data_dir, n_cubes: int) -> np.ndarray:
     return np.asarray(out)
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import int_in  # one line, not a traceback after the header
     from xrf_napari.cli import CommandParser  # options given in full

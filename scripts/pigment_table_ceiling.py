@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 
 def _de(a, b) -> float:
     from skimage.color import deltaE_ciede2000, rgb2lab
@@ -56,6 +58,7 @@ def swatch_floor(folders) -> dict[str, list[float]]:
     return per
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full

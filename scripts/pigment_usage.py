@@ -28,6 +28,8 @@ import json
 import sys
 from pathlib import Path
 
+from xrf_napari.cli import script_main
+
 
 def count(folder: Path) -> dict:
     import h5py
@@ -112,6 +114,7 @@ DRAW_DEFAULTS = {
 }
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing, float_in, int_in, output_file  # not a traceback
     from xrf_napari.cli import CommandParser  # options given in full

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from colour_ceiling import _line_features, probe  # noqa: E402
 
@@ -105,6 +107,7 @@ def score(cubes, key, predict, scales: int = 5) -> dict:
     return {m: float(np.mean([r[m] for r in rows])) for m in rows[0]}
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import int_in, output_file, refuse_output_over_inputs
     from xrf_napari.cli import CommandParser  # options given in full

@@ -14,10 +14,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from xrf_napari.cli import script_main
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from screenshots import PLUGIN, ROOT, _ensure_display, settle, shot, wait
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full

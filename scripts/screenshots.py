@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from xrf_napari.cli import script_main
+
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = "xrf-napari"
 
@@ -147,6 +149,7 @@ def regions_k(text: str) -> int:
     return k
 
 
+@script_main
 def main(argv=None) -> int:
     from xrf_napari.cli import CommandParser  # options given in full
 

@@ -16,6 +16,8 @@ import glob
 import json
 from collections import defaultdict
 
+from xrf_napari.cli import script_main
+
 MODELS = {"uvit": "SmallUViT", "pixel_mlp": "per-pixel MLP", "flat_mean": "flat mean colour"}
 
 
@@ -38,6 +40,7 @@ def load(pattern: str) -> list[dict]:
     return rows
 
 
+@script_main
 def main(argv=None) -> None:
     from xrf_napari.cli import CommandParser  # options given in full
 
@@ -87,4 +90,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

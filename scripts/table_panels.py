@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from xrf_napari.cli import script_main
 from xrf_napari.physics.tube import ANODES
 
 COLS = 7
@@ -41,6 +42,7 @@ def table_panel(names: list[str], cell: int = 24):
     return labels, recipes
 
 
+@script_main
 def main(argv=None) -> None:
     from xrf_napari.argtypes import seed_int
     from xrf_napari.cli import CommandParser  # options given in full
@@ -91,4 +93,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

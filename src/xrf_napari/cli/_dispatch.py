@@ -63,6 +63,42 @@ def _exit_at_once(prog: str):
     return handler
 
 
+def _stopped(name: str, exc: BaseException) -> int:
+    """The one line and the exit code of a command or script stopped by Ctrl-C (130) or SIGTERM
+    (143); its atomic writers have deleted their temporaries by then."""
+    terminated = isinstance(exc, Terminated)
+    print(f"{name}: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+    return 143 if terminated else 130
+
+
+def script_main(main):
+    """Decorator of a scripts/ program's main: a Ctrl-C is one line, "<script>.py: interrupted",
+    exit 130 (SIGTERM "terminated", 143), as the commands' (_run), where it was a traceback. Only
+    a main called from the main thread with SIGTERM at its default (a real run) turns SIGTERM into
+    Terminated, and only while it runs."""
+    import functools
+
+    name = os.path.basename(main.__globals__.get("__file__") or sys.argv[0])
+
+    @functools.wraps(main)
+    def run(*args, **kwargs):
+        real = (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        )
+        if real:
+            signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return main(*args, **kwargs)
+        except (Terminated, KeyboardInterrupt) as exc:
+            return _stopped(name, exc)
+        finally:
+            if real:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    return run
+
+
 def _checked_outputs(parser, args) -> None:
     """--output/--out as the user meant it, for every command: a leading ~ expanded (no shell does
     after `--output=`, and a quoted one made a folder literally named ~), and an empty one (an
@@ -706,12 +742,8 @@ def _run(name: str, mod, args) -> int:
         # disk (`info CUBE > /dev/full`) met it only in Python's exit, "Exception ignored", exit 120
         sys.stdout.flush()
         return code
-    except Terminated:
-        print(f"{name}: terminated", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print(f"{name}: interrupted", file=sys.stderr)
-        return 130
+    except (Terminated, KeyboardInterrupt) as exc:
+        return _stopped(name, exc)
     except BrokenPipeError:  # `xrf-napari info scan.rpl | head`: the reader stopped listening
         _drop_stdout()
         return 128 + 13  # as a shell tool killed by SIGPIPE
