@@ -37,6 +37,7 @@ def test_pigments_labels_help_says_where_the_default_regions_come_from():
     assert "a scan of fewer than 16 pixels (a spot spectrum) is one region" in told, told
 
 
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_a_script_stopped_by_ctrl_c_says_so_in_one_line(name, monkeypatch, capsys):
     """A Ctrl-C in any scripts/*.py program printed Python's traceback ending in
     KeyboardInterrupt (map_accuracy.py after 4 s: 9 lines); the commands say "interrupted", exit
