@@ -663,6 +663,7 @@ def read_csv(path) -> Spectrum:
         curve = min(n_axis, width - 1)
         axis = next((i for i in range(curve) if not _channel_header(header[i])), 0)
         rows = [[r[axis], r[curve]] for r in rows]
+        _say_curves_left(path, header[curve:])
         header = [header[axis], header[curve]]
         extra = {"column": header[1]}
     elif width not in (1, 2):
@@ -705,6 +706,22 @@ def read_csv(path) -> Spectrum:
             "its file; the energy column holds it"
         )
     return _finish(path, counts, cal, {"format": "csv", **extra})
+
+
+def _say_curves_left(path: Path, curves) -> None:
+    """A warning naming the curves of a wider table that are not read: opened again, the
+    Pigments report's region_spectra.csv (two columns a region) or Embed & cluster's
+    clusters_spectra.csv showed region 1 alone, without a word about the other regions."""
+    first, rest = curves[0], curves[1:]
+    if not rest:
+        return
+    named = ", ".join(repr(c) for c in rest[:3]) + (
+        f" and {len(rest) - 3} more" if len(rest) > 3 else ""
+    )
+    warn_outside(
+        f"{path}: a table of {len(curves)} curves: only its first, {first!r}, is read (one "
+        f"spectrum a file); {named} {'is' if len(rest) == 1 else 'are'} not"
+    )
 
 
 #: The calibration line of the Spectrum dock's CSV export, its source in brackets at the end
