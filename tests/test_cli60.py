@@ -113,3 +113,21 @@ def test_make_physics_figures_names_an_spx_that_is_a_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"error: --real {tmp_path}: {spx} is a folder, not the real M6 spectrum" in err, err
     assert not (tmp_path / "figures").exists()
+
+
+@pytest.mark.parametrize(
+    "command, out", [("recolour", "rgb.png"), ("embed", "e"), ("pigments", "p")]
+)
+def test_a_scan_off_the_energy_grid_is_named_by_its_file(command, out, tmp_path, capsys):
+    """`xrf-napari recolour spacekeys_variant.rpl` (its axis at -0.96 keV) said "spacekeys_variant:
+    its energy axis runs from ...", the cube's name, not the file given (as the commands'
+    other refusals name it)."""
+    rpl = REAL / "spacekeys_variant.rpl"
+    if not rpl.is_file():
+        pytest.skip(f"no real files at {REAL}")
+    from xrf_napari.cli.main import main
+
+    assert main([command, str(rpl), "-o", str(tmp_path / out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"xrf-napari {command}: error: {rpl}: its energy axis runs from -0.961" in err, err
+    assert list(tmp_path.iterdir()) == []

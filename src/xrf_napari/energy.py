@@ -176,11 +176,11 @@ def refuse_uncalibrated(cube) -> None:
         raise ValueError(why)
 
 
-def refuse_off_grid(cube, reader: str) -> None:
+def refuse_off_grid(cube, reader: str, name: str | None = None) -> None:
     """off_grid_refusal's reason raised as a ValueError, before any model is loaded or region fitted
-    (the commands and analysis.embed.iter_embed refuse the scan, named as cube.name; the docks
-    show the reason under the layer's name)."""
-    why = off_grid_refusal(cube, reader)
+    (analysis.embed.iter_embed refuses the scan named as cube.name, the commands as the file
+    given: `name`; the docks show the reason under the layer's name)."""
+    why = off_grid_refusal(cube, reader, name)
     if why:
         raise ValueError(why)
 

@@ -264,7 +264,7 @@ def run(args) -> int:
 
     # an axis wholly off the grid first: a few pixels there were told to try `xrf-napari
     # pigments`, which then refused them for the axis
-    refuse_off_grid(cube, "the models")  # before the model, a warning and a note
+    refuse_off_grid(cube, "the models", args.input)  # before the model, a warning and a note
     pigments = f"`xrf-napari pigments {shlex.quote(args.input)}`"
     why = too_few_for_regions(cube.shape, args.input, pigments)
     if why:  # refused before the model loads, as the Embed dock does

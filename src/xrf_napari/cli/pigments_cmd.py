@@ -444,7 +444,7 @@ def run(args) -> int:
             ) from None
     refuse_uncalibrated(args, cube, "fitted")  # before minutes of embedding, not after
     # before the photograph is read and the regions found, in the fit's words
-    refuse_off_grid(cube, "the fit")
+    refuse_off_grid(cube, "the fit", args.input)
     # an anode the forward model does not know (given, or the file's) is refused now, from the
     # metadata alone: it was refused only after the regions' embedding (minutes on a large scan)
     instrument_for(cube, args.anode, args.kv, args.fwhm, args.optic, args.atmosphere)

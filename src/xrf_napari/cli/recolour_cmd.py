@@ -202,7 +202,7 @@ def run(args) -> int:
     from ..energy import refuse_off_grid
 
     refuse_uncalibrated(args, cube, "read by the models")  # as the Recolour dock, before the model
-    refuse_off_grid(cube, "the models")  # before the model and "recolouring ..."
+    refuse_off_grid(cube, "the models", args.input)  # before the model, "recolouring ..."
     from ..models.weights import weights_option
 
     with weights_option("--weights", args.weights):  # bad weights or tiles: before streaming
