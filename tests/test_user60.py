@@ -4,6 +4,7 @@ scans open, a dock run twice."""
 import warnings
 
 import pytest
+from _napari_helpers import open_cube, wait_idle
 
 
 def test_a_table_of_region_spectra_opened_again_names_the_curves_left_out(tmp_path):
@@ -28,3 +29,53 @@ def test_a_table_of_region_spectra_opened_again_names_the_curves_left_out(tmp_pa
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_csv(one)
+
+
+def test_the_scan_shown_when_another_scans_maps_end_keeps_its_survey_line(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """Make maps running on the painting, the user selected the panel's sum layer: the Spectrum
+    panel surveyed the panel meanwhile ("Scan surveyed: 13 elements suggested."), and when the
+    painting's 19 maps landed the Elemental maps line on the panel went blank, where it said
+    how its survey ended once the panel was chosen again. It says so as the job ends."""
+    import threading
+    import time
+
+    import numpy as np
+    from _napari_helpers import stand_in_maps_job, write_painted_cube
+
+    import xrf_napari.widgets.maps as maps_mod
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    gate = threading.Event()
+    inner = stand_in_maps_job(lambda h, w, s: {x: np.ones((h, w), np.float32) for x in s})
+
+    def held(*args, **kwargs):
+        end = time.monotonic() + 10
+        while not gate.is_set() and time.monotonic() < end:
+            time.sleep(0.01)
+            yield 0, 1
+        return (yield from inner(*args, **kwargs))
+
+    monkeypatch.setattr(maps_mod, "_maps_job", held)
+    monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
+    viewer = make_napari_viewer()
+    first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    spectrum = SpectrumWidget(viewer)  # first: it surveys a scan chosen in both
+    viewer.window.add_dock_widget(spectrum)
+    maps = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(maps)
+    wait_idle(qtbot, spectrum.job)  # b surveyed
+    maps.set_checked_elements(["Pb", "Fe"])
+    try:
+        assert maps.run() is not None
+        viewer.layers.selection.active = next(ly for ly in first if ly.name.endswith(" sum"))
+        assert maps.current_cube() is spectrum.current_cube()
+        wait_idle(qtbot, spectrum.job)  # a surveyed in the Spectrum panel
+        assert spectrum.job.status.text().startswith("Scan surveyed")
+        assert maps.job.is_running
+    finally:
+        gate.set()
+    wait_idle(qtbot, maps.job)
+    assert maps.job.status.text() == spectrum.job.status.text()

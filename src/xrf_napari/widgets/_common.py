@@ -1417,15 +1417,16 @@ class CubeDock(QWidget):
             if self._cube_is_open(cube):
                 self.remember(cube, "status", self.job.state())
                 self.job.show_state(self._scan_state(self._cube))
+                if self._cube is not None and self.uses_survey:
+                    # Make maps ran on the painting while the panel, chosen meanwhile, was
+                    # surveyed in the Spectrum dock: the panel's line went blank as the maps
+                    # landed, where choosing it again said "Scan surveyed: ..."
+                    self._say_survey_on_blank_line()
             elif self._cube is not None and survey:  # one the user did not ask for: the
                 self.job.show_state(self._scan_state(self._cube))  # scan shown's line
-                if not self.job.status.text():
-                    # surveyed (or being surveyed) in another dock: the line went blank after
-                    # "Stopping...", where this dock's own survey of it said how it went
-                    if SURVEYS.get(self._cube) is not None:
-                        self._say_surveyed(self._cube)
-                    elif SURVEYS.is_running(self._cube):
-                        self._say_of_survey(SURVEYED_ELSEWHERE)
+                # surveyed (or being surveyed) in another dock: the line went blank after
+                # "Stopping...", where this dock's own survey of it said how it went
+                self._say_survey_on_blank_line()
             elif self._cube is not None:
                 # closed ("Stopped: the scan b.h5 was closed.", "The scan b.h5 was closed; its
                 # result was dropped."): the line keeps those words, the only ones saying what
@@ -1438,6 +1439,16 @@ class CubeDock(QWidget):
             self._survey_when_idle = False
             self.request_survey()
         self._start_deferred()
+
+    def _say_survey_on_blank_line(self) -> None:
+        """A blank line of the shown scan, after another scan's job ended, says how that scan's
+        survey stands when another dock ran it (surveyed, or being surveyed)."""
+        if self.job.status.text():
+            return
+        if SURVEYS.get(self._cube) is not None:
+            self._say_surveyed(self._cube)
+        elif SURVEYS.is_running(self._cube):
+            self._say_of_survey(SURVEYED_ELSEWHERE)
 
     def _showing_closed_notice(self) -> bool:
         """The line still says what became of a job whose scan was closed (_job_ended): not the
