@@ -179,6 +179,7 @@ def line_features(elements=FEATURE_ELEMENTS) -> LineFeatures:
         "fit_groups": FIT_GROUPS_V1,
     }
     plans = plan_maps(elements, (float(edges[0]), float(edges[-1])), **kw)
-    # nor do they take escape peaks or STRIP_GROUPS lines out (maps55): trained without that
-    w = weight_matrix(plans, edges, escapes=False, **kw)
+    # nor do they take escape peaks or STRIP_GROUPS lines out (maps55), nor scale windows to
+    # their K-alpha doublets (_family_profile): trained without that
+    w = weight_matrix(plans, edges, escapes=False, doublets=False, **kw)
     return LineFeatures(elements, np.ascontiguousarray(w, dtype=np.float32))
