@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from test_readers57 import CUBE
@@ -135,3 +137,48 @@ def test_counts_normalised_by_the_flux_are_no_rgb_picture(tmp_path):
     assert np.array_equal(np.asarray(cube.data[...]), np.moveaxis(scaled, 0, -1))
     with pytest.raises(CubeReadError, match="RGB colour picture"):
         read_cube(_looked(tmp_path / "photo.h5"), auto_calibrate=False)
+
+
+def test_a_png_named_tif_is_named_as_a_png(tmp_path):
+    """recolour's output check told a PNG named .tif "it is not a TIFF image (it cannot be read
+    as one)" only; it says what it is."""
+    from PIL import Image
+
+    from xrf_napari.io.arrays import not_a_picture
+
+    path = tmp_path / "out.tif"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(path, format="PNG")
+    assert not_a_picture(path).endswith(": it is a PNG image named .tif"), not_a_picture(path)
+
+
+def test_a_bruker_spx_named_mca_is_named_as_one(tmp_path):
+    """A Bruker .spx (XML) saved as .mca read "unexpected line in .mca: '<?xml version=...'"."""
+    spx = (
+        '<?xml version="1.0" encoding="WINDOWS-1252" standalone="yes"?>\n'
+        '<TRTSpectrum><ClassInstance Type="TRTSpectrum"/></TRTSpectrum>\n'
+    )
+    path = tmp_path / "point.mca"
+    path.write_text(spx, encoding="utf-8")
+    with pytest.raises(CubeReadError, match=r"it is a Bruker \.spx spectrum \(XML\): rename"):
+        read_cube(path)
+
+
+def test_a_tiff_whose_read_fails_within_is_told_unreadable(tmp_path, monkeypatch):
+    """recolour's output check told a TIFF whose read failed inside tifffile's parse (EIO: a bad
+    sector past its first bytes) "it is not a TIFF image"; it says it cannot be read."""
+    import errno
+
+    import tifffile
+
+    from xrf_napari.io.arrays import not_a_picture
+
+    path = tmp_path / "out.tif"
+    tifffile.imwrite(path, np.zeros((4, 4), np.uint8))
+
+    def failing(*_args, **_kwargs):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(tifffile, "TiffFile", failing)
+    assert not_a_picture(path) == (
+        f"it cannot be read ({os.strerror(errno.EIO)}), so what it holds is unknown"
+    )

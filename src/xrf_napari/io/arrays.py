@@ -469,7 +469,9 @@ def not_a_picture(path) -> str | None:
         return f"it is not an image: {NOT_PICTURES[kind]}"
     if kind != "tiff":
         if path.suffix.lower() in (".tif", ".tiff"):
-            return "it is not a TIFF image (it cannot be read as one)"
+            other = _image_format(path)  # a PNG named .tif was "not a TIFF image" alone
+            named = f": it is {other} image named {path.suffix}" if other else ""
+            return f"it is not a TIFF image (it cannot be read as one){named}"
         if image_marks(path) is None:
             return "it is not an image (it cannot be read as one)"
         return None
@@ -479,7 +481,10 @@ def not_a_picture(path) -> str | None:
             shape, axes = tuple(int(n) for n in series.shape), series.axes
             layout = _tiff_layout(shape, series.axes)
             stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
-    except Exception:
+    except Exception as exc:  # a read failing within (EIO: a bad sector) is no 'not a TIFF'
+        failed = exc if isinstance(exc, OSError) else exc.__cause__
+        if isinstance(failed, OSError) and failed.errno is not None:
+            return f"it cannot be read ({failed.strerror or failed}), so what it holds is unknown"
         return "it is not a TIFF image (it cannot be read as one)"
     samples = [n for n, a in zip(shape, axes) if a in "SC"]  # RGB(A), contiguous or planar
     picture = len(shape) == 2 or (len(shape) == 3 and len(samples) == 1 and samples[0] <= 4)
@@ -489,6 +494,19 @@ def not_a_picture(path) -> str | None:
     if _stack_is_cube(path, layout, stand_in):
         return f"it holds a spectral datacube ({held}), a scan"
     return f"it holds an image stack ({held}), not one picture"
+
+
+def _image_format(path: Path) -> str | None:
+    """'a PNG' (Pillow's name of the format, with its article) of an image file Pillow reads
+    whatever its name, or None."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            fmt = str(im.format or "")
+    except Exception:  # noqa: BLE001 - no image Pillow reads
+        return None
+    return f"{'an' if fmt[:1] in 'AEFHILMNORSX' else 'a'} {fmt}" if fmt else None
 
 
 def read_tiff(path, **_options) -> Cube:

@@ -91,6 +91,17 @@ def read_mca(path) -> Spectrum:
             "an Amptek .mca without its <<DATA>> section: the file is cut short (an interrupted "
             "copy or save); copy or save it again",
         )
+    if text.lstrip().startswith("<?xml"):  # had read "unexpected line in .mca: '<?xml ...'"
+        bruker = "TRTSpectrum" in text[:65536]
+        raise CubeReadError(
+            path,
+            "not an .mca spectrum: "
+            + (
+                "it is a Bruker .spx spectrum (XML): rename it .spx"
+                if bruker
+                else "it is an XML document, not columns of counts"
+            ),
+        )
     meta = {"format": "mca"}
     cal = None
     first_channel = declared = 0
