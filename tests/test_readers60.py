@@ -163,6 +163,31 @@ def test_a_bruker_spx_named_mca_is_named_as_one(tmp_path):
         read_cube(path)
 
 
+def test_a_zarr_store_of_no_chunks_holds_no_bytes(tmp_path):
+    """A store none of whose chunks was written was told to hold "only 658 bytes" of its data:
+    its zarr.json's, counted as data."""
+    import zarr
+
+    path = tmp_path / "scan.zarr"
+    zarr.open_array(str(path), mode="w", shape=(100, 100, 4096), chunks=(2, 2, 4096), dtype="u2")
+    with pytest.raises(CubeReadError, match="the store holds only 0 bytes of it: none of its"):
+        read_cube(path, auto_calibrate=False)
+
+
+def test_a_zarr_rgb_picture_named_as_the_dataset_is_refused(tmp_path):
+    """`--dataset rgb` of a zarr store opened a 40 x 50 RGB picture as 40 x 50 pixels of 3
+    channels; an HDF5 dataset so named is refused as a picture (84d31b12), and so is it."""
+    import zarr
+
+    path = tmp_path / "scan.zarr"
+    group = zarr.open_group(str(path), mode="w")
+    group.create_array("rgb", data=np.zeros((40, 50, 3), np.uint8))
+    group.create_array("counts", data=CUBE)
+    with pytest.raises(CubeReadError, match="zarr array 'rgb' .* looks like an RGB colour pic"):
+        read_cube(path, dataset="rgb", auto_calibrate=False)
+    assert read_cube(path, dataset="counts", auto_calibrate=False).shape == CUBE.shape
+
+
 def test_a_tiff_whose_read_fails_within_is_told_unreadable(tmp_path, monkeypatch):
     """recolour's output check told a TIFF whose read failed inside tifffile's parse (EIO: a bad
     sector past its first bytes) "it is not a TIFF image"; it says it cannot be read."""

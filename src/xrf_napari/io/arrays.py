@@ -1017,6 +1017,11 @@ def read_zarr(path, **options) -> Cube:
             energies = np.asarray(e[: n + 2] if len(e.shape) == 1 else e[:1, : n + 2])
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
+    if want and channel_first is None:  # as an HDF5 dataset named: `--dataset rgb` had opened
+        from .hdf5 import _picture  # a 40 x 50 RGB picture as 40 x 50 pixels of 3 channels
+
+        if (picture := _picture(arr, False, (0, 1, 2))) is not None:
+            raise CubeReadError(path, f"zarr array '{name}' {picture}")
     _require_chunks(arr, path, name or "/")
     declared = int(np.prod(arr.shape, dtype=object)) * np.dtype(arr.dtype).itemsize
 
@@ -1211,7 +1216,8 @@ def _stored_bytes(arr, enough: int) -> int:
         return int(arr.nbytes_stored() if callable(arr.nbytes_stored) else arr.nbytes_stored)
     total = 0
     for e in tree_entries(os.path.join(store.root, arr.path)):  # as check_tree walked it
-        if not e.is_dir(follow_symlinks=False):
+        # its chunks: a store of none "held only 658 bytes of it", its zarr.json's
+        if not e.is_dir(follow_symlinks=False) and e.name not in ZARR_META_NAMES:
             total += e.stat().st_size
             if total >= enough:
                 break
