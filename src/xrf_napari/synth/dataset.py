@@ -299,7 +299,8 @@ class GenerateConfig:
 def elements_in(meta: dict) -> set[str]:
     """Every element `synthesize` put into a cube, from its metadata: the regions' pigments, the
     ground or priming, the tube's anode (its scatter) and argon (the air): the truth element
-    suggestions are judged against (scripts/eval_suggestions.py)."""
+    suggestions are judged against (scripts/eval_suggestions.py). A cube of `generate --style
+    paper` records its one ground as paint.ground ("gypsum 200.0 um", synth.paper_style)."""
     from ..physics.layers import ground_layer, priming_layer
     from ..physics.pigments import get_pigment
 
@@ -307,7 +308,10 @@ def elements_in(meta: dict) -> set[str]:
     for region in meta["regions"]:
         for name in region["pigments"]:
             out |= set(get_pigment(name).composition())
-    for layer in meta["ground"]:
+    ground = meta.get("ground")
+    if ground is None:  # a KeyError 'ground' for every paper-style cube
+        ground = [{"name": meta["paint"]["ground"].split()[0] + " ground"}]
+    for layer in ground:
         if "priming" in layer["name"]:
             out |= set(priming_layer().comp())
         elif "ground" in layer["name"]:
