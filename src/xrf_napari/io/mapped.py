@@ -196,6 +196,10 @@ def _end_address(arr: np.ndarray, key) -> int | None:
 
 #: The files besides the one opened that one FileStamp.changed looks at (the others in turn).
 LOOKED_PER_CALL = 64
+#: The chunk files inside watched folders that one FileStamp.changed looks at (the others in
+#: turn): a writer overwriting a chunk in place (truncate and write, as zarr 3.0-3.1.2's
+#: LocalStore and fsspec's local files do) changes that file, not its folder.
+INSIDE_PER_CALL = 8
 
 
 class WatchedFolder(os.PathLike):
@@ -233,6 +237,8 @@ class FileStamp:
         self._files = [(Path(os.path.abspath(p)), _identity(st)) for p, st in files]
         # a WatchedFolder's files as they were, looked at once the folder changed
         self._inside = {Path(os.path.abspath(k)): v for k, v in (inside or {}).items()}
+        self._inner = [fw for files in self._inside.values() for fw in files]  # all, in turn
+        self._inner_next = 0
         # one told flag for every stamp of the same files as they were: a file opened twice
         # (two layers, two Cubes) replaced once is told once, not once a layer
         key = tuple(self._files)
@@ -283,6 +289,18 @@ class FileStamp:
         end = start + LOOKED_PER_CALL
         return self._files[:1] + rest[start:end] + rest[: max(0, end - len(rest))]
 
+    def _inner_looked(self, every: bool = False) -> list:
+        """The chunk files inside the watched folders that one `changed` looks at: at most
+        INSIDE_PER_CALL, the next ones at the next call (all: `every`). The folders alone
+        missed a chunk overwritten in place, which the parent's 64 a call had told."""
+        inner = self._inner
+        if every or len(inner) <= INSIDE_PER_CALL:
+            return inner
+        start = self._inner_next % len(inner)
+        self._inner_next = start + INSIDE_PER_CALL
+        end = start + INSIDE_PER_CALL
+        return inner[start:end] + inner[: max(0, end - len(inner))]
+
     def changed(self, every: bool = False) -> str | None:
         """The first time a file is seen replaced, changed or gone since the scan was read, what
         that means to the user (naming the file), else None: told once a scan. every: look at
@@ -302,6 +320,8 @@ class FileStamp:
                 )
             if news is not None:
                 break
+        if news is None:  # a chunk written over in place: its folder is as it was
+            news = next(filter(None, (_news(f, w) for f, w in self._inner_looked(every))), None)
         if news is None:
             return None
         with self._lock:
