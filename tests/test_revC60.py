@@ -43,3 +43,27 @@ def test_eval_suggestions_judges_a_paper_style_cube(tmp_path, monkeypatch):
     with pytest.raises(Judged):
         mod.main([str(path)])
     assert len(truths) == 1 and {"Ar", "Mo", "Hg", "S", "Ca"} <= truths[0], truths
+
+
+def test_a_ctrl_c_in_a_finaliser_stops_a_script(capsys):
+    """A Ctrl-C landing in a finaliser (a close run by the garbage collector) while a scripts/
+    program ran was "Exception ignored in: ... KeyboardInterrupt", 5 lines, and the script ran on
+    to exit 0 (cli.script_main, c789a428); the commands keep it (_keep_interrupts): so does
+    script_main, "interrupted", exit 130."""
+    from xrf_napari.cli import script_main
+
+    went_on = []
+
+    class Closing:
+        def __del__(self):  # the Ctrl-C lands here
+            raise KeyboardInterrupt
+
+    @script_main
+    def main(argv=None):
+        Closing()
+        went_on.append("after the Ctrl-C")
+        return 0
+
+    assert main([]) == 130
+    assert went_on == []
+    assert capsys.readouterr().err == "test_revC60.py: interrupted\n"

@@ -75,19 +75,23 @@ def script_main(main):
     """Decorator of a scripts/ program's main: a Ctrl-C is one line, "<script>.py: interrupted",
     exit 130 (SIGTERM "terminated", 143), as the commands' (_run), where it was a traceback. Only
     a main called from the main thread with SIGTERM at its default (a real run) turns SIGTERM into
-    Terminated, and only while it runs."""
+    Terminated, and only while it runs. A Ctrl-C landing in a finaliser is kept, as the commands
+    keep it (_keep_interrupts): it was "Exception ignored ... KeyboardInterrupt", the script
+    running on to exit 0."""
     import functools
 
     name = os.path.basename(main.__globals__.get("__file__") or sys.argv[0])
 
     @functools.wraps(main)
     def run(*args, **kwargs):
-        real = (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-        )
+        in_main = threading.current_thread() is threading.main_thread()
+        real = in_main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
         if real:
             signal.signal(signal.SIGTERM, _terminated)
+        hook = sys.unraisablehook
+        if in_main:
+            sys.unraisablehook = _keep_interrupts(hook)
+        kept = sys.unraisablehook
         try:
             return main(*args, **kwargs)
         except (Terminated, KeyboardInterrupt) as exc:
@@ -95,6 +99,8 @@ def script_main(main):
         finally:
             if real:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if sys.unraisablehook is kept:  # unless main set its own
+                sys.unraisablehook = hook
 
     return run
 
