@@ -79,3 +79,44 @@ def test_the_scan_shown_when_another_scans_maps_end_keeps_its_survey_line(
         gate.set()
     wait_idle(qtbot, maps.job)
     assert maps.job.status.text() == spectrum.job.status.text()
+
+
+def test_make_maps_again_gives_the_new_strongest_maps_red_green_and_blue(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """On the panel, Make maps showed Pb, Cu, Fe in red, green, blue; with Pb and Hg unticked,
+    Make maps again showed Cu, Fe, Ca in green, blue and cyan, each blended additively onto the
+    sum image (the maps kept their first run's places): the new first three take red, green,
+    blue, the first hiding the layers below. A colour the user chose for a map is kept."""
+    import numpy as np
+    from _napari_helpers import stand_in_maps_dock
+
+    def make_maps(h, w, symbols):
+        return {s: np.ones((h, w), np.float32) for s in symbols}
+
+    def shown():
+        return [
+            (ly.metadata["xrf_element"], ly.colormap.name, ly.blending)
+            for ly in viewer.layers
+            if "xrf_element" in ly.metadata and ly.visible
+        ]
+
+    viewer = make_napari_viewer()
+    widget = stand_in_maps_dock(
+        viewer, qtbot, tmp_path, monkeypatch, make_maps, ["Ca", "Fe", "Cu", "Pb"]
+    )
+    from xrf_napari.widgets.maps import MAP_COLORMAPS
+
+    maps = {ly.metadata["xrf_element"]: ly for ly in viewer.layers if "xrf_element" in ly.metadata}
+    order = sorted(maps, key=lambda s: MAP_COLORMAPS.index(maps[s].colormap.name))  # the job's
+    assert [c for _, c, _ in shown()] == ["red", "green", "blue"]
+    later = order[1:]  # the first unticked
+    maps[later[2]].colormap = "magma"  # the user's choice for the third
+    widget.set_checked_elements(later)
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job)
+    assert shown() == [
+        (later[0], "red", "translucent_no_depth"),
+        (later[1], "green", "additive"),
+        (later[2], "magma", "additive"),
+    ]

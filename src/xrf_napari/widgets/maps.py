@@ -33,6 +33,7 @@ from ._jobs import report_error
 from ._layers import (
     cube_display_name,
     draw_thumbnail,
+    find_result,
     layer_cube,
     result_cube,
     result_name,
@@ -45,6 +46,13 @@ LINE_CHOICES = ("auto", "Ka", "Kb", "La", "Lb", "Lg", "Ma")
 MAP_COLORMAPS = ("red", "green", "blue", "cyan", "magenta", "yellow", "gray", "inferno")
 #: Maps shown at once after a run (more additive layers only muddy the picture).
 VISIBLE_MAPS = 3
+#: Metadata key of a map layer: the (colormap, blending) Make maps gave it, so that a run replacing
+#: it gives it its new place's unless the user chose another since.
+SHOWN_AS_KEY = "xrf_shown_as"
+
+
+def _shown_as(layer) -> tuple[str, str]:
+    return layer.colormap.name, str(layer.blending)
 
 
 def _spot_words(source: str, plans, maps) -> str:
@@ -488,6 +496,16 @@ class ElementMapsWidget(CubeDock):
                 break
             data, hi = maps[plan.symbol], tops[plan.symbol]
             name = result_name(viewer, cube, plan.label, source)  # a renamed scan's, kept
+            # the place's colour: a map replaced had kept its last run's (Make maps again with Pb
+            # unticked showed Cu, Fe, Ca in green, blue and cyan, all added onto the sum image);
+            # a colour or blending the user chose is kept
+            shown_as = (
+                MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
+                "translucent_no_depth" if i == 0 else "additive",
+            )
+            old = find_result(viewer, cube, name)
+            if old is not None and tuple(old.metadata.get(SHOWN_AS_KEY, ())) != _shown_as(old):
+                shown_as = None  # the user's
             layer = upsert_layer(
                 viewer,
                 name,
@@ -504,8 +522,11 @@ class ElementMapsWidget(CubeDock):
                     "xrf_element": plan.symbol,
                     "xrf_line": plan.line.family,
                     "xrf_source": source,
+                    SHOWN_AS_KEY: shown_as or (),
                 },
             )
+            if shown_as is not None:
+                layer.colormap, layer.blending = shown_as
             layer.visible = i < VISIBLE_MAPS
             draw_thumbnail(layer)  # a hidden map's was black in the layer list
             layers[plan.symbol] = layer
