@@ -626,7 +626,7 @@ def read_csv(path) -> Spectrum:
     had made a 1 eV/channel calibration. A ';' or tab table may use ',' as its decimal mark
     (`_decimal_comma`). Values a spreadsheet put in double quotes read as numbers (`_unquote`)."""
     path = Path(path)
-    rows, header = [], None
+    rows, header, left = [], None, None
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
     exported = _exported_calibration([s for _, s in lines if s.startswith("#")])
     # a line of nothing but quotes and separators is an empty line ('""' or '"",""', as a
@@ -674,7 +674,7 @@ def read_csv(path) -> Spectrum:
         curve = min(n_axis, width - 1)
         axis = next((i for i in range(curve) if not _channel_header(header[i])), 0)
         rows = [[r[axis], r[curve]] for r in rows]
-        _say_curves_left(path, header[curve:])
+        left = header[curve:]  # said once the curve is read: not of a table then refused
         header = [header[axis], header[curve]]
         extra = {"column": header[1]}
     elif width not in (1, 2):
@@ -716,7 +716,10 @@ def read_csv(path) -> Spectrum:
             f"automatic ({exported}): fitted by xrf-napari from that scan's peaks, not given by "
             "its file; the energy column holds it"
         )
-    return _finish(path, counts, cal, {"format": "csv", **extra})
+    spectrum = _finish(path, counts, cal, {"format": "csv", **extra})
+    if left:
+        _say_curves_left(path, left)
+    return spectrum
 
 
 def _say_curves_left(path: Path, curves) -> None:
