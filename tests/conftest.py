@@ -277,6 +277,17 @@ class _ReusedViewer:
         self.baseline = viewer_state(self.viewer)
         self.parts = reset_parts(self.viewer)
 
+    def suspend(self):
+        """Between modules: parked, and napari's app model, status checker and console no
+        longer patched (the modules between see napari as it is)."""
+        for one in reversed(getattr(self, "patches", ())):
+            one.stop()
+
+    def resume(self):
+        """A later module takes the viewer: the patches of _open in force again."""
+        for one in getattr(self, "patches", ()):
+            one.start()
+
     def release(self):
         """Stop the patches and drop the test app model: a viewer the test closed itself left
         them behind, and every later viewer test of the worker failed "Application 'test_app'
@@ -324,18 +335,63 @@ def _close_viewers(viewers):
             viewer.close()
 
 
+#: The _ReusedViewer a module handed on (its patches stopped, its viewer parked) and the
+#: session's failed-test count when its viewer was made.
+_HANDED_ON = {"reused": None, "failed": 0}
+
+
+def _close_handed_on(session) -> None:
+    """Close the viewer handed on between modules; it must then be freed (no failed test's
+    traceback keeps it)."""
+    reused = _HANDED_ON["reused"]
+    if reused is not None:
+        _HANDED_ON["reused"] = None
+        reused.resume()  # closed in its own app model, as a module's last test left it
+        reused.close(check=session.testsfailed == _HANDED_ON["failed"])
+
+
+@pytest.fixture(scope="session")
+def _viewer_handed_on(qapp, request):
+    """Closes the viewer the last module handed on, at the session's end (Qt still up)."""
+    yield
+    _close_handed_on(request.session)
+
+
 @pytest.fixture(scope="module")
-def _reused_napari_viewer(qapp, request):
+def _reused_napari_viewer(qapp, _viewer_handed_on, request):
     """The module's _ReusedViewer, its viewer made here, before the first viewer test's own
     fixtures: made inside that test it was wired to whatever settings object the test patched
     in (test_docks41's fresh_settings), and later tests' settings never reached it (a setting
-    no longer followed, test_testtime58). Closed after the module's last test."""
-    reused = _ReusedViewer()
-    reused.get()
-    reused.park()
-    failed = request.session.testsfailed
+    no longer followed, test_testtime58). After the module's last test it is handed on to the
+    next module that reuses a viewer (its patches stopped between: the other modules see
+    napari as it is), so each xdist worker makes one viewer, not one per module (0.5-0.8 s of
+    CPU a module for napari's window set-up and closing: ~100 modules). It is closed (and
+    must then be freed) before a test that makes its own viewers with napari's
+    make_napari_viewer (napari's fixture requires no other viewer), and at the session's end."""
+    reused, _HANDED_ON["reused"] = _HANDED_ON["reused"], None
+    if reused is not None and reused.viewer is not None:
+        reused.resume()
+    else:
+        reused = _ReusedViewer()
+        reused.get()
+        reused.park()
+        _HANDED_ON["failed"] = request.session.testsfailed
     yield reused
-    reused.close(check=request.session.testsfailed == failed)
+    if reused.viewer is not None:  # else closed after a leak, or by a test (which failed)
+        reused.suspend()
+        _HANDED_ON["reused"] = reused
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """napari's own make_napari_viewer fails a test if another viewer is alive: the viewer
+    handed on between modules is closed first (as it was when each module closed its own)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "make_reused_napari_viewer" not in fixtures and fixtures & {
+        "make_napari_viewer",
+        "make_napari_viewer_proxy",
+    }:
+        _close_handed_on(item.session)
 
 
 @pytest.fixture
