@@ -1430,16 +1430,28 @@ def _scaled_counts(d, matlab: bool) -> bool:
     for levels in (255, 65535):
         if np.allclose(lines * levels, np.round(lines * levels), rtol=0, atol=1e-3):
             return False  # a picture's levels stored as floats
-    told = 0
+    told = []
     for line in lines:
         v = line[line > 0]
         if np.unique(v).size < 2:
             continue  # one value a line says nothing
-        r = v / v.min()
-        if not any(np.allclose(r * m, np.round(r * m), rtol=1e-5, atol=1e-3) for m in range(1, 7)):
+        if not _whole_multiples(v):
             return False
-        told += 1
-    return told > 0
+        told.append(v)
+    # each pixel's counts over its own I0: the lines' steps differ. One step for every line, up
+    # to bright values, is a picture's (a grey ramp k / (H - 1), a drawing of 0.5 and 1), which
+    # had opened sideways; counts over one I0 for all (a monitor preset) are small fractions
+    if not told:
+        return False
+    pooled = np.concatenate(told)
+    return len(told) == 1 or pooled.max() <= 0.5 or not _whole_multiples(pooled)
+
+
+def _whole_multiples(v) -> bool:
+    """Whether the positive values `v` are whole multiples of one step, their smallest over a
+    whole number up to 6 (_scaled_counts)."""
+    r = v / v.min()
+    return any(np.allclose(r * m, np.round(r * m), rtol=1e-5, atol=1e-3) for m in range(1, 7))
 
 
 #: Names live times beside the data go by (PyMca, NeXus NXdetector, Xspress3 via GDA).
