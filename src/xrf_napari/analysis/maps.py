@@ -425,6 +425,19 @@ def _window_column(
     response = col @ _family_profile(plan.line, edges, fwhm_mn_ev, doublets)
     if response <= 1e-3:
         width = float(np.median(np.diff(edges))) * 1000.0
+        from ..elements import transition_lines
+
+        apart = sorted(
+            t.energy for t in transition_lines(plan.symbol) if t.family == plan.line.family
+        )
+        lo, hi = plan.peak
+        if doublets and (hi - lo) * 1000.0 > width and not any(lo <= e <= hi for e in apart):
+            # W K-alpha1 and 2, 1.34 keV apart: the window at their mean reads neither
+            raise ValueError(
+                f"the {plan.label} window {lo:.2f}-{hi:.2f} keV lies between its lines "
+                f"({', '.join(f'{e:.2f}' for e in apart)} keV), which the detector resolves: "
+                f"map {plan.symbol} by another of its lines (the Maps panel's Line column)"
+            )
         raise ValueError(
             f"the {plan.label} window is narrower than a channel of this cube (a detector FWHM "
             f"of {fwhm_mn_ev:g} eV at Mn K\u03b1 against channels of {width:.0f} eV): give the "
