@@ -399,10 +399,12 @@ class _Worker:
 #: child of its own.
 _WORKER: _Worker | None = None
 _WORKER_LOCK = threading.Lock()
-#: Longest a call waits for the warm worker to finish another thread's (a look takes 15-31 ms):
-#: below a new interpreter's start (1.0-3.8 s at load), which the waiting call had paid at once
-#: (30 looks from 4 threads took 3-11 s), and short beside a file's hang.
-BUSY_WAIT_S = 1.0
+#: Longest a call waits for the warm worker to finish another thread's (a look takes 15-31 ms;
+#: a new interpreter's start 1.0-3.8 s at load). 0: none, it takes a child of its own at once.
+#: 1 s (6a69f8cb: 30 looks from 4 threads 0.5-0.7 s a round for 4.5-4.8 s) made
+#: test_mutation_audit27's result-for-a-scan-no-longer-chosen test time out (its embed job
+#: never ended in 30 s; cause not found), so it is off until that is understood.
+BUSY_WAIT_S = 0
 #: Whether _at_exit_and_fork has run (at the first worker's start).
 _HOOKED = False
 #: Variables of the environment that change without bearing on the work (pytest's, at every
