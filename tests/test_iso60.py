@@ -34,8 +34,8 @@ def starts(monkeypatch):
     real = isolate._Worker
 
     class Counted(real):
-        def __init__(self, key):
-            super().__init__(key)
+        def __init__(self, *args):
+            super().__init__(*args)
             started.append(self)
 
     monkeypatch.setattr(isolate, "_Worker", Counted)
@@ -169,3 +169,41 @@ def test_a_look_asked_while_the_worker_serves_another_waits_for_it(monkeypatch):
         lock.release()  # the other look is done
     b.join(20)
     assert got["b"] == worker.proc.pid, "B's look went to a new interpreter"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/maps")
+def test_prestart_starts_the_worker_with_h5py_loaded_for_the_first_look(starts):
+    """The first HDF5 file of a napari session waited for the worker's start and its import of
+    h5py (1.0-3.8 s at load, on the GUI thread). prestart starts it without waiting for it,
+    h5py imported there before any look asks; the first look then goes to that worker. Nothing
+    is started while the worker is busy."""
+    isolate._close_worker()
+    isolate.prestart("h5py", "xrf_napari.io.hdf5")
+    assert len(starts) == 1 and isolate._WORKER is starts[0]
+    assert starts[0].pending == b"", "what it needs to start was not sent at once"
+    pid = _in_worker(os.getpid)
+    assert pid == starts[0].proc.pid and len(starts) == 1
+    with open(f"/proc/{pid}/maps", encoding="utf-8") as maps:
+        assert "h5py" in maps.read(), "h5py was not imported at the worker's start"
+    with isolate._WORKER_LOCK:  # busy
+        isolate._close_worker()
+        isolate.prestart("h5py", "xrf_napari.io.hdf5")
+    assert len(starts) == 1
+
+
+def test_napari_s_reader_prestarts_the_worker_for_an_hdf5_file_alone(tmp_path, monkeypatch):
+    """napari's claim of an HDF5 file (by suffix, or by content under another name) starts the
+    worker of its first look while the reader imports what the read needs; a file of another
+    format starts none."""
+    from xrf_napari._reader import napari_get_reader
+
+    asked = []
+    monkeypatch.setattr(isolate, "prestart", lambda *modules: asked.append(modules))
+    h5py = pytest.importorskip("h5py")
+    for name in ("scan.h5", "scan.dat"):
+        with h5py.File(tmp_path / name, "w") as f:
+            f["datacube"] = [[[1, 2]]]
+    (tmp_path / "spot.mca").write_text("<<DATA>>\n1\n2\n<<END>>\n", encoding="utf-8")
+    for name in ("scan.h5", "scan.dat", "spot.mca"):
+        napari_get_reader(str(tmp_path / name))
+    assert asked == [("h5py", "xrf_napari.io.hdf5")] * 2
