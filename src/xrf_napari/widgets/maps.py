@@ -499,10 +499,12 @@ class ElementMapsWidget(CubeDock):
             # the place's colour: a map replaced had kept its last run's (Make maps again with Pb
             # unticked showed Cu, Fe, Ca in green, blue and cyan, all added onto the sum image);
             # a colour or blending the user chose is kept
-            shown_as = (
+            # (the first map hides the layers below; the next ones add their colour to it)
+            place = (
                 MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
                 "translucent_no_depth" if i == 0 else "additive",
             )
+            shown_as = place
             old = find_result(viewer, cube, name)
             if old is not None and tuple(old.metadata.get(SHOWN_AS_KEY, ())) != _shown_as(old):
                 shown_as = None  # the user's
@@ -513,9 +515,8 @@ class ElementMapsWidget(CubeDock):
                 cube=cube,
                 scale=scale,
                 translate=translate,
-                colormap=MAP_COLORMAPS[i % len(MAP_COLORMAPS)],
-                # the first map hides the layers below; the next ones add their colour to it
-                blending="translucent_no_depth" if i == 0 else "additive",
+                colormap=place[0],
+                blending=place[1],
                 contrast_limits=(0.0, hi),
                 visible=i < VISIBLE_MAPS,  # a new layer only: a replaced one keeps its own
                 metadata={
