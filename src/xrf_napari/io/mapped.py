@@ -284,10 +284,8 @@ class FileStamp:
         rest = self._files[1:]
         if every or len(rest) <= LOOKED_PER_CALL:
             return self._files
-        start = self._next % len(rest)
-        self._next = start + LOOKED_PER_CALL
-        end = start + LOOKED_PER_CALL
-        return self._files[:1] + rest[start:end] + rest[: max(0, end - len(rest))]
+        turn, self._next = _in_turn(rest, self._next, LOOKED_PER_CALL)
+        return self._files[:1] + turn
 
     def _inner_looked(self, every: bool = False) -> list:
         """The chunk files inside the watched folders that one `changed` looks at: at most
@@ -296,10 +294,8 @@ class FileStamp:
         inner = self._inner
         if every or len(inner) <= INSIDE_PER_CALL:
             return inner
-        start = self._inner_next % len(inner)
-        self._inner_next = start + INSIDE_PER_CALL
-        end = start + INSIDE_PER_CALL
-        return inner[start:end] + inner[: max(0, end - len(inner))]
+        turn, self._inner_next = _in_turn(inner, self._inner_next, INSIDE_PER_CALL)
+        return turn
 
     def changed(self, every: bool = False) -> str | None:
         """The first time a file is seen replaced, changed or gone since the scan was read, what
@@ -329,6 +325,14 @@ class FileStamp:
                 return None
             self._told_flag.told = True
         return news
+
+
+def _in_turn(items: list, start: int, n: int) -> tuple[list, int]:
+    """`n` of `items` (more than `n`) from `start` on, wrapping round to the first, and where the
+    next `n` start: FileStamp's files looked at in turn, a few a call."""
+    start %= len(items)
+    end = start + n
+    return items[start:end] + items[: max(0, end - len(items))], end
 
 
 def _stats(paths) -> list:
