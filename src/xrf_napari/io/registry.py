@@ -219,10 +219,11 @@ def _sniff_zarr(path: Path) -> bool:
 
 
 def _sniff_csv(path: Path) -> bool:
-    """A spectrum CSV (one or two numeric columns), not a napari points/shapes table."""
-    from .spectra import read_csv
+    """A spectrum CSV (one or two numeric columns), not a napari points/shapes table; read as
+    read_csv reads it, saying nothing (the read that follows says what it says)."""
+    from .spectra import _csv_spectrum
 
     if path.stat().st_size > 16 * 2**20:
         return False
-    read_csv(path)
+    _csv_spectrum(path)
     return True

@@ -624,7 +624,18 @@ def read_csv(path) -> Spectrum:
     energy, mean, pixel, ...) gives its first curve. A first column headed `channel` holds channel
     numbers wherever they start (a cropped export from channel 10): read as energies in eV they
     had made a 1 eV/channel calibration. A ';' or tab table may use ',' as its decimal mark
-    (`_decimal_comma`). Values a spreadsheet put in double quotes read as numbers (`_unquote`)."""
+    (`_decimal_comma`). Values a spreadsheet put in double quotes read as numbers (`_unquote`).
+    The curves of a wider table not read are named in a warning (_say_curves_left)."""
+    spectrum, left = _csv_spectrum(path)
+    if left:
+        _say_curves_left(Path(path), left)
+    return spectrum
+
+
+def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
+    """read_csv's spectrum and, of a wider table, the header names of the curve read and those
+    after it, not said: napari's claim check (registry._sniff_csv) reads the file too, and its
+    warning had been said twice a file opened (at the claim, then at the read)."""
     path = Path(path)
     rows, header, left = [], None, None
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
@@ -716,10 +727,7 @@ def read_csv(path) -> Spectrum:
             f"automatic ({exported}): fitted by xrf-napari from that scan's peaks, not given by "
             "its file; the energy column holds it"
         )
-    spectrum = _finish(path, counts, cal, {"format": "csv", **extra})
-    if left:
-        _say_curves_left(path, left)
-    return spectrum
+    return _finish(path, counts, cal, {"format": "csv", **extra}), left
 
 
 def _say_curves_left(path: Path, curves) -> None:
