@@ -660,8 +660,7 @@ def hdf5_link_places(path, name: str, prefix: str = "HDF5_EXT_PREFIX") -> list[l
         # the whole value, its leading ${ORIGIN} the folder of `path`, as HDF5 takes it (for
         # virtual sources only): ${ORIGIN} expanded anywhere in each folder (and in
         # $HDF5_EXT_PREFIX) found a source HDF5 did not read, the scan opening as its fill value
-        origin = os.path.dirname(os.path.abspath(path))
-        prefixes.append(Path(origin + value[len("${ORIGIN}") :]))
+        prefixes.append(Path(_origin_expanded(value, path)))
     steps += [[folder / given] for folder in dict.fromkeys(prefixes)]
     steps.append(list(dict.fromkeys(p.parent / given for p in pair_places(path))))
     steps.append([Path.cwd() / given])
@@ -678,9 +677,15 @@ def hdf5_efile_prefix(path) -> Path | None:
     value = os.environ.get("HDF5_EXTFILE_PREFIX", "")
     if not value:
         return None
+    return Path(os.path.abspath(_origin_expanded(value, path)))
+
+
+def _origin_expanded(value: str, path) -> str:
+    """A prefix variable's `value` with its leading `${ORIGIN}` (if any) made the folder of
+    `path`, the file HDF5 reads through it ($HDF5_VDS_PREFIX, $HDF5_EXTFILE_PREFIX)."""
     if value.startswith("${ORIGIN}"):
-        value = os.path.dirname(os.path.abspath(path)) + value[len("${ORIGIN}") :]
-    return Path(os.path.abspath(value))
+        return os.path.dirname(os.path.abspath(path)) + value[len("${ORIGIN}") :]
+    return value
 
 
 def hdf5_link_targets(path, name: str) -> list[Path]:
