@@ -367,6 +367,14 @@ def gaussian_channels(edges: np.ndarray, energy: float, fwhm: float) -> np.ndarr
     return np.diff(cdf)
 
 
+def _family_transitions(line: Line) -> list[Line]:
+    """The transitions of `line`'s family (K-alpha's KL3 and KL2, ...), each by its own energy
+    and radiative rate."""
+    from ..elements import transition_lines
+
+    return [t for t in transition_lines(line.element) if t.family == line.family]
+
+
 def _family_profile(
     line: Line, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True
 ) -> np.ndarray:
@@ -377,9 +385,9 @@ def _family_profile(
     the doublets of heavy K-alpha lines read short where the detector nearly resolves them: Sn
     K-alpha1 and 2, 227 eV apart, read lead-tin yellow -28 % at 40-50 kV, Sb -32 %, Cd -18 %.
     `doublets` False: one Gaussian all the same (line_features)."""
-    from ..elements import _FAMILIES, transition_lines
+    from ..elements import _FAMILIES
 
-    parts = [t for t in transition_lines(line.element) if t.family == line.family]
+    parts = _family_transitions(line)
     if not doublets or _FAMILIES.get(line.family, ("L",))[0] == "L" or not parts:
         parts = [replace(line, weight=1.0)]
     out = np.zeros(len(edges) - 1)
@@ -425,11 +433,7 @@ def _window_column(
     response = col @ _family_profile(plan.line, edges, fwhm_mn_ev, doublets)
     if response <= 1e-3:
         width = float(np.median(np.diff(edges))) * 1000.0
-        from ..elements import transition_lines
-
-        apart = sorted(
-            t.energy for t in transition_lines(plan.symbol) if t.family == plan.line.family
-        )
+        apart = sorted(t.energy for t in _family_transitions(plan.line))
         lo, hi = plan.peak
         if doublets and (hi - lo) * 1000.0 > width and not any(lo <= e <= hi for e in apart):
             # W K-alpha1 and 2, 1.34 keV apart: the window at their mean reads neither
