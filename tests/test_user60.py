@@ -7,6 +7,12 @@ import pytest
 from _napari_helpers import open_cube, wait_idle
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_table_of_region_spectra_opened_again_names_the_curves_left_out(tmp_path):
     """The Pigments report's region_spectra.csv dropped into napari opened as region 1's mean
     alone (22 curves of 11 regions on the bundled panel), without a word about the others: a
@@ -31,13 +37,21 @@ def test_a_table_of_region_spectra_opened_again_names_the_curves_left_out(tmp_pa
         read_csv(one)
 
 
-def test_the_scan_shown_when_another_scans_maps_end_keeps_its_survey_line(
+def test_two_scans_the_maps_line_keeps_a_survey_and_maps_made_again_take_their_new_colours(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
-    """Make maps running on the painting, the user selected the panel's sum layer: the Spectrum
-    panel surveyed the panel meanwhile ("Scan surveyed: 13 elements suggested."), and when the
-    painting's 19 maps landed the Elemental maps line on the panel went blank, where it said
-    how its survey ended once the panel was chosen again. It says so as the job ends."""
+    """Two scans open, one set-up for two slips of the Elemental maps dock.
+
+    Make maps running on one scan, the user selected the other's sum layer: the Spectrum panel
+    surveyed that one meanwhile ("Scan surveyed: 13 elements suggested."), and when the first
+    scan's maps landed the Elemental maps line went blank, where it said how its survey ended
+    once the scan was chosen again. It says so as the job ends.
+
+    Then, on that scan, Make maps showed Pb, Cu, Fe in red, green, blue; with Pb and Hg unticked,
+    Make maps again showed Cu, Fe, Ca in green, blue and cyan, each blended additively onto the
+    sum image (the maps kept their first run's places): the new first three take red, green,
+    blue, the first hiding the layers below. A colour the user chose for a map is kept, and the
+    other scan's maps keep theirs."""
     import threading
     import time
 
@@ -45,6 +59,8 @@ def test_the_scan_shown_when_another_scans_maps_end_keeps_its_survey_line(
     from _napari_helpers import stand_in_maps_job, write_painted_cube
 
     import xrf_napari.widgets.maps as maps_mod
+    from xrf_napari.widgets._layers import layer_cube, result_cube
+    from xrf_napari.widgets.maps import MAP_COLORMAPS
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     gate = threading.Event()
@@ -61,62 +77,52 @@ def test_the_scan_shown_when_another_scans_maps_end_keeps_its_survey_line(
     monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
     viewer = make_napari_viewer()
     first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
-    open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))
+    other = layer_cube(open_cube(viewer, write_painted_cube(tmp_path / "b.h5", seed=1))[0])
     spectrum = SpectrumWidget(viewer)  # first: it surveys a scan chosen in both
     viewer.window.add_dock_widget(spectrum)
-    maps = maps_mod.ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(maps)
+    widget = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(widget)
     wait_idle(qtbot, spectrum.job)  # b surveyed
-    maps.set_checked_elements(["Pb", "Fe"])
+    widget.set_checked_elements(["Pb", "Fe"])
     try:
-        assert maps.run() is not None
+        assert widget.run() is not None
         viewer.layers.selection.active = next(ly for ly in first if ly.name.endswith(" sum"))
-        assert maps.current_cube() is spectrum.current_cube()
+        assert widget.current_cube() is spectrum.current_cube()
         wait_idle(qtbot, spectrum.job)  # a surveyed in the Spectrum panel
         assert spectrum.job.status.text().startswith("Scan surveyed")
-        assert maps.job.is_running
+        assert widget.job.is_running
     finally:
         gate.set()
-    wait_idle(qtbot, maps.job)
-    assert maps.job.status.text() == spectrum.job.status.text()
+    wait_idle(qtbot, widget.job)
+    assert widget.job.status.text() == spectrum.job.status.text()
 
-
-def test_make_maps_again_gives_the_new_strongest_maps_red_green_and_blue(
-    make_napari_viewer, qtbot, tmp_path, monkeypatch
-):
-    """On the panel, Make maps showed Pb, Cu, Fe in red, green, blue; with Pb and Hg unticked,
-    Make maps again showed Cu, Fe, Ca in green, blue and cyan, each blended additively onto the
-    sum image (the maps kept their first run's places): the new first three take red, green,
-    blue, the first hiding the layers below. A colour the user chose for a map is kept."""
-    import numpy as np
-    from _napari_helpers import stand_in_maps_dock
-
-    def make_maps(h, w, symbols):
-        return {s: np.ones((h, w), np.float32) for s in symbols}
-
-    def shown():
+    # Make maps twice on the scan shown (a), the other's maps (b: Pb red, Fe green) beside
+    def shown(cube):
         return [
             (ly.metadata["xrf_element"], ly.colormap.name, ly.blending)
             for ly in viewer.layers
-            if "xrf_element" in ly.metadata and ly.visible
+            if "xrf_element" in ly.metadata and ly.visible and result_cube(ly) is cube
         ]
 
-    viewer = make_napari_viewer()
-    widget = stand_in_maps_dock(
-        viewer, qtbot, tmp_path, monkeypatch, make_maps, ["Ca", "Fe", "Cu", "Pb"]
-    )
-    from xrf_napari.widgets.maps import MAP_COLORMAPS
-
-    maps = {ly.metadata["xrf_element"]: ly for ly in viewer.layers if "xrf_element" in ly.metadata}
+    cube = widget.current_cube()
+    widget.set_checked_elements(["Ca", "Fe", "Cu", "Pb"])
+    assert widget.run() is not None
+    wait_idle(qtbot, widget.job)
+    maps = {
+        ly.metadata["xrf_element"]: ly
+        for ly in viewer.layers
+        if "xrf_element" in ly.metadata and result_cube(ly) is cube
+    }
     order = sorted(maps, key=lambda s: MAP_COLORMAPS.index(maps[s].colormap.name))  # the job's
-    assert [c for _, c, _ in shown()] == ["red", "green", "blue"]
+    assert [c for _, c, _ in shown(cube)] == ["red", "green", "blue"]
     later = order[1:]  # the first unticked
     maps[later[2]].colormap = "magma"  # the user's choice for the third
     widget.set_checked_elements(later)
     assert widget.run() is not None
     wait_idle(qtbot, widget.job)
-    assert shown() == [
+    assert shown(cube) == [
         (later[0], "red", "translucent_no_depth"),
         (later[1], "green", "additive"),
         (later[2], "magma", "additive"),
     ]
+    assert shown(other) == [("Pb", "red", "translucent_no_depth"), ("Fe", "green", "additive")]
