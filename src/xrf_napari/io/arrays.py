@@ -462,7 +462,7 @@ def not_a_picture(path) -> str | None:
         with open(path, "rb") as fh:
             kind = kind_of(fh.read(520))
     except OSError as exc:  # unreadable (EACCES, EIO) was "not an image (... read as one)"
-        return f"it cannot be read ({exc.strerror or exc}), so what it holds is unknown"
+        return _unreadable(exc)
     # by what the file holds, not its name: Pillow "opens" an HDF5 file (a stub plugin), and a
     # TIFF whatever its name, so an HDF5 or TIFF scan named scan.png passed as a picture
     if kind in NOT_PICTURES:
@@ -484,7 +484,7 @@ def not_a_picture(path) -> str | None:
     except Exception as exc:  # a read failing within (EIO: a bad sector) is no 'not a TIFF'
         failed = exc if isinstance(exc, OSError) else exc.__cause__
         if isinstance(failed, OSError) and failed.errno is not None:
-            return f"it cannot be read ({failed.strerror or failed}), so what it holds is unknown"
+            return _unreadable(failed)
         return "it is not a TIFF image (it cannot be read as one)"
     samples = [n for n, a in zip(shape, axes) if a in "SC"]  # RGB(A), contiguous or planar
     picture = len(shape) == 2 or (len(shape) == 3 and len(samples) == 1 and samples[0] <= 4)
@@ -494,6 +494,12 @@ def not_a_picture(path) -> str | None:
     if _stack_is_cube(path, layout, stand_in):
         return f"it holds a spectral datacube ({held}), a scan"
     return f"it holds an image stack ({held}), not one picture"
+
+
+def _unreadable(exc: OSError) -> str:
+    """not_a_picture's words for a file whose read failed (EACCES; EIO, a bad sector), whether
+    opening it or within tifffile: not 'not an image' nor 'not a TIFF'."""
+    return f"it cannot be read ({exc.strerror or exc}), so what it holds is unknown"
 
 
 def _image_format(path: Path) -> str | None:
