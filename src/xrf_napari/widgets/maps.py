@@ -529,6 +529,8 @@ class ElementMapsWidget(CubeDock):
             if shown_as is not None:
                 layer.colormap, layer.blending = shown_as
             layer.visible = i < VISIBLE_MAPS
+            if i == 0 and shown_as is not None:
+                _under_the_scans_maps(viewer, cube, layer)
             draw_thumbnail(layer)  # a hidden map's was black in the layer list
             layers[plan.symbol] = layer
             if plan.note:
@@ -887,6 +889,21 @@ def _composite_job(channels):
 
 #: The composite row's choice of no map: that colour stays black.
 NO_MAP = "(none)"
+
+
+def _under_the_scans_maps(viewer, cube, layer) -> None:
+    """Move a run's first map (opaque: it hides the layers below) under `cube`'s other maps. A
+    map replaced keeps its place in the layer list and a new one goes on top, so Fe and Cu
+    mapped, then Pb, Fe and Cu, showed Pb's red alone: its opaque layer above hid the two."""
+    layers = viewer.layers
+    here = layers.index(layer)
+    below = [
+        k
+        for k, ly in enumerate(list(layers)[:here])
+        if result_cube(ly) is cube and "xrf_element" in (getattr(ly, "metadata", None) or {})
+    ]
+    if below:
+        layers.move(here, below[0])
 
 
 def _hide_results_of(viewer, cube) -> None:
