@@ -33,3 +33,29 @@ def interrupt_generate_at(monkeypatch, index: int) -> None:
         return real(task)
 
     monkeypatch.setattr(dataset, "_run_one", one)
+
+
+def one_spectrum_for_every_stack(monkeypatch) -> None:
+    """The spectrum model's first layer stack's spectrum returned for every later stack: a panel
+    cube's 52 regions each need 4 (~50 ms each), and tests of its truth (labels, palette, metadata)
+    never read the spectra. Shapes and the code path (detect, canonical, the counts' draw) stay."""
+    from xrf_napari.physics.spectrum import SpectrumModel
+
+    real_fine, real_detect = SpectrumModel.fine, SpectrumModel.detect
+
+    def fine(self, stack, parts=False):
+        if parts:
+            return real_fine(self, stack, parts)
+        if "_first_fine" not in vars(self):
+            self._first_fine = real_fine(self, stack)
+        return self._first_fine
+
+    def detect(self, spectrum):
+        if spectrum is not vars(self).get("_first_fine"):
+            return real_detect(self, spectrum)
+        if "_first_detected" not in vars(self):
+            self._first_detected = real_detect(self, spectrum)
+        return self._first_detected
+
+    monkeypatch.setattr(SpectrumModel, "fine", fine)
+    monkeypatch.setattr(SpectrumModel, "detect", detect)

@@ -102,14 +102,15 @@ def test_flat_mean_and_swatch_errors():
 
 @pytest.mark.slow
 def test_generate_panels_writes_truth(tmp_path, monkeypatch):
-    from _synth_cubes import draw_expected_counts
+    from _synth_cubes import draw_expected_counts, one_spectrum_for_every_stack
 
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import read_targets
     from xrf_napari.synth.dataset import GenerateConfig, generate_one
 
-    # the truth is checked here, not the counts
+    # the truth is checked here, not the counts or spectra
     draw_expected_counts(monkeypatch)
+    one_spectrum_for_every_stack(monkeypatch)
     generate_one(
         0, GenerateConfig(out=str(tmp_path), n_cubes=1, kind="panels", profiles="heldout", seed=3)
     )
