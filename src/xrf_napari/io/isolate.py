@@ -455,12 +455,12 @@ def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> t
 def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
     """func(*args) in the warm worker (one started where there is none, or where the one there
     was started with another interpreter, sys.path or environment), which is killed and dropped
-    when it runs past `timeout` and dropped when it ends or fails. A worker that had served
-    earlier calls and ended without answering (on its own, idle, as the call came; or harmed by
-    an earlier file) is replaced and the call asked once more, within the same time, unless it
-    crashed (_CRASH_SIGNALS: on this call's file). A worker that takes no request in that time,
-    or answers garbled, is killed and dropped, and the call fails saying so, not blaming the
-    file."""
+    when it runs past `timeout` and dropped when it ends or fails. A worker started before this
+    call (for earlier calls, or by prestart) that ended without answering (on its own, idle, as
+    the call came; killed by the system; or harmed by an earlier file) is replaced and the call
+    asked once more, within the same time, unless it crashed (_CRASH_SIGNALS: on this call's
+    file). A worker that takes no request in that time, or answers garbled, is killed and
+    dropped, and the call fails saying so, not blaming the file."""
     import pickle
     import time
 
@@ -468,8 +468,11 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
     deadline = time.monotonic() + timeout
     request = pickle.dumps((func, args, timeout + CHILD_GRACE_S))
     while True:
+        before = _WORKER
         worker = _warm_worker(path, what)
-        reused = worker.calls > 0
+        # not `worker.calls > 0`: a prestarted worker has taken none, and one that ended idle
+        # (or was killed) as its first look came was told as a crash on that look's file
+        reused = worker is before
         try:
             answer = worker.ask(request, deadline)
             status = _unpickled(answer)
@@ -494,11 +497,11 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
         except (EOFError, OSError):  # it ended without answering
             _WORKER = None
             worker.close()
+            if reused and not _crashed(worker.proc.returncode):
+                continue  # (a prestarted one killed before its start was done, too)
             if not worker.started:  # our code never ran there: no Python, or not ours
                 code = worker.proc.returncode
                 raise NoChild(path, what, f"it ended at once, exit status {code}") from None
-            if reused and not _crashed(worker.proc.returncode):
-                continue
             return _result(b"", worker.proc.returncode, path, what, stopped)
         except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
             _WORKER = None
