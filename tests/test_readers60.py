@@ -92,19 +92,14 @@ def test_external_raw_files_under_hdf5_extfile_prefix(tmp_path, monkeypatch):
     .h5 only: a scan h5py reads was refused as "counts.raw, which is missing", and its raw
     file could be written over by an output named so. A source missing from a
     $HDF5_VDS_PREFIX folder is told as looked for there too."""
-    import h5py
+    from test_hdf44 import _external_scan
     from test_readers59 import _looked, _virtual_scan
 
     from xrf_napari.fileutil import OutputError, check_outputs
 
-    (tmp_path / "raw").mkdir()
-    raw = tmp_path / "raw" / "counts.raw"
-    CUBE.tofile(raw)
-    path = tmp_path / "scan.h5"
-    with h5py.File(path, "w") as f:
-        f.create_dataset(
-            "counts", CUBE.shape, CUBE.dtype, external=[("counts.raw", 0, CUBE.nbytes)]
-        )
+    raw = tmp_path / "raw" / "counts.raw"  # not beside the .h5: in raw/ below it
+    made = _external_scan(raw.parent, dataset="counts", raw=raw.name, data=CUBE)
+    path = made.rename(tmp_path / "scan.h5")
     monkeypatch.setenv("HDF5_EXTFILE_PREFIX", "${ORIGIN}/raw")
     cube = read_cube(_looked(path), auto_calibrate=False)
     assert np.array_equal(np.asarray(cube.data[2:4]), CUBE[2:4])
