@@ -59,3 +59,16 @@ def one_spectrum_for_every_stack(monkeypatch) -> None:
 
     monkeypatch.setattr(SpectrumModel, "fine", fine)
     monkeypatch.setattr(SpectrumModel, "detect", detect)
+
+
+def few_cluster_counts(monkeypatch, k_range=(4, 6)) -> None:
+    """cluster_regions tries K in `k_range` (default 4-6) instead of 4-16: its KMeans fit and
+    silhouette per K are about half of a procedural cube's generation, and tests of what generate
+    does with a cube (its disk, memory or file checks) do not depend on how many regions it has."""
+    import functools
+
+    from xrf_napari.synth import regions
+
+    monkeypatch.setattr(
+        regions, "cluster_regions", functools.partial(regions.cluster_regions, k_range=k_range)
+    )

@@ -146,8 +146,11 @@ def test_generate_asks_room_for_cubes_as_they_compress(tmp_path, monkeypatch, ca
     manifest it now asks half the counts' bytes (uint16; no cube exists to measure yet), and
     before each cube's write its counts' compression measured on a sample of its chunks, which
     stays above the file written; a disk without that room is still refused, before HDF5."""
+    from _synth_cubes import few_cluster_counts
+
     from xrf_napari.fileutil import FREE_SPACE_MARGIN
 
+    few_cluster_counts(monkeypatch)  # the regions' count is not what is checked
     out = tmp_path / "set"
     raw = 32 * 32 * (512 * 2 + 3 + 3 + 4)  # counts (uint16), rgb, palette, labels
     _disk(monkeypatch, lambda: FREE_SPACE_MARGIN + raw * 2 // 3)
