@@ -18,12 +18,16 @@ def _md5(path):
 @pytest.fixture(scope="module")
 def sets(tmp_path_factory):
     """Two small generated sets: `two` (2 cubes, --native) and `one` (1 cube of another seed)."""
+    from _synth_cubes import few_cluster_counts
+
     from xrf_napari.synth.dataset import GenerateConfig, generate_dataset
 
     root = tmp_path_factory.mktemp("audit24_export")
-    for name, n, seed, native in (("two", 2, 7, True), ("one", 1, 3, False)):
-        cfg = GenerateConfig(out=str(root / name), n_cubes=n, size=24, seed=seed, native=native)
-        generate_dataset(cfg, workers=1, progress=False)
+    with pytest.MonkeyPatch.context() as mp:
+        few_cluster_counts(mp)  # what export-set and evaluate do with a set, not its regions
+        for name, n, seed, native in (("two", 2, 7, True), ("one", 1, 3, False)):
+            cfg = GenerateConfig(out=str(root / name), n_cubes=n, size=24, seed=seed, native=native)
+            generate_dataset(cfg, workers=1, progress=False)
     return root
 
 
