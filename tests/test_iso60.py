@@ -134,43 +134,6 @@ def test_a_worker_killed_between_looks_is_replaced_and_the_look_answered(monkeyp
     assert worker.proc.returncode == -signal.SIGKILL
 
 
-class _Contended:
-    """A lock that tells when a caller found it taken (`contended`)."""
-
-    def __init__(self):
-        self.lock, self.contended = threading.Lock(), threading.Event()
-
-    def acquire(self, blocking=True, timeout=-1):
-        if self.lock.acquire(blocking=False):
-            return True
-        self.contended.set()
-        return self.lock.acquire(blocking, timeout)
-
-    def release(self):
-        self.lock.release()
-
-
-def test_a_look_asked_while_the_worker_serves_another_waits_for_it(monkeypatch):
-    """Another thread's look holds the worker (its lock) when B's is asked: B started an
-    interpreter of its own at once (1-3.8 s at load, for a look of 15-31 ms; 30 looks from 4
-    threads took 3-11 s). Now B waits for the worker (up to BUSY_WAIT_S) and is answered
-    there once the other look is done."""
-    worker = _warm()
-    lock = _Contended()
-    monkeypatch.setattr(isolate, "_WORKER_LOCK", lock)
-    monkeypatch.setattr(isolate, "BUSY_WAIT_S", 30, raising=False)  # however slow the machine
-    got = {}
-    lock.acquire()  # the other thread's look
-    b = threading.Thread(target=lambda: got.setdefault("b", _in_worker(os.getpid)), daemon=True)
-    b.start()
-    try:
-        assert lock.contended.wait(20), "B's look never asked for the worker"
-    finally:
-        lock.release()  # the other look is done
-    b.join(20)
-    assert got["b"] == worker.proc.pid, "B's look went to a new interpreter"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/maps")
 def test_prestart_starts_the_worker_with_h5py_loaded_for_the_first_look(starts):
     """The first HDF5 file of a napari session waited for the worker's start and its import of

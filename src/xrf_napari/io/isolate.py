@@ -13,9 +13,8 @@ A caller that makes many short calls (io.hdf5.first_look, one per HDF5 file open
 `reuse`: its calls go to one warm worker, an interpreter kept between them (_Worker), since
 starting one and importing numpy and h5py there was nearly all of a look's cost (0.45 s of CPU,
 1.3-1.9 s at a load of 10 on 2 cores; the look itself 0.01 s). A worker that runs past its time
-or crashes is killed and replaced; a call made while it serves another thread's waits for it up
-to BUSY_WAIT_S, then goes to a fresh child of its own, so no call waits long behind another
-file's hang."""
+or crashes is killed and replaced; a call made while it serves another thread's goes to a fresh
+child of its own at once, so no call waits behind another file's hang."""
 
 from __future__ import annotations
 
@@ -411,16 +410,11 @@ class _Worker:
 
 
 #: This process's warm worker (None: none started, or the last one ended), and the lock that
-#: the call using it holds: a call that finds it taken waits up to BUSY_WAIT_S, then starts a
-#: child of its own.
+#: the call using it holds: a call that finds it taken starts a child of its own at once (a
+#: wait for it, 6a69f8cb, is gone: test_mutation_audit27's scan-no-longer-chosen test timed out
+#: with it, 6ac345bc).
 _WORKER: _Worker | None = None
 _WORKER_LOCK = threading.Lock()
-#: Longest a call waits for the warm worker to finish another thread's (a look takes 15-31 ms;
-#: a new interpreter's start 1.0-3.8 s at load). 0: none, it takes a child of its own at once.
-#: 1 s (6a69f8cb: 30 looks from 4 threads 0.5-0.7 s a round for 4.5-4.8 s) made
-#: test_mutation_audit27's result-for-a-scan-no-longer-chosen test time out (its embed job
-#: never ended in 30 s; cause not found), so it is off until that is understood.
-BUSY_WAIT_S = 0
 #: Whether _at_exit_and_fork has run (at the first worker's start).
 _HOOKED = False
 #: Variables of the environment that change without bearing on the work (pytest's, at every
@@ -430,9 +424,9 @@ _ENV_IGNORED = frozenset({"PYTEST_CURRENT_TEST"})
 
 def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> tuple[bool, object]:
     """(True, func(*args) run in the warm worker), or (False, None) where there is no warm
-    worker here (no select.poll: Windows) or it serves another thread's call for more than
-    BUSY_WAIT_S (no call waits long behind another file's hang), or this process's working
-    folder is gone (the one-shot child shares it). Errors as call_in_child's."""
+    worker here (no select.poll: Windows) or it serves another thread's call (no call waits
+    behind another file's hang), or this process's working folder is gone (the one-shot child
+    shares it). Errors as call_in_child's."""
     import os
     import select
 
@@ -444,7 +438,7 @@ def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> t
         folder = os.getcwd()
     except OSError:
         return False, None
-    if not _WORKER_LOCK.acquire(timeout=BUSY_WAIT_S):
+    if not _WORKER_LOCK.acquire(blocking=False):
         return False, None
     try:
         return True, _ask_worker(_in_folder, (folder, func, args), path, what, timeout, stopped)
