@@ -58,6 +58,8 @@ def test_the_painting_samples_largest_region_is_titanium_white_with_lithopone():
         labels = f["targets/labels"][()].astype(np.int32) + 1
     ids, areas = np.unique(labels, return_counts=True)
     largest = int(ids[np.argmax(areas)])
+    # that region alone (0 = not a region): the other 15 regions' fits took 96 % of the test's time
+    labels = np.where(labels == largest, labels, 0)
     report = pf.fit_regions(read_cube(path), labels)
     region = {r.label: r for r in report.regions}[largest]
     first_two = [set(c.pigments) for c in region.candidates[:2]]
