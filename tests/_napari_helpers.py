@@ -304,18 +304,20 @@ def survey_held_for(monkeypatch, stem: str):
         gate.set()
 
 
-def held_job(gate, result=None, fail=None):
+def held_job(gate, result=None, fail=None, then=None):
     """A job that steps every 10 ms until `gate` is set (10 s at most), then returns `result`,
-    or raises `fail`."""
+    or raises `fail`, or runs the job `then` on its own arguments and returns what it returns."""
     import time
 
-    def job(*_args, **_kwargs):
+    def job(*args, **kwargs):
         end = time.monotonic() + 10
         while not gate.is_set() and time.monotonic() < end:
             time.sleep(0.01)
             yield 0, 1
         if fail is not None:
             raise fail
+        if then is not None:
+            return (yield from then(*args, **kwargs))
         return result
 
     return job

@@ -54,10 +54,9 @@ def test_two_scans_the_maps_line_keeps_a_survey_and_maps_made_again_take_their_n
     other scan's maps keep theirs. A new strongest map (Pb ticked after Fe was mapped) goes
     under the others, which its opaque layer on top hid."""
     import threading
-    import time
 
     import numpy as np
-    from _napari_helpers import stand_in_maps_job, write_painted_cube
+    from _napari_helpers import held_job, stand_in_maps_job, write_painted_cube
 
     import xrf_napari.widgets.maps as maps_mod
     from xrf_napari.widgets._layers import layer_cube, result_cube
@@ -66,15 +65,7 @@ def test_two_scans_the_maps_line_keeps_a_survey_and_maps_made_again_take_their_n
 
     gate = threading.Event()
     inner = stand_in_maps_job(lambda h, w, s: {x: np.ones((h, w), np.float32) for x in s})
-
-    def held(*args, **kwargs):
-        end = time.monotonic() + 10
-        while not gate.is_set() and time.monotonic() < end:
-            time.sleep(0.01)
-            yield 0, 1
-        return (yield from inner(*args, **kwargs))
-
-    monkeypatch.setattr(maps_mod, "_maps_job", held)
+    monkeypatch.setattr(maps_mod, "_maps_job", held_job(gate, then=inner))
     monkeypatch.setattr(maps_mod.ElementMapsWidget, "defer_until_surveyed", lambda *a: False)
     viewer = make_napari_viewer()
     first = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
