@@ -11,6 +11,12 @@ from _napari_helpers import cu_tube_scan
 from test_tube48 import _native
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.fixture(scope="module")
 def cu_file(tmp_path_factory):
     """A Cu-tube scan whose file keeps its own calibration and names no tube."""

@@ -13,6 +13,12 @@ from test_spectra39 import _msa
 from xrf_napari.io import read_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _npz(tmp_path):
     path = tmp_path / "flat.npz"
     np.savez(path, counts=np.ones((3, 2, 64), "u2"), energy=np.zeros(64))

@@ -17,6 +17,12 @@ from xrf_napari.cli.main import main
 h5py = pytest.importorskip("h5py")
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.fixture(scope="module")
 def painted(tmp_path_factory):
     return write_painted_cube(tmp_path_factory.mktemp("cli48") / "painted.h5")

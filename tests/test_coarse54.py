@@ -25,6 +25,12 @@ MAPPED = ["P", "S", "Hg", "Pb", "Ca", "Fe"]
 AREA = 1000.0
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def coarse_cube(width_kev=0.16, fwhm_mn_ev=140.0):
     """(1, 5) pixels of PIXELS (each line family's main area AREA, xraylib ratios and Si escape
     peaks, from tests/_spectra.py) on 5 counts per channel, channels of `width_kev` from 0 to 20

@@ -9,6 +9,12 @@ import pytest
 pytest.importorskip("napari")
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_legend_of_thirty_regions_lies_inside_a_narrow_plot():
     """Embed & cluster's regions as curves in a 350-px Spectrum dock: the legend's 7-row
     columns ran past the figure's left edge (22 names: x = -32 px; 31 names: -128 px), the

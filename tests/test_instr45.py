@@ -21,6 +21,12 @@ from xrf_napari.widgets._layers import layer_cube
 PENDING_KEY = "xrf_sum_pending"
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _finish(box, how: str) -> None:
     """End the editing as a user does: Enter, or leaving the box (Tab, a click elsewhere)."""
     from qtpy.QtCore import QEvent, Qt

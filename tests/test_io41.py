@@ -12,6 +12,12 @@ from _io_helpers import optional_filter_h5
 from xrf_napari.io import CubeReadError, read_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 # -- 1. HDF5: a filter that only a later chunk needs -----------------------------------------------
 def _late_filter_h5(path, chunks=10):
     """A dataset whose pipeline holds LZ4 (32004) as an optional filter: the chunks written here

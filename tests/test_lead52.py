@@ -3,9 +3,16 @@
 import warnings
 
 import numpy as np
+import pytest
 from test_reproducibility_audit26 import _emb_argv, setup  # noqa: F401 - fixture
 
 from xrf_napari.io import read_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_a_whole_integer_mca_whose_last_count_has_fewer_digits_is_read_whole(tmp_path):

@@ -4,6 +4,12 @@ import pytest
 from test_train53 import setup  # noqa: F401 - fixture
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_ripple_calibration_that_is_no_number_is_set_aside_and_the_scan_opens(tmp_path):
     """`depth-scale abc` refused the whole scan ("is not a finite number"), where a units key
     naming no energy unit (91b9730) and an HDF5, zarr or sidecar offset or gain that is no number

@@ -6,6 +6,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_models_docks_are_off_on_a_scan_without_calibration_and_on_as_one_arrives(

@@ -19,6 +19,12 @@ from xrf_napari.io.project_h5 import write_cube
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def no_anode_cube(tmp_path):
     """The painted test cube, its profile naming no tube."""
     from _napari_helpers import CANONICAL_CAL

@@ -4,7 +4,14 @@ made for another instrument; after 30 kV or a lens was chosen their notes stayed
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _maps_made(viewer, qtbot, tmp_path):

@@ -19,6 +19,12 @@ FWHM = 140.0
 K_AREA = 1400.0
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _ca_k_cube(ca_shift_ev: float):
     """1 x 1 scan: chalk-like Ca (4e5 counts in its K lines) `ca_shift_ev` above its table
     energies, K K lines of K_AREA counts (K-alpha) where the tables put them, 20 counts/channel."""

@@ -29,6 +29,12 @@ PAINTS = {
 MAPPED = ["P", "Si", "Ca", "K", "Sr", "Hg", "Se", "Cd", "S", "Co"]
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.fixture(scope="module")
 def paints():
     kw = {"fwhm_mn_ev": 165.0, "escape": True}

@@ -11,6 +11,12 @@ from xrf_napari.widgets.embed import EmbedClusterWidget
 from xrf_napari.widgets.recolour import RecolourWidget
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_save_refuses_the_open_scan_and_links_to_it(make_napari_viewer, qtbot, tmp_path):
     viewer = make_napari_viewer()
     counts, _ = painted_counts()

@@ -15,6 +15,12 @@ from xrf_napari.errors import CubeReadError, FileWarning
 from xrf_napari.io import read_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _file_warnings(do) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -18,6 +18,12 @@ from xrf_napari.io import read_cube
 CUBE = (np.arange(16 * 16 * 256) % 7 + 1).astype(np.uint16).reshape(16, 16, 256)
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_an_npy_cut_short_is_claimed_by_its_header_and_told(tmp_path):
     """The claim check memory-mapped the .npy to read its ndim: a 3-D scan cut short of its
     declared data failed the map and was left to napari's reader ("Failed to read all data for

@@ -6,6 +6,12 @@ import pytest
 pytest.importorskip("napari")
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_the_docks_refuse_a_scan_whose_file_failed_reading_saying_so(
     make_napari_viewer, tmp_path, qtbot, monkeypatch
 ):

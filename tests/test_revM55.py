@@ -19,6 +19,12 @@ PIXELS = (("Hg",), ("Pb",), ("P", "Ca"), ("Fe",), ("Ca",), ("Zn",), ("Cu", "Zn")
 MAPPED = ["P", "S", "Hg", "Pb", "Ca", "Fe", "Zn", "Cu", "K"]
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def coarse_cube(width_kev, fwhm_mn_ev):
     """(1, len(PIXELS)) pixels, each family's main area 1e5 on 50 counts per channel, channels of
     `width_kev` from 0 to 20 keV; the file names the tube, not the detector's width."""

@@ -15,6 +15,12 @@ from xrf_napari.errors import FileWarning
 from xrf_napari.io import read_cube
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_saved_scans_old_data_file_is_not_watched_as_its_own(tmp_path):
     """911a082f stamped metadata["data_file"] of any format as a ripple header's .raw: a project
     .h5 saved from a ripple scan before 79272fd0 keeps that scan's .raw under the key. The .raw

@@ -8,6 +8,12 @@ import pytest
 from xrf_napari.analysis.colour_prior import read_photo
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _rgb(h=24, w=18):
     rng = np.random.default_rng(0)
     return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)

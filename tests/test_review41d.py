@@ -13,6 +13,12 @@ CUT_MCA = "<<PMCA SPECTRUM>>\nTAG - x\n<<DATA>>\n"
 
 
 @pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+@pytest.fixture
 def fresh_settings(monkeypatch):
     """napari's settings as a fresh in-memory copy: no remembered reader of the user's."""
     import napari.settings

@@ -3,6 +3,7 @@ closed", the clusters layer's colour table): what a conservator would hit around
 
 import threading
 
+import pytest
 from _napari_helpers import (
     caught_notifications,
     held_job,
@@ -10,6 +11,12 @@ from _napari_helpers import (
     wait_idle,
     write_painted_cube,
 )
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_closing_several_scans_at_once_says_a_stopped_job_once(

@@ -9,6 +9,12 @@ from xrf_napari.cube import cube_from_array
 from xrf_napari.energy import Calibration
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_pigments_names_the_photograph_layer_of_unclear_scale(make_napari_viewer, qtbot, tmp_path):
     """A float photograph whose scale is neither 0-1 nor 0-255 is found in the worker
     (`photo_on_scan`); the error names the layer the user chose, not "the photograph"."""

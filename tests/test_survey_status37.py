@@ -5,6 +5,12 @@ import pytest
 pytest.importorskip("napari")
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_finished_survey_says_it_surveyed_not_done(make_napari_viewer, tmp_path, qtbot):
     """Opening a scan with Elemental maps docked ran its element survey in the dock's job panel,
     which then said "Done." though no map had been made (session 36's notes)."""

@@ -3,6 +3,13 @@
 import warnings
 
 import numpy as np
+import pytest
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_maps_added_hidden_show_their_thumbnails(make_napari_viewer, qtbot, tmp_path, monkeypatch):

@@ -14,6 +14,12 @@ from xrf_napari.cube import cube_from_array
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def _features(*sets, value=0.6):
     """(1, len(sets), n) features: pixel i shows the elements of sets[i]."""
     f = np.zeros((1, len(sets), len(FEATURE_ELEMENTS)), dtype=np.float32)

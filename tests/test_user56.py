@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from _napari_helpers import rerun_embed, stand_in_embed_dock, wait_idle
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_spectrum_line_no_longer_says_curves_were_taken_off_once_they_are_drawn_again(

@@ -3,7 +3,14 @@ in its order on the bundled samples and the real files."""
 
 from types import SimpleNamespace
 
+import pytest
 from _napari_helpers import open_cube, wait_idle, write_spot
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_a_spot_spectrum_regions_box_says_none_are_needed(qtbot):

@@ -6,11 +6,18 @@ the viewer holds. The other dock tests build their widgets on the real viewer an
 re-run, losing the user's display choices)."""
 
 import numpy as np
+import pytest
 from _napari_helpers import cube_stack_name, open_cube, tiny_weights, wait_idle, write_painted_cube
 
 from xrf_napari.widgets.spectrum import MEAN_CURVE
 
 DOCKS = ("Spectrum", "Elemental maps", "Embed & cluster", "Recolour", "Pigments")
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _run(qtbot, widget, timeout=120000):

@@ -2,12 +2,19 @@
 (peaks.Suggestions.warning) under "Suggested: ...", as quicklook prints it: a list of elements
 from a shifted energy axis looks as trustworthy as any other."""
 
+import pytest
 from _napari_helpers import open_cube, painted_counts, wait_idle
 
 from xrf_napari.energy import Calibration
 from xrf_napari.io.project_h5 import write_cube
 from xrf_napari.widgets.maps import ElementMapsWidget
 from xrf_napari.widgets.spectrum import SpectrumWidget
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def _painted(path, offset_shift_kev: float):
