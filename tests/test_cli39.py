@@ -188,9 +188,13 @@ def test_generate_memory_estimate_bounds_the_measured_peak(tmp_path, monkeypatch
     refused."""
     import tracemalloc
 
+    from _synth_cubes import few_cluster_counts
+
     from xrf_napari import memory
     from xrf_napari.synth.dataset import GenerateConfig, check_cube_memory, generate_one
 
+    # K of 4-6 (not 4-16): half the cube's time; at 48 px the regions' weights are ~1 % of the peak
+    few_cluster_counts(monkeypatch)
     options = dict(options)
     index = options.pop("index")
     warm = GenerateConfig(out=str(tmp_path / "warm"), n_cubes=1, size=16, seed=0, **options)
