@@ -179,11 +179,15 @@ def test_a_cmyk_image_with_an_unusable_profile_keeps_the_plain_conversion(tmp_pa
     assert np.array_equal(_load_whole(path, 64), plain)
 
 
-def test_generate_reads_such_images_and_names_a_small_ones_upright_size(tmp_path, capsys):
+def test_generate_reads_such_images_and_names_a_small_ones_upright_size(
+    tmp_path, capsys, monkeypatch
+):
     """generate's check of the images before the manifest reads them as the cubes do, and its
     note of images smaller than --size gives the upright size."""
+    from _synth_cubes import few_cluster_counts
     from PIL import Image
 
+    few_cluster_counts(monkeypatch)  # the images' reading is checked, not their regions
     images = tmp_path / "imgs"
     images.mkdir()
     exif = Image.Exif()
