@@ -1152,13 +1152,6 @@ def _dispersion(chi2: float, n: int, p: int) -> float:
     return max(1.0, chi2 / max(n - p, 1))
 
 
-def choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray) -> list[int]:
-    """Ground layers of the scan (`iter_choose_ground` run to the end)."""
-    from ..progress import run_to_end
-
-    return run_to_end(iter_choose_ground(lib, spectra, ok))
-
-
 def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarray):
     """Ground layers of the scan (indices into lib.ground). Gypsum and chalk are both always offered
     (their columns are cheap and a wrong choice would push the ground's S or Sr onto pigments); a
