@@ -533,7 +533,10 @@ def read_tiff(path, **_options) -> Cube:
         # what the file is, not only 'no II/MM byte-order mark' (check_tiff_pages): an HDF5 scan
         # or .npy array saved as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is
         if kind != "tiff":
-            raise CubeReadError(path, f"not a TIFF file ({kind_hint(kind, NOT_TIFF)})")
+            # a PNG or JPEG named .tif had been told only 'no II/MM byte-order mark'
+            other = _image_format(path) if kind is None else None
+            why = f"it is {other} image named {path.suffix}" if other else NOT_TIFF
+            raise CubeReadError(path, f"not a TIFF file ({kind_hint(kind, why)})")
         tf = _open_tiff(path, fh)
         try:
             series = tf.series[0]
