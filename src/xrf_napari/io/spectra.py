@@ -637,13 +637,14 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
     after it, not said: napari's claim check (registry._sniff_csv) reads the file too, and its
     warning had been said twice a file opened (at the claim, then at the read)."""
     path = Path(path)
-    rows, header, left = [], None, None
+    rows, header, texts = [], None, []
     lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
     exported = _exported_calibration([s for _, s in lines if s.startswith("#")])
     # a line of nothing but quotes and separators is an empty line ('""' or '"",""', as a
     # spreadsheet writes an empty row): it had been read as a row of no values, and the file
     # refused as 'needs one column (counts) or two'
     lines = [(i, s) for i, s in lines if _EMPTY_ROW.sub("", s) and not s.startswith("#")]
+    lines, left = _long_table(path, lines)
     lines, quoted_comma = _unquote(path, lines)
     sep = _decimal_comma(path, lines)
     if sep is None:
@@ -657,9 +658,12 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
                 # split as the values are: a semicolon or tab table's header had been one name
                 split = {None: r"[,;\t]", " ": r"\s+", "": r"$^"}.get(sep, re.escape(sep or ""))
                 header = _header_names(s, split)
+                texts.append((i, header))
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
         rows.append(vals)
+    if not rows and len(texts) > 1:  # each line had been taken for the header in turn
+        raise CubeReadError(path, _text_in_rows(texts))
     if not rows:  # had read "needs one column (counts) or two (energy, counts) on every line"
         raise CubeReadError(
             path,
@@ -728,6 +732,50 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
             "its file; the energy column holds it"
         )
     return _finish(path, counts, cal, {"format": "csv", **extra}), left
+
+
+def _long_table(path: Path, lines):
+    """save_spectra_csv's long table (`curve,energy_keV,value` rows, written when the curves'
+    energy axes differ) as its first curve's `energy,value` lines, and the curves' names in file
+    order (for _say_curves_left); any other table's lines as they are, and None. Its curve names
+    had each been taken for the header, and the file refused as 'holding only its header'."""
+    head = next(csv.reader([lines[0][1]])) if lines else []
+    if len(head) != 3 or head[0].strip().lower() != "curve" or not _axis_header(head[1].strip()):
+        return lines, None
+    kept, names = [(lines[0][0], f"{head[1].strip()},{head[2].strip()}")], []
+    for i, s in lines[1:]:
+        row = next(csv.reader([s]))
+        if len(row) != 3:
+            raise CubeReadError(
+                path,
+                f"line {i + 1} of a long table ({', '.join(head)}) holds {len(row)} field(s), "
+                f"not 3: {s[:60]!r}",
+            )
+        if row[0] not in names:
+            names.append(row[0])
+        if row[0] == names[0]:
+            kept.append((i, f"{row[1].strip()},{row[2].strip()}"))
+    return kept, names or None
+
+
+def _text_in_rows(texts: list[tuple[int, list[str]]]) -> str:
+    """What read_csv says of a table whose lines under the header are not all numbers: the
+    column that is not (`energy,mean,note`), or that no line holds numbers. It had said the
+    file 'holds no lines of values, only its header', naming its last line as the header."""
+    header = texts[0][1]
+    i, fields = texts[1]
+    bad = [k for k, f in enumerate(fields) if _numbers(f) is None or not f.strip()]
+    if len(bad) < len(fields):
+        k = bad[0]
+        named = f" ({header[k]!r})" if k < len(header) else ""
+        return (
+            f"column {k + 1}{named} is not numeric (line {i + 1}: {fields[k][:40]!r}): a "
+            "spectrum CSV holds numbers under its header; remove that column"
+        )
+    return (
+        f"holds no lines of values: its {len(texts)} lines are all text (line {i + 1}: "
+        f"{', '.join(fields)[:60]!r}), no spectrum"
+    )
 
 
 def _say_curves_left(path: Path, curves) -> None:
