@@ -277,6 +277,7 @@ def test_a_child_whose_start_up_prints_still_answers(tmp_path, monkeypatch):
     site.mkdir()
     (site / "sitecustomize.py").write_text("print('hello from start-up')\n", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(site))
+    isolate._close_worker()  # the look's worker started anew, with that PYTHONPATH
     path = _plain(tmp_path / "scan.h5", 5)
     calls = child_looks(monkeypatch)
     with warnings.catch_warnings():

@@ -417,9 +417,14 @@ _WORKER: _Worker | None = None
 _WORKER_LOCK = threading.Lock()
 #: Whether _at_exit_and_fork has run (at the first worker's start).
 _HOOKED = False
-#: Variables of the environment that change without bearing on the work (pytest's, at every
-#: test): any other change starts a new worker, which takes the environment anew.
-_ENV_IGNORED = frozenset({"PYTEST_CURRENT_TEST"})
+#: The variables of the environment that bear on a worker's work, by the start of their names:
+#: libhdf5's (HDF5_USE_FILE_LOCKING, HDF5_PLUGIN_PATH, the HDF5_*_PREFIX folders, which
+#: fileutil reads too) and h5py's. A change to one starts a new worker, which takes the
+#: environment anew; any other is left out: the key held all of os.environ, so `import napari`
+#: (SPARSE_AUTO_DENSIFY), qtpy (QT_API) or scikit-learn (KMP_*), imported after a worker
+#: started, threw it away, and the next look waited 1-2 s for another. The interpreter and
+#: sys.path, not PYTHONPATH, say what it imports (the key holds them).
+_ENV_KEPT = ("HDF5", "H5PY")
 
 
 def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> tuple[bool, object]:
@@ -549,7 +554,7 @@ def _warm_worker(path, what: str, preload: tuple = ()) -> _Worker:
     key = (
         sys.executable,
         tuple(sys.path),
-        tuple(sorted((k, v) for k, v in os.environ.items() if k not in _ENV_IGNORED)),
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(_ENV_KEPT))),
     )
     worker = _WORKER
     if worker is not None and (worker.key != key or worker.proc.poll() is not None):

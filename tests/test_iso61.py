@@ -1,0 +1,33 @@
+"""io.isolate's warm worker (the HDF5 first look, io.hdf5.first_look): kept across changes to the
+environment that do not bear on its work. Shares test_iso60's worker where it can (its start is
+about 1 s)."""
+
+import os
+
+import pytest
+from test_iso60 import _in_worker, _warm
+
+from xrf_napari.io import isolate
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(__import__("select"), "poll"), reason="no warm worker without select.poll"
+)
+
+
+def test_the_worker_is_kept_when_napari_or_a_library_sets_a_variable(monkeypatch):
+    """`import napari` sets SPARSE_AUTO_DENSIFY, qtpy QT_API, scikit-learn (the Embed widget)
+    KMP_DUPLICATE_LIB_OK: each threw the warm worker away (its key held all of os.environ), so
+    the next HDF5 file waited 1-2 s for another (repro_env2: 0.86-1.03 s, now 0.02 s). A
+    variable of libhdf5's or h5py's still starts a new worker, which sees it. Fails on the
+    parent: a new worker after the first of them."""
+    worker = _warm()
+    for name, value in [
+        ("SPARSE_AUTO_DENSIFY", "0"),  # another value: napari, imported, set it to 1
+        ("QT_API", "pyqt5"),
+        ("KMP_DUPLICATE_LIB_OK", "True"),
+    ]:
+        monkeypatch.setenv(name, value)
+        assert _in_worker(os.getpid) == worker.proc.pid, f"{name} threw the worker away"
+    monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
+    assert _in_worker(os.getenv, "HDF5_USE_FILE_LOCKING") == "FALSE"
+    assert isolate._WORKER is not worker
