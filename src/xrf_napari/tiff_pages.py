@@ -27,9 +27,12 @@ def check_tiff_pages(path, fh=None) -> int:
         fh.seek(0)
         head = fh.read(16)
         order = {b"II": "<", b"MM": ">"}.get(head[:2])
-        if order is None or len(head) < 8:
+        if order is None or len(head) < 4:
             raise CubeReadError(path, "not a TIFF file (no II/MM byte-order mark)")
         version = struct.unpack(order + "H", head[2:4])[0]
+        whole = {42: 8, 43: 16}.get(version, 0)
+        if len(head) < whole:  # a copy cut within its header had read "not a TIFF file"
+            raise CubeReadError(path, _cut_header(len(head), whole))
         if version == 42:
             off_fmt, cnt_fmt, entry, first = "I", "H", 12, struct.unpack(order + "I", head[4:8])[0]
         elif version == 43 and len(head) == 16:
@@ -50,8 +53,8 @@ def check_tiff_pages(path, fh=None) -> int:
             if offset + cnt_size > size:
                 raise CubeReadError(
                     path,
-                    f"page {len(seen)} of the TIFF lies beyond the end of the "
-                    "file: truncated or corrupt",
+                    f"page {len(seen)} of the TIFF lies beyond the end of the file (at byte "
+                    f"{offset}; the file holds {size} bytes): truncated or corrupt",
                 )
             seen.add(offset)
             fh.seek(offset)
@@ -59,7 +62,9 @@ def check_tiff_pages(path, fh=None) -> int:
             nxt = offset + cnt_size + count * entry
             if nxt + off_size > size:
                 raise CubeReadError(
-                    path, f"page {len(seen) - 1} of the TIFF is cut off: truncated or corrupt"
+                    path,
+                    f"page {len(seen) - 1} of the TIFF is cut off (its directory runs to byte "
+                    f"{nxt + off_size}; the file holds {size} bytes): truncated or corrupt",
                 )
             fh.seek(nxt)
             offset = struct.unpack(order + off_fmt, fh.read(off_size))[0]
@@ -70,3 +75,11 @@ def check_tiff_pages(path, fh=None) -> int:
             "unfinished by the program writing it; write or copy it again",
         )
     return len(seen)
+
+
+def _cut_header(size: int, whole: int) -> str:
+    """A TIFF file cut short within its header (it starts as one, II*/MM*), in words."""
+    return (
+        f"the TIFF is truncated: it holds {size} bytes, less than its {whole}-byte header "
+        "(an interrupted copy or save); copy or save it again"
+    )

@@ -31,6 +31,7 @@ from .limits import (
     misnamed,
     require_stored,
     tree_entries,
+    truncated_hint,
 )
 from .mapped import guard_map
 
@@ -485,6 +486,8 @@ def not_a_picture(path) -> str | None:
         failed = exc if isinstance(exc, OSError) else exc.__cause__
         if isinstance(failed, OSError) and failed.errno is not None:
             return _unreadable(failed)
+        if isinstance(exc, CubeReadError):  # a TIFF cut short had read 'not a TIFF image'
+            return f"it is a TIFF that cannot be read ({exc.problem})"
         return "it is not a TIFF image (it cannot be read as one)"
     samples = [n for n, a in zip(shape, axes) if a in "SC"]  # RGB(A), contiguous or planar
     picture = len(shape) == 2 or (len(shape) == 3 and len(samples) == 1 and samples[0] <= 4)
@@ -549,6 +552,9 @@ def read_tiff(path, **_options) -> Cube:
                 raise CubeReadError(path, _not_a_stack(tf, shape, axes))
             declared = int(np.prod(shape, dtype=object)) * np.dtype(series.dtype).itemsize
             require_stored(declared, size, path, "the TIFF stack")  # before decoding any of it
+            cut = _data_cut(series, size)
+            if cut:
+                raise CubeReadError(path, cut)
             arr, how = _tiff_array(tf, series, fh), "memmap"
             if arr is None:  # compressed or tiled: decoded once, or tifffile's zarr store
                 arr, how = _tiff_decoded(series, declared, path, layout), "decoded"
@@ -568,6 +574,26 @@ def read_tiff(path, **_options) -> Cube:
     if refusal:
         raise CubeReadError(path, refusal)
     return _cube(data, path, "tiff", None, {"tiff_layout": layout, "tiff_access": how, **order})
+
+
+def _data_cut(series, size: int) -> str | None:
+    """Why a TIFF whose page chain is whole is cut short within its image data (its first or
+    last page's strips run past the end of the file), or None. Cut within a strip, a samples
+    TIFF had read 'reading row 0 failed (TiffFileError: corrupted strip cannot be reshaped
+    ...)', a zlib one 'incomplete or truncated stream', at the first read."""
+    pages = list(series.pages[:1]) + list(series.pages[-1:])
+    ends = [
+        int(o) + int(n)
+        for page in pages
+        if page is not None
+        for o, n in zip(page.dataoffsets, page.databytecounts)
+        if n
+    ]
+    end = max(ends, default=0)
+    if end <= size:
+        return None
+    extent = f"its image data runs to byte {end}, the file holds {size}"
+    return truncated_hint(end - size, "the TIFF", extent)
 
 
 def _tiff_decoded(series, declared: int, path: Path, layout: str):
