@@ -166,7 +166,7 @@ def line_features(elements=FEATURE_ELEMENTS) -> LineFeatures:
     instrument randomisation shows the model."""
     from ..detector import DEFAULT_FWHM_MN_EV
     from ..energy import canonical_edges
-    from .maps import FIT_GROUPS_V1, plan_maps, weight_matrix
+    from .maps import FIT_GROUPS_V1, K_BETA_INSTEAD, plan_maps, weight_matrix
 
     elements = tuple(elements)
     edges = canonical_edges()
@@ -178,7 +178,9 @@ def line_features(elements=FEATURE_ELEMENTS) -> LineFeatures:
         "present": set(elements),
         "fit_groups": FIT_GROUPS_V1,
     }
-    plans = plan_maps(elements, (float(edges[0]), float(edges[-1])), **kw)
+    # K-alpha where the maps now take K-beta (Sr beside Hg, maps61): as trained
+    kept = {s: f for s, f in K_BETA_INSTEAD if s in elements}
+    plans = plan_maps(elements, (float(edges[0]), float(edges[-1])), lines=kept, **kw)
     # nor do they take escape peaks or STRIP_GROUPS lines out (maps55), nor scale windows to
     # their K-alpha doublets (_family_profile): trained without that
     w = weight_matrix(plans, edges, escapes=False, doublets=False, **kw)
