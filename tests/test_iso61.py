@@ -31,3 +31,21 @@ def test_the_worker_is_kept_when_napari_or_a_library_sets_a_variable(monkeypatch
     monkeypatch.setenv("HDF5_USE_FILE_LOCKING", "FALSE")
     assert _in_worker(os.getenv, "HDF5_USE_FILE_LOCKING") == "FALSE"
     assert isolate._WORKER is not worker
+
+
+def test_a_worker_that_crashes_in_its_imports_is_not_told_as_a_corrupt_file(tmp_path, monkeypatch):
+    """The worker prestarted for napari's first HDF5 file crashes importing h5py (a broken
+    build: SIGSEGV there): the look was refused as "crashed (killed by signal SIGSEGV); the
+    file is probably corrupt", though it had not been sent. Now it is a start that failed, "a
+    problem of the installation, not of the file" (NoChild: first_look reads the file without
+    its look). Fails on the parent: the crash blamed the file."""
+    (tmp_path / "broken_h5py_build.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    isolate.prestart("broken_h5py_build")
+    with pytest.raises(isolate.NoChild) as err:
+        _in_worker(os.getpid)
+    said = str(err.value)
+    assert "it crashed as it started, killed by signal SIGSEGV" in said, said
+    assert "not of the file" in said and "corrupt" not in said

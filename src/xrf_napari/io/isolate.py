@@ -184,16 +184,22 @@ def _child_main() -> None:
     answer.close()
 
 
-def _answer_channel():
+def _answer_channel(announce: bool = True):
     """The descriptor that was fd 1, for the answers, with fd 1 itself pointed at stderr (a
-    library's print cannot corrupt them), STARTED written to it."""
+    library's print cannot corrupt them), STARTED written to it (`announce`)."""
     import os
 
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    answer.write(STARTED)
-    answer.flush()  # before anything that may crash
+    if announce:
+        _announce(answer)
     return answer
+
+
+def _announce(answer) -> None:
+    """STARTED written to `answer`, flushed before anything that may crash."""
+    answer.write(STARTED)
+    answer.flush()
 
 
 def _serve(requests) -> tuple[bool, bytes]:
@@ -228,7 +234,9 @@ def _worker_main() -> None:
     each answer written as its length (8 bytes, big-endian) and its pickle. Ends when stdin
     closes (its parent closed it, or died), after WORKER_IDLE_S without a request, or after a
     request that did not go well (what it read next could be out of step). Before them: the
-    modules to import at once (prestart's), pickled, sent with sys.path."""
+    modules to import at once (prestart's), pickled, sent with sys.path; STARTED is written once
+    they are imported, so that one that crashes there (a broken h5py build) is told as a start
+    that failed, not as a crash on the first look's file ("the file is probably corrupt")."""
     import contextlib
     import importlib
     import pickle
@@ -237,10 +245,11 @@ def _worker_main() -> None:
 
     requests = sys.stdin.buffer
     preload = pickle.load(requests)  # before STARTED: the parent sends nothing more until then
-    answer = _answer_channel()
+    answer = _answer_channel(announce=False)
     for name in preload:
         with contextlib.suppress(Exception):  # its call says what is wrong
             importlib.import_module(name)
+    _announce(answer)
     while select.select([requests], [], [], WORKER_IDLE_S)[0] and requests.peek(1):
         ok, data = _serve(requests)
         answer.write(len(data).to_bytes(8, "big") + data)
@@ -317,7 +326,10 @@ class _Worker:
         self.calls += 1
         if not self.started:
             self.send_pending(deadline)
-            self._receive(self._started, deadline)
+            try:
+                self._receive(self._started, deadline)
+            except TimeoutError:  # its start (the imports) never ended: not the file's
+                raise _Untaken from None
         self._send(request, deadline)
         return self._receive(self._answer, deadline)
 
@@ -498,9 +510,8 @@ def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
             worker.close()
             if reused and not _crashed(worker.proc.returncode):
                 continue  # (a prestarted one killed before its start was done, too)
-            if not worker.started:  # our code never ran there: no Python, or not ours
-                code = worker.proc.returncode
-                raise NoChild(path, what, f"it ended at once, exit status {code}") from None
+            if not worker.started:  # no Python, not ours, or it crashed in its imports
+                raise NoChild(path, what, _ended_as_it_started(worker.proc.returncode)) from None
             return _result(b"", worker.proc.returncode, path, what, stopped)
         except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
             _WORKER = None
@@ -525,6 +536,15 @@ def _unpickled(answer: bytes) -> tuple:
     if not (isinstance(status, tuple) and len(status) == 2):
         raise _Garbled("not a whole answer")
     return status
+
+
+def _ended_as_it_started(code) -> str:
+    """Why a worker that never wrote STARTED ended, from its exit status `code`."""
+    import signal
+
+    if code is not None and code < 0 and -code in {s.value for s in signal.Signals}:
+        return f"it crashed as it started, killed by signal {signal.Signals(-code).name}"
+    return f"it ended at once, exit status {code}"
 
 
 def _crashed(code) -> bool:
