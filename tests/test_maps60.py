@@ -47,12 +47,12 @@ def test_window_map_reads_its_whole_k_alpha_doublet(symbol, family, parent_read)
     `parent_read`: what the window read before, for the record."""
     import xraylib
 
-    from xrf_napari.elements import _FAMILIES, atomic_number
+    from xrf_napari.elements import LINE_FAMILIES, atomic_number
 
     edges = np.linspace(0.0, 40.96, 4097)
     z = atomic_number(symbol)
     lines = []
-    for t in _FAMILIES[family][1]:
+    for t in LINE_FAMILIES[family][1]:
         code = getattr(xraylib, f"{t}_LINE")
         lines.append((xraylib.LineEnergy(z, code), xraylib.RadRate(z, code)))
     total = sum(w for _, w in lines)

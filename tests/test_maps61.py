@@ -10,7 +10,7 @@ def _forward(mix, kv=50.0, fwhm=140.0, total=1e6):
     """(cube of one pixel, its counts, truth: {(element, family): detected counts}) of a 20 um
     paint over a chalk ground under a Rh tube (physics.spectrum, xraylib)."""
     from xrf_napari.cube import cube_from_array
-    from xrf_napari.elements import _FAMILIES as LINE_FAMILIES
+    from xrf_napari.elements import LINE_FAMILIES
     from xrf_napari.physics.instrument import InstrumentProfile
     from xrf_napari.physics.layers import ground_layer, paint_layer
     from xrf_napari.physics.pigments import get_pigment
@@ -64,3 +64,20 @@ def test_line_features_keep_strontium_k_alpha():
     fwhm = float(M.detector_fwhm_kev(ka, M.DEFAULT_FWHM_MN_EV))
     assert col @ M.gaussian_channels(edges, ka, fwhm) == pytest.approx(1.0, abs=0.05)
     assert abs(col @ M.gaussian_channels(edges, kb, fwhm)) < 0.1
+
+
+def test_no_module_imports_a_private_name_of_elements():
+    """analysis.maps (_family_profile, _transitions, family_edge) and analysis.autocal imported
+    elements._FAMILIES, a private name: it is public now (elements.LINE_FAMILIES), the weights
+    unchanged (hashes of 60 weight matrices and autocal's peak energies equal)."""
+    import re
+    from pathlib import Path
+
+    import xrf_napari
+
+    imports = re.compile(r"from (?:\.+|xrf_napari\.)elements import \(?([\w\s,]+)")
+    found = []
+    for path in Path(xrf_napari.__file__).parent.rglob("*.py"):
+        for names in imports.findall(path.read_text(encoding="utf-8")):
+            found += [f"{path.name}: {n}" for n in re.split(r"[\s,]+", names) if n[:1] == "_"]
+    assert not found

@@ -51,8 +51,10 @@ PAINTING_ELEMENTS = (
 #: as one (Ar K-alpha 2.96 keV had been read as Ag L-alpha).
 AIR_ELEMENTS = ("Ar",)
 
-# family -> (shell, IUPAC transitions by xraylib constant name)
-_FAMILIES = {
+#: The line families: family -> (the vacancy its transitions fill, "L" where they fill L1, L2
+#: and L3 alike; its transitions by xraylib constant name, IUPAC). Public for the maps' and the
+#: calibration's use.
+LINE_FAMILIES = {
     "Ka": ("K", ("KL3", "KL2")),
     "Kb": ("K", ("KM3", "KM2", "KN3", "KN2")),
     "La": ("L3", ("L3M5", "L3M4")),
@@ -151,7 +153,7 @@ def transition_lines(symbol: str) -> tuple[Line, ...]:
     """Each transition of the element's line families apart (those xraylib knows), labelled with
     its family: a family's weighted mean can fall between its lines (Rh L-gamma at 3.30 keV, its
     L1-N2,3 lines at 3.36 and L2-N4 at 3.14), where a scattered tube line is not."""
-    return _transitions(symbol, {f: t for f, (_, t) in _FAMILIES.items()})
+    return _transitions(symbol, {f: t for f, (_, t) in LINE_FAMILIES.items()})
 
 
 @cache
@@ -159,7 +161,7 @@ def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
     """The element's line families with energy <= max_energy keV (those xraylib knows): each at
     its transitions' mean energy weighted by their radiative rates, which it sums."""
     out = []
-    for family in _FAMILIES:
+    for family in LINE_FAMILIES:
         lines = [ln for ln in transition_lines(symbol) if ln.family == family]
         tot_w = sum(ln.weight for ln in lines)
         if tot_w > 0 and (mean := sum(ln.weight * ln.energy for ln in lines) / tot_w) <= max_energy:

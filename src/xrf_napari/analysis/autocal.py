@@ -186,14 +186,14 @@ def peak_energy(element: str, family: str, centroid: float) -> float:
     """Where the peak fit (`_refine`) finds the family's peak: the element's transitions (excited
     at 20-40 keV) broadened to the default detector width, fitted around the maximum nearest the
     family's strongest transition."""
-    from ..elements import _FAMILIES
+    from ..elements import LINE_FAMILIES
     from ..physics.xsec import element_fluorescence, fine_energy
     from .peakfind import widths
 
     names, energies, sigma = element_fluorescence(element)
     grid = fine_energy()
     cs = sigma[:, (grid >= 20.0) & (grid <= 40.0)].mean(axis=1)
-    own = np.flatnonzero([n in _FAMILIES[family][1] for n in names])
+    own = np.flatnonzero([n in LINE_FAMILIES[family][1] for n in names])
     if own.size == 0 or cs[own].max() <= 0:
         return centroid
     main = float(energies[own[np.argmax(cs[own])]])

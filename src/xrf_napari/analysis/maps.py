@@ -401,10 +401,10 @@ def _family_profile(
     the doublets of heavy K-alpha lines read short where the detector nearly resolves them: Sn
     K-alpha1 and 2, 227 eV apart, read lead-tin yellow -28 % at 40-50 kV, Sb -32 %, Cd -18 %.
     `doublets` False: one Gaussian all the same (line_features)."""
-    from ..elements import _FAMILIES
+    from ..elements import LINE_FAMILIES
 
     parts = _family_transitions(line)
-    if not doublets or _FAMILIES.get(line.family, ("L",))[0] == "L" or not parts:
+    if not doublets or LINE_FAMILIES.get(line.family, ("L",))[0] == "L" or not parts:
         parts = [replace(line, weight=1.0)]
     out = np.zeros(len(edges) - 1)
     for t in parts:
@@ -475,10 +475,10 @@ def _transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[float, f
     """As element_transitions, with each transition's name (IUPAC, e.g. "L2M4") last."""
     import xraylib
 
-    from ..elements import _FAMILIES, atomic_number
+    from ..elements import LINE_FAMILIES, atomic_number
 
     z = atomic_number(symbol)
-    family_of = {t: fam for fam, (_, ts) in _FAMILIES.items() for t in ts}
+    family_of = {t: fam for fam, (_, ts) in LINE_FAMILIES.items() for t in ts}
     out = []
     for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
@@ -1357,10 +1357,10 @@ def family_edge(symbol: str, family: str) -> tuple[float, str] | None:
     no edge, and a Cd K-alpha map under a 25 kV tube (edge 26.71 keV) was not said unexcited."""
     import xraylib
 
-    from ..elements import _FAMILIES, atomic_number
+    from ..elements import LINE_FAMILIES, atomic_number
 
     z = atomic_number(symbol)
-    family_of = {t: fam for fam, (_, ts) in _FAMILIES.items() for t in ts}
+    family_of = {t: fam for fam, (_, ts) in LINE_FAMILIES.items() for t in ts}
 
     def emitted(t: str) -> bool:
         try:
