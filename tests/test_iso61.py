@@ -49,3 +49,35 @@ def test_a_worker_that_crashes_in_its_imports_is_not_told_as_a_corrupt_file(tmp_
     said = str(err.value)
     assert "it crashed as it started, killed by signal SIGSEGV" in said, said
     assert "not of the file" in said and "corrupt" not in said
+
+
+def test_a_worker_whose_imports_never_end_is_not_told_as_the_file_s_timeout(tmp_path, monkeypatch):
+    """The prestarted worker's import of h5py never ends (a package on a network drive gone
+    away): the look waited out its time and refused the file as "did not finish within N s"
+    (first_look: "the file is probably damaged"). Now the worker is said to have taken no
+    request, and it is stopped. Fails on 2168360a's parent (886a97df): the file's timeout."""
+    (tmp_path / "stuck_h5py_import.py").write_text(
+        "import time\ntime.sleep(60)\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    isolate.prestart("stuck_h5py_import")
+    worker = isolate._WORKER
+    with pytest.raises(isolate.CubeReadError) as err:
+        _in_worker(os.getpid, timeout=0.5)
+    assert "took no request within 0.5 s" in str(err.value), str(err.value)
+    assert worker.proc.returncode is not None, "the stuck worker was left running"
+
+
+def test_a_reader_process_killed_from_outside_does_not_blame_the_file():
+    """The process reading a file killed from outside as it read (the system's out-of-memory
+    SIGKILL, a user's kill): refused as "crashed (killed by signal SIGKILL); the file is
+    probably corrupt". Now it says the process was stopped from outside, no sign of a damaged
+    file, open it again. A crash (SIGABRT, SIGSEGV) still blames the file (test_iso59). Fails
+    on the parent: "probably corrupt"."""
+    import signal
+
+    with pytest.raises(isolate.CubeReadError) as err:
+        isolate.call_in_child(signal.raise_signal, (signal.SIGKILL,), "scan.h5", "the look", 30)
+    said = str(err.value)
+    assert "killed by signal SIGKILL before it answered, from outside" in said, said
+    assert "open it again" in said and "corrupt" not in said

@@ -132,6 +132,15 @@ def _result(answer, code, path, what: str, stopped: CubeReadError):
         how = (
             f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
         )
+        if code < 0 and not _crashed(code):  # stopped from outside, not a crash
+            raise CubeReadError(
+                path,
+                f"{what} was stopped: the separate process that read it was {how} before it "
+                "answered, from outside (by the system when memory ran short, or by another "
+                "program), which is no sign of a damaged file: open it again. Should that "
+                "happen each time, reading it asks for more memory than there is (a damaged "
+                "file can)",
+            ) from None
         raise CubeReadError(
             path,
             f"{what} crashed ({how}); the file is probably corrupt. Only the separate "
