@@ -229,10 +229,12 @@ def project_calibration(f, path) -> Calibration:
 def read_targets(path) -> dict:
     """The ground-truth arrays stored with a synthetic cube (empty dict if none), each read as
     the counts are (lazy.read_whole): one kept in an external raw file beside the cube was
-    looked for by HDF5 in the working directory ("unable to open external raw data file")."""
-    import h5py
+    looked for by HDF5 in the working directory ("unable to open external raw data file"). The
+    file is opened as every reader opens one (hdf5.open_hdf5, imported here: hdf5 imports this
+    module): a file that is no HDF5 was h5py's bare "file signature not found"."""
+    from .hdf5 import open_hdf5
 
-    with h5py.File(path, "r") as f:
+    with open_hdf5(path) as f:
         return targets_of(f, path)
 
 
