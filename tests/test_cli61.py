@@ -4,6 +4,7 @@ Ctrl-C before a command runs."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from xrf_napari.errors import CubeReadError
@@ -21,3 +22,32 @@ def test_read_targets_of_a_file_that_is_no_hdf5_names_it_and_says_what_it_is(tmp
     said = str(exc.value)
     assert "notes.h5" in said and "not an HDF5 file" in said and "text file" in said, said
     assert "signature not found" not in said, said
+
+
+def test_a_photograph_that_is_an_npy_array_is_named_so(tmp_path):
+    """`pigments --photo x.npy` said "cannot read an image: truncated, corrupt or not an image
+    format" of a sound NumPy array; it names what the file is and what a photograph is."""
+    from xrf_napari.analysis.colour_prior import read_photo
+
+    path = tmp_path / "x.npy"
+    np.save(path, np.zeros((10, 10, 3)))
+    with pytest.raises(ValueError) as exc:
+        read_photo(path, (10, 10))
+    said = str(exc.value)
+    assert "it is a NumPy .npy array, not a picture (give a .png, .jpg or .tif image)" in said
+    assert "corrupt" not in said, said
+
+
+def test_a_label_map_named_png_that_is_an_npy_array_is_told_to_be_renamed(tmp_path):
+    """`pigments --labels map.png` of an .npy array said "truncated, corrupt or not an image
+    format"; a label map is read as an .npy by its name, so the refusal says to rename it."""
+    from xrf_napari.analysis.colour_prior import IMAGE_FAULTS, image_fault, open_image
+
+    path = tmp_path / "map.png"
+    np.save(tmp_path / "map.npy", np.zeros((4, 4), np.uint8))
+    (tmp_path / "map.npy").rename(path)
+    with pytest.raises(IMAGE_FAULTS) as exc:
+        with open_image(path):
+            pass
+    said = image_fault(path, exc.value, arrays=True)
+    assert said.endswith("cannot read an image: it is a NumPy .npy array: rename it .npy"), said

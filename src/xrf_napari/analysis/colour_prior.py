@@ -320,10 +320,13 @@ _CONVERTED = ("P", "CMYK", "YCbCr")  # read as RGB (and a transparent one: on wh
 IMAGE_FAULTS = (OSError, SyntaxError, ValueError, IndexError, MemoryError)
 
 
-def image_fault(path, exc: BaseException) -> str:
+def image_fault(path, exc: BaseException, arrays: bool = False) -> str:
     """`path` and what is wrong with it, in one line, for an image that could not be read (a
     photograph, a label map): Pillow's own text ("cannot identify image file '...'", "Truncated
-    File Read") did not say the file is damaged."""
+    File Read") did not say the file is damaged. A file Pillow does not know that is another
+    kind (io.limits.file_kind: an .npy array, an HDF5 scan, text) is named so: `--photo x.npy`
+    read "truncated, corrupt or not an image format". `arrays`: the caller reads .npy and .h5
+    files too (a label map), so the file's right name is said instead of asking for a picture."""
     from PIL import UnidentifiedImageError
 
     from ..errors import CubeReadError
@@ -335,9 +338,33 @@ def image_fault(path, exc: BaseException) -> str:
     if isinstance(exc, NotAnImageError):
         return f"{path}: cannot read an image: {exc}"
     if isinstance(exc, UnidentifiedImageError):
-        return f"{path}: cannot read an image: truncated, corrupt or not an image format"
+        return f"{path}: cannot read an image: {_not_image_kind(path, arrays)}"
     why = str(exc).replace(repr(str(path)), "the file").strip() or type(exc).__name__
     return f"{path}: cannot read an image: truncated or corrupt ({why})"
+
+
+#: What a file Pillow cannot identify is, by io.limits.file_kind, where a picture was asked for.
+_KIND_NAMES = {
+    "npy": "a NumPy .npy array",
+    "hdf5": "an HDF5 file",
+    "zip": "a zip archive",
+    "text": "a text file",
+}
+
+
+def _not_image_kind(path, arrays: bool) -> str:
+    """What a file Pillow cannot identify is, for image_fault."""
+    from ..io.limits import KIND_HINTS, file_kind
+
+    try:
+        kind = file_kind(path)
+    except OSError:
+        kind = None
+    if kind not in _KIND_NAMES:  # a TIFF Pillow cannot identify is a damaged one
+        return "truncated, corrupt or not an image format"
+    if arrays and kind in ("npy", "hdf5"):
+        return KIND_HINTS[kind]
+    return f"it is {_KIND_NAMES[kind]}, not a picture (give a .png, .jpg or .tif image)"
 
 
 def not_a_file(path: Path, what: str) -> str | None:

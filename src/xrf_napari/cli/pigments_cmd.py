@@ -171,7 +171,7 @@ def read_labels(path, shape, scan=None) -> np.ndarray:  # noqa: F821
             except IMAGE_FAULTS as exc:  # one line, as --photo: the file is damaged
                 lab = _tiff_pillow_cannot(path, exc, shape, mismatch)
                 if lab is None:
-                    raise _Refused(f"--labels {image_fault(path, exc)}") from None
+                    raise _Refused(f"--labels {image_fault(path, exc, arrays=True)}") from None
     except _Refused:
         raise
     except (OSError, ValueError) as exc:
