@@ -51,3 +51,39 @@ def test_a_label_map_named_png_that_is_an_npy_array_is_told_to_be_renamed(tmp_pa
             pass
     said = image_fault(path, exc.value, arrays=True)
     assert said.endswith("cannot read an image: it is a NumPy .npy array: rename it .npy"), said
+
+
+def test_elements_in_reads_a_reference_table_cube_by_that_table():
+    """elements_in judged a cube of `generate --pigment-table reference` by the main table's
+    compositions: its lead white gave Ag and Cu, its chalk ground Sr, none of them in the cube
+    (eval_suggestions.py counted them missed where the regions show them)."""
+    from xrf_napari.physics.pigments import active_table
+    from xrf_napari.synth.dataset import elements_in, pigment_table_info
+
+    meta = {
+        "profile": {"anode": "Rh"},
+        "regions": [{"pigments": ["Lead white"], "fractions": [1.0]}],
+        "ground": [{"name": "chalk ground"}],
+    }
+    main = elements_in(meta)
+    assert {"Ag", "Cu", "Sr"} <= main  # the main table's lead white and chalk
+    reference = elements_in({**meta, "pigment_table": pigment_table_info("reference")})
+    assert not {"Ag", "Cu", "Sr"} & reference, reference
+    assert {"Pb", "Ca", "Rh", "Ar"} <= reference, reference
+    assert active_table() is None  # the table in use is left as it was
+
+
+def test_a_cube_of_a_csv_table_not_in_use_is_read_by_the_main_table_with_a_warning():
+    """A user's CSV (scripts/jitter_pigment_tables.py) is recorded by its name alone: read by
+    the main table's compositions, as before, but said."""
+    from xrf_napari.synth.dataset import elements_in
+
+    meta = {
+        "profile": {"anode": "W"},
+        "regions": [{"pigments": ["Vermilion"], "fractions": [1.0]}],
+        "ground": [{"name": "gypsum ground"}],
+        "pigment_table": {"name": "jitter_0.csv", "sha256": "0" * 64},
+    }
+    with pytest.warns(UserWarning, match="pigment table jitter_0.csv"):
+        found = elements_in(meta)
+    assert {"Hg", "S", "W"} <= found, found

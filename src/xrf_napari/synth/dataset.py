@@ -300,7 +300,47 @@ def elements_in(meta: dict) -> set[str]:
     """Every element `synthesize` put into a cube, from its metadata: the regions' pigments, the
     ground or priming, the tube's anode (its scatter) and argon (the air): the truth element
     suggestions are judged against (scripts/eval_suggestions.py). A cube of `generate --style
-    paper` records its one ground as paint.ground ("gypsum 200.0 um", synth.paper_style)."""
+    paper` records its one ground as paint.ground ("gypsum 200.0 um", synth.paper_style). The
+    pigments are those of the table the cube was made from (its metadata's pigment_table): a
+    cube of `generate --pigment-table reference` was judged by the main table's compositions
+    (its lead white's Ag and Cu, its chalk's Sr, none of them in the cube)."""
+    from ..physics.pigments import use_table
+
+    with use_table(_cube_table(meta)):
+        return _elements_in(meta)
+
+
+def _cube_table(meta: dict) -> str | None:
+    """The pigment table (a use_table argument) a cube was made from, by its metadata's
+    pigment_table ({name, sha256}; none recorded: the main table). A CSV of the user's is
+    recorded by its file name alone: it is the table in use where that one's bytes match
+    (physics.pigments.use_table around the call), else the main table, with a warning naming it
+    (scripts/jitter_pigment_tables.py's tables move colours only, not compositions)."""
+    import warnings
+
+    from ..physics.pigments import TABLES, active_table
+
+    info = meta.get("pigment_table")
+    if isinstance(info, str):  # a reader's metadata kept as JSON text
+        info = json.loads(info)
+    if not isinstance(info, dict) or info.get("name", "main") == "main":
+        return None
+    name = str(info["name"])
+    if name in TABLES:
+        return name
+    active = active_table()
+    if active is not None and pigment_table_info(active)["sha256"] == info.get("sha256"):
+        return active
+    warnings.warn(
+        f"the cube was made from the pigment table {name} (a CSV file), which is not the table "
+        "in use: its elements are read from the main table's compositions (read it under "
+        "physics.pigments.use_table(PATH) where that table's compositions differ)",
+        stacklevel=3,
+    )
+    return None
+
+
+def _elements_in(meta: dict) -> set[str]:
     from ..physics.layers import ground_layer, priming_layer
     from ..physics.pigments import get_pigment
 
