@@ -162,8 +162,9 @@ def main(argv=None) -> int:
     given = [dest for dest in DRAW_DEFAULTS if getattr(args, dest) is not None]
     if args.train_dir is not None and given:
         named = ", ".join("--" + dest.replace("_", "-") for dest in given)
+        verb = "applies" if len(given) == 1 else "apply"
         ap.error(
-            f"{named} only apply with --draw (how the recipes are drawn); a training set "
+            f"{named} only {verb} with --draw (how the recipes are drawn); a training set "
             f"({args.train_dir}) is counted as it was generated: leave {named} out"
         )
     if args.draw:

@@ -87,3 +87,20 @@ def test_a_cube_of_a_csv_table_not_in_use_is_read_by_the_main_table_with_a_warni
     with pytest.warns(UserWarning, match="pigment table jitter_0.csv"):
         found = elements_in(meta)
     assert {"Hg", "S", "W"} <= found, found
+
+
+def test_pigment_usage_says_one_option_only_applies_with_draw(tmp_path, capsys):
+    """pigment_usage.py SET --seed 3 said "--seed only apply with --draw"."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / "pigment_usage.py", "_cli61_pigment_usage")
+    (tmp_path / "set").mkdir()
+    for argv, verb in (
+        (["--seed", "3"], "--seed only applies"),
+        (["--seed", "3", "--size", "32"], "--size, --seed only apply"),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            mod.main([str(tmp_path / "set"), *argv, "--out", str(tmp_path / "u.json")])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert f"{verb} with --draw" in err, err
