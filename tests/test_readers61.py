@@ -51,3 +51,46 @@ def test_a_tiff_cut_within_its_image_data_says_bytes_missing(tmp_path):
     head = _cut(src, tmp_path / "head.tif", 12)  # its first directory cut off
     said = not_a_picture(head) or ""
     assert "not a TIFF" not in said and "cut off" in said and "holds 12 bytes" in said, said
+
+
+@pytest.mark.parametrize(
+    ("suffix", "before"),
+    [(".msa", "no #FORMAT line"), (".rpl", "lacks the required key"), (".csv", "no lines of")],
+)
+def test_a_bruker_spx_named_as_another_text_format_is_named_as_one(
+    real_data, tmp_path, suffix, before
+):
+    """The real M6 .spx named .msa, .rpl or .csv had read 'not an EMSA/MAS file (no #FORMAT
+    line)', 'ripple header lacks the required key 'width'', 'holds no lines of values'; named
+    .mca it was told (714b1b3): every text reader tells it now."""
+    src = real_data / "bruker_m6_jetstream_file_example.spx"
+    bad = tmp_path / f"spectrum{suffix}"
+    bad.write_bytes(src.read_bytes())
+    with pytest.raises(CubeReadError) as err:
+        read_cube(bad)
+    msg = str(err.value)
+    assert "it is a Bruker .spx spectrum (XML): rename it .spx" in msg and before not in msg, msg
+
+
+def test_a_ripple_header_named_mca_is_named_as_one(real_data, tmp_path):
+    """The real M6 .rpl header named .mca read 'no spectrum found: 0 count values'."""
+    bad = tmp_path / "scan.mca"
+    bad.write_bytes((real_data / "ng_m6_R117_header_only.rpl").read_bytes())
+    with pytest.raises(CubeReadError) as err:
+        read_cube(bad)
+    msg = str(err.value)
+    assert "it is a ripple (.rpl) header" in msg and "(414 x 302 x 4096)" in msg, msg
+    assert "rename it .rpl" in msg
+
+
+def test_text_spectra_of_their_own_format_are_not_taken_for_another(real_data, tmp_path):
+    """The test that names another format leaves each format's own files to their reader: the
+    real PyMca .mca and ripple header are read as before."""
+    from xrf_napari.io import read_spectrum
+    from xrf_napari.io.ripple import parse_header
+
+    assert read_spectrum(real_data / "pymca_XRFSpectrum.mca").counts.size > 100
+    assert parse_header(real_data / "ng_m6_R117_header_only.rpl").width == 414
+    table = tmp_path / "t.csv"
+    table.write_text("energy,counts\n1.0,5\n1.01,6\n1.02,7\n", encoding="utf-8")
+    assert read_spectrum(table).counts.tolist() == [5, 6, 7]

@@ -162,6 +162,36 @@ def refuse_binary(
         )
 
 
+def text_format(text: str, own: str) -> str | None:
+    """What other text format of ours a text file named as the `own` one ('mca', 'msa', 'spe',
+    'csv', 'rpl') is, with the name that opens it ('it is a Bruker .spx spectrum (XML): rename
+    it .spx'), or None. A Bruker .spx named .msa had read 'not an EMSA/MAS file (no #FORMAT
+    line)', named .rpl 'ripple header lacks the required key 'width'', named .csv 'holds no
+    lines of values'; a ripple header named .mca 'no spectrum found: 0 count values'. One
+    test for every text reader, as read_mca's for an .spx (714b1b3) was its own."""
+    head = text[:65536].lstrip("\ufeff \t\r\n")
+    if head.startswith("<") and "TRTSpectrum" in head:
+        return "it is a Bruker .spx spectrum (XML): rename it .spx"
+    if own != "mca" and head.startswith("<<PMCA SPECTRUM>>"):
+        return "it is an Amptek .mca spectrum: rename it .mca"
+    if own != "msa" and re.search(r"^#FORMAT\s*:\s*EMSA", head, re.M | re.I):
+        return "it is an EMSA/MSA spectrum: rename it .msa"
+    if own != "spe" and head.startswith("$") and re.search(r"^\$DATA:", head, re.M):
+        return "it is an ASCII SPE spectrum: rename it .spe"
+    if own != "rpl":
+        keys = {}
+        for line in head.splitlines():
+            key, value = ([*line.split(None, 1), "", ""])[:2]
+            keys["".join(c for c in key.lower() if c.isalnum())] = value
+        if {"width", "height", "depth"} <= keys.keys() and {"datatype", "datalength"} & keys.keys():
+            size = " x ".join(keys[k].split()[0] for k in ("width", "height", "depth") if keys[k])
+            return (
+                f"it is a ripple (.rpl) header, the text half of a datacube ({size}): rename it "
+                ".rpl and keep its .raw beside it"
+            )
+    return None
+
+
 def looked_in_both(looked: list[Path], what: str) -> str:
     """'looked for <beside the link> beside the <what> (a symbolic link) and for <beside its
     target> beside the file it links to': a partner missing from both places pair_places gave

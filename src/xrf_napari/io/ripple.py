@@ -25,6 +25,7 @@ from .limits import (
     parse_int,
     read_bounded,
     refuse_binary,
+    text_format,
     truncated_hint,
 )
 from .mapped import guard_map
@@ -162,7 +163,10 @@ def parse_header(path) -> RippleHeader:
     # as it was read before: its free text is kept, not made U+FFFD
     raw, norm, written = {}, {}, {}  # written: each normalised key as the header spells it
     notes: dict = {}  # the reader's, beside the file's keys (RippleHeader.notes)
-    for line in decode_text(data, legacy="latin-1").splitlines():
+    text = decode_text(data, legacy="latin-1")
+    if other := text_format(text, "rpl"):  # an .spx had read "lacks the required key 'width'"
+        raise CubeReadError(path, f"not a ripple (.rpl) header: {other}")
+    for line in text.splitlines():
         line = line.strip()
         if not line or line[0] in ";#":
             continue

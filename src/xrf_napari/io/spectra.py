@@ -23,7 +23,14 @@ from .calibration import (
     told_aside,
     unknown_unit,
 )
-from .limits import MAX_TEXT_BYTES, decode_text, parse_int, read_bounded, refuse_binary
+from .limits import (
+    MAX_TEXT_BYTES,
+    decode_text,
+    parse_int,
+    read_bounded,
+    refuse_binary,
+    text_format,
+)
 
 
 @dataclass
@@ -91,16 +98,11 @@ def read_mca(path) -> Spectrum:
             "an Amptek .mca without its <<DATA>> section: the file is cut short (an interrupted "
             "copy or save); copy or save it again",
         )
-    if text.lstrip().startswith("<?xml"):  # had read "unexpected line in .mca: '<?xml ...'"
-        bruker = "TRTSpectrum" in text[:65536]
+    other = text_format(text, "mca")  # an .spx had read "unexpected line in .mca: '<?xml ...'"
+    if other or text.lstrip().startswith("<?xml"):
         raise CubeReadError(
             path,
-            "not an .mca spectrum: "
-            + (
-                "it is a Bruker .spx spectrum (XML): rename it .spx"
-                if bruker
-                else "it is an XML document, not columns of counts"
-            ),
+            f"not an .mca spectrum: {other or 'it is an XML document, not columns of counts'}",
         )
     meta = {"format": "mca"}
     cal = None
@@ -413,7 +415,8 @@ def read_msa(path) -> Spectrum:
                 raise CubeReadError(path, f"unexpected data line in EMSA file: {s[:60]!r}")
             values.append(vals)
     if "FORMAT" not in header:
-        raise CubeReadError(path, "not an EMSA/MAS file (no #FORMAT line)")
+        other = text_format(text, "msa")
+        raise CubeReadError(path, f"not an EMSA/MAS file ({other or 'no #FORMAT line'})")
     datatype = header.get("DATATYPE", "XY").upper()
     parse_int(header.get("NCOLUMNS", "") or "1", path, "#NCOLUMNS", 1, 4096)
     x = None
@@ -554,6 +557,8 @@ def read_spe(path) -> Spectrum:
     refuse_binary(path, raw, "an ASCII SPE spectrum", known_binary=winview)
     text = decode_text(raw)  # UTF-16 (Notepad's 'Unicode') too: as _read_text
     if "\0" in text[:4096] or "$DATA:" not in text:
+        if other := text_format(text, "spe"):
+            raise CubeReadError(path, f"not an ASCII SPE spectrum ({other})")
         raise CubeReadError(
             path,
             f"not an ASCII SPE spectrum (no $DATA: section); {winview}",
@@ -638,7 +643,10 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
     warning had been said twice a file opened (at the claim, then at the read)."""
     path = Path(path)
     rows, header, texts = [], None, []
-    lines = [(i, line.strip()) for i, line in enumerate(_read_text(path).splitlines())]
+    text = _read_text(path)
+    if other := text_format(text, "csv"):  # an .spx had read "holds no lines of values"
+        raise CubeReadError(path, f"not a spectrum table: {other}")
+    lines = [(i, line.strip()) for i, line in enumerate(text.splitlines())]
     exported = _exported_calibration([s for _, s in lines if s.startswith("#")])
     # a line of nothing but quotes and separators is an empty line ('""' or '"",""', as a
     # spreadsheet writes an empty row): it had been read as a row of no values, and the file
