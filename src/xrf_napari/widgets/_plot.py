@@ -69,17 +69,27 @@ def _draw_size(figure, width: int, height: int, dpr: float, margins) -> None:
         )
 
 
-def _draw(ref, generation: int, figure, width: int, height: int, dpr: float, margins) -> None:
-    """In the drawing thread: (build) the figure, size it to the widget, lay out its margins,
-    draw it."""
+def _superseded(ref, generation: int) -> bool:
     view = ref()
-    if view is None or view._generation != generation:
+    return view is None or view._generation != generation
+
+
+def _draw(
+    ref, generation: int, figure, width: int, height: int, dpr: float, margins, draw=True
+) -> None:
+    """In the drawing thread: (build) the figure, size it to the widget, lay out its margins,
+    draw it. Not `draw`: only built, its image already shown (FigureView.show_built's key)."""
+    if _superseded(ref, generation):
         return  # superseded by a newer figure or size
-    del view
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if callable(figure):  # show_built: the figure is made (or updated) here
         figure = figure()
+        if not draw:
+            _relay()[0].drawn.emit((ref, generation, width, height, dpr, None))
+            return
+        if _superseded(ref, generation):
+            return  # a newer one came while it was built: its draw (most of the time) spared
 
     _draw_size(figure, width, height, dpr, margins)
     canvas = FigureCanvasAgg(figure)
@@ -99,6 +109,8 @@ class FigureView(QWidget):
     another in the drawing thread, which took the GIL from the GUI thread that was resizing."""
 
     RESIZE_SETTLE_MS = 120
+    #: Images of keyed figures kept (show_built), the least recently shown dropped first.
+    KEPT_IMAGES = 6
 
     def __init__(self, margins_in, parent=None):
         super().__init__(parent)
@@ -107,6 +119,14 @@ class FigureView(QWidget):
         self._generation = 0  # of the latest figure or size asked for
         self._shown = 0  # of the image shown
         self._pixmap: QPixmap | None = None
+        self._key = None  # show_built's key of the figure asked for
+        self._keyed = (0, None)  # (generation, key and size) of the draw under way
+        self._images: dict = {}  # key and size -> QPixmap (KEPT_IMAGES, oldest first)
+        self._asked = False  # a show_built waits for the event loop's next turn (_soon)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self._submit)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self._resized = QTimer(self)  # the draw at a new size, once resizes settle
         self._resized.setSingleShot(True)
@@ -126,20 +146,34 @@ class FigureView(QWidget):
     def show_figure(self, figure) -> None:
         """Draw `figure` (a matplotlib Figure the caller will not change again) in the
         background and show it when done; None shows nothing."""
-        self._figure = figure
+        self._figure, self._key = figure, None
         if figure is None:
+            self._soon.stop()
+            self._asked = False
             self._generation += 1  # a draw still under way is dropped
             self._pixmap, self._shown = None, self._generation
             self.update()
             return
         self._submit()
 
-    def show_built(self, build) -> None:
+    def show_built(self, build, key=None) -> None:
         """Call `build()` in the drawing thread, then draw the figure it returns there: for a
         figure kept and updated in that thread (only the latest call is built, and again at
-        each resize, so `build` must describe the whole figure, not a change)."""
-        self._figure = build
-        self._submit()
+        each resize, so `build` must describe the whole figure, not a change). Calls in one
+        turn of the event loop are one build, at the next turn: choosing another scan asked
+        Spectrum for two, and the first was under way (0.5-2.7 s) as the second came.
+
+        `key` (hashable; None: none) names all that the figure shows: an image drawn for that
+        key at this size is shown at that turn, the figure still built (not drawn) so that it
+        is the one shown. A scan chosen again waited 1-4 s for a plot drawn before."""
+        self._figure, self._key = build, key
+        self._asked = True
+        self._soon.start()
+
+    def _sized(self, key):
+        if key is None:
+            return None
+        return key, self.width(), self.height(), float(self.devicePixelRatioF())
 
     def image(self) -> QImage | None:
         """What is shown now (None before the first figure is drawn)."""
@@ -147,15 +181,25 @@ class FigureView(QWidget):
 
     def is_current(self) -> bool:
         """True once the latest figure, at the current size, is what is shown."""
-        return self._shown == self._generation and (self._pixmap is not None) == (
-            self._figure is not None
+        return (
+            not self._asked
+            and self._shown == self._generation
+            and (self._pixmap is not None) == (self._figure is not None)
         )
 
     def _submit(self) -> None:
         self._resized.stop()  # drawn now, at the current size
+        self._soon.stop()
+        self._asked = False
         if self._figure is None or self.width() < 2 or self.height() < 2:
             return
         self._generation += 1
+        sized = self._sized(self._key)
+        self._keyed = (self._generation, sized)
+        kept = self._images.pop(sized, None)
+        if kept is not None:  # shown now, the most recent
+            self._images[sized] = self._pixmap = kept
+            self.update()
         _relay()[1].submit(
             _draw_in_thread,
             weakref.ref(self),
@@ -165,15 +209,25 @@ class FigureView(QWidget):
             self.height(),
             float(self.devicePixelRatioF()),
             self._margins,
+            kept is None,
         )
 
     def _show(self, generation, width, height, dpr, data) -> None:
         if generation != self._generation:
             return  # a newer figure or size is on its way
+        if data is None:  # built only: its image, kept, is shown (show_built)
+            self._shown = generation
+            return
         image = QImage(data, width, height, 4 * width, QImage.Format.Format_RGBA8888)
         pixmap = QPixmap.fromImage(image)  # a copy: `data` may go
         pixmap.setDevicePixelRatio(dpr)
         self._pixmap, self._shown = pixmap, generation
+        kept, sized = self._keyed
+        if kept == generation and sized is not None:
+            self._images.pop(sized, None)
+            self._images[sized] = pixmap
+            while len(self._images) > self.KEPT_IMAGES:
+                del self._images[next(iter(self._images))]
         self.update()
 
     def resizeEvent(self, event) -> None:

@@ -649,7 +649,8 @@ class SpectrumWidget(CubeDock):
             return
         import functools
 
-        self.canvas.show_built(functools.partial(self._plot.render, self._plot_spec()))
+        spec = self._plot_spec()
+        self.canvas.show_built(functools.partial(self._plot.render, spec), _image_key(spec))
 
     #: Region spectrum's tooltip while no region of the scan is listed (the button is off).
     NO_REGION_TIP = (
@@ -763,6 +764,16 @@ def csv_column(name: str, pixel) -> str:
     if name == PIXEL_CURVE and pixel is not None:
         return pixel_label(pixel).replace(",", "")
     return name
+
+
+def _image_key(spec):
+    """What the plot of `spec` shows, for its image to be kept (FigureView.show_built): the
+    figure's layout, each curve's legend and values. None with the pixel under the mouse,
+    whose images would push out those of the scans chosen again."""
+    if any(cv.name == PIXEL_CURVE for cv in spec.curves):
+        return None
+    values = tuple((cv.label, hash(cv.x.tobytes()), hash(cv.y.tobytes())) for cv in spec.curves)
+    return spec.layout(), values
 
 
 def _one_pixel(cube) -> bool:

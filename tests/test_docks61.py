@@ -1,0 +1,96 @@
+"""Session 61's dock fixes: Spectrum's plot of a scan chosen again is shown without a new draw,
+and the calls of one turn are one build."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("napari")
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+def _in_memory_scans(viewer, seeds):
+    """Painted scans held in memory (as the reader lays them out), one per seed."""
+    from _napari_helpers import CANONICAL_CAL, painted_counts
+
+    from xrf_napari._reader import cube_layers
+    from xrf_napari.cube import cube_from_array
+
+    cubes = []
+    for seed in seeds:
+        cube = cube_from_array(painted_counts(seed)[0], CANONICAL_CAL, name=f"scan{seed}")
+        for data, meta, kind in cube_layers(cube):
+            getattr(viewer, f"add_{kind}")(data, **meta)
+        cubes.append(cube)
+    return cubes
+
+
+def _quick_survey(monkeypatch, suggested):
+    """The docks' survey at once: the scan's mean, and `suggested`[scan name] as its elements
+    (the real one's peak search took most of a test's seconds)."""
+    import numpy as np
+
+    import xrf_napari.widgets._common as common
+
+    def survey(cube):
+        yield 0, 1
+        mean = np.asarray(cube.data, dtype=np.float64).mean(axis=(0, 1))
+        out = common._Survey((mean, list(suggested[cube.name])))
+        out.spectra, out.instrument = None, {}
+        return out
+
+    monkeypatch.setattr(common, "_survey_job", survey)
+
+
+def _draws_asked(monkeypatch):
+    """What the drawing thread is asked: True for a draw, False for a figure built only."""
+    import xrf_napari.widgets._plot as plot
+
+    relay, executor, imported = plot._relay()
+    asked = []
+
+    class Recorder:
+        def submit(self, fn, *args):
+            asked.append(len(args) < 8 or bool(args[7]))
+            return executor.submit(fn, *args)
+
+    monkeypatch.setattr(plot, "_RELAY", (relay, Recorder(), imported))
+    return asked
+
+
+def test_a_scan_chosen_again_shows_its_plot_without_a_new_draw(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """Choosing another scan asked Spectrum's drawing thread for two draws of a whole figure
+    (its ticks, then its survey, in one turn), the first under way as the second came: the plot
+    lagged 1.7-5.2 s behind a scan chosen in the layer list (five docks, 20 ticked elements). A
+    turn's calls are one build, and a scan's plot drawn before is shown as it was, its figure
+    built but not drawn again."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    _quick_survey(monkeypatch, {"scan0": ["Pb", "Hg"], "scan1": ["Fe"]})
+    viewer = make_napari_viewer()
+    a, b = _in_memory_scans(viewer, (0, 1))
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+
+    def shown(cube):  # the scan's sum image selected in the layer list
+        viewer.layers.selection.active = next(ly for ly in viewer.layers if layer_cube(ly) is cube)
+        qtbot.waitUntil(lambda: dock.plot_is_current() and "mean" in dock.curves, timeout=20000)
+        return dock.canvas.image()
+
+    first_b = shown(b)
+    first_a = shown(a)
+    asked = _draws_asked(monkeypatch)
+    again_b = shown(b)
+    assert asked == [False], asked  # one build, no draw
+    assert again_b == first_b and again_b != first_a
+    assert dock._plot.rebuilds == 3  # b's ticks, a's, b's again: built, not drawn
+    assert (dock._plot._lines["mean"].get_ydata() == dock.curves["mean"][1]).all()
+
