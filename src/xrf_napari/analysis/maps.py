@@ -525,15 +525,23 @@ def line_template(
 
 
 def escape_template(
-    symbol: str, edges: np.ndarray, fwhm_mn_ev: float, reference_family: str
+    symbol: str,
+    edges: np.ndarray,
+    fwhm_mn_ev: float,
+    reference_family: str,
+    shell: str | None = None,
 ) -> np.ndarray:
     """The detector's Si escape peaks of an element over the channels, per unit area of its
     `reference_family` peaks: each transition's escape at its energy less Si K-alpha, holding
     P_esc / (1 - P_esc) of its peak's counts (physics.detector's escape probability, as the
-    forward model's response_matrix). Zero where no line above the Si K edge sends one here."""
+    forward model's response_matrix). Zero where no line above the Si K edge sends one here.
+    `shell` ("K", "L", "M"): that shell's transitions only (_less_neighbours takes each shell's
+    out by a map of a line of that shell: ESCAPE_SHELL_LINES)."""
     from ..physics.detector import SI_K_EDGE, SI_KA, escape_probability
 
     trans = _transitions(symbol, float(edges[0]), float(edges[-1]) + SI_KA + 0.5)
+    if shell is not None:
+        trans = [x for x in trans if x[3].startswith(shell)]
     ref = sum(cs for _, cs, fam, _ in trans if fam == reference_family)
     g = np.zeros(len(edges) - 1)
     parents = [(e, cs) for e, cs, _, _ in trans if e > SI_K_EDGE and e - SI_KA > edges[0] - 0.5]
@@ -797,6 +805,13 @@ def weight_matrix(
     return np.stack(cols, axis=1).astype(np.float32)
 
 
+#: An element's Si escape peaks are taken out per shell: those of its mapped line's shell by its
+#: map, those of another shell by a map of that shell's line here. One template per element,
+#: its lines' intensities at EXCITATION_KEV per count of the mapped line, had none of Cd, Sn or
+#: Sb's L escapes where they are mapped by K-alpha (K edges 26.7-30.5 keV, not excited at 20
+#: keV): cadmium red's Cd L-alpha escape (1.39 keV) read Se L-alpha 4.1 times its counts (165 eV,
+#: 50 kV, forward model), lead-tin yellow II's Sn L-alpha escape (1.70) its Si K-alpha 1.28.
+ESCAPE_SHELL_LINES = {"K": "Ka", "L": "La", "M": "Ma"}
 #: An element's Si escape peaks (and STRIP_GROUPS lines) are taken out of a map whose response
 #: to them, per count of that element's own mapped line, is at least this (0.01 % and more).
 ESCAPE_MIN = 1e-4
@@ -906,19 +921,46 @@ def _less_neighbours(
 
     plan_y = {y: plan_of(y) for y in sorted(present)}
     plan_y = {y: p for y, p in plan_y.items() if p is not None}
-    escapes = {
-        y: escape_template(y, edges - shifts.get(y, 0.0), fwhm_mn_ev, p.line.family)
-        for y, p in plan_y.items()
-    }
+
+    def escape_parts(y: str, plan: MapPlan) -> list[tuple[np.ndarray, str]]:
+        """(escape template, family of the map it is taken out by) per shell of y's lines: the
+        mapped line's shell by y's map, each other shell by a map of its main line
+        (ESCAPE_SHELL_LINES)."""
+        mine = plan.line.family[0]
+        fams = [plan.line.family] + [f for k, f in ESCAPE_SHELL_LINES.items() if k != mine]
+        shifted = edges - shifts.get(y, 0.0)
+        return [(escape_template(y, shifted, fwhm_mn_ev, f, shell=f[0]), f) for f in fams]
+
+    escapes = {y: escape_parts(y, p) for y, p in plan_y.items()}
+    shell_made: dict[tuple[str, str], np.ndarray | None] = {}  # (y, family): its map's column
+
+    def shell_column(y: str, family: str) -> np.ndarray | None:
+        """y's map by its `family` line (fitted where FIT_GROUPS fits that line beside a
+        present element, as plan_maps would choose it), made once; None off the axis."""
+        if (y, family) not in shell_made:
+            try:
+                plan = plan_maps([y], e_range, fit_groups=fit_groups, lines={y: family}, **kw)[0]
+            except ValueError:  # no such line on this axis
+                shell_made[(y, family)] = None
+                return None
+            if any(x in present for x in fit_groups.get((y, family), ((), 0))[0]):
+                plan = replace(plan, background=(), method="fit")
+            shell_made[(y, family)] = neighbour_column(y, plan)
+        return shell_made[(y, family)]
 
     def less_escapes(x: str, col: np.ndarray) -> np.ndarray:
         """x's column less the other present elements' escape peaks in it, each by its own
         column as made (not itself corrected: the corrections are a percent of a percent)."""
         fixed = col.astype(np.float64, copy=True)
         for y, plan in plan_y.items():
-            if y != x and abs(c := float(col @ escapes[y])) >= ESCAPE_MIN:
-                if (area := column_of(y, plan)) is not None:
-                    fixed -= c * area
+            for template, family in escapes[y] if y != x else ():
+                if abs(c := float(col @ template)) >= ESCAPE_MIN:
+                    if family == plan.line.family:
+                        area = column_of(y, plan)
+                    else:
+                        area = shell_column(y, family)
+                    if area is not None:
+                        fixed -= c * area
         return fixed
 
     corrected: dict[str, np.ndarray | None] = {}  # a stripped neighbour's escape-free column
