@@ -94,3 +94,18 @@ def test_text_spectra_of_their_own_format_are_not_taken_for_another(real_data, t
     table = tmp_path / "t.csv"
     table.write_text("energy,counts\n1.0,5\n1.01,6\n1.02,7\n", encoding="utf-8")
     assert read_spectrum(table).counts.tolist() == [5, 6, 7]
+
+
+def test_a_fits_image_named_tif_is_a_fits_not_an_fits_nor_text(tmp_path):
+    """A FITS image named .tif read 'it is an FITS image named .tif' in recolour's output
+    check, and 'not a TIFF file (it is a text file)' opened as a scan (its header is text)."""
+    from xrf_napari.io.arrays import not_a_picture
+
+    cards = ("SIMPLE  =                    T", "BITPIX  =                    8", "NAXIS   =  2")
+    cards += ("NAXIS1  =                    4", "NAXIS2  =                    4", "END")
+    bad = tmp_path / "image.tif"
+    head = "".join(c.ljust(80) for c in cards).ljust(2880).encode()
+    bad.write_bytes(head + bytes(16).ljust(2880, b"\0"))
+    assert not_a_picture(bad).endswith(": it is a FITS image named .tif")
+    with pytest.raises(CubeReadError, match=r"not a TIFF file \(it is a FITS image named \.tif\)"):
+        read_cube(bad)

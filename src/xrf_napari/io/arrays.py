@@ -515,7 +515,16 @@ def _image_format(path: Path) -> str | None:
             fmt = str(im.format or "")
     except Exception:  # noqa: BLE001 - no image Pillow reads
         return None
-    return f"{'an' if fmt[:1] in 'AEFHILMNORSX' else 'a'} {fmt}" if fmt else None
+    if not fmt:
+        return None
+    # a name said letter by letter takes 'an' before a vowel sound (an EPS, an SGI); one said
+    # as a word by its own ('an FITS image' had been written) as any word
+    spelt = fmt not in _SAID_AS_WORDS and fmt[:1] in "AEFHILMNORSX"
+    return f"{'an' if spelt or fmt[:1] in 'AEIOU' else 'a'} {fmt}"
+
+
+#: Pillow's format names said as words, not letter by letter: 'a FITS image', 'a SUN raster'.
+_SAID_AS_WORDS = frozenset({"FITS", "SUN", "SPIDER", "MCIDAS"})
 
 
 def read_tiff(path, **_options) -> Cube:
@@ -536,10 +545,11 @@ def read_tiff(path, **_options) -> Cube:
         # what the file is, not only 'no II/MM byte-order mark' (check_tiff_pages): an HDF5 scan
         # or .npy array saved as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is
         if kind != "tiff":
-            # a PNG or JPEG named .tif had been told only 'no II/MM byte-order mark'
-            other = _image_format(path) if kind is None else None
-            why = f"it is {other} image named {path.suffix}" if other else NOT_TIFF
-            raise CubeReadError(path, f"not a TIFF file ({kind_hint(kind, why)})")
+            # a PNG or JPEG named .tif had been told only 'no II/MM byte-order mark', a FITS
+            # image (its header is text) 'it is a text file'
+            other = _image_format(path) if kind in (None, "text") else None
+            why = f"it is {other} image named {path.suffix}" if other else None
+            raise CubeReadError(path, f"not a TIFF file ({why or kind_hint(kind, NOT_TIFF)})")
         tf = _open_tiff(path, fh)
         try:
             series = tf.series[0]
