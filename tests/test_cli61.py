@@ -4,6 +4,9 @@ Ctrl-C before a command runs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -104,3 +107,37 @@ def test_pigment_usage_says_one_option_only_applies_with_draw(tmp_path, capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert f"{verb} with --draw" in err, err
+
+
+def test_a_ctrl_c_before_the_command_runs_is_one_line_exit_130(monkeypatch, capsys):
+    """A Ctrl-C while the command's module was imported or its options parsed (0.1-0.5 s after
+    the start) was a traceback; it is "xrf-napari info: interrupted", exit 130, as during the
+    run."""
+    from xrf_napari.cli import _dispatch
+    from xrf_napari.cli.main import main
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_dispatch.importlib, "import_module", interrupted)
+    try:
+        code = main(["info", "scan.h5"])
+    except KeyboardInterrupt:
+        pytest.fail("the Ctrl-C went out of main as a KeyboardInterrupt (a traceback)")
+    assert code == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "xrf-napari info: interrupted"
+
+
+def test_the_entry_points_import_no_numpy_before_their_main():
+    """The console scripts import xrf_napari.cli.main before main runs: the package's top level
+    imported numpy (0.35 s of the 0.45 s before main), where a Ctrl-C was a traceback. A fresh
+    interpreter is the point of this test."""
+    code = (
+        "import sys, xrf_napari.cli.main, xrf_napari.cli.train\n"
+        "print(sorted(m for m in ('numpy', 'h5py', 'torch') if m in sys.modules))\n"
+        "import xrf_napari\n"
+        "print(xrf_napari.Cube.__name__, xrf_napari.Calibration.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["[]", "Cube Calibration"], out.stdout

@@ -184,6 +184,18 @@ def _unknown_command(prog: str, word: str, commands) -> str:
 
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
+    """`prog COMMAND [options]` run, as the console scripts' main does. A Ctrl-C before the
+    command runs (its module's import, the parsing: 0.1-0.5 s) is "<prog>: interrupted", exit
+    130, as one while it runs (_run); it was a traceback. The line names the command once it
+    is known ("xrf-napari-train generate: interrupted")."""
+    named = [prog]
+    try:
+        return _dispatch(prog, description, commands, argv, named)
+    except KeyboardInterrupt as exc:
+        return _stopped(named[-1], exc)
+
+
+def _dispatch(prog, description, commands, argv, named: list) -> int:
     argv_given = argv
     if sys.stderr is None:  # `2>&-`: print(file=None) wrote the error lines to standard output
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
@@ -230,8 +242,9 @@ def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], 
     # the command's name, or the --help or --version that ends the run there
     ns = _parse(top, argv[:1], prog)
     module, help_text = commands[ns.command]
-    mod = importlib.import_module(module)
     name = f"{prog} {ns.command}"  # as its usage, warning, note and error lines name it
+    named.append(name)
+    mod = importlib.import_module(module)
     parser = CommandParser(prog=name, description=help_text)
     mod.configure(parser)
     output = parser._option_string_actions.get("--output")
