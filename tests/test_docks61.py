@@ -94,3 +94,52 @@ def test_a_scan_chosen_again_shows_its_plot_without_a_new_draw(
     assert dock._plot.rebuilds == 3  # b's ticks, a's, b's again: built, not drawn
     assert (dock._plot._lines["mean"].get_ydata() == dock.curves["mean"][1]).all()
 
+
+def test_a_job_on_another_scan_names_that_scan_on_the_status_line(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """Make maps running on scan0 while scan1 was chosen: the line said "Integrating line
+    windows..." over scan1, as if of it. It names scan0 until the job ends; the line the dock
+    keeps (text()) is the job's own words, and back on scan0 the name goes."""
+    import threading
+
+    import numpy as np
+    from _napari_helpers import held_job, stand_in_maps_job, wait_idle
+    from qtpy.QtWidgets import QLabel
+
+    import xrf_napari.widgets.maps as maps_mod
+    from xrf_napari.widgets._layers import layer_cube
+
+    gate = threading.Event()
+    ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
+    monkeypatch.setattr(maps_mod, "_maps_job", held_job(gate, then=ones))
+    _quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
+    viewer = make_napari_viewer()
+    a, b = _in_memory_scans(viewer, (0, 1))
+    dock = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+
+    def choose(cube):
+        viewer.layers.selection.active = next(ly for ly in viewer.layers if layer_cube(ly) is cube)
+
+    choose(b)
+    wait_idle(qtbot, dock.job)
+    choose(a)
+    wait_idle(qtbot, dock.job)
+    try:
+        assert dock.run() is not None
+        line = dock.job.status
+        assert QLabel.text(line) == "Integrating line windows\u2026"
+        choose(b)
+        assert QLabel.text(line) == "On scan0: Integrating line windows\u2026"
+        assert line.text() == "Integrating line windows\u2026"
+        choose(a)
+        assert QLabel.text(line) == "Integrating line windows\u2026"
+        choose(b)
+    finally:
+        gate.set()
+    wait_idle(qtbot, dock.job)
+    assert "scan0" not in QLabel.text(line)  # scan1's own line again
+    choose(a)
+    assert QLabel.text(line).startswith("1 map(s) added")
+

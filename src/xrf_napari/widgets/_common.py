@@ -1175,6 +1175,14 @@ class CubeDock(QWidget):
         self.show_result(None if cube is None else self.recall(cube, "result"))
         if self.uses_survey and cube is not None:
             self.request_survey()
+        self._name_job_scan()
+
+    def _name_job_scan(self) -> None:
+        """A job running on a scan other than the one shown has its lines shown after that
+        scan's name (StatusLine.name_scan); the shown scan's job, or none, without."""
+        job = self._job_cube if self.job.is_running else None
+        other = job is not None and job is not self._cube
+        self.job.status.name_scan(self.scan_name(job) if other else "")
 
     def _scan_state(self, cube):
         """The status line (and bar) `cube` had when the dock left it, to show again; None for a
@@ -1399,6 +1407,7 @@ class CubeDock(QWidget):
 
     def _job_ended(self) -> None:
         cube, self._job_cube = self._job_cube, None
+        self.job.status.name_scan("")
         survey, self._job_is_survey = self._job_is_survey, False
         self._job_is_save = False
         self._result_job = False

@@ -57,6 +57,35 @@ class PaintLaterBar(QProgressBar):
         self._later(QProgressBar.reset)
 
 
+class StatusLine(QLabel):
+    """A panel's status line. While its job runs on a scan other than the one its dock shows
+    (name_scan), every line is shown after that scan's name: "Integrating line windows..." of
+    Make maps on one scan stood over another scan chosen meanwhile, as if of that one. text()
+    is the line as said, without the name (what the dock keeps and compares)."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self._said = text
+        self._scan = ""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._said = text
+        super().setText(f"On {self._scan}: {text}" if self._scan and text else text)
+
+    def text(self) -> str:
+        return self._said
+
+    def shown(self) -> str:
+        """The line as shown, the scan's name included."""
+        return super().text()
+
+    def name_scan(self, name: str) -> None:
+        """Show the lines after `name` ("": none) from now on, the current one too."""
+        if name != self._scan:
+            self._scan = name
+            self.setText(self._said)
+
+
 class JobPanel(QWidget):
     """Run / Cancel buttons and a progress bar around one background job at a time.
 
@@ -96,7 +125,7 @@ class JobPanel(QWidget):
         self.progress = PaintLaterBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status = QLabel("")
+        self.status = StatusLine()
         self.status.setWordWrap(True)
         self.button_row = QHBoxLayout()
         self.button_row.addWidget(self.run_button, 2)
