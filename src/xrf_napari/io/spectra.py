@@ -666,6 +666,8 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
                 # split as the values are: a semicolon or tab table's header had been one name
                 split = {None: r"[,;\t]", " ": r"\s+", "": r"$^"}.get(sep, re.escape(sep or ""))
                 header = _header_names(s, split)
+                if not texts and (own := _own_table(header)):
+                    raise CubeReadError(path, own)
                 texts.append((i, header))
                 continue  # header line
             raise CubeReadError(path, f"non-numeric value on line {i + 1}: {s[:60]!r}")
@@ -764,6 +766,33 @@ def _long_table(path: Path, lines):
         if row[0] == names[0]:
             kept.append((i, f"{row[1].strip()},{row[2].strip()}"))
     return kept, names or None
+
+
+#: The tables of words xrf-napari writes beside its outputs, by their header's first names, and
+#: what read_csv says of them: they had been refused as "column 1 ('element') is not numeric
+#: ...: remove that column", as if our own report were a spectrum to edit.
+_OWN_TABLES = {
+    ("element", "line", "line_kev"): (
+        "the table of element maps that Save maps (or `xrf-napari quicklook --tiff`) writes "
+        "beside its TIFFs, one line per map, not a spectrum: open the maps' TIFFs with napari's "
+        "own reader"
+    ),
+    ("region", "pixels", "interior_pixels"): (
+        "the Pigments report's table of candidate paints (Export report, `xrf-napari "
+        "pigments`), not a spectrum: the regions' spectra are in region_spectra.csv beside it"
+    ),
+    ("region", "hidden_partner"): (
+        "the Pigments report's table of the pigments X-rays cannot see (Export report, "
+        "`xrf-napari pigments`), not a spectrum: the regions' spectra are in "
+        "region_spectra.csv beside it"
+    ),
+}
+
+
+def _own_table(header: list[str]) -> str | None:
+    """What read_csv says of one of _OWN_TABLES by its `header` (None: another table)."""
+    names = tuple(h.strip().lower() for h in header)
+    return next((said for key, said in _OWN_TABLES.items() if names[: len(key)] == key), None)
 
 
 def _text_in_rows(texts: list[tuple[int, list[str]]]) -> str:
