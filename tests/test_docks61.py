@@ -143,3 +143,25 @@ def test_a_job_on_another_scan_names_that_scan_on_the_status_line(
     choose(a)
     assert QLabel.text(line).startswith("1 map(s) added")
 
+
+def test_curves_left_of_a_table_are_named_cut_short(tmp_path):
+    """A spectra table opened as its first curve names the others in a warning: four region
+    names of 140 characters made 560 of them, past napari's notification. Each name is cut at
+    40 characters ("..."), the short ones whole."""
+    import warnings
+
+    from xrf_napari.io.spectra import read_csv
+
+    long = [f"region {i} lead white with vermilion over chalk" + " and more" * 10 for i in (1, 2)]
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "energy_keV,mean," + ",".join(long) + "\n1,2,3,4\n2,3,4,5\n3,4,5,6\n", encoding="utf-8"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_csv(path)
+    (said,) = [str(w.message) for w in caught if "curves" in str(w.message)]
+    assert "only its first, 'mean', is read" in said
+    cut = long[0][:39].rstrip() + "\u2026"  # io.spectra.CURVE_NAME_SHOWN
+    assert f"{cut!r}, " in said and long[0] not in said
+    assert len(said) < len(str(path)) + 200

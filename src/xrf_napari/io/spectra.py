@@ -815,6 +815,18 @@ def _text_in_rows(texts: list[tuple[int, list[str]]]) -> str:
     )
 
 
+#: The longest curve name _say_curves_left shows whole: longer ones are cut, "...". Four names
+#: of 140 characters (a region named after its pigments) made a warning of 560 characters,
+#: which ran out of napari's notification.
+CURVE_NAME_SHOWN = 40
+
+
+def _short_name(name: str) -> str:
+    if len(name) <= CURVE_NAME_SHOWN:
+        return name
+    return name[: CURVE_NAME_SHOWN - 1].rstrip() + "\u2026"
+
+
 def _say_curves_left(path: Path, curves) -> None:
     """A warning naming the curves of a wider table that are not read: opened again, the
     Pigments report's region_spectra.csv (two columns a region) or Embed & cluster's
@@ -822,7 +834,8 @@ def _say_curves_left(path: Path, curves) -> None:
     first, rest = curves[0], curves[1:]
     if not rest:
         return
-    named = ", ".join(repr(c) for c in rest[:3]) + (
+    first = _short_name(first)
+    named = ", ".join(repr(_short_name(c)) for c in rest[:3]) + (
         f" and {len(rest) - 3} more" if len(rest) > 3 else ""
     )
     warn_outside(
