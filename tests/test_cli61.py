@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -141,3 +142,52 @@ def test_the_entry_points_import_no_numpy_before_their_main():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:2] == ["[]", "Cube Calibration"], out.stdout
+
+
+SHUTDOWN_SCRIPT = """
+import atexit, time
+from xrf_napari.cli import script_main
+
+@script_main
+def main(argv=None):
+    atexit.register(time.sleep, 5)  # the interpreter's shutdown: torch's, a pool's exit work
+    print("main done", flush=True)
+    return 0
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+"""
+
+
+def test_a_ctrl_c_in_a_scripts_shutdown_is_one_line_exit_130(tmp_path):
+    """A Ctrl-C in a scripts/ program's shutdown (after its main returned) was "Exception
+    ignored in atexit callback ... KeyboardInterrupt" and exit 0, where a command's is
+    "<command>: interrupted", exit 130. The process's shutdown is the point: a subprocess."""
+    import signal
+
+    script = tmp_path / "shut.py"
+    script.write_text(SHUTDOWN_SCRIPT, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "main done"
+        time.sleep(0.3)  # into the atexit function
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=30)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err.strip() == "shut.py: interrupted", err
+
+
+def test_script_main_called_in_process_leaves_the_ctrl_c_handler_alone():
+    """Only a script run as a program ends at once on a Ctrl-C after its main: one called from
+    Python (a test, a notebook) keeps the caller's handler."""
+    import signal
+
+    from xrf_napari.cli import script_main
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert script_main(lambda argv=None: 0)() == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

@@ -77,10 +77,14 @@ def script_main(main):
     a main called from the main thread with SIGTERM at its default (a real run) turns SIGTERM into
     Terminated, and only while it runs. A Ctrl-C landing in a finaliser is kept, as the commands
     keep it (_keep_interrupts): it was "Exception ignored ... KeyboardInterrupt", the script
-    running on to exit 0."""
+    running on to exit 0. After a script run as a program (its module __main__) returns, a
+    Ctrl-C or SIGTERM in the interpreter's shutdown (atexit functions: torch's, a pool's) ends
+    it at once with the line, as a command's (_exit_at_once): it was "Exception ignored in
+    atexit callback ... KeyboardInterrupt", exit 0."""
     import functools
 
     name = os.path.basename(main.__globals__.get("__file__") or sys.argv[0])
+    program = main.__globals__.get("__name__") == "__main__"
 
     @functools.wraps(main)
     def run(*args, **kwargs):
@@ -97,8 +101,11 @@ def script_main(main):
         except (Terminated, KeyboardInterrupt) as exc:
             return _stopped(name, exc)
         finally:
+            ending = program and in_main  # what follows is the interpreter's shutdown
             if real:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, _exit_at_once(name) if ending else signal.SIG_DFL)
+            if ending and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, _exit_at_once(name))
             if sys.unraisablehook is kept:  # unless main set its own
                 sys.unraisablehook = hook
 
