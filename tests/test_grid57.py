@@ -42,6 +42,7 @@ def test_the_ground_choice_counts_the_columns_of_the_fit_it_scales_by(monkeypatc
         paint=rng.uniform(0.0, 1.0, (3, 2, n)),
         ground=rng.uniform(0.0, 1.0, (3, 3, n)),
         scatter=rng.uniform(0.0, 1.0, (7, n)),
+        bends_lead=np.zeros(3, bool),  # no lead-bending pigment: three fits a region
     )
     spectra = rng.poisson(200.0, (2, n)).astype(float)
     fits, scales = [], []

@@ -1166,7 +1166,10 @@ def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarra
     priming's columns fitting it better than any lead pigment in the paint, by the same
     threshold (a priming's lead comes back through the paint and the ground's scatter differs).
     Held-out paintings and panels with a priming: 130-2,000 times the threshold in their best
-    region; without one at most 2.8 times (session 60, docs/pigments_guide.md).
+    region; without one at most 2.8 times (session 60, docs/pigments_guide.md). A lead pigment
+    is also offered inside a paint of each lead-bending pigment the region uses
+    (`_lead_in_bending_paint`): vermilion bends its own lead's lines as a cover bends the
+    priming's (session 61).
 
     Progress generator (regions looked at, regions to interpret): three fits a region."""
     if ok.sum() < 2:
@@ -1182,7 +1185,7 @@ def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarra
             yield k, n
         w = _weights(y)
         base, prim = _base(lib, [0, 1], y), _base(lib, [0, 1, PRIMING], y)
-        chi_none = _fit(np.vstack([paint[~has_pb], base]), y, w)[1]
+        x_none, chi_none, _ = _fit(np.vstack([paint[~has_pb], base]), y, w)
         # the lead fits' chi-squares and their columns (the dispersion's parameters: they
         # counted the paint and 12, whatever the ground, scatter and sum-peak columns were)
         with_pb, primed = np.vstack([paint, base]), np.vstack([paint[~has_pb], prim])
@@ -1192,9 +1195,37 @@ def iter_choose_ground(lib: ComponentLibrary, spectra: np.ndarray, ok: np.ndarra
         if chi_none - chi_lead < need:
             yield n, n  # decided: a region without lead rules a priming out
             return [0, 1]
+        if not shows_priming and chi_paint - chi_prim >= need:
+            bent = _lead_in_bending_paint(lib, fit, has_pb[::2], x_none, y.sum())
+            if len(bent):
+                chi_paint = min(chi_paint, _fit(np.vstack([paint, bent, base]), y, w)[1])
         shows_priming |= chi_paint - chi_prim >= need
     yield n, n
     return [0, 1, PRIMING] if shows_priming else [0, 1]
+
+
+#: The share of the bending pigment in the mixture through which `_lead_in_bending_paint` sees
+#: each lead pigment: the fit mixes it with the pure lead pigment's columns, so any bending
+#: between none and this mixture's is reachable.
+BENT_LEAD_SHARE = 0.5
+
+
+def _lead_in_bending_paint(lib: ComponentLibrary, fit, has_pb, x_none, total) -> np.ndarray:
+    """(lead pigments * bending pigments, 512): each lead pigment's lines (thick layer) inside a
+    paint mixed with each lead-bending pigment (`ComponentLibrary.bends_lead`: Hg L3, As K edges
+    between lead's L-alpha and L-beta) to which the region's lead-free fit (amplitudes `x_none`
+    of the pigments `fit[~has_pb]`) gives at least 1 % of the `total` counts. For the priming's
+    test (`iter_choose_ground`): the priming's columns, seen through covers, bend lead's L-beta /
+    L-alpha, a lead pigment's pure columns cannot, so vermilion + lead white beside a bare gypsum
+    ground "showed its lead as a priming's" (17-22 times the threshold, session 60) and the scan
+    was read primed, its lead white given to the priming."""
+    free = fit[~has_pb]
+    amp = x_none[: 2 * len(free)].reshape(-1, 2)
+    counts = np.einsum("kt,kt->k", amp, lib.paint[free].sum(-1))
+    bends = [i for i, c in zip(free, counts) if lib.bends_lead[i] and c > 0.01 * total]
+    share = [1 - BENT_LEAD_SHARE, BENT_LEAD_SHARE]
+    cols = [_mixture_columns(lib, [i, b], share)[0, 1] for b in bends for i in fit[has_pb]]
+    return np.array(cols).reshape(-1, lib.paint.shape[-1])
 
 
 def _shortlist(
