@@ -165,3 +165,37 @@ def test_curves_left_of_a_table_are_named_cut_short(tmp_path):
     cut = long[0][:39].rstrip() + "\u2026"  # io.spectra.CURVE_NAME_SHOWN
     assert f"{cut!r}, " in said and long[0] not in said
     assert len(said) < len(str(path)) + 200
+
+
+def test_make_maps_again_says_the_earlier_maps_it_left_hidden(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """Make maps with Fe and Cu ticked, then with Pb alone: Fe's and Cu's maps were hidden with
+    the scan's other results and stayed in the layer list, the line saying "1 map(s) added"
+    only, so that they seemed gone. The line says they stay, hidden."""
+    import numpy as np
+    from _napari_helpers import stand_in_maps_job, wait_idle
+
+    import xrf_napari.widgets.maps as maps_mod
+
+    ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
+    monkeypatch.setattr(maps_mod, "_maps_job", ones)
+    _quick_survey(monkeypatch, {"scan0": ["Pb", "Fe", "Cu"]})
+    viewer = make_napari_viewer()
+    _in_memory_scans(viewer, (0,))
+    dock = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    for ticked in (["Fe", "Cu"], ["Fe", "Pb"]):
+        dock.set_checked_elements(ticked)
+        assert dock.run() is not None
+        wait_idle(qtbot, dock.job)
+        if ticked == ["Fe", "Cu"]:
+            assert dock.job.status.text() == "2 map(s) added (net line counts per pixel)."
+    maps = {ly.metadata["xrf_element"]: ly for ly in viewer.layers if "xrf_element" in ly.metadata}
+    assert sorted(maps) == ["Cu", "Fe", "Pb"] and not maps["Cu"].visible
+    assert dock.job.status.text() == (
+        "2 map(s) added (net line counts per pixel). The earlier map of Cu stays in the layer "
+        "list, hidden."
+    )
+

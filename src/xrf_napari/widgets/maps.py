@@ -548,6 +548,7 @@ class ElementMapsWidget(CubeDock):
             said = _spot_words(source, plans, maps)
         else:
             said = f"{len(plans)} map(s) added (net line counts per pixel)."
+        said += _older_maps_words(viewer, cube, layers.values())
         self.job.status.setText(said)
         self.say_while_shown(cube, layers.values(), said)  # it goes once every map was deleted
         if notes and cube is self.current_cube():  # under the table, below the fold
@@ -904,6 +905,27 @@ def _under_the_scans_maps(viewer, cube, layer) -> None:
     ]
     if below:
         layers.move(here, below[0])
+
+
+def _older_maps_words(viewer, cube, made) -> str:
+    """Make maps' words on `cube`'s maps of an earlier run that this one did not replace (an
+    element unticked since): hidden with the others (_hide_results_of), they stay in the layer
+    list, where nothing said so, and a user took them to be gone."""
+    made = {id(ly) for ly in made}
+    older = [
+        ly.metadata["xrf_element"]
+        for ly in viewer.layers
+        if result_cube(ly) is cube
+        and "xrf_element" in (getattr(ly, "metadata", None) or {})
+        and id(ly) not in made
+    ]
+    if not older:
+        return ""
+    names = ", ".join(dict.fromkeys(older))
+    return (
+        f" The earlier {'map' if len(older) == 1 else 'maps'} of {names} "
+        f"{'stays' if len(older) == 1 else 'stay'} in the layer list, hidden."
+    )
 
 
 def _hide_results_of(viewer, cube) -> None:
