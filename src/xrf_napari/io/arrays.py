@@ -565,6 +565,10 @@ def read_tiff(path, **_options) -> Cube:
             cut = _data_cut(series, size)
             if cut:
                 raise CubeReadError(path, cut)
+            stand_in = np.broadcast_to(np.zeros((), series.dtype), tuple(int(n) for n in shape))
+            if not _stack_is_cube(path, layout, stand_in):  # a few element maps: refused from
+                # the tags, where a zlib stack of 8 pages of 3000 x 3000 was decoded first (2.2 s)
+                raise CubeReadError(path, _tiff_reading(path, layout, stand_in)[2])
             arr, how = _tiff_array(tf, series, fh), "memmap"
             if arr is None:  # compressed or tiled: decoded once, or tifffile's zarr store
                 arr, how = _tiff_decoded(series, declared, path, layout), "decoded"
