@@ -46,7 +46,13 @@ def jittered_rows(rows: list[dict], sigma: float, seed: int) -> list[dict]:
 def main(argv=None) -> int:
     from xrf_napari.argtypes import float_in, int_in
     from xrf_napari.cli import CommandParser  # options given in full
-    from xrf_napari.fileutil import atomic_path, atomic_set, check_output_folder, made_folder
+    from xrf_napari.fileutil import (
+        atomic_path,
+        atomic_set,
+        check_not_a_file_name,
+        check_output_folder,
+        made_folder,
+    )
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     # -3 said "wrote -3 tables"; a negative or NaN sigma failed in numpy with a traceback
@@ -58,7 +64,8 @@ def main(argv=None) -> int:
     rows = list(csv.DictReader(text.splitlines()))
     out = Path(args.out_dir)
     names = [f"jitter_{i}.csv" for i in range(args.n)]
-    try:  # OUT_DIR a file: a FileExistsError traceback
+    try:  # OUT_DIR a file: a FileExistsError traceback; `... tables.csv` made a folder of it
+        check_not_a_file_name(out, "jitter_pigment_tables.py", "OUT_DIR")
         check_output_folder(out, names, option="OUT_DIR")
     except ValueError as exc:
         ap.error(str(exc))

@@ -224,7 +224,7 @@ FIGURES = ("m6_realism.png", "pigment_spectra.png")
 def main(argv=None):
     from xrf_napari.argtypes import existing
     from xrf_napari.cli import CommandParser  # options given in full
-    from xrf_napari.fileutil import check_output_folder
+    from xrf_napari.fileutil import check_not_a_file_name, check_output_folder
 
     ap = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -245,7 +245,8 @@ def main(argv=None):
     why = not_a_file(spx, "the real M6 spectrum the figure shows")  # a folder was "no .spx in it"
     if why:
         ap.error(f"--real {args.real}: {spx} {why}")
-    try:
+    try:  # `--out fig.png` made a folder of that name
+        check_not_a_file_name(args.out, "make_physics_figures.py")
         check_output_folder(args.out, FIGURES, inputs=[spx], option="--out")
     except ValueError as exc:
         ap.error(str(exc))

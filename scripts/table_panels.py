@@ -47,7 +47,7 @@ def main(argv=None) -> None:
     from xrf_napari.argtypes import seed_int
     from xrf_napari.cli import CommandParser  # options given in full
     from xrf_napari.energy import CANONICAL_BIN_WIDTH, Calibration, canonical_energy
-    from xrf_napari.fileutil import check_output_folder
+    from xrf_napari.fileutil import check_not_a_file_name, check_output_folder
     from xrf_napari.io.project_h5 import write_cube
     from xrf_napari.physics.instrument import random_profile
     from xrf_napari.physics.pigments import load_pigments, use_table
@@ -63,7 +63,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     out = Path(args.out)
     names = [f"panel_{a}_{s}.h5" for a in args.anodes for s in args.seeds]
-    try:  # OUT a file: a FileExistsError traceback
+    try:  # OUT a file: a FileExistsError traceback; `OUT panels.h5` made a folder of that name
+        check_not_a_file_name(out, "table_panels.py", "OUT")
         check_output_folder(out, names, option="OUT")
     except ValueError as exc:
         ap.error(str(exc))

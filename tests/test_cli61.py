@@ -191,3 +191,28 @@ def test_script_main_called_in_process_leaves_the_ctrl_c_handler_alone():
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     assert script_main(lambda argv=None: 0)() == 0
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+@pytest.mark.parametrize(
+    "script, argv, said",
+    [
+        ("table_panels", ["panels.h5"], "OUT panels.h5: names a file (.h5)"),
+        ("jitter_pigment_tables", ["2", "8", "tables.csv"], "OUT_DIR tables.csv: names a file"),
+    ],
+)
+def test_scripts_writing_a_folder_refuse_one_named_like_a_file(
+    script, argv, said, tmp_path, monkeypatch, capsys
+):
+    """table_panels.py OUT panels.h5 made a folder panels.h5 of panels (jitter_pigment_tables.py
+    OUT_DIR tables.csv one of tables, make_physics_figures.py --out fig.png one of figures), as
+    the trainers' --out did before check_not_a_file_name: refused at parsing now, nothing made."""
+    from _bench_scripts import CHECKOUT, load_module
+
+    mod = load_module(CHECKOUT / "scripts" / f"{script}.py", f"_cli61_{script}")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        mod.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "writes several files into a folder" in err, err
+    assert not any(tmp_path.iterdir())
