@@ -199,3 +199,38 @@ def test_make_maps_again_says_the_earlier_maps_it_left_hidden(
         "list, hidden."
     )
 
+
+def test_a_single_spectrum_lists_no_region_and_says_why(make_napari_viewer, qtbot, monkeypatch):
+    """On a single spectrum (a 1 x 1 px spot) the Region list said "(draw a Shapes or Labels
+    layer)", or offered a Shapes layer drawn on another scan, beside a Region spectrum button
+    that was off: a region of one pixel means nothing. It lists none, is off and says so; a
+    scan of pixels lists the drawn shapes again."""
+    import numpy as np
+    from _napari_helpers import CANONICAL_CAL, painted_counts
+
+    from xrf_napari._reader import cube_layers
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    _quick_survey(monkeypatch, {"scan0": ["Pb"], "spot": ["Pb"]})
+    viewer = make_napari_viewer()
+    (scan,) = _in_memory_scans(viewer, (0,))
+    spot = cube_from_array(painted_counts(0)[0][:1, :1], CANONICAL_CAL, name="spot")
+    for data, meta, kind in cube_layers(spot):
+        getattr(viewer, f"add_{kind}")(data, **meta)
+    viewer.add_shapes([np.array([[2, 2], [2, 8], [8, 8], [8, 2]])], name="drawn")
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    combo = dock.region_combo
+
+    def choose(cube):
+        viewer.layers.selection.active = next(ly for ly in viewer.layers if layer_cube(ly) is cube)
+
+    choose(spot)
+    assert dock.current_cube() is spot
+    assert combo.current_layer() is None and combo.currentText() == dock.SPOT_REGION
+    assert not combo.isEnabled() and combo.toolTip() == dock.SPOT_TIP
+    choose(scan)
+    assert combo.current_layer().name == "drawn" and combo.isEnabled()
+

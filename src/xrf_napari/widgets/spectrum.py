@@ -78,8 +78,9 @@ def _is_region_for(layer, cube) -> bool:
     """A region Spectrum may average on `cube`: a Shapes layer, or a Labels layer of the scan's
     size, made from that scan or from none (made_for: as Pigments' Regions). Another scan's
     clusters were offered, and kept after that scan was closed; on two scans of one size the
-    region spectrum averaged the other scan's regions without a word."""
-    if layer_cube(layer) is not None:
+    region spectrum averaged the other scan's regions without a word. None on a single spectrum
+    (a spot), which has no regions."""
+    if layer_cube(layer) is not None or _one_pixel(cube):
         return False
     if layer_type(layer) == "Shapes":
         return made_for(layer, cube)
@@ -96,6 +97,10 @@ class RegionCombo(LayerCombo):
         if current is None:
             return super()._fallback(layers, current)
         return newest_shown(layers)
+
+    def say_when_empty(self, text: str) -> None:
+        """The entry shown while no region is listed (at the next refresh)."""
+        self._placeholder = text
 
 
 class SpectrumWidget(CubeDock):
@@ -126,9 +131,7 @@ class SpectrumWidget(CubeDock):
         self.follow_mouse = QCheckBox("Pixel under the mouse")
         self.follow_mouse.setChecked(True)
         self.region_combo = RegionCombo(
-            napari_viewer,
-            lambda ly: _is_region_for(ly, self.current_cube()),
-            "(draw a Shapes or Labels layer)",
+            napari_viewer, lambda ly: _is_region_for(ly, self.current_cube()), self.DRAW_REGION
         )
         self.region_button = QPushButton("Region spectrum")  # its tooltip: _follow_region_button
         self.family_checks = {g: QCheckBox(g) for g in MARKER_GROUPS}
@@ -493,7 +496,9 @@ class SpectrumWidget(CubeDock):
 
     # -- internals ---------------------------------------------------------------------------
     def on_cube(self, layer) -> None:
-        self.region_combo.refresh()  # the regions made for this scan
+        spot = layer is not None and _one_pixel(layer_cube(layer))
+        self.region_combo.say_when_empty(self.SPOT_REGION if spot else self.DRAW_REGION)
+        self.region_combo.refresh()  # the regions made for this scan (none on a spot)
         had = None if layer is None else self.recall_weakly(layer_cube(layer), "region")
         if self.region_combo.offers(had):  # the one chosen on it before
             self.region_combo.set_layer(had)
@@ -660,6 +665,11 @@ class SpectrumWidget(CubeDock):
 
     #: Region spectrum's tooltip on a single spectrum (the button is off).
     SPOT_TIP = "A single spectrum has no regions: its only pixel is the curve shown."
+    #: The Region list while no region of the scan is listed.
+    DRAW_REGION = "(draw a Shapes or Labels layer)"
+    #: The Region list on a single spectrum (off): it asked to draw a region on one pixel, and
+    #: listed the Shapes layers drawn on other scans.
+    SPOT_REGION = "(none: a single spectrum)"
 
     def _follow_region_button(self, *_) -> None:
         """Region spectrum is on only while a region is chosen: with none it stayed on, and a
@@ -669,6 +679,8 @@ class SpectrumWidget(CubeDock):
         spot = _one_pixel(self.current_cube())
         has = self.region_combo.current_layer() is not None and not spot
         self.region_button.setEnabled(has)
+        self.region_combo.setEnabled(not spot)
+        self.region_combo.setToolTip(self.SPOT_TIP if spot else "")
         self.region_button.setToolTip(
             self.SPOT_TIP
             if spot
