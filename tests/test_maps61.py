@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from xrf_napari.analysis import maps as M
+from xrf_napari.cube import cube_from_array
 
 
 def _forward(mix, kv=50.0, fwhm=140.0, total=1e6, anode=None):
     """(cube of one pixel, its counts, truth: {(element, family): detected counts}) of a 20 um
     paint over a chalk ground under a Rh tube (physics.spectrum, xraylib)."""
-    from xrf_napari.cube import cube_from_array
     from xrf_napari.elements import LINE_FAMILIES
     from xrf_napari.physics.instrument import InstrumentProfile
     from xrf_napari.physics.layers import ground_layer, paint_layer
@@ -103,8 +103,6 @@ def test_l_alpha_window_counts_the_l_beta1_inside_it(symbol, parent_read):
     It is scaled to the element's own lines under its windows now (_own_lines): 1.05-1.14."""
     from _spectra import CANONICAL_CAL, template_spectrum
 
-    from xrf_napari.cube import cube_from_array
-
     y = template_spectrum(symbol, 1e5, fwhm_mn_ev=165.0, family="La") + 10.0
     cube = cube_from_array(y[None, None].astype(np.float32), CANONICAL_CAL)
     plans, w = M.plan_for_cube(cube, [symbol], fwhm_ev=165.0, lines={symbol: "La"})
@@ -124,3 +122,17 @@ def test_tin_l_alpha_window_in_lead_tin_yellow():
     )
     assert plans[0].method == "window"
     assert float(y @ w[:, 0]) / truth[("Sn", "La")] == pytest.approx(0.97, abs=0.05)
+
+
+def test_unexcited_k_alpha_map_names_the_line_the_tube_excites():
+    """A Sn K-alpha map chosen under a 20 kV tube (K edge 29.2 keV) said it read no Sn K-alpha,
+    not which line would, and its note ended in a stray "; " (_join of an empty note). It names
+    Sn L-alpha now."""
+    from xrf_napari.energy import Calibration
+
+    cube = cube_from_array(np.ones((1, 1, 4096), np.float32), Calibration(offset=0.0, gain=0.01))
+    plans, _ = M.plan_for_cube(cube, ["Sn", "Pb"], kv=20.0, lines={"Sn": "Ka"})
+    note = plans[0].note
+    assert note.startswith("Sn K\u03b1 cannot be excited here")
+    assert note.endswith("; Sn L\u03b1 is excited: choose it in the Maps panel's Line column")
+    assert "; ;" not in note

@@ -354,7 +354,7 @@ def plan_maps(
 
 
 def _join(a: str, b: str) -> str:
-    return f"{a}; {b}" if a else b
+    return f"{a}; {b}" if a and b else a or b
 
 
 def _neighbours(others: list[Line], line: Line, fwhm: float) -> str:
@@ -1453,6 +1453,19 @@ def _unexcited_words(
     )
 
 
+def _excited_instead(plan: MapPlan, kv: float, edges: np.ndarray) -> str:
+    """Where a map's line cannot be excited, the element's main line that can (on the axis, its
+    edge below kv), as the map's note proposes it: a Sn K-alpha map chosen under a 20 kV tube
+    said it read no Sn K-alpha, not that Sn L-alpha would."""
+    for fam in ("Ka", "La", "Ma"):
+        ln = _line(plan.symbol, fam)
+        if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
+            continue
+        if (edge := family_edge(plan.symbol, fam)) is None or edge[0] < kv:
+            return f"{ln.label} is excited: choose it in the Maps panel's Line column"
+    return ""
+
+
 def plan_for_cube(
     cube,
     symbols,
@@ -1536,7 +1549,7 @@ def plan_for_cube(
         for i, p in enumerate(plans):
             if p.symbol in apart:
                 why = _unexcited_words(p, apart[p.symbol], kv, given, p.symbol in present)
-                p = replace(p, note=_join(why, p.note))
+                p = replace(p, note=_join(_join(why, p.note), _excited_instead(p, kv, edges)))
             made[p.symbol] = (p, w[:, i])
     plans = [made[s][0] for s in symbols]
     return plans, np.stack([made[s][1] for s in symbols], axis=1).astype(np.float32)
