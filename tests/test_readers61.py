@@ -125,3 +125,27 @@ def test_a_compressed_stack_of_a_few_maps_is_refused_before_decoding(tmp_path, m
     with pytest.raises(CubeReadError, match="holds 8 images of 16 x 16"):
         read_cube(maps)
     assert not decoded
+
+
+class _NoRoom:
+    """A store whose reads fail as numpy's allocation does."""
+
+    shape, dtype, ndim = (40, 30, 512), np.dtype(np.uint16), 3
+
+    def __getitem__(self, key):
+        raise MemoryError(
+            "Unable to allocate 1.50 GiB for an array with shape (40, 30, 512) and data type uint16"
+        )
+
+
+def test_a_read_out_of_memory_names_the_file_and_the_size(tmp_path):
+    """A pass over a scan (read_block, the Cube's reads) or a slider step that ran out of memory
+    ended in a bare 'MemoryError: Unable to allocate ...' naming no file."""
+    from xrf_napari.errors import read_block
+
+    scan = tmp_path / "scan.h5"
+    with pytest.raises(CubeReadError) as err:
+        read_block(_NoRoom(), (slice(8, 12), slice(None), slice(None)), scan)
+    msg = str(err.value)
+    assert msg.startswith(f"{scan}: reading rows 8-11 needs 1.50 GiB"), msg
+    assert "(an array of (40, 30, 512))" in msg and "may still allocate" in msg

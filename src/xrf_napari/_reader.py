@@ -838,15 +838,15 @@ class _Uncopied:
         cube = self._cube
         if cube is None or not isinstance(key, tuple) or not isinstance(key[0], slice):
             return self._data[key]
-        from .errors import CubeReadError, passing_read_error, read_error
+        from .errors import CubeReadError, out_of_memory, passing_read_error, read_error
         from .io import read_failed
         from .io.mapped import zero_filled, zeros_read
 
         chunk = tuple((k.start, k.stop, k.step) if isinstance(k, slice) else k for k in key)
         try:
             block = self._data[key]
-        except MemoryError:
-            raise
+        except MemoryError as exc:  # told, naming the file; the scan is not marked failed
+            raise out_of_memory(cube.path, exc, key=key) from None
         except Exception as exc:
             error = read_error(exc, self._data, key, cube.path)
             if passing_read_error(exc):  # storage that did not answer, unless the file changed

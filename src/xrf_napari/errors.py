@@ -417,14 +417,38 @@ def _datasets_of(data) -> str:
     return "the datasets " + ", ".join(f"'{n}'" for n in names) + how
 
 
+def out_of_memory(
+    path, exc: BaseException, what: str = "", key=None, advice: str = ""
+) -> CubeReadError:
+    """The CubeReadError for a MemoryError raised `what` ('reading it as tiff'; or reading
+    data[key]: 'reading rows 0-15'): the file, the size that could not be allocated (numpy's
+    message gives it) and what the process may still allocate. A slider step or a pass over
+    a scan had ended in a bare 'MemoryError: Unable to allocate 1.50 GiB for an array with
+    shape ...', naming no file."""
+    from .memory import memory_budget
+
+    what = what or f"reading {_rows_text(key[0])}"
+    found = re.search(r"allocate (\S+ \S*B) for an array with shape (\([^)]*\))", str(exc))
+    need = f"{found.group(1)} (an array of {found.group(2)})" if found else "more memory"
+    try:
+        left = f"{memory_budget() / 2**30:.2f} GiB"
+    except Exception:  # noqa: BLE001 - the message matters more than the figure
+        left = "less"
+    return CubeReadError(
+        path,
+        f"{what} needs {need}, more than this process may still allocate ({left}): "
+        f"{advice or 'close other scans or programs and try again'}",
+    )
+
+
 def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
     """data[key] as an array; a failing store (corrupt chunk, vanished file) raises CubeReadError
     naming the file and rows (read_error), and with `check` the values are validated (the first
     full pass)."""
     try:
         block = np.asarray(data[key])
-    except MemoryError:
-        raise
+    except MemoryError as exc:
+        raise out_of_memory(path, exc, key=key) from None
     except Exception as exc:
         raise read_error(exc, data, key, path) from exc
     if check:

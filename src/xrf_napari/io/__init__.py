@@ -25,7 +25,7 @@ from ..detector import (
     symbol_or_refuse,
 )
 from ..energy import Calibration
-from ..errors import CONTRAST_BYTES, CubeReadError, sample_counts, warn_outside
+from ..errors import CONTRAST_BYTES, CubeReadError, out_of_memory, sample_counts, warn_outside
 from .calibration import notes_set_aside
 from .limits import check_path, check_tree
 from .mapped import FileStamp
@@ -81,10 +81,8 @@ def read_spectrum(path) -> Spectrum:
         return fmt.load()(path)
     except CubeReadError:
         raise
-    except MemoryError:
-        raise CubeReadError(
-            path, "reading it needs more memory than this process may use"
-        ) from None
+    except MemoryError as exc:
+        raise out_of_memory(path, exc, "reading it") from None
     except Exception as exc:
         raise CubeReadError(
             path, f"could not be read as a spectrum ({type(exc).__name__}: {_short(exc)})"
@@ -214,12 +212,9 @@ def read_cube(
                     _warn_few_channels(cube, path)
     except CubeReadError:
         raise
-    except MemoryError:
-        raise CubeReadError(
-            path,
-            f"reading it as {kind} needs more memory than this process may "
-            "use (a corrupt header declaring a huge array?)",
-        ) from None
+    except MemoryError as exc:  # the size it needed said, where none was
+        huge = "a corrupt header declaring a huge array? Else close other scans or programs"
+        raise out_of_memory(path, exc, f"reading it as {kind}", advice=huge) from None
     except Exception as exc:  # never a bare library traceback: zlib, h5py, blosc, tifffile...
         raise CubeReadError(
             path, f"could not be read as {kind} ({type(exc).__name__}: {_short(exc)})"
