@@ -17,6 +17,24 @@ REAL_DATA = Path(os.environ.get("XRF_NAPARI_REAL_DATA", ROOT.parent / "shared" /
 os.environ.setdefault("NAPARI_CONFIG", "")
 
 
+def _rewrite_only_the_tests() -> None:
+    """pytest rewrites the asserts of every module of each installed package with a pytest plugin
+    (napari, npe2, zarr, hypothesis...): in each worker the ~490 napari modules a GUI test imports
+    were parsed, rewritten and compiled from source instead of loaded from their .pyc (about 2 s
+    of CPU a process). Only the project's test modules and conftest are rewritten now (the plugin
+    modules pytest imported before this conftest are already rewritten, and keep it). pytest's
+    private names: another pytest without them rewrites as before."""
+    import sys
+
+    for finder in sys.meta_path:
+        if type(finder).__name__ == "AssertionRewritingHook":
+            for name in ("_must_rewrite", "_marked_for_rewrite_cache"):
+                getattr(finder, name, {}).clear()
+
+
+_rewrite_only_the_tests()
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """Folder of real scans and headers; tests using it skip when it is absent (a user's clone)."""
