@@ -3,6 +3,8 @@ environment that do not bear on its work. Shares test_iso60's worker where it ca
 about 1 s)."""
 
 import os
+import threading
+import time
 
 import pytest
 from test_iso60 import _in_worker, _warm
@@ -81,3 +83,62 @@ def test_a_reader_process_killed_from_outside_does_not_blame_the_file():
     said = str(err.value)
     assert "killed by signal SIGKILL before it answered, from outside" in said, said
     assert "open it again" in said and "corrupt" not in said
+
+
+def _prestart_slow(tmp_path, monkeypatch, seconds: float) -> isolate._Worker:
+    """The worker prestarted, its import of what the look needs taking `seconds`."""
+    (tmp_path / "slow_h5py_import.py").write_text(
+        f"import time\ntime.sleep({seconds})\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    isolate.prestart("slow_h5py_import")
+    return isolate._WORKER
+
+
+def _first_look_holding_the_worker(got: dict, timeout: float = 30) -> threading.Thread:
+    """Thread A's look, started and holding the worker (waiting for its start)."""
+
+    def look_a():
+        try:
+            got["a"] = _in_worker(os.getpid, timeout=timeout)
+        except isolate.CubeReadError as exc:
+            got["a"] = str(exc)
+
+    a = threading.Thread(target=look_a)
+    a.start()
+    deadline = time.monotonic() + 10
+    while not isolate._WORKER_LOCK.locked():
+        assert time.monotonic() < deadline, "A's look never took the worker"
+        time.sleep(0.005)
+    return a
+
+
+def test_a_look_asked_while_the_worker_starts_waits_for_it(tmp_path, monkeypatch):
+    """napari claims a file (the worker prestarted) and its look waits for the worker's start,
+    holding it; another thread's look asked meanwhile started an interpreter of its own beside
+    it (repro_busy: 2 files 2.0-2.3 s, 4 files 3.8-4.3 s, one start each). It now waits for
+    that start and is answered by the same worker (1.1-1.2 s, 0.9-1.2 s). Fails on the parent:
+    B answered by a child of its own."""
+    worker = _prestart_slow(tmp_path, monkeypatch, 0.8)
+    got = {}
+    a = _first_look_holding_the_worker(got)
+    assert not worker.started
+    b = _in_worker(os.getpid)
+    a.join(10)
+    assert got["a"] == b == worker.proc.pid
+
+
+def test_a_look_waits_for_a_start_that_never_ends_a_bounded_time(tmp_path, monkeypatch):
+    """The worker's start never ends (its import of h5py stuck): a look asked while another
+    waits for it takes a child of its own after START_WAIT_S, not after the first look's
+    limit."""
+    monkeypatch.setattr(isolate, "START_WAIT_S", 0.3, raising=False)
+    worker = _prestart_slow(tmp_path, monkeypatch, 60)
+    got = {}
+    a = _first_look_holding_the_worker(got, timeout=1.5)
+    began = time.monotonic()
+    b = _in_worker(os.getpid)
+    assert b not in (worker.proc.pid, os.getpid()), "B was not answered by a child"
+    assert time.monotonic() - began < 5
+    a.join(20)
+    assert "took no request within 1.5 s" in got["a"], got

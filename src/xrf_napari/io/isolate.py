@@ -14,7 +14,8 @@ A caller that makes many short calls (io.hdf5.first_look, one per HDF5 file open
 starting one and importing numpy and h5py there was nearly all of a look's cost (0.45 s of CPU,
 1.3-1.9 s at a load of 10 on 2 cores; the look itself 0.01 s). A worker that runs past its time
 or crashes is killed and replaced; a call made while it serves another thread's goes to a fresh
-child of its own at once, so no call waits behind another file's hang."""
+child of its own at once, so no call waits behind another file's hang; one made while it starts
+waits for that start (_after_start)."""
 
 from __future__ import annotations
 
@@ -436,6 +437,12 @@ class _Worker:
 #: with it, 6ac345bc).
 _WORKER: _Worker | None = None
 _WORKER_LOCK = threading.Lock()
+#: Longest a call waits for the warm worker while another thread's call waits for its start
+#: (_after_start): about what a child of its own takes to start (1.0-3.8 s at load 10).
+START_WAIT_S = 5.0
+#: Longest that call then waits for the look the worker serves first (10-31 ms; a file that
+#: hangs it must not keep it).
+LOOK_WAIT_S = 0.25
 #: Whether _at_exit_and_fork has run (at the first worker's start).
 _HOOKED = False
 #: The variables of the environment that bear on a worker's work, by the start of their names:
@@ -464,12 +471,40 @@ def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> t
         folder = os.getcwd()
     except OSError:
         return False, None
-    if not _WORKER_LOCK.acquire(blocking=False):
+    if not _WORKER_LOCK.acquire(blocking=False) and not _after_start():
         return False, None
     try:
         return True, _ask_worker(_in_folder, (folder, func, args), path, what, timeout, stopped)
     finally:
         _WORKER_LOCK.release()
+
+
+def _after_start() -> bool:
+    """Whether the worker's lock was taken after waiting for the worker's start: a call that
+    finds it taken while the warm worker starts (prestarted as napari claimed a file, whose
+    first look holds it) waits for that start, up to START_WAIT_S, then for the first look in
+    it up to LOOK_WAIT_S, rather than start an interpreter of its own beside the worker's: two
+    files' looks took 1.7-2.2 s, four 3.4-3.7 s, each paying a start on the same 2 cores. A
+    call that finds the worker started and busy takes a child at once (False)."""
+    import time
+
+    worker = _WORKER
+    if worker is not None and worker.started:
+        return False
+    now = time.monotonic()
+    end, over = now + START_WAIT_S, None  # over: since when its start is seen over
+    while now < end:
+        worker = _WORKER
+        if worker is not None and worker.started:
+            over = over or now
+            if now - over >= LOOK_WAIT_S:
+                break
+        else:  # starting (None: the call holding the lock starts one)
+            over = None
+        if _WORKER_LOCK.acquire(timeout=min(0.02, end - now)):
+            return True
+        now = time.monotonic()
+    return False
 
 
 def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
