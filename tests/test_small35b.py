@@ -157,12 +157,14 @@ def test_a_truncated_or_corrupt_labels_image_is_one_clear_line(painted, tmp_path
             rc = repr(exc)
         err = capsys.readouterr().err.strip().splitlines()
         said = err[0].replace(str(tmp_path / name), "") if err else ""  # its folder says corrupt
+        # text bytes are named as what they are (cli61): "it is a text file, not a picture"
+        told = "it is a text file" in said if name == "garbage.png" else "truncated" in said
         if not (
             rc == 2
             and len(err) == 1
             and f"--labels {tmp_path / name}:" in err[0]
-            and "truncated" in said
-            and "corrupt" in said
+            and told
+            and ("corrupt" in said or name == "garbage.png")
         ):
             wrong[name] = (rc, err)
     assert not wrong, wrong
