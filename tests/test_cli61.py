@@ -216,3 +216,18 @@ def test_scripts_writing_a_folder_refuse_one_named_like_a_file(
     err = capsys.readouterr().err
     assert said in err and "writes several files into a folder" in err, err
     assert not any(tmp_path.iterdir())
+
+
+def test_generate_names_what_an_image_of_images_that_is_no_picture_is(tmp_path, capsys):
+    """`generate --images DIR` with a text file named a.jpg in DIR said "cannot read image
+    DIR/a.jpg: cannot identify image file 'DIR/a.jpg'"; it says what the file is, as --photo."""
+    from xrf_napari.cli.train import main
+
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "a.jpg").write_text("not a painting\n", encoding="utf-8")
+    argv = ["generate", "--out", str(tmp_path / "set"), "--n-cubes", "1", "--size", "32"]
+    assert main([*argv, "--images", str(images), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "a.jpg: cannot read an image: it is a text file, not a picture" in err, err
+    assert not (tmp_path / "set").exists()

@@ -166,7 +166,11 @@ def check_images(cfg: GenerateConfig, todo) -> None:
                 f"resized to --size {cfg.size} px anyway)"
             ) from None
         except (OSError, SyntaxError) as exc:
-            raise ValueError(f"cannot read image {path}: {exc}") from None
+            # Pillow's own words ("cannot identify image file 'a.jpg'") said not what the file
+            # is: image_fault names a text, .npy or HDF5 file, or a damaged image, as --photo's
+            from ..analysis.colour_prior import image_fault
+
+            raise ValueError(image_fault(path, exc)) from None
         if min(w, h) < cfg.size:
             small.append(f"{printable(path.name)} ({pixels_text((h, w))})")
     if small:
