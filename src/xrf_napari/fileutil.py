@@ -539,6 +539,61 @@ def input_files(*paths) -> list[Path]:
 #: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block. Here, in the
 #: base layer, for the output guard (hdf5_partners); io.limits' file kinds use it too.
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+#: What every .npy file starts with (numpy.lib.format).
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def is_text(head: bytes) -> bool:
+    """The first bytes decode as UTF-8 text of printable characters and line ends (for saying
+    what a file named .npy or .h5 really is)."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:  # a character cut at the 512th byte is still text
+        text = head[:-3].decode("utf-8", "replace")
+        if "\ufffd" in text:
+            return False
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
+
+
+#: The first bytes of the formats a misnamed file is told to be (TIFF: little/big-endian, BigTIFF).
+TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def file_kind(path) -> str | None:
+    """What a file starts as: 'npy', 'hdf5', 'zip', 'tiff', 'text', or None (none of these),
+    for saying what a file named .npy or .h5 really is. One test for both readers: the .npy
+    one (arrays.not_npy) had its own and did not know a TIFF, the .h5 one (hdf5._looks_like)
+    did not know an HDF5 file behind a user block. OSError when it cannot be read."""
+    with open(path, "rb") as fh:
+        head = fh.read(520)
+    return kind_of(head)
+
+
+def kind_of(head: bytes) -> str | None:
+    """file_kind of a file's first 520 bytes, for a reader that holds them already (the text
+    readers' refuse_binary: they read the whole file once, through read_bounded)."""
+    if head.startswith(NPY_MAGIC):
+        return "npy"
+    if head[:8] == HDF5_SIGNATURE or head[512:520] == HDF5_SIGNATURE:
+        return "hdf5"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head[:4] in TIFF_MAGICS:
+        return "tiff"
+    return "text" if is_text(head[:512]) else None
+
+
+#: What each file_kind is, and the name that would open it, for a file named as another format.
+KIND_HINTS = {
+    "npy": "it is a NumPy .npy array: rename it .npy",
+    "hdf5": "it is an HDF5 file: rename it .h5",
+    "zip": "it is a zip archive",
+    "tiff": "it is a TIFF image: rename it .tif",
+    "text": "it is a text file",
+}
+
+
 #: Most objects of an HDF5 input hdf5_partners looks through.
 MAX_HDF5_OBJECTS = 20_000
 

@@ -354,7 +354,7 @@ _KIND_NAMES = {
 
 def _not_image_kind(path, arrays: bool) -> str:
     """What a file Pillow cannot identify is, for image_fault."""
-    from ..io.limits import KIND_HINTS, file_kind
+    from ..fileutil import KIND_HINTS, file_kind
 
     try:
         kind = file_kind(path)

@@ -13,7 +13,18 @@ import stat
 from pathlib import Path
 
 from ..errors import CubeReadError
-from ..fileutil import HDF5_SIGNATURE, pair_places  # the base layer's: the output guard's too
+
+# the base layer's: the output guard's too, and file kinds (analysis names a photograph's)
+from ..fileutil import (  # noqa: F401  (KIND_HINTS, NPY_MAGIC, file_kind: io's names too)
+    HDF5_SIGNATURE,
+    KIND_HINTS,
+    NPY_MAGIC,
+    TIFF_MAGICS,
+    file_kind,
+    is_text,
+    kind_of,
+    pair_places,
+)
 
 #: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
 MAX_TEXT_BYTES = 64 * 2**20
@@ -24,22 +35,6 @@ MAX_COMPRESSION_RATIO = 1100
 STORAGE_CHECK_BYTES = 64 * 2**20
 #: Most entries inspected when checking a directory store (zarr) for special files.
 MAX_DIR_ENTRIES = 200_000
-
-
-#: What every .npy file starts with (numpy.lib.format).
-NPY_MAGIC = b"\x93NUMPY"
-
-
-def is_text(head: bytes) -> bool:
-    """The first bytes decode as UTF-8 text of printable characters and line ends (for saying
-    what a file named .npy or .h5 really is)."""
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:  # a character cut at the 512th byte is still text
-        text = head[:-3].decode("utf-8", "replace")
-        if "\ufffd" in text:
-            return False
-    return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 #: Byte-order marks a text export may start with, and their encodings (UTF-32's before UTF-16's,
@@ -77,44 +72,6 @@ def decode_text(raw: bytes, legacy: str | None = None) -> str:
         except UnicodeDecodeError:
             return raw.decode(legacy, errors="replace")
     return raw.decode("utf-8", errors="replace")
-
-
-#: The first bytes of the formats a misnamed file is told to be (TIFF: little/big-endian, BigTIFF).
-TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-
-
-def file_kind(path) -> str | None:
-    """What a file starts as: 'npy', 'hdf5', 'zip', 'tiff', 'text', or None (none of these),
-    for saying what a file named .npy or .h5 really is. One test for both readers: the .npy
-    one (arrays.not_npy) had its own and did not know a TIFF, the .h5 one (hdf5._looks_like)
-    did not know an HDF5 file behind a user block. OSError when it cannot be read."""
-    with open(path, "rb") as fh:
-        head = fh.read(520)
-    return kind_of(head)
-
-
-def kind_of(head: bytes) -> str | None:
-    """file_kind of a file's first 520 bytes, for a reader that holds them already (the text
-    readers' refuse_binary: they read the whole file once, through read_bounded)."""
-    if head.startswith(NPY_MAGIC):
-        return "npy"
-    if head[:8] == HDF5_SIGNATURE or head[512:520] == HDF5_SIGNATURE:
-        return "hdf5"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head[:4] in TIFF_MAGICS:
-        return "tiff"
-    return "text" if is_text(head[:512]) else None
-
-
-#: What each file_kind is, and the name that would open it, for a file named as another format.
-KIND_HINTS = {
-    "npy": "it is a NumPy .npy array: rename it .npy",
-    "hdf5": "it is an HDF5 file: rename it .h5",
-    "zip": "it is a zip archive",
-    "tiff": "it is a TIFF image: rename it .tif",
-    "text": "it is a text file",
-}
 
 
 def kind_hint(kind: str | None, otherwise: str, **hints: str) -> str:

@@ -229,12 +229,19 @@ def project_calibration(f, path) -> Calibration:
 def read_targets(path) -> dict:
     """The ground-truth arrays stored with a synthetic cube (empty dict if none), each read as
     the counts are (lazy.read_whole): one kept in an external raw file beside the cube was
-    looked for by HDF5 in the working directory ("unable to open external raw data file"). The
-    file is opened as every reader opens one (hdf5.open_hdf5, imported here: hdf5 imports this
-    module): a file that is no HDF5 was h5py's bare "file signature not found"."""
-    from .hdf5 import open_hdf5
+    looked for by HDF5 in the working directory ("unable to open external raw data file"). A
+    file that is no HDF5 is refused naming it and what it is (limits.misnamed; hdf5.open_hdf5,
+    which words it so too, imports this module), not with h5py's bare "file signature not
+    found"."""
+    import h5py
 
-    with open_hdf5(path) as f:
+    from ..errors import CubeReadError
+    from .limits import misnamed
+
+    why = misnamed(path, "hdf5", "an HDF5 file", "its bytes match no format xrf-napari reads")
+    if why:
+        raise CubeReadError(path, why)
+    with h5py.File(path, "r") as f:
         return targets_of(f, path)
 
 
