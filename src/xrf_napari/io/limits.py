@@ -13,18 +13,7 @@ import stat
 from pathlib import Path
 
 from ..errors import CubeReadError
-
-# the base layer's: the output guard's too, and file kinds (analysis names a photograph's)
-from ..fileutil import (  # noqa: F401  (KIND_HINTS, NPY_MAGIC, file_kind: io's names too)
-    HDF5_SIGNATURE,
-    KIND_HINTS,
-    NPY_MAGIC,
-    TIFF_MAGICS,
-    file_kind,
-    is_text,
-    kind_of,
-    pair_places,
-)
+from ..fileutil import KIND_HINTS, file_kind, kind_of, pair_places  # the base layer's
 
 #: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
 MAX_TEXT_BYTES = 64 * 2**20
@@ -125,13 +114,15 @@ def text_format(text: str, own: str) -> str | None:
     it .spx'), or None. A Bruker .spx named .msa had read 'not an EMSA/MAS file (no #FORMAT
     line)', named .rpl 'ripple header lacks the required key 'width'', named .csv 'holds no
     lines of values'; a ripple header named .mca 'no spectrum found: 0 count values'. One
-    test for every text reader, as read_mca's for an .spx (714b1b3) was its own."""
+    test for every text reader, as read_mca's for an .spx (714b1b3) was its own. An EMSA file
+    is no other format to the .csv and .mca readers, which read its data lines as columns (it
+    had been refused, 'rename it .msa', though read as before)."""
     head = text[:65536].lstrip("\ufeff \t\r\n")
     if head.startswith("<") and "TRTSpectrum" in head:
         return "it is a Bruker .spx spectrum (XML): rename it .spx"
     if own != "mca" and head.startswith("<<PMCA SPECTRUM>>"):
         return "it is an Amptek .mca spectrum: rename it .mca"
-    if own != "msa" and re.search(r"^#FORMAT\s*:\s*EMSA", head, re.M | re.I):
+    if own in ("rpl", "spe") and re.search(r"^#FORMAT\s*:\s*EMSA", head, re.M | re.I):
         return "it is an EMSA/MSA spectrum: rename it .msa"
     if own != "spe" and head.startswith("$") and re.search(r"^\$DATA:", head, re.M):
         return "it is an ASCII SPE spectrum: rename it .spe"
