@@ -12,8 +12,9 @@ from xrf_napari.cube import cube_from_array
 @pytest.mark.parametrize(
     "mapped, neighbour, present, own",
     # Hg: 96,884 of its 1e5 L-alpha counts until the window counted L-alpha2 (session 60); P
-    # 101,713 and Pb 70,053 until the window counted the element's own other lines (maps61)
-    [("P", "Si", [], 100001), ("Hg", "Zn", [], 100012), ("Pb", "Se", ["As"], 70163)],
+    # 101,713 and Pb 70,053 until the window counted the element's own other lines (maps61);
+    # Pb 70,163 of its 87,301 L-beta counts until it counted L-beta3 and 4 (revM61)
+    [("P", "Si", [], 100001), ("Hg", "Zn", [], 100012), ("Pb", "Se", ["As"], 87303)],
 )
 def test_window_map_reads_no_uncounted_neighbour(mapped, neighbour, present, own):
     """With Si not counted present P's window keeps only its lower side window, on Si K-alpha:

@@ -249,8 +249,18 @@ def choose_lines(
                 raise ValueError(
                     f"{s} has no {fam} line inside the cube's range {e_min:.2f}-{e_max:.2f} keV"
                 )
-        out[s] = (ln, note)
+        out[s] = (_at_strongest(ln) if ln.family == "Lg" else ln, note)
     return out
+
+
+def _at_strongest(line: Line) -> Line:
+    """L-gamma at its strongest transition (xraylib intensity at EXCITATION_KEV), where its
+    window is set: the family's mean by radiative rates lies between L-gamma1 (L2-N4) and
+    L-gamma2,3 (L1-N2,3, 0.3 keV above, a fifth of its counts), Pb's at 14.98 keV with L-gamma1
+    (14.77) under the lower side window: lead white's Pb L-gamma map read -0.41 of its counts."""
+    trans = _transitions(line.element, 0.0, np.inf)
+    ranked = [(cs, e) for e, cs, fam, _ in trans if fam == line.family]
+    return replace(line, energy=max(ranked)[1]) if ranked else line
 
 
 #: A K line the tube excites, if barely (its edge between kV / K_OVERVOLTAGE and kV), is mapped
@@ -395,22 +405,26 @@ def _family_profile(
     line: Line, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True
 ) -> np.ndarray:
     """A unit area of `line`'s family over the channels, what a window map is scaled to: each of
-    its transitions a Gaussian, by its radiative rate, where they all fill one vacancy (K-alpha's
-    KL3 and KL2, L-alpha's, M-alpha's: shares no tube changes); else (L-beta, L-gamma: their L1,
-    L2 and L3 shares follow the tube) one Gaussian at the family's mean energy. One Gaussian made
-    the doublets of heavy K-alpha lines read short where the detector nearly resolves them: Sn
-    K-alpha1 and 2, 227 eV apart, read lead-tin yellow -28 % at 40-50 kV, Sb -32 %, Cd -18 %.
-    `doublets` False: one Gaussian all the same (line_features)."""
+    its transitions a Gaussian, by its radiative rate where they all fill one vacancy (K-alpha's
+    KL3 and KL2, L-alpha's, M-alpha's: shares no tube changes), else (L-beta, L-gamma: L1, L2
+    and L3 shares) by its intensity at EXCITATION_KEV, as the fits' templates (line_template).
+    One Gaussian made the doublets of heavy K-alpha lines read short where the detector nearly
+    resolves them: Sn K-alpha1 and 2, 227 eV apart, read lead-tin yellow -28 % at 40-50 kV, Sb
+    -32 %, Cd -18 %; one at the mean of Pb L-beta left out its L-beta4 and 3 (12.31, 12.79 keV,
+    13 % of the family), which lie under its side windows: 0.79-0.81 of its counts
+    (scripts/map_accuracy.py). `doublets` False: one Gaussian all the same (line_features)."""
     from ..elements import LINE_FAMILIES
 
-    parts = _family_transitions(line)
-    if not doublets or LINE_FAMILIES.get(line.family, ("L",))[0] == "L" or not parts:
-        parts = [replace(line, weight=1.0)]
+    parts = [(t.energy, t.weight) for t in _family_transitions(line)]
+    if doublets and LINE_FAMILIES.get(line.family, ("L",))[0] == "L":
+        trans = _transitions(line.element, 0.0, np.inf)
+        parts = [(e, cs) for e, cs, fam, _ in trans if fam == line.family]
+    if not doublets or not parts:
+        parts = [(line.energy, 1.0)]
     out = np.zeros(len(edges) - 1)
-    for t in parts:
-        f = float(detector_fwhm_kev(t.energy, fwhm_mn_ev))
-        out += t.weight * gaussian_channels(edges, t.energy, f)
-    return out / sum(t.weight for t in parts)
+    for e, w in parts:
+        out += w * gaussian_channels(edges, e, float(detector_fwhm_kev(e, fwhm_mn_ev)))
+    return out / sum(w for _, w in parts)
 
 
 def _window_column(
@@ -460,6 +474,13 @@ def _window_column(
             raise ValueError(
                 f"the {plan.label} window {lo:.2f}-{hi:.2f} keV lies between its lines "
                 f"({', '.join(f'{e:.2f}' for e in apart)} keV), which the detector resolves: "
+                f"map {plan.symbol} by another of its lines (the Maps panel's Line column)"
+            )
+        if doublets and (hi - lo) * 1000.0 > width:
+            # Cd, Sn L-gamma: L-gamma2,3 and L-beta lines as strong as L-gamma1 under the sides
+            raise ValueError(
+                f"the {plan.label} window {lo:.2f}-{hi:.2f} keV reads no more of {plan.symbol}'s "
+                f"lines than its side windows do ({plan.symbol}'s other lines lie beside it): "
                 f"map {plan.symbol} by another of its lines (the Maps panel's Line column)"
             )
         raise ValueError(
