@@ -324,7 +324,7 @@ def image_fault(path, exc: BaseException, arrays: bool = False) -> str:
     """`path` and what is wrong with it, in one line, for an image that could not be read (a
     photograph, a label map): Pillow's own text ("cannot identify image file '...'", "Truncated
     File Read") did not say the file is damaged. A file Pillow does not know that is another
-    kind (io.limits.file_kind: an .npy array, an HDF5 scan, text) is named so: `--photo x.npy`
+    kind (fileutil.file_kind: an .npy array, an HDF5 scan, text) is named so: `--photo x.npy`
     read "truncated, corrupt or not an image format". `arrays`: the caller reads .npy and .h5
     files too (a label map), so the file's right name is said instead of asking for a picture."""
     from PIL import UnidentifiedImageError
@@ -343,7 +343,7 @@ def image_fault(path, exc: BaseException, arrays: bool = False) -> str:
     return f"{path}: cannot read an image: truncated or corrupt ({why})"
 
 
-#: What a file Pillow cannot identify is, by io.limits.file_kind, where a picture was asked for.
+#: What a file Pillow cannot identify is, by fileutil.file_kind, where a picture was asked for.
 _KIND_NAMES = {
     "npy": "a NumPy .npy array",
     "hdf5": "an HDF5 file",

@@ -16,6 +16,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
+from ..fileutil import file_kind
 from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
@@ -30,7 +31,7 @@ from .lazy import (
     open_for_row_blocks,
     read_whole,
 )
-from .limits import check_dataset, file_kind, kind_hint
+from .limits import check_dataset, kind_hint
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
@@ -40,7 +41,7 @@ MAX_DETECTOR_ELEMENTS = 16
 
 def is_hdf5(path) -> bool:
     """The file starts with the HDF5 signature, at byte 0 or behind a MATLAB v7.3 file's
-    512-byte user block (limits.file_kind)."""
+    512-byte user block (fileutil.file_kind)."""
     try:
         return file_kind(path) == "hdf5"
     except OSError:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from .limits import BINARY_KINDS, check_path, file_kind
+from ..fileutil import file_kind
+from .limits import BINARY_KINDS, check_path
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ _NOT_READ_AS = {
 
 def _no_reader_reads(path: Path, fmt: Format, st) -> bool:
     """True for a file of a shared suffix (.npy, .tif, .csv) that napari's own reader cannot
-    read either: empty, or (limits.file_kind) another kind of file under that name. Unclaimed,
+    read either: empty, or (fileutil.file_kind) another kind of file under that name. Unclaimed,
     choosing XRF recolouring in napari's reader dialog (or having it remembered for the suffix)
     gave napari's 'Reader 'xrf-napari' was selected to open ..., but refused the file', with
     nothing on what is wrong, where read_cube says 'the file is empty (0 bytes)' or 'not a
