@@ -570,8 +570,8 @@ def read_tiff(path, **_options) -> Cube:
                 # the tags, where a zlib stack of 8 pages of 3000 x 3000 was decoded first (2.2 s)
                 raise CubeReadError(path, _tiff_reading(path, layout, stand_in)[2])
             arr, how = _tiff_array(tf, series, fh), "memmap"
-            if arr is None:  # compressed or tiled: decoded once, or tifffile's zarr store
-                arr, how = _tiff_decoded(series, declared, path, layout), "decoded"
+            if arr is None:  # compressed or tiled: decoded once (memory, a temporary file), or
+                arr, how = _tiff_decoded(series, declared, path, layout)  # the zarr store
             if arr is None:
                 import zarr
 
@@ -611,19 +611,25 @@ def _data_cut(series, size: int) -> str | None:
 
 
 def _tiff_decoded(series, declared: int, path: Path, layout: str):
-    """A compressed or tiled TIFF series decoded into memory, every page once (tifffile), where
-    it fits NPZ_MEMORY_SHARE of what the process may still allocate, as an .npz member is; None
-    for an uncompressed one (cut short: its reading says so) or one too large. Through
-    tifffile's zarr store, one page a chunk, every read decoded each page it crossed anew: the
-    opening sample read every page once per sampled row (a 3,000-page zlib TIFF of 8 x 8 pixels
-    took 7-26 s to open), and a pass over the scan every page once per block of rows."""
+    """(array, how) of a compressed or tiled TIFF series decoded once, page by page (tifffile):
+    into memory ("decoded") where it fits NPZ_MEMORY_SHARE of what the process may still
+    allocate, as an .npz member is, else into a temporary file mapped read-only ("unpacked",
+    `_unpacked_file`); (None, None) for an uncompressed one (cut short: its reading says so) or
+    where neither has room. Through tifffile's zarr store, one page a chunk, every read decoded
+    each page it crossed anew: the opening sample read every page once per sampled row (a
+    3,000-page zlib TIFF of 8 x 8 pixels took 7-26 s to open), and one pixel's spectrum every
+    page (a 200 x 250 x 4096 zlib stack: 40-70 s to open, 5-6 s a pixel)."""
     key = series.keyframe
     if int(key.compression) == 1 and not key.is_tiled:
-        return None
+        return None, None
+    shape, dtype = tuple(int(n) for n in series.shape), np.dtype(series.dtype)
+    out, how = None, "decoded"
     if declared > NPZ_MEMORY_SHARE * available_memory():
-        return None
+        out, how = _unpacked_file(shape, dtype, declared, path), "unpacked"
+        if out is None:
+            return None, None
     try:
-        return series.asarray()
+        arr = series.asarray(out=out, buffersize=None if out is None else UNPACK_BUFFER)
     except MemoryError:
         raise
     except Exception as exc:  # a damaged page, or a codec this installation lacks
@@ -631,6 +637,76 @@ def _tiff_decoded(series, declared: int, path: Path, layout: str):
 
         rows = int(series.shape[1 if layout == "channel-first" else 0])
         raise read_error(exc, None, (slice(0, rows),), path) from exc
+    if out is not None:
+        arr = out.reshape(shape)
+        arr.flags.writeable = False  # as every reader's map: a pass releases its pages
+    return arr, how
+
+
+#: Compressed bytes tifffile reads at a time decoding into a temporary file (its default, 256 MiB,
+#: held a samples TIFF's 63 MB of strips and their decoded rows at once: 130 MiB allocated).
+UNPACK_BUFFER = 16 * 2**20
+#: Bytes a stack decoded to a temporary file leaves free on that disk, for whatever else writes
+#: there (the user's saves, other programs' temporaries).
+UNPACK_DISK_MARGIN = 512 * 2**20
+
+
+def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path):
+    """A writable map of `declared` bytes in a new temporary file, in the temporary folder (unless
+    it is held in memory, a tmpfs) or else the user's cache folder, whichever first has room
+    beyond UNPACK_DISK_MARGIN, its space reserved before any page is written (a map written past
+    a full disk kills the process, SIGBUS); None with a warning naming the file where neither
+    has. Never beside the TIFF. The file has no name once mapped (POSIX: unlinked; Windows:
+    deleted when its last handle closes, O_TEMPORARY): its space comes back when the cube's
+    map is collected, and nothing is left after a crash or a kill."""
+    import shutil
+    import tempfile
+
+    from .._sample_data import _cache_dir
+    from ..fileutil import _size_text
+
+    folders = [Path(tempfile.gettempdir()), _cache_dir().parent / "decoded"]
+    short = []
+    for folder in folders:
+        if folder == folders[0] and _ram_backed(folder):
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(folder).free
+            if free < declared + UNPACK_DISK_MARGIN:
+                short.append(f"{folder} ({_size_text(free)} free)")
+                continue
+            with tempfile.NamedTemporaryFile(
+                dir=folder, prefix="xrf-napari-decoded-", suffix=".raw"
+            ) as fh:
+                if hasattr(os, "posix_fallocate"):
+                    os.posix_fallocate(fh.fileno(), 0, max(declared, 1))
+                return np.memmap(fh, dtype, "w+", shape=shape)
+        except OSError as exc:  # no room after all (ENOSPC), unwritable, or no address space
+            short.append(f"{folder} ({exc.strerror or exc})")
+    warn_outside(
+        f"{path}: its compressed TIFF stack, {_size_text(declared)} decoded, fits neither "
+        "in memory nor in a temporary file: "
+        + "; ".join(short or ["no folder to write it"])
+        + f" (a margin of {UNPACK_DISK_MARGIN // 2**20} MiB kept); it is read through "
+        "tifffile's zarr store, which decodes every page for each pixel's spectrum (seconds "
+        "a pixel): free disk space, or set TMPDIR to a folder on a disk with room, and open it "
+        "again, or save it uncompressed"
+    )
+    return None
+
+
+def _ram_backed(folder: Path) -> bool:
+    """Whether `folder` lies on a filesystem held in memory (tmpfs, ramfs: /tmp on several Linux
+    distributions), where a stack too large for memory would take memory all the same."""
+    try:
+        with open("/proc/self/mounts", encoding="utf-8") as fh:
+            mounts = [line.split()[1:3] for line in fh if len(line.split()) > 2]
+    except OSError:
+        return False  # not Linux: its temporary folder is taken to be on disk
+    real = os.path.realpath(folder)
+    under = [m for m in mounts if real == m[0] or real.startswith(m[0].rstrip("/") + "/")]
+    return bool(under) and max(under, key=lambda m: len(m[0]))[1] in ("tmpfs", "ramfs")
 
 
 def _tiff_array(tf, series, fh):
