@@ -570,6 +570,15 @@ def file_kind(path) -> str | None:
     return kind_of(head)
 
 
+def kind_if_readable(path) -> str | None:
+    """file_kind, or None where the file cannot be read either: for a hint in a message about
+    the file, which its reader's own open words (read_bounded, is_hdf5, image_fault's)."""
+    try:
+        return file_kind(path)
+    except OSError:
+        return None
+
+
 def kind_of(head: bytes) -> str | None:
     """file_kind of a file's first 520 bytes, for a reader that holds them already (the text
     readers' refuse_binary: they read the whole file once, through read_bounded)."""

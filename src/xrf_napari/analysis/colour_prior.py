@@ -354,12 +354,9 @@ _KIND_NAMES = {
 
 def _not_image_kind(path, arrays: bool) -> str:
     """What a file Pillow cannot identify is, for image_fault."""
-    from ..fileutil import KIND_HINTS, file_kind
+    from ..fileutil import KIND_HINTS, kind_if_readable
 
-    try:
-        kind = file_kind(path)
-    except OSError:
-        kind = None
+    kind = kind_if_readable(path)
     if kind not in _KIND_NAMES:  # a TIFF Pillow cannot identify is a damaged one
         return "truncated, corrupt or not an image format"
     if arrays and kind in ("npy", "hdf5"):

@@ -16,7 +16,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
-from ..fileutil import file_kind
+from ..fileutil import file_kind, kind_if_readable
 from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
@@ -42,10 +42,7 @@ MAX_DETECTOR_ELEMENTS = 16
 def is_hdf5(path) -> bool:
     """The file starts with the HDF5 signature, at byte 0 or behind a MATLAB v7.3 file's
     512-byte user block (fileutil.file_kind)."""
-    try:
-        return file_kind(path) == "hdf5"
-    except OSError:
-        return False
+    return kind_if_readable(path) == "hdf5"
 
 
 class EmbedOutput(CubeReadError):

@@ -13,7 +13,13 @@ import stat
 from pathlib import Path
 
 from ..errors import CubeReadError
-from ..fileutil import KIND_HINTS, file_kind, kind_of, pair_places  # the base layer's
+from ..fileutil import (  # the base layer's
+    KIND_HINTS,
+    file_kind,
+    kind_if_readable,
+    kind_of,
+    pair_places,
+)
 
 #: Text headers and single-spectrum files are small; a bigger one is not what its suffix says.
 MAX_TEXT_BYTES = 64 * 2**20
@@ -233,10 +239,7 @@ def read_bounded(path: Path, max_bytes: int = MAX_TEXT_BYTES, what: str = "file"
     path = Path(path)
     st = check_path(path)
     if st.st_size > max_bytes:
-        try:
-            kind = file_kind(path)
-        except OSError:
-            kind = None
+        kind = kind_if_readable(path)
         is_ = f"; {KIND_HINTS[kind]}" if kind in BINARY_KINDS else ""
         raise CubeReadError(
             path,
