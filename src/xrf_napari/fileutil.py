@@ -593,13 +593,24 @@ def kind_of(head: bytes) -> str | None:
     return "text" if is_text(head[:512]) else None
 
 
-#: What each file_kind is, and the name that would open it, for a file named as another format.
+#: What each file_kind is, in words: one table for a misnamed file's hint (KIND_HINTS) and for
+#: a file given as a picture (colour_prior.image_fault).
+KIND_NAMES = {
+    "npy": "a NumPy .npy array",
+    "hdf5": "an HDF5 file",
+    "zip": "a zip archive",
+    "tiff": "a TIFF image",
+    "text": "a text file",
+}
+#: The suffix that opens a file of each kind that has one of its own.
+_KIND_SUFFIXES = {"npy": ".npy", "hdf5": ".h5", "tiff": ".tif"}
+
+#: What each file_kind is, and the name that would open it, for a file named as another format
+#: ('it is an HDF5 file: rename it .h5').
 KIND_HINTS = {
-    "npy": "it is a NumPy .npy array: rename it .npy",
-    "hdf5": "it is an HDF5 file: rename it .h5",
-    "zip": "it is a zip archive",
-    "tiff": "it is a TIFF image: rename it .tif",
-    "text": "it is a text file",
+    kind: f"it is {name}"
+    + (f": rename it {_KIND_SUFFIXES[kind]}" if kind in _KIND_SUFFIXES else "")
+    for kind, name in KIND_NAMES.items()
 }
 
 

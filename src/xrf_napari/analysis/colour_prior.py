@@ -343,25 +343,16 @@ def image_fault(path, exc: BaseException, arrays: bool = False) -> str:
     return f"{path}: cannot read an image: truncated or corrupt ({why})"
 
 
-#: What a file Pillow cannot identify is, by fileutil.file_kind, where a picture was asked for.
-_KIND_NAMES = {
-    "npy": "a NumPy .npy array",
-    "hdf5": "an HDF5 file",
-    "zip": "a zip archive",
-    "text": "a text file",
-}
-
-
 def _not_image_kind(path, arrays: bool) -> str:
-    """What a file Pillow cannot identify is, for image_fault."""
-    from ..fileutil import KIND_HINTS, kind_if_readable
+    """What a file Pillow cannot identify is (fileutil.file_kind), for image_fault."""
+    from ..fileutil import KIND_HINTS, KIND_NAMES, kind_if_readable
 
     kind = kind_if_readable(path)
-    if kind not in _KIND_NAMES:  # a TIFF Pillow cannot identify is a damaged one
+    if kind not in KIND_NAMES or kind == "tiff":  # a TIFF Pillow cannot identify is damaged
         return "truncated, corrupt or not an image format"
     if arrays and kind in ("npy", "hdf5"):
         return KIND_HINTS[kind]
-    return f"it is {_KIND_NAMES[kind]}, not a picture (give a .png, .jpg or .tif image)"
+    return f"it is {KIND_NAMES[kind]}, not a picture (give a .png, .jpg or .tif image)"
 
 
 def not_a_file(path: Path, what: str) -> str | None:
