@@ -35,6 +35,34 @@ def _rewrite_only_the_tests() -> None:
 _rewrite_only_the_tests()
 
 
+def _log_capture_under_logging_lock() -> None:
+    """pytest's log capture (catching_logs), entered at each test's setup, call and teardown,
+    iterates logging's dict of loggers without logging's lock: a logger made meanwhile in
+    another thread (Spectrum's drawing thread imports matplotlib, 28 loggers, as its dock
+    opens; a job imports scipy) failed the phase, "RuntimeError: dictionary changed size during
+    iteration" (test_docks47's teardown under -n 2). Entered under that lock now, which
+    logging.getLogger takes to add a logger. pytest's private names: without them, as before."""
+    import logging
+
+    from _pytest import logging as pytest_logging
+
+    lock = getattr(logging, "_lock", None)
+    cls = getattr(pytest_logging, "catching_logs", None)
+    if lock is None or cls is None or getattr(cls.__enter__, "locked", False):
+        return
+    enter = cls.__enter__
+
+    def locked_enter(self):
+        with lock:
+            return enter(self)
+
+    locked_enter.locked = True
+    cls.__enter__ = locked_enter
+
+
+_log_capture_under_logging_lock()
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """Folder of real scans and headers; tests using it skip when it is absent (a user's clone)."""
