@@ -8,8 +8,9 @@ cache folder.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from .fileutil import cache_dir
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 SAMPLES = {"panel": "panel.h5", "painting": "painting.h5"}
@@ -61,15 +62,10 @@ def sample_path(key: str) -> Path:
     shipped = SAMPLE_DIR / SAMPLES[key]
     if shipped.is_file():
         return shipped
-    cached = _cache_dir() / SAMPLES[key]
+    cached = cache_dir("samples") / SAMPLES[key]
     if not cached.is_file():
         _generate(key, cached)
     return cached
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "xrf-napari" / "samples"
 
 
 def _generate(key: str, path: Path) -> None:

@@ -158,8 +158,16 @@ def check_free_space(path, upcoming: int) -> None:
         )
 
 
-def _size_text(n: int) -> str:
+def size_text(n: int) -> str:
     return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
+
+
+def cache_dir(kind: str) -> Path:
+    """The user's cache folder for `kind` (samples, decoded stacks): $XDG_CACHE_HOME or
+    ~/.cache, under xrf-napari/. Here, not with its users, so io (a low layer) and the sample
+    loader (a high one) share it."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "xrf-napari" / kind
 
 
 class NoRoomError(OSError):
@@ -199,8 +207,8 @@ def check_room(folder, need: int, what: str, hint: str = "") -> None:
         raise NoRoomError(
             errno.ENOSPC,
             f"not enough free space in {printable(folder)} for {what}: up to "
-            f"{_size_text(need)} ({need:,} bytes) plus a margin of "
-            f"{FREE_SPACE_MARGIN // 2**20} MiB are needed, its disk has {_size_text(free)} "
+            f"{size_text(need)} ({need:,} bytes) plus a margin of "
+            f"{FREE_SPACE_MARGIN // 2**20} MiB are needed, its disk has {size_text(free)} "
             f"({free:,} bytes) free: free some space or choose another folder{hint}",
         )
 

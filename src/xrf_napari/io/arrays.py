@@ -662,10 +662,9 @@ def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path):
     import shutil
     import tempfile
 
-    from .._sample_data import _cache_dir
-    from ..fileutil import _size_text
+    from ..fileutil import cache_dir, size_text
 
-    folders = [Path(tempfile.gettempdir()), _cache_dir().parent / "decoded"]
+    folders = [Path(tempfile.gettempdir()), cache_dir("decoded")]
     short = []
     for folder in folders:
         if folder == folders[0] and _ram_backed(folder):
@@ -674,7 +673,7 @@ def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path):
             folder.mkdir(parents=True, exist_ok=True)
             free = shutil.disk_usage(folder).free
             if free < declared + UNPACK_DISK_MARGIN:
-                short.append(f"{folder} ({_size_text(free)} free)")
+                short.append(f"{folder} ({size_text(free)} free)")
                 continue
             with tempfile.NamedTemporaryFile(
                 dir=folder, prefix="xrf-napari-decoded-", suffix=".raw"
@@ -685,7 +684,7 @@ def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path):
         except OSError as exc:  # no room after all (ENOSPC), unwritable, or no address space
             short.append(f"{folder} ({exc.strerror or exc})")
     warn_outside(
-        f"{path}: its compressed TIFF stack, {_size_text(declared)} decoded, fits neither "
+        f"{path}: its compressed TIFF stack, {size_text(declared)} decoded, fits neither "
         "in memory nor in a temporary file: "
         + "; ".join(short or ["no folder to write it"])
         + f" (a margin of {UNPACK_DISK_MARGIN // 2**20} MiB kept); it is read through "
