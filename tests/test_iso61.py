@@ -41,11 +41,8 @@ def test_a_worker_that_crashes_in_its_imports_is_not_told_as_a_corrupt_file(tmp_
     file is probably corrupt", though it had not been sent. Now it is a start that failed, "a
     problem of the installation, not of the file" (NoChild: first_look reads the file without
     its look). Fails on the parent: the crash blamed the file."""
-    (tmp_path / "broken_h5py_build.py").write_text(
-        "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", encoding="utf-8"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    isolate.prestart("broken_h5py_build")
+    source = "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
+    _prestart_module(tmp_path, monkeypatch, "broken_h5py_build", source)
     with pytest.raises(isolate.NoChild) as err:
         _in_worker(os.getpid)
     said = str(err.value)
@@ -58,12 +55,9 @@ def test_a_worker_whose_imports_never_end_is_not_told_as_the_file_s_timeout(tmp_
     away): the look waited out its time and refused the file as "did not finish within N s"
     (first_look: "the file is probably damaged"). Now the worker is said to have taken no
     request, and it is stopped. Fails on 2168360a's parent (886a97df): the file's timeout."""
-    (tmp_path / "stuck_h5py_import.py").write_text(
-        "import time\ntime.sleep(60)\n", encoding="utf-8"
+    worker = _prestart_module(
+        tmp_path, monkeypatch, "stuck_h5py_import", "import time\ntime.sleep(60)\n"
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    isolate.prestart("stuck_h5py_import")
-    worker = isolate._WORKER
     with pytest.raises(isolate.CubeReadError) as err:
         _in_worker(os.getpid, timeout=0.5)
     assert "took no request within 0.5 s" in str(err.value), str(err.value)
@@ -85,14 +79,20 @@ def test_a_reader_process_killed_from_outside_does_not_blame_the_file():
     assert "open it again" in said and "corrupt" not in said
 
 
+def _prestart_module(tmp_path, monkeypatch, name: str, source: str) -> isolate._Worker:
+    """The worker prestarted to import a module `name` of `source` (in tmp_path) in place of
+    what the look needs (h5py): one that crashes, never ends or takes its time."""
+    (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    isolate.prestart(name)
+    return isolate._WORKER
+
+
 def _prestart_slow(tmp_path, monkeypatch, seconds: float) -> isolate._Worker:
     """The worker prestarted, its import of what the look needs taking `seconds`."""
-    (tmp_path / "slow_h5py_import.py").write_text(
-        f"import time\ntime.sleep({seconds})\n", encoding="utf-8"
+    return _prestart_module(
+        tmp_path, monkeypatch, "slow_h5py_import", f"import time\ntime.sleep({seconds})\n"
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    isolate.prestart("slow_h5py_import")
-    return isolate._WORKER
 
 
 def _first_look_holding_the_worker(got: dict, timeout: float = 30) -> threading.Thread:
