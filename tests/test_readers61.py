@@ -14,6 +14,13 @@ def _cut(path, out, keep: int):
     return out
 
 
+def _refusal(path) -> str:
+    """read_cube's CubeReadError message for `path`, which it must refuse."""
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path)
+    return str(err.value)
+
+
 def test_a_tiff_cut_within_its_header_is_told_truncated(tmp_path):
     """A TIFF cut within its 8-byte (BigTIFF: 16-byte) header had read 'not a TIFF file (no
     II/MM byte-order mark)' or '(version 43)'."""
@@ -23,9 +30,7 @@ def test_a_tiff_cut_within_its_header_is_told_truncated(tmp_path):
         src = tmp_path / f"s{big}.tif"
         tifffile.imwrite(src, cube, bigtiff=big)
         bad = _cut(src, tmp_path / f"cut{big}.tif", keep)
-        with pytest.raises(CubeReadError) as err:
-            read_cube(bad)
-        msg = str(err.value)
+        msg = _refusal(bad)
         assert str(bad) in msg and "not a TIFF" not in msg, msg
         assert f"truncated: it holds {keep} bytes, less than its {whole}-byte header" in msg
 
@@ -43,9 +48,7 @@ def test_a_tiff_cut_within_its_image_data_says_bytes_missing(tmp_path):
     )
     size = src.stat().st_size
     bad = _cut(src, tmp_path / "cut.tif", size - 100)
-    with pytest.raises(CubeReadError) as err:
-        read_cube(bad)
-    msg = str(err.value)
+    msg = _refusal(bad)
     assert "100 bytes missing: the TIFF is truncated" in msg, msg
     assert f"runs to byte {size}, the file holds {size - 100}" in msg
     head = _cut(src, tmp_path / "head.tif", 12)  # its first directory cut off
@@ -66,9 +69,7 @@ def test_a_bruker_spx_named_as_another_text_format_is_named_as_one(
     src = real_data / "bruker_m6_jetstream_file_example.spx"
     bad = tmp_path / f"spectrum{suffix}"
     bad.write_bytes(src.read_bytes())
-    with pytest.raises(CubeReadError) as err:
-        read_cube(bad)
-    msg = str(err.value)
+    msg = _refusal(bad)
     assert "it is a Bruker .spx spectrum (XML): rename it .spx" in msg and before not in msg, msg
 
 
@@ -76,9 +77,7 @@ def test_a_ripple_header_named_mca_is_named_as_one(real_data, tmp_path):
     """The real M6 .rpl header named .mca read 'no spectrum found: 0 count values'."""
     bad = tmp_path / "scan.mca"
     bad.write_bytes((real_data / "ng_m6_R117_header_only.rpl").read_bytes())
-    with pytest.raises(CubeReadError) as err:
-        read_cube(bad)
-    msg = str(err.value)
+    msg = _refusal(bad)
     assert "it is a ripple (.rpl) header" in msg and "(414 x 302 x 4096)" in msg, msg
     assert "rename it .rpl" in msg
 
