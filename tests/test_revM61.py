@@ -1,6 +1,7 @@
 """Elemental maps, session 61 review: L-beta and L-gamma window maps (lines of several L
 subshells) measured on forward-model spectra."""
 
+import numpy as np
 import pytest
 from test_maps61 import _forward
 
@@ -41,3 +42,19 @@ def test_l_gamma_maps_read_their_counts():
         assert float(y @ w[:, 0]) / truth[(symbol, "Lg")] == pytest.approx(1.0, abs=0.05)
     with pytest.raises(ValueError, match="reads no more of Cd's lines than its side windows"):
         M.plan_for_cube(cube, ["Cd"], kv=50.0, lines={"Cd": "Lg"})
+
+
+@pytest.mark.parametrize("symbol", ["Ba", "Sb", "Sn"])
+def test_own_lines_are_per_unit_of_the_whole_family(symbol):
+    """_own_lines scaled the element's other lines under a window to the part of its family
+    within the windows' reach: of Sb L-gamma (4.35-4.60 keV) L-gamma1 alone, and Sb's L-beta
+    lines there were counted 2.3 times. On xraylib's lines (those the templates hold, 125 eV) Sb
+    L-gamma read 3.62 of its counts, Ba 1.05, and Sn's map was refused; 1.00 now."""
+    from _spectra import CANONICAL_CAL, template_spectrum
+
+    from xrf_napari.cube import cube_from_array
+
+    y = template_spectrum(symbol, 1e5, fwhm_mn_ev=125.0, family="Lg") + 10.0
+    cube = cube_from_array(y[None, None].astype(np.float32), CANONICAL_CAL)
+    plans, w = M.plan_for_cube(cube, [symbol], fwhm_ev=125.0, lines={symbol: "Lg"})
+    assert float(y @ w[:, 0]) / 1e5 == pytest.approx(1.0, abs=0.01)

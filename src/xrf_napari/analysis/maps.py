@@ -496,17 +496,19 @@ def _own_lines(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.ndarra
     unit area of its mapped family (xraylib intensities at EXCITATION_KEV): they come with every
     count of it. Se L-beta1 lies 40 eV above Se L-alpha, inside its peak window: cadmium red's Se
     L-alpha read 1.39-1.55 of its counts (forward model, 125-165 eV, Cd escapes taken out), and
-    As L-alpha 1.41-1.52. Zero where the family is not excited at EXCITATION_KEV (Cd K-alpha)."""
+    As L-alpha 1.41-1.52. Zero where the family is not excited at EXCITATION_KEV (Cd K-alpha).
+    Per unit of the whole family, as _family_profile: of Sn L-gamma, 4.13-4.38 keV, the windows'
+    reach held L-gamma1 alone, and Sn's L-beta lines beside it were counted 2.5 times."""
     lo = min([plan.peak[0], *(a for a, _ in plan.background)])
     hi = max([plan.peak[1], *(b for _, b in plan.background)])
     f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
-    trans = _transitions(plan.symbol, lo - f, hi + f)
-    ref = sum(cs for _, cs, fam, _ in trans if fam == plan.line.family)
+    family = plan.line.family
+    ref = sum(cs for _, cs, fam, _ in _transitions(plan.symbol, 0.0, np.inf) if fam == family)
     out = np.zeros(len(edges) - 1)
     if ref <= 0:
         return out
-    for e, cs, fam, _ in trans:
-        if fam != plan.line.family:
+    for e, cs, fam, _ in _transitions(plan.symbol, lo - f, hi + f):
+        if fam != family:
             out += cs / ref * gaussian_channels(edges, e, float(detector_fwhm_kev(e, fwhm_mn_ev)))
     return out
 
