@@ -90,6 +90,16 @@ def write_spot(path, symbols: dict):
     return path
 
 
+def add_cube(viewer, cube):
+    """Add a Cube held in memory to the viewer as the plugin's reader lays it out
+    (_reader.cube_layers): a scan from a file spends most of a short test's seconds in its
+    read's calibration check."""
+    from xrf_napari._reader import cube_layers
+
+    for data, meta, kind in cube_layers(cube):
+        getattr(viewer, f"add_{kind}")(data, **meta)
+
+
 def open_cube(viewer, path):
     """Open a file with the plugin's reader, as File > Open does; returns the added layers."""
     layers = viewer.open(str(path), plugin="xrf-napari")

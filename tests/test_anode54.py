@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import cu_tube_scan
+from _napari_helpers import add_cube, cu_tube_scan
 from test_tube48 import _native
 
 
@@ -81,7 +81,6 @@ def test_the_docks_suggest_and_show_a_given_tube(make_napari_viewer, qtbot, cu_f
     """Fails on the parent: with Cu given, Spectrum and Elemental maps suggested Cu (the tube's
     own lines), and their Instrument rows said "tube: file's (none)"; scan_tube (Recolour, Embed
     & cluster's notes) was None."""
-    from xrf_napari._reader import cube_layers
     from xrf_napari.io import read_cube
     from xrf_napari.widgets._common import SURVEYS, scan_tube
     from xrf_napari.widgets.maps import ElementMapsWidget
@@ -91,8 +90,7 @@ def test_the_docks_suggest_and_show_a_given_tube(make_napari_viewer, qtbot, cu_f
     spectrum, maps = SpectrumWidget(viewer), ElementMapsWidget(viewer)
     for dock in (spectrum, maps):
         viewer.window.add_dock_widget(dock)
-    for data, meta, kind in cube_layers(read_cube(cu_file, anode="Cu")):
-        getattr(viewer, f"add_{kind}")(data, **meta)
+    add_cube(viewer, read_cube(cu_file, anode="Cu"))
     for dock in (spectrum, maps):
         dock.cube_combo.set_layer(viewer.layers[0])
     cube = spectrum.current_cube()

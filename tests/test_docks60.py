@@ -115,9 +115,8 @@ def test_a_dropped_embed_result_is_taken_off_in_one_batch(make_napari_viewer, mo
     import types
 
     import napari._vispy.canvas as canvas_mod
-    from _napari_helpers import CANONICAL_CAL, painted_counts, two_band_cluster_job
+    from _napari_helpers import CANONICAL_CAL, add_cube, painted_counts, two_band_cluster_job
 
-    from xrf_napari._reader import cube_layers
     from xrf_napari.cube import cube_from_array
     from xrf_napari.widgets.embed import EmbedClusterWidget
 
@@ -125,8 +124,7 @@ def test_a_dropped_embed_result_is_taken_off_in_one_batch(make_napari_viewer, mo
     # the painted scan held in memory, as the reader lays it out: read from a file, its
     # calibration check took most of this test's 13-15 s
     cube = cube_from_array(painted_counts()[0], CANONICAL_CAL, name="painted")
-    for data, meta, kind in cube_layers(cube):
-        getattr(viewer, f"add_{kind}")(data, **meta)
+    add_cube(viewer, cube)
     embed = EmbedClusterWidget(viewer)
     viewer.window.add_dock_widget(embed)
     layers_before = list(viewer.layers)

@@ -16,16 +16,14 @@ def make_napari_viewer(make_reused_napari_viewer):
 
 def _in_memory_scans(viewer, seeds):
     """Painted scans held in memory (as the reader lays them out), one per seed."""
-    from _napari_helpers import CANONICAL_CAL, painted_counts
+    from _napari_helpers import CANONICAL_CAL, add_cube, painted_counts
 
-    from xrf_napari._reader import cube_layers
     from xrf_napari.cube import cube_from_array
 
     cubes = []
     for seed in seeds:
         cube = cube_from_array(painted_counts(seed)[0], CANONICAL_CAL, name=f"scan{seed}")
-        for data, meta, kind in cube_layers(cube):
-            getattr(viewer, f"add_{kind}")(data, **meta)
+        add_cube(viewer, cube)
         cubes.append(cube)
     return cubes
 
@@ -206,9 +204,8 @@ def test_a_single_spectrum_lists_no_region_and_says_why(make_napari_viewer, qtbo
     that was off: a region of one pixel means nothing. It lists none, is off and says so; a
     scan of pixels lists the drawn shapes again."""
     import numpy as np
-    from _napari_helpers import CANONICAL_CAL, painted_counts
+    from _napari_helpers import CANONICAL_CAL, add_cube, painted_counts
 
-    from xrf_napari._reader import cube_layers
     from xrf_napari.cube import cube_from_array
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget
@@ -217,8 +214,7 @@ def test_a_single_spectrum_lists_no_region_and_says_why(make_napari_viewer, qtbo
     viewer = make_napari_viewer()
     (scan,) = _in_memory_scans(viewer, (0,))
     spot = cube_from_array(painted_counts(0)[0][:1, :1], CANONICAL_CAL, name="spot")
-    for data, meta, kind in cube_layers(spot):
-        getattr(viewer, f"add_{kind}")(data, **meta)
+    add_cube(viewer, spot)
     viewer.add_shapes([np.array([[2, 2], [2, 8], [8, 8], [8, 2]])], name="drawn")
     dock = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(dock)
@@ -233,4 +229,3 @@ def test_a_single_spectrum_lists_no_region_and_says_why(make_napari_viewer, qtbo
     assert not combo.isEnabled() and combo.toolTip() == dock.SPOT_TIP
     choose(scan)
     assert combo.current_layer().name == "drawn" and combo.isEnabled()
-

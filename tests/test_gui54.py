@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import caught_notifications, cu_tube_scan, open_cube, wait_idle
+from _napari_helpers import add_cube, caught_notifications, cu_tube_scan, open_cube, wait_idle
 from test_docks40b import _off_grid_scan
 from test_tube48 import _native
 
@@ -77,7 +77,6 @@ def test_a_tube_given_to_read_cube_is_not_called_the_default(
     """read_cube(path, anode="Rh") of a file naming no tube: the Spectrum dock's calibration tip
     and the Pigments calibration note said "the file names none: Rh by default", though Rh was
     given (`info --anode Rh` said so)."""
-    from xrf_napari._reader import cube_layers
     from xrf_napari.analysis.pigment_fit import calibration_notes
     from xrf_napari.io import read_cube
     from xrf_napari.physics.instrument import InstrumentProfile
@@ -93,8 +92,7 @@ def test_a_tube_given_to_read_cube_is_not_called_the_default(
         cube = read_cube(path, anode=given)
         assert cube.calibration.source == "auto"
         viewer.layers.clear()
-        for data, meta, kind in cube_layers(cube):
-            getattr(viewer, f"add_{kind}")(data, **meta)
+        add_cube(viewer, cube)
         spectrum.cube_combo.set_layer(viewer.layers[0])
         note = calibration_notes(cube, InstrumentProfile(anode="Rh"))[0]
         tips[given] = (spectrum.calibration_label.toolTip(), note)
