@@ -58,3 +58,12 @@ def test_own_lines_are_per_unit_of_the_whole_family(symbol):
     cube = cube_from_array(y[None, None].astype(np.float32), CANONICAL_CAL)
     plans, w = M.plan_for_cube(cube, [symbol], fwhm_ev=125.0, lines={symbol: "Lg"})
     assert float(y @ w[:, 0]) / 1e5 == pytest.approx(1.0, abs=0.01)
+
+
+def test_strontium_beside_mercury_under_a_low_kv_tube_is_mapped_by_l_alpha():
+    """Beside Hg, Sr was mapped by K-beta (K_BETA_INSTEAD, 886a97df) whatever the tube: under
+    15 kV (Sr K edge 16.1 keV) its K-beta map read nothing but other counts, its note saying so,
+    where without Hg Sr is mapped by L-alpha. It is mapped by L-alpha there too now."""
+    for kv, family in ((15.0, "La"), (50.0, "Kb")):
+        (sr, _) = M.plan_maps(["Sr", "Hg"], (0.5, 41.0), present={"Ca"}, kv=kv)
+        assert sr.line.family == family

@@ -213,7 +213,9 @@ def choose_lines(
                 fam, note = "Lb", "L\u03b2 used: Pb L\u03b1 coincides with As K\u03b1"
             elif s == "As" and "Pb" in present:
                 fam, note = "Kb", "K\u03b2 used: As K\u03b1 coincides with Pb L\u03b1"
-            elif (s, "Ka") in K_BETA_INSTEAD:
+            elif (s, "Ka") in K_BETA_INSTEAD and not (kv and _l_alpha_instead(s, kv, e_min, e_max)):
+                # not where the tube leaves the K lines to L-alpha (Sr under 15 kV: its K edge
+                # 16.1 keV), as without Hg: an Sr K-beta map read nothing but other counts
                 under, clear = K_BETA_INSTEAD[(s, "Ka")]
                 kb = _line(s, "Kb")
                 by = [x for x in under if x in present]
