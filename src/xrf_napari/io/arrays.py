@@ -594,12 +594,14 @@ def _data_cut(series, size: int) -> str | None:
     """Why a TIFF whose page chain is whole is cut short within its image data (its first or
     last page's strips run past the end of the file), or None. Cut within a strip, a samples
     TIFF had read 'reading row 0 failed (TiffFileError: corrupted strip cannot be reshaped
-    ...)', a zlib one 'incomplete or truncated stream', at the first read."""
+    ...)', a zlib one 'incomplete or truncated stream', at the first read. A page of another
+    file is left out: a multi-file OME-TIFF's last page lies in another, whose offsets had been
+    taken for this one's ('truncated')."""
     pages = list(series.pages[:1]) + list(series.pages[-1:])
     ends = [
         int(o) + int(n)
         for page in pages
-        if page is not None
+        if page is not None and page.parent is series.parent
         for o, n in zip(page.dataoffsets, page.databytecounts)
         if n
     ]
