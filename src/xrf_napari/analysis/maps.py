@@ -487,8 +487,10 @@ def _window_column(
             )
         raise ValueError(
             f"the {plan.label} window is narrower than a channel of this cube (a detector FWHM "
-            f"of {fwhm_mn_ev:g} eV at Mn K\u03b1 against channels of {width:.0f} eV): give the "
-            "detector's FWHM (the Maps panel's FWHM box, --fwhm) if the file's is wrong"
+            f"of {fwhm_mn_ev:g} eV at Mn K\u03b1 against channels of {width:.0f} eV). If that "
+            "FWHM is wrong, give the detector's: the Maps panel's FWHM box, the pigments "
+            "command's --fwhm (quicklook has no such option: it uses the width read from the "
+            "scan's peaks, else the file's, else the default)"
         )
     return col / response
 
