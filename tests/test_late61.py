@@ -1,5 +1,5 @@
-"""Session 61 (late61): the message of a window narrower than a channel naming controls that
-exist."""
+"""Session 61 (late61): maps' notes for Pb beside As under low-kV tubes, and the message of a
+window narrower than a channel naming controls that exist."""
 
 import numpy as np
 import pytest
@@ -9,8 +9,30 @@ from xrf_napari.cube import cube_from_array
 from xrf_napari.energy import Calibration
 
 
+@pytest.mark.parametrize("kv", [14.0, 15.0])
+def test_pb_beside_as_lbeta_below_l2_edge_says_weak(kv):
+    """Under 13.04-15.2 kV (Pb L3 to L2 edge) the L-beta map beside As reads only L-beta2,15:
+    the note said nothing of it (forward model: 0.18 of lead white's L-alpha counts)."""
+    line, note = M.choose_lines(["Pb"], {"Pb", "As"}, 1.0, 40.0, kv=kv)["Pb"]
+    assert line.family == "Lb"
+    assert "L2M4" in note and "L2 edge (15.20 keV)" in note and "weak map" in note
+    for high in (16.0, 50.0, None):
+        assert "weak map" not in M.choose_lines(["Pb"], {"Pb", "As"}, 1.0, 40.0, kv=high)["Pb"][1]
+
+
 def _cube(gain=0.01, n=4096):
     return cube_from_array(np.ones((1, 1, n), np.float32), Calibration(offset=0.0, gain=gain))
+
+
+def test_unexcited_note_names_overlap_of_line_it_proposes():
+    """Under 12 kV no Pb L line is excited; the note sent Pb to M-alpha, on S K-alpha (35 eV
+    away): beside orpiment (As2S3) that map read orpiment alone as 0.81 of lead white's Pb."""
+    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "S"], kv=12.0)
+    assert "Pb M\u03b1 is excited" in plans[0].note
+    assert "S K\u03b1 overlaps it: that map reads S as well" in plans[0].note
+    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "Cu"], kv=12.0)  # emerald green: no S
+    said = "Pb M\u03b1 is excited: choose it in the Maps panel's Line column"
+    assert plans[0].note.endswith(said)
 
 
 def test_window_narrower_than_channel_names_existing_controls():

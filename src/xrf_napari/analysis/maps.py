@@ -211,6 +211,7 @@ def choose_lines(
             fam = None
             if s == "Pb" and "As" in present:
                 fam, note = "Lb", "L\u03b2 used: Pb L\u03b1 coincides with As K\u03b1"
+                note = _join(note, _family_in_part(s, fam, kv) if kv else "")
             elif s == "As" and "Pb" in present:
                 fam, note = "Kb", "K\u03b2 used: As K\u03b1 coincides with Pb L\u03b1"
             elif (s, "Ka") in K_BETA_INSTEAD and not (kv and _l_alpha_instead(s, kv, e_min, e_max)):
@@ -1480,17 +1481,58 @@ def _unexcited_words(
     )
 
 
-def _excited_instead(plan: MapPlan, kv: float, edges: np.ndarray) -> str:
+def _excited_instead(
+    plan: MapPlan, kv: float, edges: np.ndarray, present=(), fwhm_mn_ev: float | None = None
+) -> str:
     """Where a map's line cannot be excited, the element's main line that can (on the axis, its
     edge below kv), as the map's note proposes it: a Sn K-alpha map chosen under a 20 kV tube
-    said it read no Sn K-alpha, not that Sn L-alpha would."""
+    said it read no Sn K-alpha, not that Sn L-alpha would. A `present` element's excited line
+    within a FWHM of it is named: beside orpiment (As2S3) under a 12 kV tube the note sent Pb
+    to M-alpha, 35 eV from S K-alpha, whose map read orpiment alone as 0.81 of lead white's Pb."""
     for fam in ("Ka", "La", "Ma"):
         ln = _line(plan.symbol, fam)
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
         if (edge := family_edge(plan.symbol, fam)) is None or edge[0] < kv:
-            return f"{ln.label} is excited: choose it in the Maps panel's Line column"
+            words = f"{ln.label} is excited: choose it in the Maps panel's Line column"
+            f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
+            on = [
+                o
+                for x in sorted(set(present) - {plan.symbol})
+                for o in element_lines(x)
+                if abs(o.energy - ln.energy) < f
+                and ((e := family_edge(x, o.family)) is None or e[0] < kv)
+            ]
+            if on:
+                x = on[0].element
+                words += f", though {on[0].label} overlaps it: that map reads {x} as well"
+            return words
     return ""
+
+
+def _family_in_part(symbol: str, family: str, kv: float) -> str:
+    """A note where the tube excites some of a family's lines but not its strongest (its
+    vacancy's edge at or above kv, the family's lowest edge below it): Pb L-beta, mapped beside
+    arsenic, under a 14 kV tube (Pb L2 edge 15.20 keV) reads only L-beta2,15 (L3 vacancies);
+    forward model, lead white: 0.18 of its L-alpha counts, the map 1.2 times them, orpiment 0."""
+    import xraylib
+
+    from ..elements import atomic_number
+
+    ranked = [(cs, name) for _, cs, fam, name in _transitions(symbol, 0.0, np.inf) if fam == family]
+    low = family_edge(symbol, family)
+    if not ranked or low is None or low[0] >= kv:
+        return ""
+    shell = _subshell(max(ranked)[1])
+    edge = float(xraylib.EdgeEnergy(atomic_number(symbol), getattr(xraylib, f"{shell}_SHELL")))
+    if edge < kv:
+        return ""
+    label = _line(symbol, family).label
+    return (
+        f"{label}'s strongest line ({max(ranked)[1]}) is not excited: the tube's {kv:g} kV "
+        f"stays below {symbol}'s {shell} edge ({edge:.2f} keV), so this map reads {label}'s "
+        f"other lines alone ({low[1]} vacancies), a weak map"
+    )
 
 
 def plan_for_cube(
@@ -1565,6 +1607,7 @@ def plan_for_cube(
     if not apart:
         return _plan_for_cube(cube, symbols, present=present, kv=kv, **kw)
     made = {}  # symbol -> (plan, column)
+    fwhm_of = _widths_and_tube(cube, fwhm_ev, spectrum, anode)[0]
     groups = ([kept] if kept else []) + [[s] for s in apart]
     for group in groups:
         # the kept ones judged there (_unseen), those apart already not counted present
@@ -1576,7 +1619,8 @@ def plan_for_cube(
         for i, p in enumerate(plans):
             if p.symbol in apart:
                 why = _unexcited_words(p, apart[p.symbol], kv, given, p.symbol in present)
-                p = replace(p, note=_join(_join(why, p.note), _excited_instead(p, kv, edges)))
+                instead = _excited_instead(p, kv, edges, present | set(kept), fwhm_of)
+                p = replace(p, note=_join(_join(why, p.note), instead))
             made[p.symbol] = (p, w[:, i])
     plans = [made[s][0] for s in symbols]
     return plans, np.stack([made[s][1] for s in symbols], axis=1).astype(np.float32)
