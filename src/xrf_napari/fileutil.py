@@ -544,7 +544,8 @@ def input_files(*paths) -> list[Path]:
     return out
 
 
-#: What an HDF5 file holds at byte 0, or at 512 behind a MATLAB v7.3 user block. Here, in the
+#: What an HDF5 file holds at byte 0, or at 512, 1024, 2048... behind a user block (MATLAB v7.3's
+#: is 512 bytes; _hdf5_behind_user_block looks further). Here, in the
 #: base layer, for the output guard (hdf5_partners); io.limits' file kinds use it too.
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -575,7 +576,23 @@ def file_kind(path) -> str | None:
     did not know an HDF5 file behind a user block. OSError when it cannot be read."""
     with open(path, "rb") as fh:
         head = fh.read(520)
-    return kind_of(head)
+        kind = kind_of(head)
+        if kind in (None, "text") and _hdf5_behind_user_block(fh):
+            return "hdf5"
+    return kind
+
+
+def _hdf5_behind_user_block(fh) -> bool:
+    """The HDF5 signature at 1024, 2048, ... bytes: behind a user block larger than MATLAB's
+    512 bytes (h5py's userblock_size), which HDF5 opens; such a file was refused as 'a text
+    file' or as no HDF5 (the scan readers, read_targets, the output guard)."""
+    offset, size = 1024, os.fstat(fh.fileno()).st_size
+    while offset + 8 <= size:
+        fh.seek(offset)
+        if fh.read(8) == HDF5_SIGNATURE:
+            return True
+        offset *= 2
+    return False
 
 
 def kind_if_readable(path) -> str | None:
@@ -656,8 +673,11 @@ def hdf5_partners(path, _seen=None) -> list[Path]:
         seen.add(key)
         with open(path, "rb") as fh:
             head = fh.read(520)
-            if HDF5_SIGNATURE not in (head[:8], head[512:520]):
+            if HDF5_SIGNATURE not in (head[:8], head[512:520]) and not (
+                _hdf5_behind_user_block(fh)
+            ):
                 return []
+            fh.seek(0)
             import h5py
 
             with h5py.File(fh, "r") as f:
