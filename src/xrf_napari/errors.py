@@ -51,6 +51,14 @@ class CubeReadError(ValueError):
         return type(self), (self.path, self.problem)
 
 
+class CubeOutOfMemory(CubeReadError):
+    """A read that ran out of memory (out_of_memory): named by the file and the size it needed,
+    but not the file's fault, so a command ends it as a MemoryError (exit 1, its outputs whole
+    or absent), not as bad input (exit 2)."""
+
+    out_of_memory = True  # what cli._dispatch looks for, without importing this module
+
+
 def require_3d(shape, path, what: str = "array") -> None:
     """A cube is (height, width, channels): anything else is refused with its real shape."""
     shape = tuple(int(s) for s in shape)
@@ -419,7 +427,7 @@ def _datasets_of(data) -> str:
 
 def out_of_memory(
     path, exc: BaseException, what: str = "", key=None, advice: str = ""
-) -> CubeReadError:
+) -> CubeOutOfMemory:
     """The CubeReadError for a MemoryError raised `what` ('reading it as tiff'; or reading
     data[key]: 'reading rows 0-15'): the file, the size that could not be allocated (numpy's
     message gives it) and what the process may still allocate. A slider step or a pass over
@@ -434,7 +442,7 @@ def out_of_memory(
         left = f"{memory_budget() / 2**30:.2f} GiB"
     except Exception:  # noqa: BLE001 - the message matters more than the figure
         left = "less"
-    return CubeReadError(
+    return CubeOutOfMemory(
         path,
         f"{what} needs {need}, more than this process may still allocate ({left}): "
         f"{advice or 'close other scans or programs and try again'}",

@@ -774,6 +774,8 @@ def _run(name: str, mod, args) -> int:
         _drop_stdout()
         return 128 + 13  # as a shell tool killed by SIGPIPE
     except (OSError, ValueError) as exc:  # bad input: one clear line, no traceback
+        if getattr(exc, "out_of_memory", False):  # errors.CubeOutOfMemory: not the input's fault
+            return _out_of_memory(name, exc, f"out of memory: {exc}")
         if getattr(exc, "on_stdout", False):
             _drop_stdout()
             exc = f"cannot write to standard output: {exc.strerror or exc}"
@@ -782,18 +784,26 @@ def _run(name: str, mod, args) -> int:
         print(f"{name}: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except MemoryError as exc:  # an allocation the checks did not foresee: say so, no traceback
-        # `left`: what a command writing as it goes left behind, and the way on (generate).
-        # Not "nothing was written": a trainer has written config.json and checkpoints by then;
-        # what every command can say is that no output is half-written (all writes are atomic)
-        left = getattr(exc, "left", None) or (
-            "no output was left half-written (each file is written whole or not at all): try a "
-            "smaller input, tile or batch, or close other programs"
-        )
-        print(
-            f"{name}: error: out of memory ({exc or 'an allocation failed'}); {left}",
-            file=sys.stderr,
-        )
-        return 1
+        return _out_of_memory(name, exc, f"out of memory ({exc or 'an allocation failed'})")
     finally:
         if isinstance(sys.stdout, _MarkedStdout):  # unless the command set its own
             sys.stdout = stdout
+
+
+def _out_of_memory(name: str, exc: BaseException, what: str) -> int:
+    """A command that ran out of memory: `what` happened, then what it left, exit 1. A read's
+    (errors.CubeOutOfMemory, a CubeReadError) names the file, the size and the advice; it had
+    become "error: <file>: reading rows ... needs ...", exit 2 (bad input), and lost the word on
+    the outputs. `left` (exc.left): what a command writing as it goes left behind, and the way
+    on (generate). Not "nothing was written": a trainer has written config.json and checkpoints
+    by then; what every command can say is that no output is half-written (all writes are
+    atomic)."""
+    from ..fileutil import printable
+
+    advised = isinstance(exc, ValueError)  # the read's message gives its own advice
+    left = getattr(exc, "left", None) or (
+        "no output was left half-written (each file is written whole or not at all)"
+        + ("" if advised else ": try a smaller input, tile or batch, or close other programs")
+    )
+    print(f"{name}: error: {printable(what)}; {left}", file=sys.stderr)
+    return 1
