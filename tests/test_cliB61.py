@@ -62,3 +62,19 @@ def test_a_read_out_of_memory_is_still_a_cube_read_error():
     assert str(exc).startswith("scan.h5: reading rows 8-11 needs 1.50 GiB"), exc
     back = pickle.loads(pickle.dumps(exc))
     assert type(back) is type(exc) and str(back) == str(exc)
+
+
+def test_a_pass_out_of_memory_does_not_mark_the_scan_failed(tmp_path):
+    """Since ac64a343 a sum pass or a dock's survey that ran out of memory marked the scan
+    read_failed (as a broken block does): every dock refused it, "reading the file failed",
+    and a second pass was not told, though the message says to free memory and try again."""
+    from xrf_napari._reader import _first_to_fail
+    from xrf_napari.errors import out_of_memory
+    from xrf_napari.io import read_cube, read_failed
+
+    scan = tmp_path / "scan.npy"
+    np.save(scan, np.ones((3, 2, 16), np.uint16))
+    cube = read_cube(scan, auto_calibrate=False)
+    exc = out_of_memory(scan, MemoryError(_NUMPY_SAYS), key=(slice(0, 3),))
+    assert _first_to_fail(cube, exc) and _first_to_fail(cube, exc)  # told each time
+    assert not read_failed(cube)

@@ -327,7 +327,12 @@ def read_failed(cube) -> bool:
 def tell_read_failure(cube, error: BaseException) -> bool:
     """Note that reading `cube`'s file failed; True for the first pass to fail, which tells the
     user, False once another has: the sum pass (GUI thread) and a dock's survey (a worker) read
-    the file together and met the same bad block, each telling it."""
+    the file together and met the same bad block, each telling it. A read that ran out of
+    memory (errors.CubeOutOfMemory) is told each time and marks nothing: the file is not
+    broken, and its advice is to free memory and try again (marked, every dock had refused the
+    scan, "reading the file failed", until it was opened again)."""
+    if getattr(error, "out_of_memory", False):
+        return True
     with _READ_FAILURE_LOCK:
         if READ_ERROR_KEY in cube.metadata:
             return False
