@@ -147,4 +147,5 @@ def test_a_read_out_of_memory_names_the_file_and_the_size(tmp_path):
         read_block(_NoRoom(), (slice(8, 12), slice(None), slice(None)), scan)
     msg = str(err.value)
     assert msg.startswith(f"{scan}: reading rows 8-11 needs 1.50 GiB"), msg
-    assert "(an array of (40, 30, 512))" in msg and "may still allocate" in msg
+    assert "(an array of (40, 30, 512))" in msg
+    assert "may still allocate" in msg or "seemed to have" in msg  # test_oom61: which, by budget

@@ -436,17 +436,40 @@ def out_of_memory(
     from .memory import memory_budget
 
     what = what or f"reading {_rows_text(key[0])}"
-    found = re.search(r"allocate (\S+ \S*B) for an array with shape (\([^)]*\))", str(exc))
-    need = f"{found.group(1)} (an array of {found.group(2)})" if found else "more memory"
+    found = re.search(r"allocate (\S+) (\S*B) for an array with shape (\([^)]*\))", str(exc))
+    need = f"{found.group(1)} {found.group(2)} (an array of {found.group(3)})" if found else ""
     try:
-        left = f"{memory_budget() / 2**30:.2f} GiB"
+        budget = memory_budget()
     except Exception:  # noqa: BLE001 - the message matters more than the figure
-        left = "less"
+        budget = None
+    needed = _bytes_of(found.group(1), found.group(2)) if found else None
+    if not need:
+        said = "needs more memory than the system would give" + (
+            f" (this process seemed to have {budget / 2**30:.2f} GiB left)" if budget else ""
+        )
+    elif budget is None:
+        said = f"needs {need}, more than this process may still allocate"
+    elif needed is not None and needed <= budget:
+        # the estimate said it fits: "needs 1.50 GiB, more than ... (19.86 GiB)" contradicted
+        # itself; the system refused it all the same (a limit, overcommit, fragmentation)
+        said = (
+            f"needs {need}, which the system refused though this process seemed to have "
+            f"{budget / 2**30:.2f} GiB left"
+        )
+    else:
+        said = f"needs {need}, more than this process may still allocate ({budget / 2**30:.2f} GiB)"
     return CubeOutOfMemory(
-        path,
-        f"{what} needs {need}, more than this process may still allocate ({left}): "
-        f"{advice or 'close other scans or programs and try again'}",
+        path, f"{what} {said}: {advice or 'close other scans or programs and try again'}"
     )
+
+
+def _bytes_of(number: str, unit: str) -> float | None:
+    """numpy's '1.50 GiB' in bytes; None for a unit it does not write."""
+    scale = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50}
+    try:
+        return float(number) * scale[unit]
+    except (KeyError, ValueError):
+        return None
 
 
 def read_block(data, key: tuple, path, check: bool = True) -> np.ndarray:
