@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from _bench_scripts import CHECKOUT, load_module
+from conftest import REAL_DATA as REAL
 from test_cli59 import _help_of
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 SCRIPTS = sorted(p.name for p in (CHECKOUT / "scripts").glob("*.py"))
 
 
