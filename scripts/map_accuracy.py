@@ -13,14 +13,13 @@ import numpy as np
 from xrf_napari.analysis import maps as M
 from xrf_napari.cli import script_main
 from xrf_napari.cube import cube_from_array
-from xrf_napari.elements import LINE_FAMILIES
+from xrf_napari.elements import FAMILY_OF_TRANSITION as FAM
 from xrf_napari.physics.instrument import InstrumentProfile
 from xrf_napari.physics.layers import Layer, ground_layer, paint_layer
 from xrf_napari.physics.pigments import get_pigment
 from xrf_napari.physics.spectrum import SpectrumModel
 from xrf_napari.physics.xsec import fine_energy
 
-FAM = {t: f for f, (_, ts) in LINE_FAMILIES.items() for t in ts}
 CASES = [  # name, mixture, elements mapped (present = these + Ca)
     ("Pb", [("Lead white", 1.0)], ["Pb", "As"]),
     ("Pb(S)", [("Lead white", 1.0)], ["S", "Hg", "Pb"]),

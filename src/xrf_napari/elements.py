@@ -62,6 +62,8 @@ LINE_FAMILIES = {
     "Lg": ("L", ("L2N4", "L1N3", "L1N2")),
     "Ma": ("M5", ("M5N7", "M5N6")),
 }
+#: Each transition's family ("L2M4" -> "Lb"): LINE_FAMILIES read the other way.
+FAMILY_OF_TRANSITION = {t: fam for fam, (_, ts) in LINE_FAMILIES.items() for t in ts}
 
 
 @dataclass(frozen=True)

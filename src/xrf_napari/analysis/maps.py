@@ -525,12 +525,18 @@ def element_transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[f
 
 def _transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[float, float, str, str]]:
     """As element_transitions, with each transition's name (IUPAC, e.g. "L2M4") last."""
+    return [one for one in _all_transitions(symbol) if e_min <= one[0] <= e_max]
+
+
+@cache
+def _all_transitions(symbol: str) -> tuple[tuple[float, float, str, str], ...]:
+    """Every transition of _transitions at any energy, asked of xraylib once per element (a
+    weight matrix asks several times per element: family profiles, own lines, escapes)."""
     import xraylib
 
-    from ..elements import LINE_FAMILIES, atomic_number
+    from ..elements import FAMILY_OF_TRANSITION, atomic_number
 
     z = atomic_number(symbol)
-    family_of = {t: fam for fam, (_, ts) in LINE_FAMILIES.items() for t in ts}
     out = []
     for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
@@ -539,9 +545,9 @@ def _transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[float, f
             cs = xraylib.CS_FluorLine_Kissel_Cascade(z, code, EXCITATION_KEV)
         except ValueError:
             continue
-        if e_min <= e <= e_max and cs > 0:
-            out.append((float(e), float(cs), family_of.get(t, t[0]), t))
-    return out
+        if cs > 0:
+            out.append((float(e), float(cs), FAMILY_OF_TRANSITION.get(t, t[0]), t))
+    return tuple(out)
 
 
 def _subshell(transition: str) -> str:
@@ -1451,10 +1457,9 @@ def family_edge(symbol: str, family: str) -> tuple[float, str] | None:
     no edge, and a Cd K-alpha map under a 25 kV tube (edge 26.71 keV) was not said unexcited."""
     import xraylib
 
-    from ..elements import LINE_FAMILIES, atomic_number
+    from ..elements import FAMILY_OF_TRANSITION, atomic_number
 
     z = atomic_number(symbol)
-    family_of = {t: fam for fam, (_, ts) in LINE_FAMILIES.items() for t in ts}
 
     def emitted(t: str) -> bool:
         try:
@@ -1463,7 +1468,11 @@ def family_edge(symbol: str, family: str) -> tuple[float, str] | None:
         except ValueError:
             return False
 
-    shells = {_subshell(t) for t in LINE_NAMES if family_of.get(t, t[0]) == family and emitted(t)}
+    shells = {
+        _subshell(t)
+        for t in LINE_NAMES
+        if FAMILY_OF_TRANSITION.get(t, t[0]) == family and emitted(t)
+    }
     found = [(float(xraylib.EdgeEnergy(z, getattr(xraylib, f"{x}_SHELL"))), x) for x in shells]
     return min(found) if found else None
 
