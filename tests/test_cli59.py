@@ -76,7 +76,7 @@ def test_quicklook_kv_help_says_it_decides_the_maps_notes():
     [
         ("1,x,1", "'1,x,1': 'x' is not a number"),
         ("1.1,0.8", "'1.1,0.8' is not three gains R,G,B separated by commas, e.g. 1.1,1.0,0.8"),
-        ("1,-1,1", "'1,-1,1': -1.0 is out of range: it must be above 0"),
+        ("1,-1,1", "'1,-1,1': -1 is out of range: it must be above 0"),
     ],
 )
 def test_eval_pigments_photo_cast_names_what_is_wrong(cast, told, capsys):

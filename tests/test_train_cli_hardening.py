@@ -157,8 +157,8 @@ def test_an_invalid_model_is_refused_before_any_cube_is_embedded(
         ("recolouriser", {"batch": 0}, "batch: 0 is out of range"),
         ("recolouriser", {"val_fraction": 1.5}, "val_fraction: 1.5 is out of range"),
         ("recolouriser", {"checkpoint_every": -3}, "checkpoint_every: -3 is out of range"),
-        ("recolouriser", {"time_budget": 0}, "time_budget: 0.0 is out of range"),
-        ("recolouriser", {"decode_temperatures": [0.5, 0]}, "decode_temperatures: 0.0 is out"),
+        ("recolouriser", {"time_budget": 0}, "time_budget: 0 is out of range"),
+        ("recolouriser", {"decode_temperatures": [0.5, 0]}, "decode_temperatures: 0 is out"),
         ("recolouriser", {"model": {"heads": 0}}, "model.heads: 0 is out of range"),
     ],
 )

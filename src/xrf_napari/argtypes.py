@@ -159,7 +159,9 @@ def seed_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     """argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
-    fails at parsing instead of training nothing or forever."""
+    fails at parsing instead of training nothing or forever. The value is told as typed, here and
+    in float_in: as float() read it, `--epochs 0` was "0.0 is out of range" and `--kv 1e400`
+    "inf is out of range", numbers the user had not typed."""
     import math
 
     try:
@@ -167,18 +169,8 @@ def positive_float(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not (math.isfinite(value) and value > 0):
-        shown = _overflowed(text, value) or value
-        raise argparse.ArgumentTypeError(f"{shown} is out of range: it must be above 0")
+        raise argparse.ArgumentTypeError(f"{text.strip()} is out of range: it must be above 0")
     return value
-
-
-def _overflowed(text: str, value: float) -> str | None:
-    """`text` as typed where it is a finite number too large for a float (1e400), which float()
-    reads as inf, else None: `--kv 1e400` was refused as "inf is out of range", a value the
-    user had not typed."""
-    import math
-
-    return text.strip() if math.isinf(value) and "inf" not in text.lower() else None
 
 
 def float_in(
@@ -206,8 +198,9 @@ def float_in(
             if hi is not None:
                 parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
             allowed = " and ".join(parts) or "finite"
-            shown = _overflowed(text, value) or f"{value:g}"
-            raise argparse.ArgumentTypeError(f"{shown} is out of range: it must be {allowed}")
+            raise argparse.ArgumentTypeError(
+                f"{text.strip()} is out of range: it must be {allowed}"
+            )
         return value
 
     return parse
