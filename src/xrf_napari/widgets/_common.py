@@ -1639,11 +1639,13 @@ class CubeDock(QWidget):
     def _layer_renamed(self, event=None) -> None:
         """A layer was renamed: Run's refusal names the scan by its layer (scan_name), and its
         tooltip and the status line kept the old name until the scan was chosen again; a
-        sentence of say_while_shown names the layer anew (_reword_renamed)."""
+        sentence of say_while_shown names the layer anew (_reword_renamed), and so does the
+        line of a job on another scan ("On <scan>: ...", _name_job_scan)."""
         if self._closed:
             return
         layer = getattr(event, "source", None)
         self._reword_renamed(layer)
+        self._name_job_scan()
         if layer_cube(layer) is self._cube:
             self.follow_refusal()
 
