@@ -129,13 +129,14 @@ def os_error(code: int | None, message: str) -> OSError:
 FREE_SPACE_MARGIN = 8 * 2**20
 
 
-def _free_if_short(where: Path, need: int) -> int | None:
-    """The bytes free on `where`'s disk when they are fewer than `need` plus FREE_SPACE_MARGIN,
-    else None: the one lookup and comparison of check_free_space and check_room."""
+def free_if_short(where: Path, need: int, margin: int = FREE_SPACE_MARGIN) -> int | None:
+    """The bytes free on `where`'s disk when they are fewer than `need` plus `margin`, else
+    None: the one lookup and comparison of check_free_space, check_room and the decoded TIFF
+    stack's temporary file (io.arrays._unpacked_file, with a margin of its own)."""
     import shutil
 
     free = shutil.disk_usage(where).free
-    return free if free < need + FREE_SPACE_MARGIN else None
+    return free if free < need + margin else None
 
 
 def check_free_space(path, upcoming: int) -> None:
@@ -148,7 +149,7 @@ def check_free_space(path, upcoming: int) -> None:
     import errno
 
     path = Path(path)
-    free = _free_if_short(path.parent if not path.is_dir() else path, upcoming)
+    free = free_if_short(path.parent if not path.is_dir() else path, upcoming)
     if free is not None:
         raise OSError(  # atomic_path names the file (cannot_write)
             errno.ENOSPC,
@@ -202,7 +203,7 @@ def check_room(folder, need: int, what: str, hint: str = "") -> None:
     import errno
 
     folder = Path(folder)
-    free = _free_if_short(existing_above(folder), need)
+    free = free_if_short(existing_above(folder), need)
     if free is not None:
         raise NoRoomError(
             errno.ENOSPC,

@@ -626,8 +626,9 @@ def _tiff_decoded(series, declared: int, path: Path, layout: str):
         return None, None
     shape, dtype = tuple(int(n) for n in series.shape), np.dtype(series.dtype)
     out, how = None, "decoded"
-    if declared > NPZ_MEMORY_SHARE * available_memory():
-        out, how = _unpacked_file(shape, dtype, declared, path), "unpacked"
+    memory = available_memory()
+    if declared > NPZ_MEMORY_SHARE * memory:
+        out, how = _unpacked_file(shape, dtype, declared, path, memory), "unpacked"
         if out is None:
             return None, None
     try:
@@ -653,46 +654,51 @@ UNPACK_BUFFER = 16 * 2**20
 UNPACK_DISK_MARGIN = 512 * 2**20
 
 
-def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path):
+def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path, memory: int):
     """A writable map of `declared` bytes in a new temporary file, in the temporary folder (unless
     it is held in memory, a tmpfs) or else the user's cache folder, whichever first has room
     beyond UNPACK_DISK_MARGIN, its space reserved before any page is written (a map written past
-    a full disk kills the process, SIGBUS); None with a warning naming the file where neither
-    has. Never beside the TIFF. The file has no name once mapped (POSIX: unlinked; Windows:
-    deleted when its last handle closes, O_TEMPORARY): its space comes back when the cube's
-    map is collected, and nothing is left after a crash or a kill."""
-    import shutil
+    a full disk kills the process, SIGBUS); None with a warning naming the file, each folder
+    tried and why it was passed over, where neither has (`memory`: what the process may still
+    allocate, said too). Never beside the TIFF. A cache folder made for a file that could not be
+    written there is removed again (fileutil.made_folder): a disk too full had been left with
+    an empty ~/.cache/xrf-napari/decoded. The file has no name once mapped (POSIX: unlinked;
+    Windows: deleted when its last handle closes, O_TEMPORARY): its space comes back when the
+    cube's map is collected, and nothing is left after a crash or a kill."""
     import tempfile
 
-    from ..fileutil import cache_dir, size_text
+    from ..fileutil import cache_dir, existing_above, free_if_short, made_folder, size_text
 
     folders = [Path(tempfile.gettempdir()), cache_dir("decoded")]
-    short = []
+    passed = []
     for folder in folders:
-        if folder == folders[0] and _ram_backed(folder):
+        if folder == folders[0] and _ram_backed(folder):  # had been passed over unsaid
+            passed.append(f"{folder} is held in memory (a tmpfs), where it would take memory too")
             continue
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            free = shutil.disk_usage(folder).free
-            if free < declared + UNPACK_DISK_MARGIN:
-                short.append(f"{folder} ({size_text(free)} free)")
+            free = free_if_short(existing_above(folder), declared, UNPACK_DISK_MARGIN)
+            if free is not None:
+                passed.append(f"{folder} has {size_text(free)} free")
                 continue
-            with tempfile.NamedTemporaryFile(
-                dir=folder, prefix="xrf-napari-decoded-", suffix=".raw"
-            ) as fh:
+            with (
+                made_folder(folder),
+                tempfile.NamedTemporaryFile(
+                    dir=folder, prefix="xrf-napari-decoded-", suffix=".raw"
+                ) as fh,
+            ):
                 if hasattr(os, "posix_fallocate"):
                     os.posix_fallocate(fh.fileno(), 0, max(declared, 1))
                 return np.memmap(fh, dtype, "w+", shape=shape)
         except OSError as exc:  # no room after all (ENOSPC), unwritable, or no address space
-            short.append(f"{folder} ({exc.strerror or exc})")
+            passed.append(f"{folder}: {exc.strerror or exc}")
     warn_outside(
         f"{path}: its compressed TIFF stack, {size_text(declared)} decoded, fits neither "
-        "in memory nor in a temporary file: "
-        + "; ".join(short or ["no folder to write it"])
-        + f" (a margin of {UNPACK_DISK_MARGIN // 2**20} MiB kept); it is read through "
-        "tifffile's zarr store, which decodes every page for each pixel's spectrum (seconds "
-        "a pixel): free disk space, or set TMPDIR to a folder on a disk with room, and open it "
-        "again, or save it uncompressed"
+        f"in memory (more than {NPZ_MEMORY_SHARE:.0%} of the {size_text(memory)} this process "
+        "may still allocate) nor in a temporary file, which needs its size plus a margin of "
+        f"{UNPACK_DISK_MARGIN // 2**20} MiB free: " + "; ".join(passed) + ". It is read "
+        "through tifffile's zarr store instead, which decodes every page for each pixel's "
+        "spectrum (seconds a pixel): free disk space, or set TMPDIR to a folder on a disk with "
+        "room, and open it again, or save it uncompressed"
     )
     return None
 

@@ -221,10 +221,19 @@ def _sniff_zarr(path: Path) -> bool:
 
 def _sniff_csv(path: Path) -> bool:
     """A spectrum CSV (one or two numeric columns), not a napari points/shapes table; read as
-    read_csv reads it, saying nothing (the read that follows says what it says)."""
-    from .spectra import _csv_spectrum
+    read_csv reads it, saying nothing (the read that follows says what it says). A text file of
+    another format of ours under the name (limits.text_format: a Bruker .spx, an Amptek .mca, a
+    ripple header saved as .csv) is claimed too: left to napari, whose CSV reader makes no layer
+    of it, it read 'No compatible readers are available for ['p059.csv']', where read_csv says
+    'it is a Bruker .spx spectrum (XML): rename it .spx'."""
+    from ..errors import CubeReadError
+    from .limits import text_format
+    from .spectra import _csv_spectrum, _read_text
 
     if path.stat().st_size > 16 * 2**20:
         return False
-    _csv_spectrum(path)
+    try:
+        _csv_spectrum(path)
+    except CubeReadError:
+        return text_format(_read_text(path), "csv") is not None  # read again on a refusal only
     return True
