@@ -37,6 +37,7 @@ from ._layers import (
     layer_cube,
     result_cube,
     result_name,
+    unwrapped,
     upsert_layer,
     yx_transform,
 )
@@ -910,14 +911,16 @@ def _under_the_scans_maps(viewer, cube, layer) -> None:
 def _older_maps_words(viewer, cube, made) -> str:
     """Make maps' words on `cube`'s maps of an earlier run that this one did not replace (an
     element unticked since): hidden with the others (_hide_results_of), they stay in the layer
-    list, where nothing said so, and a user took them to be gone."""
-    made = {id(ly) for ly in made}
+    list, where nothing said so, and a user took them to be gone. By the layers behind napari's
+    proxies: docked from the Plugins menu, every layer the viewer hands out is a new proxy, and
+    a first run named all its own maps "earlier maps"."""
+    made = {id(unwrapped(ly)) for ly in made}
     older = [
         ly.metadata["xrf_element"]
         for ly in viewer.layers
         if result_cube(ly) is cube
         and "xrf_element" in (getattr(ly, "metadata", None) or {})
-        and id(ly) not in made
+        and id(unwrapped(ly)) not in made
     ]
     if not older:
         return ""
