@@ -130,3 +130,21 @@ def test_a_guard_a_points_table_stays_napari_s(tmp_path):
     notes = tmp_path / "notes.csv"
     notes.write_text("II")
     assert not can_read(points) and not can_read(notes)
+
+
+def test_a_file_of_no_picture_kind_is_named_from_the_one_table(tmp_path):
+    """io.arrays.NOT_PICTURES was a third table of file kinds beside fileutil.KIND_NAMES and
+    KIND_HINTS, in other words ('an HDF5 file, such as a scan'); an output guard's refusal of
+    an array, an HDF5 file or a zip named .png now names it as every misnamed file is named."""
+    import zipfile
+
+    from xrf_napari.fileutil import KIND_NAMES
+    from xrf_napari.io.arrays import not_a_picture
+
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    (tmp_path / "a.npy").rename(tmp_path / "array.png")
+    with zipfile.ZipFile(tmp_path / "archive.png", "w") as z:
+        z.writestr("x", b"1")
+    (tmp_path / "scan.png").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(600))
+    for name, kind in [("array.png", "npy"), ("archive.png", "zip"), ("scan.png", "hdf5")]:
+        assert not_a_picture(tmp_path / name) == f"it is not an image: it is {KIND_NAMES[kind]}"

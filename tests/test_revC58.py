@@ -20,9 +20,7 @@ def test_a_scan_renamed_png_is_no_picture_to_replace(tmp_path):
 
     h5 = write_cube(tmp_path / "s.h5", np.ones((4, 4, 64), np.uint16), Calibration(0, 0.05))
     shutil.copy(h5, tmp_path / "scan.png")
-    assert not_a_picture(tmp_path / "scan.png") == (
-        "it is not an image: it is an HDF5 file, such as a scan"
-    )
+    assert not_a_picture(tmp_path / "scan.png") == "it is not an image: it is an HDF5 file"
     tifffile.imwrite(tmp_path / "cube.png", np.arange(64 * 36, dtype=np.uint16).reshape(64, 6, 6))
     said = not_a_picture(tmp_path / "cube.png")
     assert said == "it holds a spectral datacube (a TIFF of 64 pages), a scan", said

@@ -15,6 +15,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
+from ..fileutil import KIND_NAMES
 from ..tiff_pages import check_tiff_pages
 from .calibration import (
     calibration_from_energy_axis,
@@ -25,6 +26,7 @@ from .calibration import (
 from .hdf5 import MIN_CHANNELS  # fewest channels of a spectral axis, TIFF and .npy as for HDF5
 from .lazy import ChannelFirstView, LazyArray
 from .limits import (
+    BINARY_KINDS,
     MAX_COMPRESSION_RATIO,
     kind_hint,
     kind_of,
@@ -434,14 +436,6 @@ def _stack_is_cube(path: Path, layout: str | None, stand_in) -> bool:
     return refusal is None
 
 
-#: What not_a_picture says of a file that holds no image, by its kind (limits.kind_of).
-NOT_PICTURES = {
-    "hdf5": "it is an HDF5 file, such as a scan",
-    "npy": "it is a NumPy .npy array",
-    "zip": "it is a zip archive (such as a .npz)",
-}
-
-
 def not_a_picture(path) -> str | None:
     """Why an existing file at `path` is no picture that an image output may replace, or None
     (no file there, an empty one, or one picture: a PNG or other image, a TIFF of one 2-D grey
@@ -466,8 +460,8 @@ def not_a_picture(path) -> str | None:
         return _unreadable(exc)
     # by what the file holds, not its name: Pillow "opens" an HDF5 file (a stub plugin), and a
     # TIFF whatever its name, so an HDF5 or TIFF scan named scan.png passed as a picture
-    if kind in NOT_PICTURES:
-        return f"it is not an image: {NOT_PICTURES[kind]}"
+    if kind in BINARY_KINDS and kind != "tiff":  # named as every misnamed file's kind is
+        return f"it is not an image: it is {KIND_NAMES[kind]}"
     if kind != "tiff":
         if path.suffix.lower() in (".tif", ".tiff"):
             other = _image_format(path)  # a PNG named .tif was "not a TIFF image" alone
