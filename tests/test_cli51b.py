@@ -11,7 +11,7 @@ from xrf_napari.cli.train import main as train_main
     ("given", "said"),
     [
         ("missing", "--images: image folder {images} does not exist"),
-        ("empty", "--images: no images for split 'all' in {images}"),
+        ("empty", "--images: no images in {images}: it is empty"),
     ],
 )
 def test_generate_names_images_in_its_refusals(given, said, tmp_path, capsys):

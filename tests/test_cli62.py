@@ -23,3 +23,45 @@ def test_numbers_out_of_range_are_told_as_typed(argv, told, tmp_path, capsys):
         train_main(argv)
     err = capsys.readouterr().err
     assert exc.value.code == 2 and f"error: argument {told}" in err, err
+
+
+@pytest.mark.parametrize(
+    "holds, said",
+    [
+        ((), "it is empty"),
+        (("notes.txt", "inner/a.jpg"), "it holds 2 other entries (inner, notes.txt)"),
+    ],
+)
+def test_generate_without_images_says_what_the_folder_holds_and_what_is_read(
+    holds, said, tmp_path, capsys
+):
+    """`generate --images DIR` of no image said "no images for split 'all' in DIR": a split
+    not given, and nothing on what the folder held or which files are read (paintings one
+    folder down are not)."""
+    images = tmp_path / "imgs"
+    images.mkdir()
+    for name in holds:
+        (images / name).parent.mkdir(exist_ok=True)
+        (images / name).write_bytes(b"x")
+    argv = ["generate", "--images", str(images), "--out", str(tmp_path / "set"), "--n-cubes", "1"]
+    assert train_main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: --images: no images in {images}: {said}; generate reads the jpg, " in err, err
+    assert "sub-folders are not read" in err and "split" not in err
+    assert not (tmp_path / "set").exists()
+
+
+def test_generate_with_no_image_in_the_split_says_how_the_split_is_made(tmp_path, capsys):
+    """`--split test` of a folder whose images all fall in train said "no images for split
+    'test' in DIR", as if the folder held none."""
+    from xrf_napari.synth.dataset import image_split
+
+    images = tmp_path / "imgs"
+    images.mkdir()
+    names = [f"p{i}.png" for i in range(40) if image_split(f"p{i}.png") == "train"][:2]
+    for name in names:
+        (images / name).write_bytes(name.encode())
+    argv = ["generate", "--images", str(images), "--out", str(tmp_path / "set"), "--n-cubes", "1"]
+    assert train_main([*argv, "--split", "test", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--images: none of the 2 images in {images} is in the test split (about 20 %" in err

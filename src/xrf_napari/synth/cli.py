@@ -176,6 +176,7 @@ def run(args) -> int:
         generate_dataset,
         image_files,
         in_split,
+        no_images,
     )
 
     _check_seed(args.seed, args.out)  # first, as argparse's refusals of the other numbers
@@ -211,7 +212,7 @@ def run(args) -> int:
             listed = image_files(args.images)
         images = [str(p) for p in in_split(listed, split)]
         if not images:
-            raise ValueError(f"--images: no images for split {split!r} in {args.images}")
+            raise ValueError(f"--images: {no_images(args.images, split, listed)}")
     elif args.split is not None:  # the manifest said "split": "test" of procedural cubes
         from ..argtypes import print_note
 
