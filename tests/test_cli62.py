@@ -65,3 +65,28 @@ def test_generate_with_no_image_in_the_split_says_how_the_split_is_made(tmp_path
     assert train_main([*argv, "--split", "test", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"--images: none of the 2 images in {images} is in the test split (about 20 %" in err
+
+
+@pytest.mark.parametrize("name", ["photo.png", "PHOTO.JPG", "scan.webp"])
+def test_a_picture_given_as_the_scan_is_told_where_a_photograph_goes(name, tmp_path, capsys):
+    """`xrf-napari info photo.png` said "unsupported file type '.png'" and the supported
+    list alone, where a photograph saved as TIFF is told to go to `pigments --photo`."""
+    from xrf_napari.cli.main import main
+
+    picture = tmp_path / name
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert main(["info", str(picture)]) == 2
+    err = capsys.readouterr().err
+    assert f"{picture}: unsupported file type '{picture.suffix}': a picture, not a " in err, err
+    assert "give a photograph of a scan to `xrf-napari pigments --photo`" in err
+
+
+def test_a_file_of_another_unsupported_type_gets_no_photograph_advice(tmp_path, capsys):
+    """A guard: only pictures are sent to --photo."""
+    from xrf_napari.cli.main import main
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x", encoding="utf-8")
+    assert main(["info", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert "unsupported file type '.txt'; supported:" in err and "--photo" not in err, err

@@ -32,6 +32,14 @@ from .mapped import FileStamp
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
 from .spectra import Spectrum
 
+#: Suffixes of pictures no scan is saved as: `xrf-napari info photo.png` said "unsupported file
+#: type '.png'" alone, where a photograph saved as TIFF is told what to do with it (arrays).
+_PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+_PICTURE_ADVICE = (
+    "a picture, not a spectral datacube; give a photograph of a scan to `xrf-napari pigments "
+    "--photo`, or open it with napari's own reader (drop it on napari without choosing xrf-napari)"
+)
+
 #: metadata["auto_calibration"] of a cube whose automatic calibration read_cube left to its caller.
 AUTO_PENDING = "pending"
 #: ... and of one whose calibration pass failed (the user was told): the label its Cube keeps.
@@ -158,9 +166,12 @@ def read_cube(
                 "is a directory, not a scan: give the scan's file in it (a zarr store, the one "
                 "directory read, is named .zarr); supported: " + " ".join(SUPPORTED_SUFFIXES),
             )
+        picture = path.suffix.lower() in _PICTURE_SUFFIXES
         raise CubeReadError(
             path,
-            f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: "
+            f"unsupported file type {path.suffix or '(no suffix)'!r}"
+            + (f": {_PICTURE_ADVICE}" if picture else "")
+            + "; supported: "
             + " ".join(SUPPORTED_SUFFIXES),
         )
     kind = fmt.name
