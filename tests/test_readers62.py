@@ -148,3 +148,65 @@ def test_a_file_of_no_picture_kind_is_named_from_the_one_table(tmp_path):
     (tmp_path / "scan.png").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(600))
     for name, kind in [("array.png", "npy"), ("archive.png", "zip"), ("scan.png", "hdf5")]:
         assert not_a_picture(tmp_path / name) == f"it is not an image: it is {KIND_NAMES[kind]}"
+
+
+@pytest.mark.parametrize("head", [b"II", b"II*", b"MM\x00", b"II+"])
+def test_a_tiff_cut_within_its_first_bytes_is_called_so_and_claimed(tmp_path, head):
+    """A TIFF cut after 2 or 3 bytes was 'not a TIFF file (it is a text file)', or 'it does not
+    start with a TIFF's II/MM byte-order mark' though it did, and was left to napari, whose
+    reader said 'unpack requires a buffer of 2 bytes'."""
+    from xrf_napari.errors import CubeReadError
+    from xrf_napari.io import can_read
+
+    path = tmp_path / "stack.tif"
+    path.write_bytes(head)
+    whole = 16 if b"+" in head else 8
+    with pytest.raises(
+        CubeReadError, match=rf"truncated: it holds {len(head)} bytes, less than its {whole}-byte"
+    ):
+        read_cube(path)
+    assert can_read(path)
+
+
+def test_a_tiff_stack_cut_short_is_claimed(tmp_path):
+    """A page stack cut short by an interrupted copy (its later pages past the end) was left to
+    napari, whose reader said 'failed to read 76800 bytes, got 43501' (or 'tuple index out of
+    range', zlib); claimed, read_tiff's message says where it is cut."""
+    import tifffile
+
+    from xrf_napari.errors import CubeReadError
+    from xrf_napari.io import can_read
+
+    whole = tmp_path / "whole.tif"
+    tifffile.imwrite(whole, np.ones((64, 20, 30), np.uint16))
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(data[: len(data) // 2])
+    assert can_read(cut)
+    with pytest.raises(CubeReadError, match="lies beyond the end of the file"):
+        read_cube(cut)
+
+
+def test_a_guard_pictures_named_tif_stay_napari_s(tmp_path):
+    """A guard: a plain 2-D TIFF, a PNG named .tif and text named .tif stay napari's."""
+    import tifffile
+    from PIL import Image
+
+    from xrf_napari.io import can_read
+
+    tifffile.imwrite(tmp_path / "plain.tif", np.ones((20, 30), np.uint16))
+    Image.new("RGB", (8, 6)).save(tmp_path / "photo.tif", format="PNG")
+    (tmp_path / "notes.tif").write_text("hello there")
+    assert not any(can_read(tmp_path / n) for n in ("plain.tif", "photo.tif", "notes.tif"))
+
+
+@pytest.mark.parametrize("name, head", [("a.npy", b"\x93NUM"), ("a.npz", b"PK\x03")])
+def test_an_array_cut_within_its_signature_is_called_truncated(tmp_path, name, head):
+    """An .npy cut after 4 bytes was 'it does not start with NumPy's \\x93NUMPY', an .npz after 3
+    'not a NumPy .npz archive (it is a text file)'."""
+    from xrf_napari.errors import CubeReadError
+
+    path = tmp_path / name
+    path.write_bytes(head)
+    with pytest.raises(CubeReadError, match=rf"truncated: it holds {len(head)} bytes, the start"):
+        read_cube(path)

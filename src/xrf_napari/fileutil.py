@@ -568,6 +568,14 @@ def is_text(head: bytes) -> bool:
 
 #: The first bytes of the formats a misnamed file is told to be (TIFF: little/big-endian, BigTIFF).
 TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+#: What a file of each binary file_kind starts with, in kind_of's order (an HDF5 file may also
+#: have its signature at byte 512, 1024, ...: behind a user block).
+SIGNATURES = {
+    "npy": (NPY_MAGIC,),
+    "hdf5": (HDF5_SIGNATURE,),
+    "zip": (b"PK\x03\x04",),
+    "tiff": TIFF_MAGICS,
+}
 
 
 def file_kind(path) -> str | None:
@@ -608,15 +616,26 @@ def kind_if_readable(path) -> str | None:
 def kind_of(head: bytes) -> str | None:
     """file_kind of a file's first 520 bytes, for a reader that holds them already (the text
     readers' refuse_binary: they read the whole file once, through read_bounded)."""
-    if head.startswith(NPY_MAGIC):
-        return "npy"
-    if head[:8] == HDF5_SIGNATURE or head[512:520] == HDF5_SIGNATURE:
+    for kind, signatures in SIGNATURES.items():
+        if head.startswith(signatures):
+            return kind
+    if head[512:520] == HDF5_SIGNATURE:
         return "hdf5"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head[:4] in TIFF_MAGICS:
-        return "tiff"
     return "text" if is_text(head[:512]) else None
+
+
+def cut_in_signature(head: bytes) -> str | None:
+    """The binary file_kind whose signature a whole file of these bytes begins, cut short
+    before its end ('II' or 'MM\\0' of a TIFF, '\\x93NUM' of an .npy), or None: two bytes
+    at least, fewer than the signature. kind_of calls such a file text or nothing, and a
+    reader had told a TIFF cut after 2 bytes 'it is a text file', after 3 'it does not start
+    with a TIFF's II/MM byte-order mark'."""
+    if len(head) < 2:
+        return None
+    for kind, signatures in SIGNATURES.items():
+        if any(len(head) < len(s) and s.startswith(head) for s in signatures):
+            return kind
+    return None
 
 
 #: What each file_kind is, in words: one table for a misnamed file's hint (KIND_HINTS) and for

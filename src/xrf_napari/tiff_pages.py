@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import CubeReadError
+from .fileutil import cut_in_signature
 
 #: Most pages a TIFF stack may have (one per channel): far above any detector's channel count.
 MAX_TIFF_PAGES = 65536
@@ -27,6 +28,8 @@ def check_tiff_pages(path, fh=None) -> int:
         fh.seek(0)
         head = fh.read(16)
         order = {b"II": "<", b"MM": ">"}.get(head[:2])
+        if cut_in_signature(head) == "tiff":  # 'II', 'MM\0': had read 'no II/MM byte-order mark'
+            raise CubeReadError(path, _cut_header(len(head), 16 if b"+" in head else 8))
         if order is None or len(head) < 4:
             raise CubeReadError(path, "not a TIFF file (no II/MM byte-order mark)")
         version = struct.unpack(order + "H", head[2:4])[0]

@@ -15,7 +15,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
-from ..fileutil import KIND_NAMES
+from ..fileutil import KIND_NAMES, cut_in_signature
 from ..tiff_pages import check_tiff_pages
 from .calibration import (
     calibration_from_energy_axis,
@@ -408,13 +408,29 @@ def tiff_is_cube(path) -> bool:
     MIN_CHANNELS channels as read_tiff orders it, or a samples image of more than 4 samples
     (`_tiff_reading`, on a stand-in of the stored shape). A page stack of a few element maps
     stays napari's image stack, as a plain or RGB TIFF does; a TIFF with a bad sidecar is
-    claimed, so read_tiff says what is wrong with the sidecar."""
+    claimed, so read_tiff says what is wrong with the sidecar. So is a TIFF cut short or
+    corrupt in its header or page chain (check_tiff_pages refuses it): napari's own reader
+    fails on it in tifffile's words ('failed to read 76800 bytes, got 43501', 'tuple index
+    out of range', 'unpack requires a buffer of 2 bytes'), where read_tiff says where it is
+    cut ('page 1 of the TIFF lies beyond the end of the file (at byte 77056; the file holds
+    43757 bytes)')."""
+    import tifffile
+
     try:  # one open of the file, as read_tiff
-        with open(path, "rb") as fh, _open_tiff(Path(path), fh) as tf:
-            series = tf.series[0]
-            layout = _tiff_layout(tuple(series.shape), series.axes)
-            shape = tuple(int(n) for n in series.shape)
-            stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+            if kind_of(head) != "tiff" and cut_in_signature(head) != "tiff":
+                return False  # a PNG or JPEG named .tif is napari's (its reader reads them)
+            try:
+                check_tiff_pages(Path(path), fh)
+            except CubeReadError:
+                return True
+            fh.seek(0)
+            with tifffile.TiffFile(fh) as tf:
+                series = tf.series[0]
+                layout = _tiff_layout(tuple(series.shape), series.axes)
+                shape = tuple(int(n) for n in series.shape)
+                stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
     except Exception:
         return False
     return _stack_is_cube(Path(path), layout, stand_in)
@@ -535,10 +551,12 @@ def read_tiff(path, **_options) -> Cube:
     kept = None  # the TiffFile a zarr store reads through: fh stays open for the cube's life
     try:
         size = os.fstat(fh.fileno()).st_size
-        kind = kind_of(fh.read(520))
+        head = fh.read(520)
+        kind = kind_of(head)
         # what the file is, not only 'no II/MM byte-order mark' (check_tiff_pages): an HDF5 scan
-        # or .npy array saved as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is
-        if kind != "tiff":
+        # or .npy array saved as .tif is told to be renamed, as a misnamed .npy, .npz or .h5 is;
+        # a TIFF cut within its first 4 bytes is one, cut short (check_tiff_pages says so)
+        if kind != "tiff" and cut_in_signature(head) != "tiff":
             # a PNG or JPEG named .tif had been told only 'no II/MM byte-order mark', a FITS
             # image (its header is text) 'it is a text file'
             other = _image_format(path) if kind in (None, "text") else None

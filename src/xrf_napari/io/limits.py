@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import CubeReadError
 from ..fileutil import (  # the base layer's
     KIND_HINTS,
+    cut_in_signature,
     file_kind,
     kind_if_readable,
     kind_of,
@@ -82,10 +83,19 @@ def misnamed(path, kind: str, what: str, otherwise: str, **hints: str) -> str | 
     was 'pickled (object) data' to unpickle unsafely. otherwise, hints: as kind_hint's."""
     try:
         found = file_kind(path)
+        if found in (None, "text"):
+            with open(path, "rb") as fh:
+                head = fh.read(16)
     except OSError:
         return None
     if found == kind:
         return None
+    if found in (None, "text") and cut_in_signature(head) == kind:  # '\x93NUM' had read 'it
+        # does not start with NumPy's \x93NUMPY', 'PK' named .npz 'it is a text file'
+        return (
+            f"the file is truncated: it holds {len(head)} bytes, the start of {what}'s "
+            "signature (an interrupted copy or save); copy or save it again"
+        )
     return f"not {what} ({kind_hint(found, otherwise, **hints)})"
 
 
