@@ -1,4 +1,5 @@
-"""Session 62's dock fixes: the status line of a job on another scan follows that scan's rename."""
+"""Session 62's dock fixes: the status line of a job on another scan follows that scan's rename;
+Spectrum's plot says a failed draw, and lets go of the images of closed scans and old sizes."""
 
 from __future__ import annotations
 
@@ -84,3 +85,88 @@ def test_a_job_on_another_scan_is_named_anew_when_its_layer_is_renamed(
     finally:
         gate.set()
     wait_idle(qtbot, dock.job)
+
+
+def _shown(viewer, qtbot, dock, cube):
+    """`cube`'s sum image selected in the layer list, once Spectrum's plot shows its mean."""
+    from xrf_napari.widgets._layers import layer_cube
+
+    viewer.layers.selection.active = next(ly for ly in viewer.layers if layer_cube(ly) is cube)
+    qtbot.waitUntil(lambda: dock.plot_is_current() and "mean" in dock.curves, timeout=20000)
+
+
+def test_a_plot_that_cannot_be_drawn_is_said_on_the_status_line_and_in_a_notification(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """A figure whose build failed in the drawing thread was printed to the terminal alone: the
+    plot went on showing the image before, the dock said nothing. The failure is said once
+    (each pixel under the mouse asks for a draw) on the status line and in a notification."""
+    from _napari_helpers import caught_notifications
+    from qtpy.QtWidgets import QApplication
+
+    from xrf_napari.widgets import _plot
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    _quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    viewer = make_napari_viewer()
+    (a,) = _in_memory_scans(viewer, (0,))
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    _shown(viewer, qtbot, dock, a)
+    before = dock.canvas.image()
+
+    def broken(spec):
+        raise ValueError("no room for the legend")
+
+    monkeypatch.setattr(dock._plot, "render", broken)
+    with caught_notifications() as seen:
+        dock.set_checked_elements(["Fe"])
+        qtbot.waitUntil(lambda: "no room for the legend" in dock.job.status.text(), timeout=20000)
+        dock.set_checked_elements(["Cu"])  # fails again: not said again
+        qtbot.waitUntil(lambda: not dock.canvas._asked)  # handed to the drawing thread
+        _plot._relay()[1].submit(lambda: None).result()  # which has failed it
+        QApplication.processEvents()  # its failure told
+    told = [n for n in seen if "no room for the legend" in str(n.message)]
+    assert len(told) == 1, [str(n.message) for n in seen]
+    assert dock.job.status.text().startswith("Spectrum plot: ValueError: no room for the legend")
+    assert dock.canvas.image() == before
+
+
+def test_a_closed_scans_plot_images_are_let_go(make_napari_viewer, qtbot, monkeypatch):
+    """Spectrum keeps the images of plots shown (FigureView.show_built), to show a scan chosen
+    again at once: a closed scan's stayed, 28.8 MB each at 1900 x 1000 px and pixel ratio 2,
+    until newer pushed them out, and for good once the last scan was closed."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    _quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
+    viewer = make_napari_viewer()
+    a, b = _in_memory_scans(viewer, (0, 1))
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    _shown(viewer, qtbot, dock, b)
+    _shown(viewer, qtbot, dock, a)
+    assert len(dock.canvas._images) == 2
+    for layer in [ly for ly in viewer.layers if layer_cube(ly) is a]:
+        viewer.layers.remove(layer)
+    qtbot.waitUntil(lambda: dock.current_cube() is b and dock.plot_is_current(), timeout=20000)
+    assert len(dock.canvas._images) == 1  # b's
+    for layer in list(viewer.layers):
+        viewer.layers.remove(layer)
+    assert dock.canvas._images == {}
+
+
+def test_a_resized_plot_drawn_without_a_key_lets_the_old_sizes_images_go(qtbot):
+    """The images kept at an old size were dropped only as a keyed figure was drawn at the new
+    one: with the pixel under the mouse plotted (no key) after a resize, they stayed."""
+    from matplotlib.figure import Figure
+
+    from xrf_napari.widgets._plot import FigureView
+
+    view = FigureView((0.5, 0.1, 0.4, 0.1))
+    qtbot.addWidget(view)
+    view.resize(300, 200)
+    size = (view.width(), view.height(), float(view.devicePixelRatioF()))
+    view._images = {("a", *size): "image a", ("b", 250, 200, size[2]): "image b"}
+    view.show_figure(Figure())
+    assert list(view._images) == [("a", *size)]

@@ -25,6 +25,7 @@ _RELAY = None
 
 class _Relay(QObject):
     drawn = Signal(object)  # (view weakref, generation, width px, height px, dpr, RGBA bytes)
+    failed = Signal(object)  # (view weakref, generation, what went wrong)
 
 
 def _relay():
@@ -34,6 +35,7 @@ def _relay():
 
         relay = _Relay()  # never deleted: a drawing thread may still signal through it at exit
         relay.drawn.connect(_deliver)
+        relay.failed.connect(_tell_failure)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot")
         _RELAY = (relay, executor, executor.submit(_import_matplotlib))
     return _RELAY
@@ -55,6 +57,15 @@ def _deliver(payload) -> None:
             pass
 
 
+def _tell_failure(payload) -> None:
+    view = payload[0]()
+    if view is not None:
+        try:
+            view._failed(*payload[1:])
+        except RuntimeError:  # the widget's Qt side is gone
+            pass
+
+
 def _draw_size(figure, width: int, height: int, dpr: float, margins) -> None:
     """Size `figure` to a widget of `width` x `height` px (device pixel ratio `dpr`), its axes
     `margins` (left, right, bottom, top) inches from its edges."""
@@ -71,15 +82,19 @@ def _draw_size(figure, width: int, height: int, dpr: float, margins) -> None:
 
 def _keep_image(images: dict, sized, image, limit: int) -> None:
     """Keep `image` under `sized` (key, width, height, pixel ratio) as the most recent of
-    `images`, at most `limit` of them. Images of another size are dropped: they served only if
-    the widget went back to that size, and at 1900 x 1000 px, pixel ratio 2, six held 180 MB."""
-    size = sized[1:]
-    for old in [s for s in images if s[1:] != size]:
-        del images[old]
+    `images`, at most `limit` of them (_drop_other_sizes)."""
+    _drop_other_sizes(images, sized[1:])
     images.pop(sized, None)
     images[sized] = image
     while len(images) > limit:
         del images[next(iter(images))]
+
+
+def _drop_other_sizes(images: dict, size) -> None:
+    """Drop the images of `images` not of `size` (width, height, pixel ratio): they served only
+    if the widget went back to that size, and at 1900 x 1000 px, pixel ratio 2, six held 180 MB."""
+    for old in [s for s in images if s[1:] != size]:
+        del images[old]
 
 
 def _superseded(ref, generation: int) -> bool:
@@ -122,6 +137,9 @@ class FigureView(QWidget):
     another in the drawing thread, which took the GIL from the GUI thread that was resizing."""
 
     RESIZE_SETTLE_MS = 120
+    #: A figure could not be built or drawn (what went wrong): said once until a draw succeeds
+    #: (each pixel under the mouse asks for a draw); the image shown before stays.
+    drawing_failed = Signal(str)
     #: Images of keyed figures kept (show_built) at the current size, the least recently shown
     #: dropped first.
     KEPT_IMAGES = 6
@@ -137,6 +155,7 @@ class FigureView(QWidget):
         self._keyed = (0, None)  # (generation, key and size) of the draw under way
         self._images: dict = {}  # key and size -> QPixmap (_keep_image: this size, oldest first)
         self._asked = False  # a show_built waits for the event loop's next turn (_soon)
+        self.failure = ""  # what went wrong in the latest draw that failed, until one succeeds
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.setInterval(0)
@@ -184,6 +203,18 @@ class FigureView(QWidget):
         self._asked = True
         self._soon.start()
 
+    def drop_images(self, keys) -> None:
+        """Let go of the images kept for show_built's `keys` (a closed scan's plots): they were
+        held, at 28.8 MB each at 1900 x 1000 px and pixel ratio 2, until six newer pushed them
+        out, or for good once no scan was left to draw."""
+        keys = list(keys)
+        for sized in [s for s in self._images if s[0] in keys]:
+            del self._images[sized]
+
+    def kept_keys(self) -> list:
+        """The show_built keys whose images are kept."""
+        return [sized[0] for sized in self._images]
+
     def _sized(self, key):
         if key is None:
             return None
@@ -210,6 +241,9 @@ class FigureView(QWidget):
         self._generation += 1
         sized = self._sized(self._key)
         self._keyed = (self._generation, sized)
+        # an unkeyed figure (the pixel under the mouse) is drawn at this size too: the images of
+        # another size were held until a keyed one was drawn
+        _drop_other_sizes(self._images, (self.width(), self.height(), self.devicePixelRatioF()))
         kept = self._images.pop(sized, None)
         if kept is not None:  # shown now, the most recent
             self._images[sized] = self._pixmap = kept
@@ -229,6 +263,7 @@ class FigureView(QWidget):
     def _show(self, generation, width, height, dpr, data) -> None:
         if generation != self._generation:
             return  # a newer figure or size is on its way
+        self.failure = ""
         if data is None:  # built only: its image, kept, is shown (show_built)
             self._shown = generation
             return
@@ -240,6 +275,13 @@ class FigureView(QWidget):
         if kept == generation and sized is not None:
             _keep_image(self._images, sized, pixmap, self.KEPT_IMAGES)
         self.update()
+
+    def _failed(self, generation, message: str) -> None:
+        if generation != self._generation:
+            return  # a newer figure or size is on its way
+        told, self.failure = self.failure, message
+        if message != told:
+            self.drawing_failed.emit(message)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -257,10 +299,13 @@ class FigureView(QWidget):
 
 
 def _draw_in_thread(*args) -> None:
-    """The executor's task: a failure is printed, never raised into nowhere."""
+    """The executor's task: a failure is handed to the view (FigureView.drawing_failed), its
+    traceback printed, never raised into nowhere: it was printed alone, to a terminal the user
+    of napari's window seldom sees, and the plot went on showing its last image as if current."""
     try:
         _draw(*args)
-    except Exception:  # pragma: no cover - a bug in drawing; the old image stays
+    except Exception as exc:  # a bug in drawing; the old image stays
         import traceback
 
         traceback.print_exc()
+        _relay()[0].failed.emit((args[0], args[1], f"{type(exc).__name__}: {exc}"))

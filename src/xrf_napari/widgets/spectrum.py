@@ -159,6 +159,7 @@ class SpectrumWidget(CubeDock):
         # constrained_layout measured every label on every draw, a third of each redraw's time.
         self.canvas = FigureView(self.MARGINS_IN)
         self.canvas.setMinimumHeight(180)
+        self.canvas.drawing_failed.connect(self._plot_failed)
 
         grid = QGridLayout()
         grid.addWidget(QLabel("Datacube"), 0, 0)
@@ -289,8 +290,15 @@ class SpectrumWidget(CubeDock):
         )
 
     def _layer_removed(self, event=None) -> None:
+        keys = {id(cube): kept.get("image keys", ()) for cube, kept in self._per_cube.values()}
         super()._layer_removed(event)
         if not self._closed:
+            # a closed scan's plot images let go (those of a plot alike on a scan still open kept)
+            held = {k for i, keys_of in keys.items() if i in self._per_cube for k in keys_of}
+            self.canvas.drop_images(
+                {k for i, keys_of in keys.items() if i not in self._per_cube for k in keys_of}
+                - held
+            )
             self._drop_orphans()
             for cube, kept in list(self._per_cube.values()):  # a deleted region let go
                 made = kept.get("region made")
@@ -655,7 +663,22 @@ class SpectrumWidget(CubeDock):
         import functools
 
         spec = self._plot_spec()
-        self.canvas.show_built(functools.partial(self._plot.render, spec), _image_key(spec))
+        key, cube = _image_key(spec), self.current_cube()
+        if key is not None and cube is not None:  # let go as the scan is closed (_layer_removed)
+            kept = self.canvas.kept_keys()
+            keys = {k for k in self.recall(cube, "image keys", ()) if k in kept}
+            self.remember(cube, "image keys", keys | {key})
+        self.canvas.show_built(functools.partial(self._plot.render, spec), key)
+
+    def _plot_failed(self, message: str) -> None:
+        """The plot could not be drawn (FigureView.drawing_failed): said in a notification and
+        on the status line (not over a job's), where it was printed to the terminal alone and
+        the plot went on showing its last image as if of the curves asked for."""
+        self.job.refused(
+            report_error(
+                RuntimeError(f"{message}; the plot shows what it showed before"), "Spectrum plot"
+            )
+        )
 
     #: Region spectrum's tooltip while no region of the scan is listed (the button is off).
     NO_REGION_TIP = (
