@@ -90,3 +90,39 @@ def test_a_file_of_another_unsupported_type_gets_no_photograph_advice(tmp_path, 
     assert main(["info", str(notes)]) == 2
     err = capsys.readouterr().err
     assert "unsupported file type '.txt'; supported:" in err and "--photo" not in err, err
+
+
+@pytest.mark.parametrize("suffix", [".png", ".npy"])
+def test_pigments_labels_out_of_memory_exits_1_naming_the_file(
+    suffix, tmp_path, monkeypatch, capsys
+):
+    """`pigments --labels map.png` whose decoding ran out of memory exited 2 (bad input) with
+    "cannot read an image: decoding it ran out of memory (corrupt or too big)", though its size
+    had been checked against the scan's; a .npy one said "out of memory (Unable to allocate
+    ...)" naming no file. Both now end as a scan's read does (errors.out_of_memory): exit 1."""
+    import numpy as np
+    import PIL.ImageFile
+    from _cli_models import write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    scan = tmp_path / "scan.h5"
+    _, _, labels = write_toy_scan(scan, 8, 8, 2)
+    lab = tmp_path / f"lab{suffix}"
+    if suffix == ".npy":
+        np.save(lab, labels.astype(np.int32) + 1)
+    else:
+        from PIL import Image
+
+        Image.fromarray(labels.astype(np.uint8) + 1).save(lab)
+
+    def refused(*args, **kwargs):
+        raise MemoryError("Unable to allocate 1.50 GiB for an array with shape (20000, 20000)")
+
+    monkeypatch.setattr(np, "load", refused)
+    monkeypatch.setattr(PIL.ImageFile.ImageFile, "load", refused)
+    out = tmp_path / "report"
+    assert main(["pigments", str(scan), "--labels", str(lab), "-o", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: out of memory: {lab}: reading it as a label map needs 1.50 GiB" in err, err
+    assert "corrupt" not in err and not out.exists()

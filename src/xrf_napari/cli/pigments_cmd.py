@@ -166,7 +166,7 @@ def read_labels(path, shape, scan=None) -> np.ndarray:  # noqa: F821
 
                         im = ImageOps.exif_transpose(im)  # a transpose: no value is resampled
                     lab = np.asarray(im)
-            except _Refused:
+            except (_Refused, MemoryError):  # its size is the scan's: not a damaged file
                 raise
             except IMAGE_FAULTS as exc:  # one line, as --photo: the file is damaged
                 lab = _tiff_pillow_cannot(path, exc, shape, mismatch)
@@ -176,6 +176,10 @@ def read_labels(path, shape, scan=None) -> np.ndarray:  # noqa: F821
         raise
     except (OSError, ValueError) as exc:
         raise ValueError(f"--labels {path}: cannot read a label map: {exc}") from None
+    except MemoryError as exc:  # as a scan's read: exit 1, not 2 (bad input) as a damaged file
+        from ..errors import out_of_memory
+
+        raise out_of_memory(path, exc, "reading it as a label map") from None
     if lab.dtype == bool and lab.ndim == 2:  # a 1-bit mask (PNG mode '1'): one region, 1
         from ..fileutil import printable
 
