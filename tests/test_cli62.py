@@ -126,3 +126,24 @@ def test_pigments_labels_out_of_memory_exits_1_naming_the_file(
     err = capsys.readouterr().err
     assert f"error: out of memory: {lab}: reading it as a label map needs 1.50 GiB" in err, err
     assert "corrupt" not in err and not out.exists()
+
+
+def test_elements_in_reads_a_cube_recording_no_table_by_the_table_in_use():
+    """synthesize() records no pigment_table; elements_in of its cube, called under the
+    use_table("reference") it was made under, judged it by the main table's compositions
+    (lead white's Ag and Cu, the chalk ground's Sr: none of them in the reference table)."""
+    from xrf_napari.physics.pigments import active_table, use_table
+    from xrf_napari.synth.dataset import elements_in
+
+    meta = {
+        "profile": {"anode": "Rh"},
+        "regions": [{"pigments": ["Lead white"], "fractions": [1.0]}],
+        "ground": [{"name": "chalk ground"}],
+    }
+    with use_table("reference"):
+        reference = elements_in(meta)
+        kept = active_table()
+    assert not {"Ag", "Sr"} & reference, reference
+    assert {"Pb", "Ca", "Rh", "Ar"} <= reference, reference
+    assert kept is not None and active_table() is None
+    assert {"Ag", "Sr"} <= elements_in(meta)  # a guard: outside it, the main table's

@@ -340,10 +340,13 @@ def elements_in(meta: dict) -> set[str]:
 
 def _cube_table(meta: dict) -> str | None:
     """The pigment table (a use_table argument) a cube was made from, by its metadata's
-    pigment_table ({name, sha256}; none recorded: the main table). A CSV of the user's is
-    recorded by its file name alone: it is the table in use where that one's bytes match
-    (physics.pigments.use_table around the call), else the main table, with a warning naming it
-    (scripts/jitter_pigment_tables.py's tables move colours only, not compositions)."""
+    pigment_table ({name, sha256}). None recorded (synthesize's own cubes record none): the
+    table in use, under which such a cube is made; it was the main table, so a cube synthesized
+    under use_table("reference") was judged by the main table's compositions (its lead white's
+    Ag and Cu). A CSV of the user's is recorded by its file name alone: it is the table in use
+    where that one's bytes match (physics.pigments.use_table around the call), else the main
+    table, with a warning naming it (scripts/jitter_pigment_tables.py's tables move colours
+    only, not compositions)."""
     import warnings
 
     from ..physics.pigments import TABLES, active_table
@@ -351,7 +354,9 @@ def _cube_table(meta: dict) -> str | None:
     info = meta.get("pigment_table")
     if isinstance(info, str):  # a reader's metadata kept as JSON text
         info = json.loads(info)
-    if not isinstance(info, dict) or info.get("name", "main") == "main":
+    if not isinstance(info, dict):
+        return active_table()
+    if info.get("name", "main") == "main":
         return None
     name = str(info["name"])
     if name in TABLES:
