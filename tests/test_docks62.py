@@ -1,5 +1,6 @@
 """Session 62's dock fixes: the status line of a job on another scan follows that scan's rename;
-Spectrum's plot says a failed draw, and lets go of the images of closed scans and old sizes."""
+Spectrum's plot says a failed draw, and lets go of the images of closed scans and old sizes; a
+Recolour layer napari saved as TIFF, given as the photograph, is said to be one."""
 
 from __future__ import annotations
 
@@ -170,3 +171,75 @@ def test_a_resized_plot_drawn_without_a_key_lets_the_old_sizes_images_go(qtbot):
     view._images = {("a", *size): "image a", ("b", 250, 200, size[2]): "image b"}
     view.show_figure(Figure())
     assert list(view._images) == [("a", *size)]
+
+
+def _napari_saved_rgb(path, hw):
+    """A float RGB image of `hw` pixels written as napari's File > Save Selected Layers writes
+    an image layer to .tif (napari's own imsave)."""
+    import numpy as np
+    from napari.utils.io import imsave
+
+    imsave(str(path), np.random.default_rng(0).random((*hw, 3)).astype(np.float32))
+    return path
+
+
+def test_a_saved_layer_given_as_photograph_is_warned_of(tmp_path):
+    """`xrf-napari pigments --photo recoloured.tif`, the file napari wrote of a Recolour layer
+    (none of write_image's marks), was read as the painting's photograph without a word: the
+    SmallUViT's colours fed back as evidence. It is read, with a warning saying what it may be;
+    a camera's 8-bit TIFF, or a float one of another size, is not warned of."""
+    import warnings
+
+    import numpy as np
+    import tifffile
+
+    from xrf_napari.analysis.colour_prior import read_photo
+    from xrf_napari.errors import FileWarning
+
+    saved = _napari_saved_rgb(tmp_path / "recoloured.tif", (24, 20))
+    with pytest.warns(FileWarning, match="napari saves an image layer") as told:
+        photo = read_photo(saved, (24, 20))
+    assert photo.shape == (24, 20, 3)
+    assert str(saved) in str(told[0].message) and "24 x 20" in str(told[0].message)
+    camera = tmp_path / "camera.tif"
+    tifffile.imwrite(camera, np.full((24, 20, 3), 120, np.uint8))
+    other = _napari_saved_rgb(tmp_path / "registered.tif", (48, 40))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FileWarning)
+        read_photo(camera, (24, 20))
+        read_photo(other, (24, 20))
+
+
+def test_the_pigments_dock_warns_of_a_saved_layer_chosen_as_photograph(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The dock's Photograph list offered napari's save of a Recolour layer, opened again, and
+    Find regions took its colours as the painting's without a word; it now says what the file
+    may be as the job starts (a notification), and still runs."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from _napari_helpers import caught_notifications, wait_idle
+
+    import xrf_napari.widgets.pigments as pigments_mod
+
+    def found(cube, photo, k, photo_name="the photograph"):
+        yield "Clustering\u2026"
+        return SimpleNamespace(labels=np.ones(cube.shape[:2], np.int32), k=1, silhouette=None)
+
+    monkeypatch.setattr(pigments_mod, "_regions_job", found)
+    _quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    viewer = make_napari_viewer()
+    (cube,) = _in_memory_scans(viewer, (0,))
+    saved = _napari_saved_rgb(tmp_path / "recoloured.tif", cube.shape[:2])
+    (photo,) = viewer.open(str(saved), rgb=True)  # napari guesses RGB from 30 px a side
+    dock = pigments_mod.PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    assert dock.photo_combo.offers(photo)
+    dock.photo_combo.set_layer(photo)
+    with caught_notifications() as seen:
+        assert dock.find_regions() is not None
+        wait_idle(qtbot, dock.job)
+    assert dock.job.last_error is None
+    said = [str(n.message) for n in seen if "napari saves an image layer" in str(n.message)]
+    assert len(said) == 1 and "recoloured.tif" in said[0], [str(n.message) for n in seen]

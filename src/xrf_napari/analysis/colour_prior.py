@@ -465,6 +465,42 @@ def made_by_xrf_napari(path) -> str | None:
     return xrf_napari_image(*marks) if marks else None  # unreadable: read_photo names the fault
 
 
+def saved_layer_warning(path, shape) -> str:
+    """Why `path`, given as the photograph of a scan of `shape` (H, W), may be a result layer
+    napari saved ("" if not): a float RGB TIFF of exactly the scan's size that tifffile wrote
+    with nothing else said of it, as napari's File > Save Selected Layers writes an image layer.
+    A Recolour layer saved so bears none of write_image's marks (made_by_xrf_napari), and was
+    taken as the painting's photograph, the SmallUViT's guess fed back as evidence. Said, not
+    refused: a photograph registered in a script may be saved so too. The header alone is read."""
+    path = Path(path)
+    if path.suffix.lower() not in (".tif", ".tiff"):
+        return ""
+    try:
+        import tifffile
+
+        with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            saved = (
+                page.software == "tifffile.py"
+                and np.dtype(page.dtype).kind == "f"
+                and len(page.shape) == 3
+                and page.shape[2] in (3, 4)
+                and tuple(page.shape[:2]) == tuple(shape)
+            )
+    except Exception:  # not a TIFF it can read: read_photo names the fault
+        return ""
+    if not saved:
+        return ""
+    return (
+        f"{path}: a float RGB TIFF of exactly the scan's {shape[0]} x {shape[1]} pixels that "
+        "tifffile wrote with nothing else said of it, as napari saves an image layer (File > "
+        "Save Selected Layers): if it is a Recolour layer saved so, its colours are the "
+        "SmallUViT's guess, and read as the painting's photograph the fit only repeats them. "
+        "Give a photograph of the painting; the SmallUViT's colours have their own option "
+        "(the Pigments panel's SmallUViT box, `pigments --colour-prior`)"
+    )
+
+
 def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     """A photograph file (.png, .jpg, .tif, ...) on the scan's grid (`photo_on_scan`). Its header
     is checked first (a colour image of the scan's aspect ratio, `check_photo`; with `budget`,
@@ -486,6 +522,10 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     except IMAGE_FAULTS as exc:
         raise ValueError(image_fault(path, exc)) from None
     check_photo(declared, shape, name=str(path))
+    if saved := saved_layer_warning(path, shape):
+        from ..errors import warn_outside
+
+        warn_outside(saved)
     if budget is not None:
         check_photo_memory(declared, itemsize, path, budget)
     try:

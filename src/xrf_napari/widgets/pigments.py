@@ -225,7 +225,12 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
     Left where napari put it (unmoved, unscaled), the photograph is taken to show exactly the
     scanned area; moved or scaled over the scan in the viewer, its pixels under the scan are
     used. Rotated or sheared layers are refused: register by moving and scaling."""
-    from ..analysis.colour_prior import check_photo, check_photo_values, window_over_scan
+    from ..analysis.colour_prior import (
+        check_photo,
+        check_photo_values,
+        saved_layer_warning,
+        window_over_scan,
+    )
 
     name = _photo_name(photo_layer)
     photo = photo_layer.data
@@ -243,6 +248,11 @@ def _photo_over_scan(photo_layer, scan_layer, scan_hw):
         photo = photo[rows, cols]
     check_photo(np.shape(photo), scan_hw, name)
     check_photo_values(photo, name)  # before any work, as its size and place
+    path = source_file(photo_layer)
+    if path and (saved := saved_layer_warning(path, scan_hw)):
+        from napari.utils.notifications import show_warning
+
+        show_warning(f"Pigments: {name}: {saved}")  # said as the job starts, not refused
     return photo
 
 
