@@ -76,12 +76,13 @@ def _prestart_look(path) -> None:
     (1.0-3.8 s at load, on napari's GUI thread)."""
     from pathlib import Path
 
+    from .io.hdf5 import LOOK_IMPORTS
     from .io.isolate import prestart
     from .io.registry import format_of
 
     fmt = format_of(Path(path))
     if fmt is not None and fmt.name == "hdf5":
-        prestart("h5py", "xrf_napari.io.hdf5")
+        prestart(*LOOK_IMPORTS)
 
 
 def _claims_any(paths) -> bool:

@@ -178,6 +178,7 @@ def read_bcf(path, **_options) -> Cube:
             path,
             "decoding the .bcf (rosettasciio)",
             BCF_TIMEOUT_S,
+            preload=("rsciio.bruker",),  # a broken build crashing there: not the file's fault
         )
         data = guard_map(np.load(npy, mmap_mode="r"), npy)
     finally:

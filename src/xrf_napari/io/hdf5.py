@@ -133,6 +133,10 @@ LOOKS_PER_OPEN = 3
 #: Longest an HDF5 file's first look (first_look) may take: seconds for a large NeXus file with
 #: its linked detector files; libhdf5 loops for ever on some damaged files.
 FIRST_LOOK_TIMEOUT_S = 60
+#: What a first look imports, in its child before it takes the file (io.isolate's `preload`;
+#: napari's reader prestarts the worker with them): a broken h5py build that crashes there is
+#: the installation's fault, not the file's (the command line's looks had blamed the file).
+LOOK_IMPORTS = ("h5py", __name__)
 
 
 def first_look(path, dataset: str | None = None) -> tuple | None:
@@ -175,6 +179,7 @@ def first_look(path, dataset: str | None = None) -> tuple | None:
             "too slow for that (copy it to a local disk and open it again). The reading ran in a "
             "separate process, which was told to stop",
             reuse=True,  # one warm worker for every look: a new interpreter was 0.45 s of CPU each
+            preload=LOOK_IMPORTS,
         )
     except NoChild as exc:  # the look is a guard: without it the file is read as before it
         warn_outside(f"{exc}; it is read without that first look")

@@ -76,23 +76,31 @@ def call_in_child(
     timeout: float,
     late: str | None = None,
     reuse: bool = False,
+    preload: tuple = (),
 ):
     """func(*args) in a child interpreter; its (picklable) result, or CubeReadError when it
     raises, crashes (segfault, abort), is killed, or runs past `timeout` seconds (`late`: that
-    error's problem, else '`what` did not finish within N s: stopped'). `func` must be importable
-    by module and name (the child imports it; the parent's sys.path goes with it). `reuse`: in
-    this process's warm worker where it is free (_in_worker), for work that leaves nothing
-    behind in the interpreter (a file opened is closed again)."""
+    error's problem, else '`what` did not finish within N s: stopped'), a limit on the whole
+    call, a wait for the warm worker's start included. `func` must be importable by module and
+    name (the child imports it; the parent's sys.path goes with it). `reuse`: in this process's
+    warm worker where it is free (_in_worker), for work that leaves nothing behind in the
+    interpreter (a file opened is closed again). `preload`: the modules the work needs (h5py),
+    imported before the child says it started, so that one that crashes there (a broken build)
+    is told as the installation's fault (NoChild), not as a crash on the file."""
     import pickle
     import subprocess
     import sys
+    import time
 
+    deadline = time.monotonic() + timeout
     stopped = CubeReadError(path, late or f"{what} did not finish within {timeout:g} s: stopped")
     if reuse:
-        served, result = _in_worker(func, args, path, what, timeout, stopped)
+        served, result = _in_worker(func, args, path, what, timeout, deadline, stopped, preload)
         if served:
             return result
-    request = pickle.dumps(list(sys.path)) + pickle.dumps((func, args, timeout + CHILD_GRACE_S))
+    limit = max(deadline - time.monotonic(), 0)
+    work = (func, args, limit + CHILD_GRACE_S)
+    request = b"".join(pickle.dumps(part) for part in (list(sys.path), tuple(preload), work))
     try:
         proc = subprocess.Popen(
             [sys.executable, "-P", "-c", _CHILD_CODE],
@@ -103,7 +111,7 @@ def call_in_child(
     except OSError as exc:
         raise NoChild(path, what, exc.strerror or str(exc)) from None
     try:
-        answer, _ = proc.communicate(request, timeout=timeout)
+        answer, _ = proc.communicate(request, timeout=limit)
     except subprocess.TimeoutExpired:
         left = _kill(proc)  # known stuck: no grace period (it cost every timeout 2 s more)
         if left:
@@ -114,26 +122,42 @@ def call_in_child(
         raise
     code = proc.returncode
     _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
-    if not started:  # our code never ran there: no Python, or not ours
-        raise NoChild(path, what, f"it ended at once, exit status {code}")
+    if not started:  # our code never ran there (no Python, or not ours), or its imports crashed
+        raise NoChild(path, what, _ended_as_it_started(code))
     return _result(answer, code, path, what, stopped)
 
 
 def _result(answer, code, path, what: str, stopped: CubeReadError):
     """The result a child's answer (pickled, or unpickled already) holds, or the CubeReadError
-    it, or the child's exit status `code` where the answer is not whole (it died first), says."""
+    it, or the child's exit status `code` where the answer is not whole (it died first), says:
+    a crash (_CRASH_SIGNALS) blames the file; a signal from outside does not; an exit status (a
+    compiled library that called exit(), or os._exit: our code answers any Python error) had
+    read "crashed (exit status 1); the file is probably corrupt", though nothing crashed and
+    nothing tells the file's fault from the installation's; None: it was left running."""
     import pickle
     import signal
 
     try:
         status, payload = pickle.loads(answer) if isinstance(answer, bytes) else answer
     except Exception:  # no whole answer: it died first  # noqa: BLE001
+        if code is None:
+            raise CubeReadError(
+                path,
+                f"{what} failed: the separate process that read it stopped answering and did not "
+                "end when it was stopped (left running, probably waiting on the file's drive)",
+            ) from None
+        if code >= 0:
+            raise CubeReadError(
+                path,
+                f"{what} failed: the separate process that read it ended (exit status {code}) "
+                "before it answered, without an error or a crash: code it ran ended it (a "
+                "compiled library can, on an error it does not recover from), which does not "
+                "tell whether the file or the installation is at fault",
+            ) from None
         if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
             raise stopped from None
-        how = (
-            f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        )
-        if code < 0 and not _crashed(code):  # stopped from outside, not a crash
+        how = f"killed by signal {signal.Signals(-code).name}"
+        if not _crashed(code):  # stopped from outside, not a crash
             raise CubeReadError(
                 path,
                 f"{what} was stopped: the separate process that read it was {how} before it "
@@ -184,32 +208,37 @@ def _kill(proc) -> str | None:
 
 
 def _child_main() -> None:
-    """Child side: (func, args, the seconds after which it stops itself) pickled on stdin;
-    ("ok" | "error", payload) pickled to the descriptor that was fd 1, with fd 1 itself pointed
-    at stderr, so that a library's print cannot corrupt the answer."""
+    """Child side: what _start reads, then (func, args, the seconds after which it stops
+    itself) pickled on stdin; ("ok" | "error", payload) pickled to the descriptor that was fd
+    1, with fd 1 itself pointed at stderr, so that a library's print cannot corrupt the
+    answer."""
     import sys
 
-    answer = _answer_channel()
+    answer = _start(sys.stdin.buffer)
     answer.write(_serve(sys.stdin.buffer)[1])
     answer.close()
 
 
-def _answer_channel(announce: bool = True):
+def _start(requests):
     """The descriptor that was fd 1, for the answers, with fd 1 itself pointed at stderr (a
-    library's print cannot corrupt them), STARTED written to it (`announce`)."""
+    library's print cannot corrupt them), once the modules the parent sends first (pickled,
+    call_in_child's `preload`) are imported; STARTED written to it, flushed, only then, so that
+    a child that crashes in those imports (a broken h5py build) is told as a start that failed,
+    not as a crash on the file ("the file is probably corrupt")."""
+    import contextlib
+    import importlib
     import os
+    import pickle
 
+    preload = pickle.load(requests)  # before STARTED: a warm worker's parent sends nothing more
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    if announce:
-        _announce(answer)
-    return answer
-
-
-def _announce(answer) -> None:
-    """STARTED written to `answer`, flushed before anything that may crash."""
+    for name in preload:
+        with contextlib.suppress(Exception):  # its call says what is wrong
+            importlib.import_module(name)
     answer.write(STARTED)
     answer.flush()
+    return answer
 
 
 def _serve(requests) -> tuple[bool, bytes]:
@@ -240,26 +269,16 @@ WORKER_IDLE_S = 600
 
 
 def _worker_main() -> None:
-    """Child side of the warm worker (_Worker): requests as _child_main's, one after another,
-    each answer written as its length (8 bytes, big-endian) and its pickle. Ends when stdin
-    closes (its parent closed it, or died), after WORKER_IDLE_S without a request, or after a
-    request that did not go well (what it read next could be out of step). Before them: the
-    modules to import at once (prestart's), pickled, sent with sys.path; STARTED is written once
-    they are imported, so that one that crashes there (a broken h5py build) is told as a start
-    that failed, not as a crash on the first look's file ("the file is probably corrupt")."""
-    import contextlib
-    import importlib
-    import pickle
+    """Child side of the warm worker (_Worker): its start as _child_main's, then requests as
+    _child_main's, one after another, each answer written as its length (8 bytes, big-endian)
+    and its pickle. Ends when stdin closes (its parent closed it, or died), after
+    WORKER_IDLE_S without a request, or after a request that did not go well (what it read
+    next could be out of step)."""
     import select
     import sys
 
     requests = sys.stdin.buffer
-    preload = pickle.load(requests)  # before STARTED: the parent sends nothing more until then
-    answer = _answer_channel(announce=False)
-    for name in preload:
-        with contextlib.suppress(Exception):  # its call says what is wrong
-            importlib.import_module(name)
-    _announce(answer)
+    answer = _start(requests)
     while select.select([requests], [], [], WORKER_IDLE_S)[0] and requests.peek(1):
         ok, data = _serve(requests)
         answer.write(len(data).to_bytes(8, "big") + data)
@@ -304,7 +323,9 @@ class _Worker:
     """A child interpreter kept between calls (_worker_main): requests pickled on its stdin,
     answers after STARTED on its stdout, each its length and its pickle. `key`: what it was
     started with (_warm_worker); `calls`: the requests it has been sent; `preload`: the modules
-    it imports as it starts (prestart)."""
+    it imports as it starts (prestart); `started`: whether its STARTED has been read, which a
+    prestarted one's first call does at once (till then it may have started long ago:
+    _after_start asks only while a call holds it)."""
 
     def __init__(self, key: tuple, preload: tuple = ()):
         import os
@@ -455,11 +476,13 @@ _HOOKED = False
 _ENV_KEPT = ("HDF5", "H5PY")
 
 
-def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> tuple[bool, object]:
-    """(True, func(*args) run in the warm worker), or (False, None) where there is no warm
-    worker here (no select.poll: Windows) or it serves another thread's call (no call waits
-    behind another file's hang), or this process's working folder is gone (the one-shot child
-    shares it). Errors as call_in_child's."""
+def _in_worker(
+    func, args: tuple, path, what: str, timeout: float, deadline: float, stopped, preload: tuple
+) -> tuple[bool, object]:
+    """(True, func(*args) run in the warm worker by `deadline` (time.monotonic)), or (False,
+    None) where there is no warm worker here (no select.poll: Windows) or it serves another
+    thread's call (no call waits behind another file's hang), or this process's working folder
+    is gone (the one-shot child shares it). Errors as call_in_child's."""
     import os
     import select
 
@@ -471,28 +494,33 @@ def _in_worker(func, args: tuple, path, what: str, timeout: float, stopped) -> t
         folder = os.getcwd()
     except OSError:
         return False, None
-    if not _WORKER_LOCK.acquire(blocking=False) and not _after_start():
+    # a wait for the worker's start takes half the call's time at most: its child has the rest
+    wait = min(START_WAIT_S, timeout / 2)
+    if not _WORKER_LOCK.acquire(blocking=False) and not _after_start(wait):
         return False, None
     try:
-        return True, _ask_worker(_in_folder, (folder, func, args), path, what, timeout, stopped)
+        work = (_in_folder, (folder, func, args))
+        return True, _ask_worker(*work, path, what, timeout, deadline, stopped, preload)
     finally:
         _WORKER_LOCK.release()
 
 
-def _after_start() -> bool:
+def _after_start(wait: float) -> bool:
     """Whether the worker's lock was taken after waiting for the worker's start: a call that
     finds it taken while the warm worker starts (prestarted as napari claimed a file, whose
-    first look holds it) waits for that start, up to START_WAIT_S, then for the first look in
-    it up to LOOK_WAIT_S, rather than start an interpreter of its own beside the worker's: two
-    files' looks took 1.7-2.2 s, four 3.4-3.7 s, each paying a start on the same 2 cores. A
-    call that finds the worker started and busy takes a child at once (False)."""
+    first look holds it) waits for that start, up to `wait` s, then for the first look in it up
+    to LOOK_WAIT_S, rather than start an interpreter of its own beside the worker's: two files'
+    looks took 1.7-2.2 s, four 3.4-3.7 s, each paying a start on the same 2 cores. A call that
+    finds the worker started and busy takes a child at once (False). The caller's time limit
+    runs meanwhile (_in_worker waits up to half of it): the wait came on top of it, a look of
+    limit T refused after up to T + 5.25 s."""
     import time
 
     worker = _WORKER
     if worker is not None and worker.started:
         return False
     now = time.monotonic()
-    end, over = now + START_WAIT_S, None  # over: since when its start is seen over
+    end, over = now + wait, None  # over: since when its start is seen over
     while now < end:
         worker = _WORKER
         if worker is not None and worker.started:
@@ -507,24 +535,27 @@ def _after_start() -> bool:
     return False
 
 
-def _ask_worker(func, args: tuple, path, what: str, timeout: float, stopped):
+def _ask_worker(
+    func, args: tuple, path, what: str, timeout: float, deadline: float, stopped, preload: tuple
+):
     """func(*args) in the warm worker (one started where there is none, or where the one there
-    was started with another interpreter, sys.path or environment), which is killed and dropped
-    when it runs past `timeout` and dropped when it ends or fails. A worker started before this
-    call (for earlier calls, or by prestart) that ended without answering (on its own, idle, as
-    the call came; killed by the system; or harmed by an earlier file) is replaced and the call
-    asked once more, within the same time, unless it crashed (_CRASH_SIGNALS: on this call's
-    file). A worker that takes no request in that time, or answers garbled, is killed and
-    dropped, and the call fails saying so, not blaming the file."""
+    was started with another interpreter, sys.path or environment; it imports `preload` as it
+    starts), which is killed and dropped when it runs past `deadline` (time.monotonic: the
+    call's `timeout` s from its start) and dropped when it ends or fails. A worker started
+    before this call (for earlier calls, or by prestart) that ended without answering (on its
+    own, idle, as the call came; killed by the system; or harmed by an earlier file) is
+    replaced and the call asked once more, within the same time, unless it crashed
+    (_CRASH_SIGNALS: on this call's file). A worker that takes no request in that time, or
+    answers garbled, is killed and dropped, and the call fails saying so, not blaming the
+    file."""
     import pickle
     import time
 
     global _WORKER
-    deadline = time.monotonic() + timeout
-    request = pickle.dumps((func, args, timeout + CHILD_GRACE_S))
+    request = pickle.dumps((func, args, deadline - time.monotonic() + CHILD_GRACE_S))
     while True:
         before = _WORKER
-        worker = _warm_worker(path, what)
+        worker = _warm_worker(path, what, preload)
         # not `worker.calls > 0`: a prestarted worker has taken none, and one that ended idle
         # (or was killed) as its first look came was told as a crash on that look's file
         reused = worker is before
