@@ -210,3 +210,42 @@ def test_an_array_cut_within_its_signature_is_called_truncated(tmp_path, name, h
     path.write_bytes(head)
     with pytest.raises(CubeReadError, match=rf"truncated: it holds {len(head)} bytes, the start"):
         read_cube(path)
+
+
+def _ripple(tmp_path, **keys):
+    header = {"width": 3, "height": 2, "depth": 4, "offset": 0, "data-length": 2}
+    header.update(keys)
+    text = "".join(f"{k}\t{v}\n" for k, v in header.items())
+    (tmp_path / "s.rpl").write_text(text + "data-type\tunsigned\nbyte-order\tlittle-endian\n")
+    (tmp_path / "s.raw").write_bytes(bytes(3 * 2 * 4 * 2))
+    return tmp_path / "s.rpl"
+
+
+def test_an_integer_of_twenty_digits_is_out_of_range_not_no_integer(tmp_path):
+    """A ripple header's offset of 99999999999999999999 read "ripple key 'offset' must be an
+    integer, got '99999999999999999999'" (the parser took 19 digits at most); it is out of
+    range."""
+    from xrf_napari.errors import CubeReadError
+
+    with pytest.raises(CubeReadError, match=r"'offset' must be between 0 and \d+, got 9{20}$"):
+        read_cube(_ripple(tmp_path, offset="9" * 20))
+    with pytest.raises(CubeReadError, match=r"'width' must be an integer, got '3\.5'"):
+        read_cube(_ripple(tmp_path, width="3.5"))
+
+
+@pytest.mark.parametrize(
+    "offset, gain, said",
+    [
+        (-0.000486, 5.024e-6, "1000 times that, 0.005024 keV/channel, would be plausible"),
+        (-486.0, 5.024, "a thousandth of that, 0.005024 keV/channel, would be plausible"),
+    ],
+)
+def test_a_calibration_in_the_wrong_unit_is_said_to_be_one(offset, gain, said):
+    """A header whose unit says eV over values in keV (the real PyMca spectrum's -0.486 +
+    0.005024 keV/channel as a ripple cube, /work/runs62/readers62/units.py) was told only 'gain
+    5.024e-06 keV/channel is outside the plausible 0.0001-1 keV/channel', nothing on the unit."""
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.calibration import implausible
+
+    assert said in implausible(Calibration(offset, gain), 4096)
+    assert "would be plausible" not in implausible(Calibration(0.0, 1e-9), 4096)

@@ -294,13 +294,30 @@ PLAUSIBLE_GAIN = (1e-4, 1.0)
 PLAUSIBLE_OFFSET = (-10.0, 10.0)
 
 
+def _unit_mixup(cal: Calibration) -> str:
+    """'; 1000 times that, ... would be plausible: ...' where a gain and offset read in the other
+    energy unit are plausible, else '': a header whose unit says eV over values in keV (or the
+    reverse) had been told only that its gain of 5.024e-06 keV/channel is implausible."""
+    for factor, question in (
+        (1e3, "are its values in keV where its unit says eV?"),
+        (1e-3, "are its values in eV where its unit says keV?"),
+    ):
+        gain, offset = cal.gain * factor, cal.offset * factor
+        if PLAUSIBLE_GAIN[0] <= gain <= PLAUSIBLE_GAIN[1] and (
+            PLAUSIBLE_OFFSET[0] <= offset <= PLAUSIBLE_OFFSET[1]
+        ):
+            times = "1000 times that" if factor > 1 else "a thousandth of that"
+            return f"; {times}, {gain:.4g} keV/channel, would be plausible: {question}"
+    return ""
+
+
 def implausible(cal: Calibration, n_channels: int) -> str | None:
     """Why a file's calibration cannot be an XRF detector's (None when it can): a gain of 1e308 or
     1e-320 keV/channel, an offset of -30 keV, an axis that turns back."""
     if not PLAUSIBLE_GAIN[0] <= cal.gain <= PLAUSIBLE_GAIN[1]:
         return (
             f"gain {cal.gain:.4g} keV/channel is outside the plausible {PLAUSIBLE_GAIN[0]:g}-"
-            f"{PLAUSIBLE_GAIN[1]:g} keV/channel"
+            f"{PLAUSIBLE_GAIN[1]:g} keV/channel{_unit_mixup(cal)}"
         )
     if not PLAUSIBLE_OFFSET[0] <= cal.offset <= PLAUSIBLE_OFFSET[1]:
         return (

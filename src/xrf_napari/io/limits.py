@@ -265,19 +265,22 @@ def read_bounded(path: Path, max_bytes: int = MAX_TEXT_BYTES, what: str = "file"
     return data
 
 
-_INT = re.compile(r"[+-]?\d{1,19}(\.0*)?")
+_INT = re.compile(r"[+-]?\d+(\.0*)?")
 
 
 def parse_int(text, path, what: str, lo: int = 0, hi: int = 2**40) -> int:
-    """An integer written as text ('4096', '4096.0'), within [lo, hi]; inf, NaN, 1e400, 400 digits
-    and empty values are refused with a message instead of OverflowError/IndexError."""
+    """An integer written as text ('4096', '4096.0'), within [lo, hi]; inf, NaN, 1e400 and empty
+    values are refused with a message instead of OverflowError/IndexError. An integer of 20
+    digits or more is out of range, not 'must be an integer' (a ripple offset of
+    99999999999999999999 had read so)."""
     token = str(text).strip().split()[0] if str(text).strip() else ""
+    shown = token if len(token) <= 40 else token[:37] + "..."
     if not _INT.fullmatch(token):
-        shown = token if len(token) <= 40 else token[:37] + "..."
         raise CubeReadError(path, f"{what} must be an integer, got {shown!r}")
-    value = int(float(token)) if "." in token else int(token)
-    if not lo <= value <= hi:
-        raise CubeReadError(path, f"{what} must be between {lo} and {hi}, got {value}")
+    digits = token.split(".")[0]
+    value = int(digits) if len(digits.lstrip("+-")) < 20 else None  # 400 digits: not converted
+    if value is None or not lo <= value <= hi:
+        raise CubeReadError(path, f"{what} must be between {lo} and {hi}, got {shown}")
     return value
 
 
