@@ -139,3 +139,43 @@ def test_a_bcf_decoder_that_crashes_as_it_is_imported_blames_the_installation(
     said = str(err.value)
     assert "it crashed as it started, killed by signal SIGSEGV" in said, said
     assert "not of the file" in said and "corrupt" not in said
+
+
+@pytest.mark.parametrize(
+    "reuse", [False, pytest.param(True, marks=poll_only)], ids=["child", "worker"]
+)
+def test_a_child_killed_from_outside_as_it_starts_does_not_blame_the_installation(
+    tmp_path, monkeypatch, reuse
+):
+    """A child killed from outside (the system's out-of-memory SIGKILL) while it imports what
+    the work needs was told as "could not be started (it crashed as it started, killed by
+    signal SIGKILL ...): a problem of the installation" (repro6.py). It is said as such a kill
+    is while it reads: stopped from outside, no sign of a damaged file. Fails on the parent."""
+    (tmp_path / "killed_at_start.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(CubeReadError) as err:
+        isolate.call_in_child(
+            os.getpid, (), "scan.h5", "the look", 30, reuse=reuse, preload=("killed_at_start",)
+        )
+    said = str(err.value)
+    assert not isinstance(err.value, isolate.NoChild), said
+    assert "killed by signal SIGKILL before it answered, from outside" in said, said
+    assert "installation" not in said and "corrupt" not in said
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGRTMIN"), reason="no real-time signals")
+@pytest.mark.parametrize(
+    "reuse", [False, pytest.param(True, marks=poll_only)], ids=["child", "worker"]
+)
+def test_a_child_ended_by_a_signal_python_does_not_name_is_still_a_read_error(reuse):
+    """A child ended by a real-time signal (one signal.Signals has no member for): ValueError
+    ("40 is not a valid Signals") escaped the reader in place of its CubeReadError (repro6.py).
+    It is named by its number. Fails on the parent: ValueError."""
+    number = signal.SIGRTMIN + 6
+    with pytest.raises(CubeReadError) as err:
+        isolate.call_in_child(
+            signal.raise_signal, (number,), "scan.h5", "the look", 30, reuse=reuse
+        )
+    assert f"killed by signal {number} before it answered, from outside" in str(err.value)

@@ -20,6 +20,7 @@ waits for that start (_after_start)."""
 from __future__ import annotations
 
 import threading
+from typing import NoReturn
 
 from ..errors import CubeReadError
 
@@ -123,7 +124,7 @@ def call_in_child(
     code = proc.returncode
     _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
     if not started:  # our code never ran there (no Python, or not ours), or its imports crashed
-        raise NoChild(path, what, _ended_as_it_started(code))
+        _not_started(code, path, what, stopped)
     return _result(answer, code, path, what, stopped)
 
 
@@ -156,7 +157,7 @@ def _result(answer, code, path, what: str, stopped: CubeReadError):
             ) from None
         if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
             raise stopped from None
-        how = f"killed by signal {signal.Signals(-code).name}"
+        how = f"killed by signal {_signal(code)}"
         if not _crashed(code):  # stopped from outside, not a crash
             raise CubeReadError(
                 path,
@@ -586,7 +587,7 @@ def _ask_worker(
             if reused and not _crashed(worker.proc.returncode):
                 continue  # (a prestarted one killed before its start was done, too)
             if not worker.started:  # no Python, not ours, or it crashed in its imports
-                raise NoChild(path, what, _ended_as_it_started(worker.proc.returncode)) from None
+                _not_started(worker.proc.returncode, path, what, stopped)
             return _result(b"", worker.proc.returncode, path, what, stopped)
         except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
             _WORKER = None
@@ -613,13 +614,28 @@ def _unpickled(answer: bytes) -> tuple:
     return status
 
 
-def _ended_as_it_started(code) -> str:
-    """Why a worker that never wrote STARTED ended, from its exit status `code`."""
+def _not_started(code, path, what: str, stopped: CubeReadError) -> NoReturn:
+    """Raises why a child that never wrote STARTED ended, from its exit status `code`: NoChild
+    (no Python, not ours, or it crashed in its imports), or, killed from outside (the system's
+    out-of-memory SIGKILL as it imported numpy and h5py), as _result says it: that had read "it
+    crashed as it started, killed by signal SIGKILL ...: a problem of the installation"."""
+    if code is not None and code < 0 and not _crashed(code):
+        _result(b"", code, path, what, stopped)
+    if code is not None and code < 0:
+        raise NoChild(path, what, f"it crashed as it started, killed by signal {_signal(code)}")
+    raise NoChild(path, what, f"it ended at once, exit status {code}")
+
+
+def _signal(code: int) -> str:
+    """The name of the signal that ended a process of exit status `code` (negative), or its
+    number where Python names none (a real-time signal: signal.Signals raised ValueError, which
+    had escaped the reader in place of its CubeReadError)."""
     import signal
 
-    if code is not None and code < 0 and -code in {s.value for s in signal.Signals}:
-        return f"it crashed as it started, killed by signal {signal.Signals(-code).name}"
-    return f"it ended at once, exit status {code}"
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return str(-code)
 
 
 def _crashed(code) -> bool:
