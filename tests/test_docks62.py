@@ -243,3 +243,32 @@ def test_the_pigments_dock_warns_of_a_saved_layer_chosen_as_photograph(
     assert dock.job.last_error is None
     said = [str(n.message) for n in seen if "napari saves an image layer" in str(n.message)]
     assert len(said) == 1 and "recoloured.tif" in said[0], [str(n.message) for n in seen]
+
+
+def test_a_reports_regions_png_converted_to_labels_is_the_pigments_regions(
+    make_napari_viewer, tmp_path
+):
+    """A guard: a report's regions.png (16-bit grey) opens in napari as an Image, xrf-napari
+    claiming no PNG (napari would ask which reader for every photograph); the guide's way back,
+    right-click > Convert to Labels, gives a Labels layer the Pigments panel offers and fits as
+    the scan's Regions."""
+    import numpy as np
+    from napari.layers._layer_actions import _convert_to_labels
+
+    from xrf_napari.analysis.export import write_image
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    viewer = make_napari_viewer()
+    (cube,) = _in_memory_scans(viewer, (0,))
+    labels = np.repeat(np.arange(1, 5, dtype=np.uint16), cube.shape[0] // 4)[:, None]
+    path = write_image(tmp_path / "regions.png", labels.repeat(cube.shape[1], axis=1), "map")
+    (image,) = viewer.open(str(path))
+    assert type(image).__name__ == "Image"
+    viewer.layers.selection = {image}
+    _convert_to_labels(viewer.layers)
+    regions = viewer.layers["regions"]
+    assert type(regions).__name__ == "Labels"
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    assert dock.labels_combo.current_layer() is regions
+    assert dock.labels_combo._fits(regions)
