@@ -32,3 +32,30 @@ def test_first_make_maps_from_the_plugins_menu_names_no_earlier_maps(
     second = maps.job.status.text()
     assert "The earlier map of Hg stays in the layer list, hidden." in second, second
     assert "Fe" not in second.split("earlier", 1)[1], second
+
+
+def test_pigments_detector_box_says_where_the_resolution_will_come_from(make_napari_viewer):
+    """The Pigments panel's Detector box read "resolution from the file" on every scan, also on
+    the files that give none (a Bruker .rpl export, the real APS scan), whose fit line then said
+    "detector resolution not in the metadata: about 145 eV ..., estimated from the peak widths".
+    It names the file's value, else the estimate, for the scan chosen."""
+    import numpy as np
+    from _napari_helpers import add_cube
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    viewer = make_napari_viewer()
+    counts = np.ones((4, 5, 64), np.uint16)
+    cal = Calibration(0.0, 0.2, source="file")
+    add_cube(viewer, Cube(counts, cal, metadata={"name": "given", "fwhm_mn_ev": 152.0}))
+    add_cube(viewer, Cube(counts, cal, metadata={"name": "none"}))
+    _, pig = viewer.window.add_plugin_dock_widget("xrf-napari", "Pigments")
+    box = pig.fwhm_spin
+    said = {"none": "estimated from the spectra", "given": "from the file (152 eV)"}
+    for name, words in said.items():
+        pig.cube_combo.setCurrentText(name)
+        assert pig.current_cube().metadata["name"] == name
+        assert box.text() == words
+    box.setValue(170)  # the user's value is the user's
+    assert box.text().startswith("FWHM at Mn") and "170" in box.text()

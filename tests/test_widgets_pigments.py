@@ -130,7 +130,7 @@ def test_rows_candidates_recolour_layer_selection_and_export(docked, qtbot, tmp_
     assert widget.instrument() == {}
     widget.instrument_row.anode_combo.setCurrentText("Mo")
     widget.instrument_row.kv_spin.setValue(35)
-    assert widget.fwhm_spin.text() == "resolution from the file"  # its minimum: not passed
+    assert widget.fwhm_spin.text() == "from the file (145 eV)"  # its minimum: not passed
     widget.fwhm_spin.setValue(170)
     widget.instrument_row.optic_combo.setCurrentText("polycapillary lens")  # the Instrument row's
     widget.instrument_row.gas_combo.setCurrentText("helium")

@@ -287,6 +287,19 @@ def _draw_hint(cube_layer) -> str:
     )
 
 
+def _unset_fwhm_words(cube) -> str:
+    """The Detector box's words where no FWHM is set: the file's (its value), else what the fit
+    does (pigment_fit estimates it from the regions' peak widths). It said "resolution from the
+    file" of every file that gives none (a Bruker .rpl export, the real APS scan), beside a fit
+    line reading "detector resolution not in the metadata: about 145 eV ..., estimated"."""
+    from ..detector import fwhm_from_metadata
+
+    if cube is None:
+        return "resolution from the file"
+    known = fwhm_from_metadata(cube.metadata)
+    return "estimated from the spectra" if known is None else f"from the file ({known:.0f} eV)"
+
+
 def swatch_icon(rgb, size: int = 18) -> QIcon:
     pix = QPixmap(size, size)
     r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
@@ -873,6 +886,7 @@ class PigmentsWidget(CubeDock):
         self.fwhm_spin.setValue(
             FWHM_FROM_FILE if cube is None else self.recall(cube, "fwhm", FWHM_FROM_FILE)
         )
+        self.fwhm_spin.setSpecialValueText(_unset_fwhm_words(cube))
         # a photograph shows one scan's area: another scan of its size took its colours unasked
         photo = None if cube is None else self.recall_weakly(cube, "photo")
         self.photo_combo.set_layer(photo if self.photo_combo.offers(photo) else None)
