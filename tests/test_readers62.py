@@ -249,3 +249,15 @@ def test_a_calibration_in_the_wrong_unit_is_said_to_be_one(offset, gain, said):
 
     assert said in implausible(Calibration(offset, gain), 4096)
     assert "would be plausible" not in implausible(Calibration(0.0, 1e-9), 4096)
+
+
+def test_a_scan_of_zeros_is_said_to_hold_no_counts(tmp_path):
+    """A scan whose every value is 0 (a sparse file left by an unfinished copy: the real Bruker
+    M6 header ng_m6_R117 over a .raw of zeros) failed its automatic calibration as 'only 0
+    clear peaks in the spectrum (need 4)', as if its spectrum were noisy."""
+    from xrf_napari.io import auto_calibration_failure
+
+    rpl = _ripple(tmp_path, depth=256)
+    (tmp_path / "s.raw").write_bytes(bytes(3 * 2 * 256 * 2))
+    why = auto_calibration_failure(read_cube(rpl).metadata)
+    assert why.startswith("the spectrum holds no counts (every channel is 0)"), why

@@ -395,6 +395,11 @@ def calibrate_spectra(
     peaks: spectra_peaks(spectra) where already found (an AutoCalibration's of them)."""
     spectra = [np.asarray(s, dtype=np.float64) for s in spectra if s is not None]
     n = spectra[0].size
+    if not any(s.any() for s in spectra):  # had read 'only 0 clear peaks in the spectrum'
+        raise AutoCalibrationError(
+            "the spectrum holds no counts (every channel is 0): an empty export, or a file of "
+            "zeros (a copy that was not finished?)"
+        )
     peaks = spectra_peaks(spectra) if peaks is None else peaks
     if len(peaks) < min_matches:
         scatter = excess_scatter(spectra[0])
