@@ -131,6 +131,10 @@ def test_a_plot_that_cannot_be_drawn_is_said_on_the_status_line_and_in_a_notific
     assert len(told) == 1, [str(n.message) for n in seen]
     assert dock.job.status.text().startswith("Spectrum plot: ValueError: no room for the legend")
     assert dock.canvas.image() == before
+    monkeypatch.setattr(dock._plot, "render", type(dock._plot).render.__get__(dock._plot))
+    dock.set_checked_elements(["Pb"])  # drawn again: the line no longer says it failed
+    qtbot.waitUntil(dock.plot_is_current, timeout=20000)
+    assert dock.job.status.text() == ""
 
 
 def test_a_closed_scans_plot_images_are_let_go(make_napari_viewer, qtbot, monkeypatch):

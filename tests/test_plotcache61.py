@@ -36,7 +36,13 @@ def test_a_drawn_image_at_a_new_size_leaves_none_of_the_old_size_in_the_view(qap
     from types import SimpleNamespace
 
     view = SimpleNamespace(
-        _generation=0, _keyed=(0, None), _images={}, _pixmap=None, _shown=0, update=lambda: None
+        _generation=0,
+        _keyed=(0, None),
+        _images={},
+        _pixmap=None,
+        _shown=0,
+        update=lambda: None,
+        failure="",
     )
     view.KEPT_IMAGES = FigureView.KEPT_IMAGES
     for scan, size in [(0, A), (1, A), (2, A), (0, B)]:

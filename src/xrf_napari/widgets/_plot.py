@@ -138,7 +138,8 @@ class FigureView(QWidget):
 
     RESIZE_SETTLE_MS = 120
     #: A figure could not be built or drawn (what went wrong): said once until a draw succeeds
-    #: (each pixel under the mouse asks for a draw); the image shown before stays.
+    #: (each pixel under the mouse asks for a draw); the image shown before stays. "": a draw
+    #: succeeded after one that failed.
     drawing_failed = Signal(str)
     #: Images of keyed figures kept (show_built) at the current size, the least recently shown
     #: dropped first.
@@ -263,7 +264,9 @@ class FigureView(QWidget):
     def _show(self, generation, width, height, dpr, data) -> None:
         if generation != self._generation:
             return  # a newer figure or size is on its way
-        self.failure = ""
+        if self.failure:
+            self.failure = ""
+            self.drawing_failed.emit("")
         if data is None:  # built only: its image, kept, is shown (show_built)
             self._shown = generation
             return

@@ -159,6 +159,7 @@ class SpectrumWidget(CubeDock):
         # constrained_layout measured every label on every draw, a third of each redraw's time.
         self.canvas = FigureView(self.MARGINS_IN)
         self.canvas.setMinimumHeight(180)
+        self._plot_failure = ""  # the status line said of the latest failed draw (_plot_failed)
         self.canvas.drawing_failed.connect(self._plot_failed)
 
         grid = QGridLayout()
@@ -673,12 +674,16 @@ class SpectrumWidget(CubeDock):
     def _plot_failed(self, message: str) -> None:
         """The plot could not be drawn (FigureView.drawing_failed): said in a notification and
         on the status line (not over a job's), where it was printed to the terminal alone and
-        the plot went on showing its last image as if of the curves asked for."""
-        self.job.refused(
-            report_error(
+        the plot went on showing its last image as if of the curves asked for. "" (drawn again):
+        the line still saying so is cleared."""
+        said, self._plot_failure = self._plot_failure, ""
+        if message:
+            self._plot_failure = report_error(
                 RuntimeError(f"{message}; the plot shows what it showed before"), "Spectrum plot"
             )
-        )
+            self.job.refused(self._plot_failure)
+        elif said and not self.job.is_running and self.job.status.text() == said:
+            self.job.show_state(None)
 
     #: Region spectrum's tooltip while no region of the scan is listed (the button is off).
     NO_REGION_TIP = (
