@@ -147,3 +147,22 @@ def test_elements_in_reads_a_cube_recording_no_table_by_the_table_in_use():
     assert {"Pb", "Ca", "Rh", "Ar"} <= reference, reference
     assert kept is not None and active_table() is None
     assert {"Ag", "Sr"} <= elements_in(meta)  # a guard: outside it, the main table's
+
+
+@pytest.mark.parametrize(
+    "argv, told",
+    [
+        (["recolour", "s.h5", "-o", "o.png", "--overlap", "1.5"], "--overlap: the overlap must"),
+        (["embed", "s.h5", "-o", "o", "-k", "three"], "-k: the number of regions K must"),
+        (["embed", "s.h5", "-o", "o", "--seed", "x"], "--seed: a K-Means seed must"),
+    ],
+)
+def test_a_number_that_is_no_integer_is_told_to_be_a_whole_one(argv, told, capsys):
+    """`recolour --overlap 1.5` said "'1.5' is not the overlap", which says nothing of what
+    is wrong with it (a fraction where a whole number of pixels is wanted)."""
+    from xrf_napari.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and f"{told} be a whole number, not '{argv[-1]}'" in err, err

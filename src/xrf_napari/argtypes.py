@@ -53,13 +53,18 @@ def running_argv() -> list[str] | None:
 
 
 def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
-    """argparse `type=` accepting integers in lo..hi (hi None: no upper bound)."""
+    """argparse `type=` accepting integers in lo..hi (hi None: no upper bound). `what` names
+    the number; a value that is no integer is told to be one: "'1.5' is not the overlap" (of
+    `recolour --overlap 1.5`) said nothing of what was wrong."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+            said = f"{what} must be a whole number, not {text!r}"
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number" if what == "a whole number" else said
+            ) from None
         if value < lo or (hi is not None and value > hi):
             allowed = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
             raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {allowed}")
