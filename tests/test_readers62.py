@@ -261,3 +261,19 @@ def test_a_scan_of_zeros_is_said_to_hold_no_counts(tmp_path):
     (tmp_path / "s.raw").write_bytes(bytes(3 * 2 * 256 * 2))
     why = auto_calibration_failure(read_cube(rpl).metadata)
     assert why.startswith("the spectrum holds no counts (every channel is 0)"), why
+
+
+def test_an_hdf5_file_cut_within_its_signature_or_a_spectrum_named_h5(tmp_path):
+    """An .h5 of its first 4 bytes read 'it does not start with the HDF5 signature (\\x89HDF)',
+    though it does; a Bruker .spx saved as .h5 'it is a text file', where the text readers name
+    it ('rename it .spx')."""
+    from xrf_napari.errors import CubeReadError
+
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(b"\x89HDF")
+    with pytest.raises(CubeReadError, match=r"truncated: it holds 4 bytes, the start of an HDF5"):
+        read_cube(cut)
+    spx = tmp_path / "p059.h5"
+    spx.write_text(SPX)
+    with pytest.raises(CubeReadError, match=r"Bruker \.spx spectrum \(XML\): rename it \.spx"):
+        read_cube(spx)

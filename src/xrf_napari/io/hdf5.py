@@ -31,7 +31,7 @@ from .lazy import (
     open_for_row_blocks,
     read_whole,
 )
-from .limits import check_dataset, kind_hint
+from .limits import check_dataset, decode_text, kind_hint, signature_cut, text_format
 
 #: A spectral axis has at least this many channels (maps have a handful of elements).
 MIN_CHANNELS = 64
@@ -331,7 +331,9 @@ def _open_problem(path, exc: OSError) -> str:
             "source"
         )
     if not is_hdf5(path):
-        return f"not an HDF5 file: {_looks_like(path)}"
+        return (
+            signature_cut(path, "hdf5", "an HDF5 file") or f"not an HDF5 file: {_looks_like(path)}"
+        )
     detail = re.sub(r"^Unable to (synchronously )?open file \((.*)\)$", r"\2", text)
     return f"a damaged HDF5 file: it starts as one, but its header cannot be read ({detail})"
 
@@ -340,6 +342,8 @@ def _looks_like(path) -> str:
     """What a file that lacks the HDF5 signature starts as, for the message."""
     try:
         kind = file_kind(path)
+        with open(path, "rb") as fh:
+            head = fh.read(65536)  # what text_format looks at
     except OSError as exc:
         return f"it cannot be read ({exc.strerror or exc})"
     like = kind_hint(
@@ -347,6 +351,8 @@ def _looks_like(path) -> str:
         "its bytes match no format xrf-napari reads (damaged, or another format)",
         zip="it is a zip archive (an .npz, a zarr .datastack?)",
     )
+    if kind == "text":  # a Bruker .spx saved as .h5 had read only 'it is a text file'
+        like = text_format(decode_text(head), "h5") or like
     return f"it does not start with the HDF5 signature (\\x89HDF); {like}"
 
 

@@ -83,20 +83,32 @@ def misnamed(path, kind: str, what: str, otherwise: str, **hints: str) -> str | 
     was 'pickled (object) data' to unpickle unsafely. otherwise, hints: as kind_hint's."""
     try:
         found = file_kind(path)
-        if found in (None, "text"):
-            with open(path, "rb") as fh:
-                head = fh.read(16)
     except OSError:
         return None
     if found == kind:
         return None
-    if found in (None, "text") and cut_in_signature(head) == kind:  # '\x93NUM' had read 'it
-        # does not start with NumPy's \x93NUMPY', 'PK' named .npz 'it is a text file'
-        return (
-            f"the file is truncated: it holds {len(head)} bytes, the start of {what}'s "
-            "signature (an interrupted copy or save); copy or save it again"
-        )
+    if found in (None, "text") and (cut := signature_cut(path, kind, what)):
+        return cut
     return f"not {what} ({kind_hint(found, otherwise, **hints)})"
+
+
+def signature_cut(path, kind: str, what: str) -> str | None:
+    """'the file is truncated: it holds 4 bytes, the start of <what>'s signature ...' where the
+    file is a few bytes that begin `kind`'s signature (fileutil.cut_in_signature), else None
+    (also where it cannot be read: its reader's open says why). '\\x93NUM' named .npy had read
+    'it does not start with NumPy's \\x93NUMPY', '\\x89HDF' named .h5 'it does not start with
+    the HDF5 signature (\\x89HDF)', 'PK' named .npz 'it is a text file'."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if cut_in_signature(head) != kind:
+        return None
+    return (
+        f"the file is truncated: it holds {len(head)} bytes, the start of {what}'s signature "
+        "(an interrupted copy or save); copy or save it again"
+    )
 
 
 #: The file_kinds a text reader (.mca .msa .spe .csv .spx .rpl) refuses up front.
