@@ -124,7 +124,7 @@ def call_in_child(
     code = proc.returncode
     _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
     if not started:  # our code never ran there (no Python, or not ours), or its imports crashed
-        _not_started(code, path, what, stopped)
+        _not_started(code, path, what)
     return _result(answer, code, path, what, stopped)
 
 
@@ -162,10 +162,9 @@ def _result(answer, code, path, what: str, stopped: CubeReadError):
             raise CubeReadError(
                 path,
                 f"{what} was stopped: the separate process that read it was {how} before it "
-                "answered, from outside (by the system when memory ran short, or by another "
-                "program), which is no sign of a damaged file: open it again. Should that "
-                "happen each time, reading it asks for more memory than there is (a damaged "
-                "file can)",
+                f"answered, {_FROM_OUTSIDE}, which is no sign of a damaged file: open it again. "
+                "Should that happen each time, reading it asks for more memory than there is (a "
+                "damaged file can)",
             ) from None
         raise CubeReadError(
             path,
@@ -178,6 +177,9 @@ def _result(answer, code, path, what: str, stopped: CubeReadError):
         raise CubeReadError(path, f"{what} failed ({payload})")
     return payload
 
+
+#: Who ends a reading child by a signal other than a crash's.
+_FROM_OUTSIDE = "from outside (by the system when memory ran short, or by another program)"
 
 #: Longest wait for a killed child to end: one stuck in uninterruptible I/O (a file on a network
 #: drive gone away) ends only when that I/O does, and the caller may be napari's GUI thread.
@@ -323,10 +325,10 @@ _CRASH_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGABRT", "SIGFPE", "SIGILL", "SIGSYS", 
 class _Worker:
     """A child interpreter kept between calls (_worker_main): requests pickled on its stdin,
     answers after STARTED on its stdout, each its length and its pickle. `key`: what it was
-    started with (_warm_worker); `calls`: the requests it has been sent; `preload`: the modules
-    it imports as it starts (prestart); `started`: whether its STARTED has been read, which a
-    prestarted one's first call does at once (till then it may have started long ago:
-    _after_start asks only while a call holds it)."""
+    started with (_warm_worker); `calls`: the requests it has been sent; `started`: whether its
+    STARTED has been read, which a prestarted one's first call does at once (till then it may
+    have started long ago: _after_start asks only while a call holds it). It imports `preload`
+    (prestart's, or its first call's) as it starts."""
 
     def __init__(self, key: tuple, preload: tuple = ()):
         import os
@@ -587,7 +589,7 @@ def _ask_worker(
             if reused and not _crashed(worker.proc.returncode):
                 continue  # (a prestarted one killed before its start was done, too)
             if not worker.started:  # no Python, not ours, or it crashed in its imports
-                _not_started(worker.proc.returncode, path, what, stopped)
+                _not_started(worker.proc.returncode, path, what)
             return _result(b"", worker.proc.returncode, path, what, stopped)
         except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
             _WORKER = None
@@ -614,13 +616,20 @@ def _unpickled(answer: bytes) -> tuple:
     return status
 
 
-def _not_started(code, path, what: str, stopped: CubeReadError) -> NoReturn:
+def _not_started(code, path, what: str) -> NoReturn:
     """Raises why a child that never wrote STARTED ended, from its exit status `code`: NoChild
-    (no Python, not ours, or it crashed in its imports), or, killed from outside (the system's
-    out-of-memory SIGKILL as it imported numpy and h5py), as _result says it: that had read "it
-    crashed as it started, killed by signal SIGKILL ...: a problem of the installation"."""
+    (no Python, not ours, or it crashed in its imports), or, ended from outside by a signal (the
+    system's out-of-memory SIGKILL as it imported numpy and h5py; SIGALRM too, its own timer is
+    set with the work only), that it was stopped before it took the file: _result's words had it
+    "read" the file, too big for memory each time ("a damaged file can"), or, for SIGALRM, run
+    out its time ("did not finish within 30 s", after 0.4 s; the file "probably damaged")."""
     if code is not None and code < 0 and not _crashed(code):
-        _result(b"", code, path, what, stopped)
+        raise CubeReadError(
+            path,
+            f"{what} was stopped: the separate process for it was killed by signal "
+            f"{_signal(code)} before it answered, {_FROM_OUTSIDE}, as it started, before it "
+            "took the file: no sign of a damaged file; open it again",
+        )
     if code is not None and code < 0:
         raise NoChild(path, what, f"it crashed as it started, killed by signal {_signal(code)}")
     raise NoChild(path, what, f"it ended at once, exit status {code}")
