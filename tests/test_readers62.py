@@ -277,3 +277,41 @@ def test_an_hdf5_file_cut_within_its_signature_or_a_spectrum_named_h5(tmp_path):
     spx.write_text(SPX)
     with pytest.raises(CubeReadError, match=r"Bruker \.spx spectrum \(XML\): rename it \.spx"):
         read_cube(spx)
+
+
+def _spx(channels: str, count: int) -> str:
+    return SPX.replace(
+        "    <Channels>1,2,3,4</Channels>\n",
+        '    <ClassInstance Type="TRTSpectrumHeader">\n'
+        f"      <ChannelCount>{count}</ChannelCount>\n      <CalibAbs>-0.95</CalibAbs>\n"
+        "      <CalibLin>0.01</CalibLin>\n    </ClassInstance>\n"
+        f"    <Channels>{channels}</Channels>\n",
+    )
+
+
+def test_an_spx_whose_channels_disagree_with_its_header_is_said_so(tmp_path):
+    """An .spx of 100 values under a ChannelCount of 4096 opened as 100 channels without a word;
+    an empty <Channels> was 'no <Channels> element', though it has one."""
+    from xrf_napari.errors import CubeReadError
+    from xrf_napari.io import read_spectrum
+
+    path = tmp_path / "p059.spx"
+    path.write_text(_spx(",".join(["3"] * 100), 4096))
+    with pytest.warns(UserWarning, match=r"ChannelCount is 4096, but <Channels> holds 100 values"):
+        assert read_spectrum(path).counts.size == 100
+    path.write_text(_spx("", 4096))
+    with pytest.raises(CubeReadError, match=r"<Channels> element is empty"):
+        read_spectrum(path)
+
+
+def test_a_guard_an_spx_whose_channels_match_its_header_is_read_quietly(tmp_path):
+    """A guard: ChannelCount equal to the values held (the real M6 file's 4096) says nothing."""
+    import warnings
+
+    from xrf_napari.io import read_spectrum
+
+    path = tmp_path / "p059.spx"
+    path.write_text(_spx(",".join(["3"] * 64), 64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_spectrum(path).counts.size == 64

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError
+from ..errors import CubeReadError, warn_outside
 from .isolate import call_in_child
 from .mapped import guard_map
 from .spectra import Spectrum
@@ -46,6 +46,21 @@ def _spx_calibration(path: Path, offset: str | None, gain: str) -> Calibration:
         raise CubeReadError(path, f"invalid CalibAbs/CalibLin calibration: {exc}") from None
 
 
+def _check_channel_count(path: Path, declared: str | None, held: int) -> None:
+    """Warn, naming the file, where the header's ChannelCount is not the number of values in
+    <Channels>: a spectrum of 100 values under a ChannelCount of 4096 (an edited or damaged file)
+    opened as 100 channels without a word. The values are read as they are."""
+    try:
+        count = int(declared) if declared is not None else held
+    except ValueError:
+        count = held  # not a number: nothing to compare (the counts are what is read)
+    if count != held:
+        warn_outside(
+            f"{path}: its header's ChannelCount is {count}, but <Channels> holds {held} values: "
+            f"read as {held} channels (a file edited or damaged?)"
+        )
+
+
 def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
@@ -75,8 +90,10 @@ def read_spx(path) -> Spectrum:
     if spec is None:
         spec = root
     chan = spec.find("Channels")
-    if chan is None or not (chan.text or "").strip():
+    if chan is None:
         raise CubeReadError(path, "no <Channels> element: not a Bruker spectrum")
+    if not (chan.text or "").strip():  # had read 'no <Channels> element'
+        raise CubeReadError(path, "its <Channels> element is empty: the spectrum holds no counts")
     values = chan.text.strip().strip(",").split(",")
     if any(len(v.strip()) > 18 for v in values):
         raise CubeReadError(path, "<Channels> holds a count with more than 18 digits")
@@ -98,6 +115,7 @@ def read_spx(path) -> Spectrum:
     head = spec.find("ClassInstance[@Type='TRTSpectrumHeader']")
     if head is None:
         head = spec.find(".//ClassInstance[@Type='TRTSpectrumHeader']")
+    _check_channel_count(path, text(head, "ChannelCount"), counts.size)
     cal = None
     if text(head, "CalibLin") is not None:  # one that cannot be one is set aside, as any file's
         from .calibration import set_aside
