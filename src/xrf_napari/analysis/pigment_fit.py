@@ -469,6 +469,16 @@ class ComponentLibrary:
     model: object = None  # the SpectrumModel (for mixture refinement)
     ground_layers: tuple = ()  # the layers behind `ground` (a priming seen through a candidate)
     bends_lead: np.ndarray = None  # (P,) an absorption edge between lead's L-alpha and L-beta
+    thin_scatter: np.ndarray | None = None  # (P, 512) through a thin layer: Cr, Cu tubes only
+    # (`_fine_own_scatter`)
+
+    def own_scatter_of(self, idx) -> np.ndarray:
+        """The own-scatter columns of pigments `idx`: each one's thick layer's, then (under a
+        tube whose anode is a pigment's element) each one's thin layer's."""
+        idx = list(idx)
+        if self.thin_scatter is None:
+            return self.own_scatter[idx]
+        return np.vstack([self.own_scatter[idx], self.thin_scatter[idx]])
 
     @property
     def visible(self) -> np.ndarray:
@@ -591,7 +601,7 @@ def _fine_spectra(profile: InstrumentProfile) -> _FineSpectra:
     ):
         scat += model.scatter(stack + [support_layer()])
     scat.append(_support_scatter(model, film))
-    if any(profile.anode in p.elements for p in pigs):  # Cr, Cu: viridian, the copper pigments
+    if _anode_in_paint(profile, pigs):
         scat.append(_tube_lines_scatter(model, film))
     # The grounds are 100-400 um thick (synth/paint.py) and the stacks above sit on 200 um; the
     # support's column can only add scatter, so over a thick bare ground nothing took the
@@ -603,23 +613,47 @@ def _fine_spectra(profile: InstrumentProfile) -> _FineSpectra:
     )
 
 
+def _anode_in_paint(profile: InstrumentProfile, pigs) -> bool:
+    """Whether the tube's anode is an element of a paint pigment (Cr: viridian, chrome yellow;
+    Cu: the copper pigments): its scattered lines then lie on a pigment's own."""
+    return any(profile.anode in p.elements for p in pigs)
+
+
+#: Paint thicknesses (um) of each pigment's own scatter columns: thick, and under a tube whose
+#: anode is a pigment's element (`_anode_in_paint`) thin too (the thin paint column's 5 um).
+OWN_SCATTER_UM = (40.0, 5.0)
+
+
 @lru_cache(maxsize=16)
-def _fine_own_scatter(profile: InstrumentProfile) -> np.ndarray:
+def _fine_own_scatter(profile: InstrumentProfile) -> tuple[np.ndarray, np.ndarray | None]:
     """(P, N_FINE) each pigment's own scatter shape: the ground's and its own Rayleigh and Compton
     seen through a thick layer of it. A heavy pigment's absorption edge cuts the scattered
     continuum (Zn K at 9.66 keV: above it the continuum drops, below it rises), which a light and
     a lead paint's scatter cannot reproduce: under 90 % zinc white the misfit was 30 times the
-    counting noise."""
+    counting noise.
+
+    And under a Cr or Cu tube the same through a thin layer (else None): the anode's lines (Cr
+    K-alpha 5.41 keV) are absorbed far more than the continuum, so a thin heavy paint over a
+    light ground scatters them by its own Rayleigh and the continuum by the ground's; no shared
+    stack has that share, and the light one (`_tube_lines_scatter`) brings a Compton peak the
+    paint lacks. The misfit was read as the anode's element: a thin red lead or lead white swatch
+    as chrome yellow, vermilion or Naples yellow with 20-40 % viridian (session 62,
+    docs/pigments_guide.md). From the thin to the thick layer the scattered lines' share follows
+    the paint's own Rayleigh scatter of the continuum, so a chromium pigment's fluorescence,
+    which no scatter column carries, still shows."""
     from ..physics.layers import ground_layer, paint_layer, support_layer
 
     model = _excitation_model(profile)
-    own = []
-    for p in _fine_spectra(profile).pigments:
-        rayleigh, compton = model.scatter(
-            [paint_layer([(p, 1.0)], 40.0, 0.4), ground_layer("chalk", 200.0), support_layer()]
+    pigs = _fine_spectra(profile).pigments
+
+    def own(t):  # each pigment's layer of t um over a chalk ground
+        under = [ground_layer("chalk", 200.0), support_layer()]
+        return np.array(
+            [sum(model.scatter([paint_layer([(p, 1.0)], t, 0.4), *under])) for p in pigs]
         )
-        own.append(rayleigh + compton)
-    return np.array(own)
+
+    thick, thin = OWN_SCATTER_UM
+    return own(thick), own(thin) if _anode_in_paint(profile, pigs) else None
 
 
 @lru_cache(maxsize=16)
@@ -657,6 +691,7 @@ def _assemble(profile: InstrumentProfile, own: bool) -> ComponentLibrary:
     # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
     # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
     ground = det(fine.ground) - det(fine.covers)[None]
+    own_fine = _fine_own_scatter(key) if own else None
     return ComponentLibrary(
         profile,
         pigs,
@@ -667,10 +702,11 @@ def _assemble(profile: InstrumentProfile, own: bool) -> ComponentLibrary:
         ground.clip(0, None),
         det(np.array(fine.scatter)),
         det(fine.thick),
-        det(_fine_own_scatter(key)) if own else None,
+        det(own_fine[0]) if own else None,
         model,
         fine.ground_layers,
         np.array([_edge_between_lead_lines(p) for p in pigs]),
+        det(own_fine[1]) if own and own_fine[1] is not None else None,
     )
 
 
@@ -1240,7 +1276,9 @@ def _shortlist(
     every visible pigment whose elements the kept ones show (`_within_shown`). leak: the
     neighbours' spectra, bounded as in every candidate's fit (`_fit_leak`)."""
     fit = np.nonzero(lib.fittable)[0]
-    cols = np.vstack([lib.paint[fit].reshape(-1, lib.paint.shape[-1]), lib.own_scatter[fit], base])
+    cols = np.vstack(
+        [lib.paint[fit].reshape(-1, lib.paint.shape[-1]), lib.own_scatter_of(fit), base]
+    )
     x, chi2, _, _ = _fit_leak(cols, leak, y, w)
     n_leak = 0 if leak is None else len(leak)
     phi = _dispersion(chi2, len(y), cols.shape[0] + n_leak)
@@ -1697,7 +1735,7 @@ def rank_region(
             np.vstack(
                 [
                     paint_cols.reshape(-1, paint_cols.shape[-1]),
-                    lib.own_scatter[list(c)],
+                    lib.own_scatter_of(c),
                     shared,
                     *extra,
                 ]
