@@ -276,3 +276,40 @@ def test_a_reports_regions_png_converted_to_labels_is_the_pigments_regions(
     viewer.window.add_dock_widget(dock)
     assert dock.labels_combo.current_layer() is regions
     assert dock.labels_combo._fits(regions)
+
+
+def test_a_region_deleted_while_averaged_is_said_instead_of_done(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """Region spectrum pressed, then its Shapes layer deleted while the region was averaged:
+    the curve was dropped (its source gone) under a bare "Done.", nothing saying why no region
+    curve came. The line says the layer was deleted; no curve is added."""
+    import threading
+
+    import numpy as np
+    from _napari_helpers import held_job, wait_idle
+
+    import xrf_napari.widgets.spectrum as spectrum_mod
+    from xrf_napari.widgets._layers import layer_cube
+
+    _quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    gate = threading.Event()
+    monkeypatch.setattr(spectrum_mod, "_region_job", held_job(gate, then=spectrum_mod._region_job))
+    viewer = make_napari_viewer()
+    (cube,) = _in_memory_scans(viewer, (0,))
+    dock = spectrum_mod.SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    _shown(viewer, qtbot, dock, cube)
+    box = viewer.add_shapes([np.array([[2, 2], [2, 10], [10, 10], [10, 2]])], name="box")
+    viewer.layers.selection.active = next(ly for ly in viewer.layers if layer_cube(ly) is cube)
+    dock.region_combo.set_layer(box)
+    try:
+        assert dock.region_spectrum() is not None
+        viewer.layers.remove(box)
+    finally:
+        gate.set()
+    wait_idle(qtbot, dock.job)
+    assert dock.job.status.text() == (
+        "No region curve: the layer \u201cbox\u201d was deleted while its region was averaged."
+    )
+    assert "region" not in dock.curves

@@ -393,9 +393,19 @@ class SpectrumWidget(CubeDock):
         "after it was averaged. Press Region spectrum to average it again."
     )
 
+    #: The status line once the region's layer was deleted while it was averaged.
+    REGION_DELETED = (
+        "No region curve: the layer \u201c{}\u201d was deleted while its region was averaged."
+    )
+
     def _add_region_curve(self, cube, made, mean) -> None:
         """Plot the region curve of `made` (region layer, scan layer, label, packed mask), unless
-        the region was edited while it was averaged; its edits are followed (_region_edited)."""
+        the region was edited or its layer deleted while it was averaged (the line says which:
+        a deleted one's curve was dropped under a bare "Done."); its edits are followed
+        (_region_edited)."""
+        if made[0] not in self.viewer.layers:
+            self.job.status.setText(self.REGION_DELETED.format(made[0].name))
+            return
         if self._region_changed(cube, made):
             self.job.status.setText(self.REGION_EDITED.format(made[0].name))
             return
