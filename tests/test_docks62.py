@@ -139,7 +139,7 @@ def test_a_plot_that_cannot_be_drawn_is_said_on_the_status_line_and_in_a_notific
 
 def test_a_closed_scans_plot_images_are_let_go(make_napari_viewer, qtbot, monkeypatch):
     """Spectrum keeps the images of plots shown (FigureView.show_built), to show a scan chosen
-    again at once: a closed scan's stayed, 28.8 MB each at 1900 x 1000 px and pixel ratio 2,
+    again at once: a closed scan's stayed, 30.4 MB each at 1900 x 1000 px and pixel ratio 2,
     until newer pushed them out, and for good once the last scan was closed."""
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget

@@ -206,7 +206,7 @@ class FigureView(QWidget):
 
     def drop_images(self, keys) -> None:
         """Let go of the images kept for show_built's `keys` (a closed scan's plots): they were
-        held, at 28.8 MB each at 1900 x 1000 px and pixel ratio 2, until six newer pushed them
+        held, at 30.4 MB each at 1900 x 1000 px and pixel ratio 2, until six newer pushed them
         out, or for good once no scan was left to draw."""
         keys = list(keys)
         for sized in [s for s in self._images if s[0] in keys]:
