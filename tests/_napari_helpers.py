@@ -645,3 +645,30 @@ def _difference(key, before, now) -> str:
             return ""
         return f"{key}: left {added}" + (f", gone {gone}" if gone else "")
     return f"{key}: {before!r} before the first test, now {now!r}" if before != now else ""
+
+
+def in_memory_scans(viewer, seeds):
+    """Painted scans held in memory ("scan<seed>", as the reader lays them out), one per seed."""
+    from xrf_napari.cube import cube_from_array
+
+    cubes = []
+    for seed in seeds:
+        cube = cube_from_array(painted_counts(seed)[0], CANONICAL_CAL, name=f"scan{seed}")
+        add_cube(viewer, cube)
+        cubes.append(cube)
+    return cubes
+
+
+def quick_survey(monkeypatch, suggested):
+    """The docks' survey at once: the scan's mean, and `suggested`[scan name] as its elements
+    (the real one's peak search took most of a test's seconds)."""
+    import xrf_napari.widgets._common as common
+
+    def survey(cube):
+        yield 0, 1
+        mean = np.asarray(cube.data, dtype=np.float64).mean(axis=(0, 1))
+        out = common._Survey((mean, list(suggested[cube.name])))
+        out.spectra, out.instrument = None, {}
+        return out
+
+    monkeypatch.setattr(common, "_survey_job", survey)

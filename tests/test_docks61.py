@@ -7,42 +7,13 @@ import pytest
 
 pytest.importorskip("napari")
 
+from _napari_helpers import in_memory_scans, quick_survey  # noqa: E402
+
 
 @pytest.fixture
 def make_napari_viewer(make_reused_napari_viewer):
     """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
     return make_reused_napari_viewer
-
-
-def _in_memory_scans(viewer, seeds):
-    """Painted scans held in memory (as the reader lays them out), one per seed."""
-    from _napari_helpers import CANONICAL_CAL, add_cube, painted_counts
-
-    from xrf_napari.cube import cube_from_array
-
-    cubes = []
-    for seed in seeds:
-        cube = cube_from_array(painted_counts(seed)[0], CANONICAL_CAL, name=f"scan{seed}")
-        add_cube(viewer, cube)
-        cubes.append(cube)
-    return cubes
-
-
-def _quick_survey(monkeypatch, suggested):
-    """The docks' survey at once: the scan's mean, and `suggested`[scan name] as its elements
-    (the real one's peak search took most of a test's seconds)."""
-    import numpy as np
-
-    import xrf_napari.widgets._common as common
-
-    def survey(cube):
-        yield 0, 1
-        mean = np.asarray(cube.data, dtype=np.float64).mean(axis=(0, 1))
-        out = common._Survey((mean, list(suggested[cube.name])))
-        out.spectra, out.instrument = None, {}
-        return out
-
-    monkeypatch.setattr(common, "_survey_job", survey)
 
 
 def _draws_asked(monkeypatch):
@@ -72,9 +43,9 @@ def test_a_scan_chosen_again_shows_its_plot_without_a_new_draw(
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    _quick_survey(monkeypatch, {"scan0": ["Pb", "Hg"], "scan1": ["Fe"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb", "Hg"], "scan1": ["Fe"]})
     viewer = make_napari_viewer()
-    a, b = _in_memory_scans(viewer, (0, 1))
+    a, b = in_memory_scans(viewer, (0, 1))
     dock = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(dock)
 
@@ -111,9 +82,9 @@ def test_a_job_on_another_scan_names_that_scan_on_the_status_line(
     gate = threading.Event()
     ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
     monkeypatch.setattr(maps_mod, "_maps_job", held_job(gate, then=ones))
-    _quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
     viewer = make_napari_viewer()
-    a, b = _in_memory_scans(viewer, (0, 1))
+    a, b = in_memory_scans(viewer, (0, 1))
     dock = maps_mod.ElementMapsWidget(viewer)
     viewer.window.add_dock_widget(dock)
 
@@ -178,9 +149,9 @@ def test_make_maps_again_says_the_earlier_maps_it_left_hidden(
 
     ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
     monkeypatch.setattr(maps_mod, "_maps_job", ones)
-    _quick_survey(monkeypatch, {"scan0": ["Pb", "Fe", "Cu"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb", "Fe", "Cu"]})
     viewer = make_napari_viewer()
-    _in_memory_scans(viewer, (0,))
+    in_memory_scans(viewer, (0,))
     dock = maps_mod.ElementMapsWidget(viewer)
     viewer.window.add_dock_widget(dock)
     wait_idle(qtbot, dock.job)
@@ -210,9 +181,9 @@ def test_a_single_spectrum_lists_no_region_and_says_why(make_napari_viewer, qtbo
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    _quick_survey(monkeypatch, {"scan0": ["Pb"], "spot": ["Pb"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"], "spot": ["Pb"]})
     viewer = make_napari_viewer()
-    (scan,) = _in_memory_scans(viewer, (0,))
+    (scan,) = in_memory_scans(viewer, (0,))
     spot = cube_from_array(painted_counts(0)[0][:1, :1], CANONICAL_CAL, name="spot")
     add_cube(viewer, spot)
     viewer.add_shapes([np.array([[2, 2], [2, 8], [8, 8], [8, 2]])], name="drawn")

@@ -8,41 +8,13 @@ import pytest
 
 pytest.importorskip("napari")
 
+from _napari_helpers import in_memory_scans, quick_survey  # noqa: E402
+
 
 @pytest.fixture
 def make_napari_viewer(make_reused_napari_viewer):
     """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
     return make_reused_napari_viewer
-
-
-def _in_memory_scans(viewer, seeds):
-    """Painted scans held in memory (as the reader lays them out), one per seed."""
-    from _napari_helpers import CANONICAL_CAL, add_cube, painted_counts
-
-    from xrf_napari.cube import cube_from_array
-
-    cubes = []
-    for seed in seeds:
-        cube = cube_from_array(painted_counts(seed)[0], CANONICAL_CAL, name=f"scan{seed}")
-        add_cube(viewer, cube)
-        cubes.append(cube)
-    return cubes
-
-
-def _quick_survey(monkeypatch, suggested):
-    """The docks' survey at once: the scan's mean, and `suggested`[scan name] as its elements."""
-    import numpy as np
-
-    import xrf_napari.widgets._common as common
-
-    def survey(cube):
-        yield 0, 1
-        mean = np.asarray(cube.data, dtype=np.float64).mean(axis=(0, 1))
-        out = common._Survey((mean, list(suggested[cube.name])))
-        out.spectra, out.instrument = None, {}
-        return out
-
-    monkeypatch.setattr(common, "_survey_job", survey)
 
 
 def test_a_job_on_another_scan_is_named_anew_when_its_layer_is_renamed(
@@ -63,9 +35,9 @@ def test_a_job_on_another_scan_is_named_anew_when_its_layer_is_renamed(
     gate = threading.Event()
     ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
     monkeypatch.setattr(maps_mod, "_maps_job", held_job(gate, then=ones))
-    _quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
     viewer = make_napari_viewer()
-    a, b = _in_memory_scans(viewer, (0, 1))
+    a, b = in_memory_scans(viewer, (0, 1))
     dock = maps_mod.ElementMapsWidget(viewer)
     viewer.window.add_dock_widget(dock)
 
@@ -108,9 +80,9 @@ def test_a_plot_that_cannot_be_drawn_is_said_on_the_status_line_and_in_a_notific
     from xrf_napari.widgets import _plot
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    _quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"]})
     viewer = make_napari_viewer()
-    (a,) = _in_memory_scans(viewer, (0,))
+    (a,) = in_memory_scans(viewer, (0,))
     dock = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(dock)
     _shown(viewer, qtbot, dock, a)
@@ -144,9 +116,9 @@ def test_a_closed_scans_plot_images_are_let_go(make_napari_viewer, qtbot, monkey
     from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
-    _quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
     viewer = make_napari_viewer()
-    a, b = _in_memory_scans(viewer, (0, 1))
+    a, b = in_memory_scans(viewer, (0, 1))
     dock = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(dock)
     _shown(viewer, qtbot, dock, b)
@@ -232,9 +204,9 @@ def test_the_pigments_dock_warns_of_a_saved_layer_chosen_as_photograph(
         return SimpleNamespace(labels=np.ones(cube.shape[:2], np.int32), k=1, silhouette=None)
 
     monkeypatch.setattr(pigments_mod, "_regions_job", found)
-    _quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"]})
     viewer = make_napari_viewer()
-    (cube,) = _in_memory_scans(viewer, (0,))
+    (cube,) = in_memory_scans(viewer, (0,))
     saved = _napari_saved_rgb(tmp_path / "recoloured.tif", cube.shape[:2])
     (photo,) = viewer.open(str(saved), rgb=True)  # napari guesses RGB from 30 px a side
     dock = pigments_mod.PigmentsWidget(viewer)
@@ -263,7 +235,7 @@ def test_a_reports_regions_png_converted_to_labels_is_the_pigments_regions(
     from xrf_napari.widgets.pigments import PigmentsWidget
 
     viewer = make_napari_viewer()
-    (cube,) = _in_memory_scans(viewer, (0,))
+    (cube,) = in_memory_scans(viewer, (0,))
     labels = np.repeat(np.arange(1, 5, dtype=np.uint16), cube.shape[0] // 4)[:, None]
     path = write_image(tmp_path / "regions.png", labels.repeat(cube.shape[1], axis=1), "map")
     (image,) = viewer.open(str(path))
@@ -292,11 +264,11 @@ def test_a_region_deleted_while_averaged_is_said_instead_of_done(
     import xrf_napari.widgets.spectrum as spectrum_mod
     from xrf_napari.widgets._layers import layer_cube
 
-    _quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    quick_survey(monkeypatch, {"scan0": ["Pb"]})
     gate = threading.Event()
     monkeypatch.setattr(spectrum_mod, "_region_job", held_job(gate, then=spectrum_mod._region_job))
     viewer = make_napari_viewer()
-    (cube,) = _in_memory_scans(viewer, (0,))
+    (cube,) = in_memory_scans(viewer, (0,))
     dock = spectrum_mod.SpectrumWidget(viewer)
     viewer.window.add_dock_widget(dock)
     _shown(viewer, qtbot, dock, cube)

@@ -12,6 +12,7 @@ turn is skipped.
 
 from __future__ import annotations
 
+import functools
 import weakref
 
 from qtpy.QtCore import QObject, QSize, QTimer, Signal
@@ -34,8 +35,8 @@ def _relay():
         from concurrent.futures import ThreadPoolExecutor
 
         relay = _Relay()  # never deleted: a drawing thread may still signal through it at exit
-        relay.drawn.connect(_deliver)
-        relay.failed.connect(_tell_failure)
+        relay.drawn.connect(functools.partial(_to_view, "_show"))
+        relay.failed.connect(functools.partial(_to_view, "_failed"))
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xrf-plot")
         _RELAY = (relay, executor, executor.submit(_import_matplotlib))
     return _RELAY
@@ -48,20 +49,13 @@ def _import_matplotlib() -> None:
     from matplotlib.backends import backend_agg  # noqa: F401
 
 
-def _deliver(payload) -> None:
+def _to_view(method: str, payload) -> None:
+    """In the GUI thread: the view's `method` ("_show", "_failed") with the rest of the
+    drawing thread's `payload` (a weak reference to the view first)."""
     view = payload[0]()
     if view is not None:
         try:
-            view._show(*payload[1:])
-        except RuntimeError:  # the widget's Qt side is gone
-            pass
-
-
-def _tell_failure(payload) -> None:
-    view = payload[0]()
-    if view is not None:
-        try:
-            view._failed(*payload[1:])
+            getattr(view, method)(*payload[1:])
         except RuntimeError:  # the widget's Qt side is gone
             pass
 
