@@ -135,7 +135,8 @@ def test_table_panels_refuses_a_missing_table_before_making_its_folder(tmp_path,
         mod.main([str(out), "--table", str(tmp_path / "missing.csv"), "--anodes", "Rh"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "error: --table: pigment table " in err and "is neither a file nor one of" in err, err
+    assert "error: --table: pigment table " in err, err
+    assert "missing.csv': no such file; give a CSV file or one of the shipped" in err, err
     assert not out.exists()
 
 

@@ -166,3 +166,25 @@ def test_a_number_that_is_no_integer_is_told_to_be_a_whole_one(argv, told, capsy
         main(argv)
     err = capsys.readouterr().err
     assert exc.value.code == 2 and f"{told} be a whole number, not '{argv[-1]}'" in err, err
+
+
+@pytest.mark.parametrize(
+    "given, said",
+    [
+        ("folder", "pigment table '{t}' is a folder, not a CSV file; give a CSV file or one of"),
+        ("missing.csv", "pigment table '{t}': no such file; give a CSV file or one of the"),
+    ],
+)
+def test_generate_pigment_table_refusals_name_the_option_and_the_fault(
+    given, said, tmp_path, capsys
+):
+    """`generate --pigment-table DIR` said "pigment table 'DIR' is neither a file nor one of
+    main, reference" (a folder the user could see called no file), naming no option."""
+    table = tmp_path / given
+    if given == "folder":
+        table.mkdir()
+    argv = ["generate", "--pigment-table", str(table), "--out", str(tmp_path / "set")]
+    assert train_main([*argv, "--n-cubes", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: --pigment-table: {said.format(t=table)}" in err, err
+    assert not (tmp_path / "set").exists()

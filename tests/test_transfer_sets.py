@@ -50,7 +50,7 @@ def test_use_table_switches_lookups_and_restores():
 
 
 def test_use_table_rejects_missing_files_and_tables_without_the_generators_pigments(tmp_path):
-    with pytest.raises(ValueError, match="neither a file"):
+    with pytest.raises(ValueError, match="no such file; give a CSV file or one of"):
         with use_table(str(tmp_path / "nope.csv")):
             pass
     src = resolve_table("reference")
@@ -242,7 +242,8 @@ def test_generate_command_refuses_an_unknown_pigment_table(tmp_path, capsys):
     code = main(
         ["generate", "--out", str(tmp_path / "o"), "--n-cubes", "1", "--pigment-table", "nope.csv"]
     )
-    assert code == 2 and "neither a file nor one of main, reference" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "no such file; give a CSV file or one of the shipped tables, main, " in err
     assert not (tmp_path / "o" / "manifest.json").exists()
 
 

@@ -150,9 +150,11 @@ def resolve_table(table) -> str | None:
         return None
     if table in TABLES:
         return str(resources.files("xrf_napari").joinpath(TABLES[table]))
-    if not Path(table).is_file():
+    if not Path(table).is_file():  # a folder was "neither a file nor one of main, reference"
+        what = " is a folder, not a CSV file" if Path(table).is_dir() else ": no such file"
         raise ValueError(
-            f"pigment table {table!r} is neither a file nor one of {', '.join(TABLES)}"
+            f"pigment table {table!r}{what}; give a CSV file or one of the shipped tables, "
+            + ", ".join(TABLES)
         )
     return str(table)
 

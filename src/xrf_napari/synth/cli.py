@@ -201,7 +201,8 @@ def run(args) -> int:
         raise ValueError("--pigment-table applies to the physics generator only")
     from ..physics.pigments import use_table
 
-    with use_table(args.pigment_table):  # fail early on a missing file or names
+    # fail early on a missing file or names, naming the option as the other refusals do
+    with option_first("--pigment-table"), use_table(args.pigment_table):
         pass
     images = None
     split = args.split or "all"
