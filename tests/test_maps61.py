@@ -9,7 +9,8 @@ from xrf_napari.cube import cube_from_array
 
 def _forward(mix, kv=50.0, fwhm=140.0, total=1e6, anode=None):
     """(cube of one pixel, its counts, truth: {(element, family): detected counts}) of a 20 um
-    paint over a chalk ground under a Rh tube (physics.spectrum, xraylib)."""
+    paint over a chalk ground under a Rh tube, or `anode`'s, which the cube's file then names
+    (physics.spectrum, xraylib)."""
     from xrf_napari.elements import LINE_FAMILIES
     from xrf_napari.physics.instrument import InstrumentProfile
     from xrf_napari.physics.layers import ground_layer, paint_layer
@@ -17,7 +18,7 @@ def _forward(mix, kv=50.0, fwhm=140.0, total=1e6, anode=None):
     from xrf_napari.physics.spectrum import SpectrumModel
     from xrf_napari.physics.xsec import fine_energy
 
-    model = SpectrumModel(InstrumentProfile(fwhm_mn_ev=fwhm, kv=kv))
+    model = SpectrumModel(InstrumentProfile(fwhm_mn_ev=fwhm, kv=kv, anode=anode or "Rh"))
     p = model.profile
     stack = [paint_layer([(get_pigment(n), v) for n, v in mix], 20.0), ground_layer("chalk")]
     fine, parts = model.fine(stack, parts=True)

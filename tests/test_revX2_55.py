@@ -18,7 +18,9 @@ def test_each_neighbours_column_is_made_once_per_weight_matrix(monkeypatch):
     monkeypatch.setattr(
         M, "_fit_column", lambda p, *a, **k: made.append(p.symbol) or fit(p, *a, **k)
     )
-    monkeypatch.setattr(M, "_window_column", lambda p, *a: made.append(p.symbol) or window(p, *a))
+    monkeypatch.setattr(
+        M, "_window_column", lambda p, *a, **k: made.append(p.symbol) or window(p, *a, **k)
+    )
     w = M.weight_matrix(plans, edges, fwhm_mn_ev=140.0, present=present)
     assert sorted(made) == sorted(set(made))
     assert {"Ca", "Ba"} <= set(made)  # their escape peaks taken out, from their own columns

@@ -405,7 +405,7 @@ def _family_transitions(line: Line) -> list[Line]:
 
 
 def _family_profile(
-    line: Line, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True
+    line: Line, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None
 ) -> np.ndarray:
     """A unit area of `line`'s family over the channels, what a window map is scaled to: each of
     its transitions a Gaussian, by its radiative rate where they all fill one vacancy (K-alpha's
@@ -415,12 +415,13 @@ def _family_profile(
     resolves them: Sn K-alpha1 and 2, 227 eV apart, read lead-tin yellow -28 % at 40-50 kV, Sb
     -32 %, Cd -18 %; one at the mean of Pb L-beta left out its L-beta4 and 3 (12.31, 12.79 keV,
     13 % of the family), which lie under its side windows: 0.79-0.81 of its counts
-    (scripts/map_accuracy.py). `doublets` False: one Gaussian all the same (line_features)."""
+    (scripts/map_accuracy.py). `doublets` False: one Gaussian all the same (line_features).
+    `kv`: the tube's, where known: the shares as it excites them (_all_transitions)."""
     from ..elements import LINE_FAMILIES
 
     parts = [(t.energy, t.weight) for t in _family_transitions(line)]
     if doublets and LINE_FAMILIES.get(line.family, ("L",))[0] == "L":
-        trans = _transitions(line.element, 0.0, np.inf)
+        trans = _transitions(line.element, 0.0, np.inf, kv)
         parts = [(e, cs) for e, cs, fam, _ in trans if fam == line.family]
     if not doublets or not parts:
         parts = [(line.energy, 1.0)]
@@ -431,11 +432,12 @@ def _family_profile(
 
 
 def _window_column(
-    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True
+    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None
 ) -> np.ndarray:
     """A window map's column (peak window less the background its side windows read), scaled to
     a unit area of its line's family (_family_profile); `doublets` False: to one Gaussian at the
-    family's mean energy, as line_features' models were trained."""
+    family's mean energy, as line_features' models were trained. `kv`: the tube voltage, where
+    known: the line shares as that tube excites them (_all_transitions)."""
     centres = 0.5 * (edges[:-1] + edges[1:])
     wp = _window_weights(edges, *plan.peak)
     col = wp.copy()
@@ -464,9 +466,9 @@ def _window_column(
         col -= n_p * ((1 - t) * wl / wl.sum() + t * wr / wr.sum())
     # Scale so that a pure line of area A maps to A (window loss and tail under the side windows),
     # with the element's own other lines that the windows take in (_own_lines)
-    profile = _family_profile(plan.line, edges, fwhm_mn_ev, doublets)
+    profile = _family_profile(plan.line, edges, fwhm_mn_ev, doublets, kv)
     if doublets:
-        profile = profile + _own_lines(plan, edges, fwhm_mn_ev)
+        profile = profile + _own_lines(plan, edges, fwhm_mn_ev, kv)
     response = col @ profile
     if response <= 1e-3:
         width = float(np.median(np.diff(edges))) * 1000.0
@@ -496,23 +498,25 @@ def _window_column(
     return col / response
 
 
-def _own_lines(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float) -> np.ndarray:
+def _own_lines(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, kv=None) -> np.ndarray:
     """The element's lines of other families under a window map's peak and side windows, per
     unit area of its mapped family (xraylib intensities at EXCITATION_KEV): they come with every
     count of it. Se L-beta1 lies 40 eV above Se L-alpha, inside its peak window: cadmium red's Se
     L-alpha read 1.39-1.55 of its counts (forward model, 125-165 eV, Cd escapes taken out), and
     As L-alpha 1.41-1.52. Zero where the family is not excited at EXCITATION_KEV (Cd K-alpha).
     Per unit of the whole family, as _family_profile: of Sn L-gamma, 4.13-4.38 keV, the windows'
-    reach held L-gamma1 alone, and Sn's L-beta lines beside it were counted 2.5 times."""
+    reach held L-gamma1 alone, and Sn's L-beta lines beside it were counted 2.5 times. `kv`:
+    the tube's, where known (_all_transitions)."""
     lo = min([plan.peak[0], *(a for a, _ in plan.background)])
     hi = max([plan.peak[1], *(b for _, b in plan.background)])
     f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
     family = plan.line.family
-    ref = sum(cs for _, cs, fam, _ in _transitions(plan.symbol, 0.0, np.inf) if fam == family)
+    trans = _transitions(plan.symbol, 0.0, np.inf, kv)
+    ref = sum(cs for _, cs, fam, _ in trans if fam == family)
     out = np.zeros(len(edges) - 1)
     if ref <= 0:
         return out
-    for e, cs, fam, _ in _transitions(plan.symbol, lo - f, hi + f):
+    for e, cs, fam, _ in _transitions(plan.symbol, lo - f, hi + f, kv):
         if fam != family:
             out += cs / ref * gaussian_channels(edges, e, float(detector_fwhm_kev(e, fwhm_mn_ev)))
     return out
@@ -523,31 +527,88 @@ def element_transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[f
     return [(e, cs, fam) for e, cs, fam, _ in _transitions(symbol, e_min, e_max)]
 
 
-def _transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[float, float, str, str]]:
-    """As element_transitions, with each transition's name (IUPAC, e.g. "L2M4") last."""
-    return [one for one in _all_transitions(symbol) if e_min <= one[0] <= e_max]
+def _transitions(
+    symbol: str, e_min: float, e_max: float, kv: float | None = None
+) -> list[tuple[float, float, str, str]]:
+    """As element_transitions, with each transition's name (IUPAC, e.g. "L2M4") last; `kv`:
+    the intensities under a tube of that voltage (_all_transitions)."""
+    return [one for one in _all_transitions(symbol, kv) if e_min <= one[0] <= e_max]
 
 
 @cache
-def _all_transitions(symbol: str) -> tuple[tuple[float, float, str, str], ...]:
+def _all_transitions(
+    symbol: str, kv: float | None = None
+) -> tuple[tuple[float, float, str, str], ...]:
     """Every transition of _transitions at any energy, asked of xraylib once per element (a
-    weight matrix asks several times per element: family profiles, own lines, escapes)."""
+    weight matrix asks several times per element: family profiles, own lines, escapes): its
+    fluorescence cross section at EXCITATION_KEV, or, where the tube's `kv` is given and the
+    tube model takes it, the line's counts from a thick layer of the element under that tube
+    (_tube_excitation, _under_tube). The shares of an L-beta or L-gamma family's L1, L2 and L3
+    lines follow the tube: under 14-16 kV lead white's Pb L-beta map, scaled at 20 keV, read 1.2
+    of its counts (L-beta1, an L2 line, not excited there), 1.11 under 20 kV; 0.98-1.00 so
+    under 14-50 kV."""
     import xraylib
 
     from ..elements import FAMILY_OF_TRANSITION, atomic_number
 
     z = atomic_number(symbol)
+    photons = _tube_excitation(kv) if kv else None
     out = []
     for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
         try:
             e = xraylib.LineEnergy(z, code)
-            cs = xraylib.CS_FluorLine_Kissel_Cascade(z, code, EXCITATION_KEV)
+            if photons is None:
+                cs = xraylib.CS_FluorLine_Kissel_Cascade(z, code, EXCITATION_KEV)
+            else:
+                cs = _under_tube(z, code, e, photons)
         except ValueError:
             continue
         if cs > 0:
             out.append((float(e), float(cs), FAMILY_OF_TRANSITION.get(t, t[0]), t))
     return tuple(out)
+
+
+@cache
+def _tube_excitation(kv: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(fine-grid energies keV, photons reaching the sample per fine bin) of a Rh tube at `kv`
+    through air and a collimator (physics.spectrum.excitation, the forward model's); None where
+    kv is outside the tube model's range: the maps then take EXCITATION_KEV. Rh whatever the
+    scan's anode: under a W or Mo tube (forward model, 140 eV, 14-50 kV) the L-beta and L-gamma
+    maps read as under Rh, within 2 %, but vermilion's Hg L-beta under 15 kV W, 1.12 of its
+    counts (0.68 scaled at 20 keV; 1.06 scaled for W's spectrum)."""
+    from ..physics.instrument import InstrumentProfile
+    from ..physics.spectrum import excitation
+    from ..physics.tube import KV_MAX, KV_MIN
+    from ..physics.xsec import fine_energy
+
+    if not KV_MIN <= kv <= KV_MAX:
+        return None
+    return fine_energy(), excitation(InstrumentProfile(kv=float(kv)))
+
+
+def _under_tube(z: int, code: int, energy: float, tube: tuple[np.ndarray, np.ndarray]) -> float:
+    """A line's counts (at `energy` keV) from a thick layer of its element under `tube`'s
+    excitation (physics.layers' one-layer sum at the forward model's default angles: the line's
+    cross section with cascades over the element's attenuation of the beam and of the line),
+    relative to the photons: what the paint's own absorption leaves of each line's share, the
+    element's as it is the greater part of its pigment's. A thin layer's (the cross sections
+    alone) weighed the photons just above the L3 edge, which the paint stops within microns,
+    as much as all others: cadmium yellow's Cd L-alpha, read with its L-beta1 under a side
+    window, read 0.88 of its counts so (165 eV), 0.92-0.94 so."""
+    import xraylib
+    import xraylib_np as xnp
+
+    from ..physics.instrument import InstrumentProfile
+
+    energies, photons = tube
+    p = InstrumentProfile()
+    zs = np.array([z])
+    cs = xnp.CS_FluorLine_Kissel_Cascade(zs, np.array([code], np.int64), energies)[0, 0]
+    cs = np.nan_to_num(np.clip(cs, 0.0, None))
+    sin_in, sin_out = np.sin(np.radians([p.incidence_deg, p.takeoff_deg]))
+    chi = xnp.CS_Total(zs, energies)[0] / sin_in + xraylib.CS_Total(z, energy) / sin_out
+    return float((cs / (sin_in * chi)) @ photons / photons.sum())
 
 
 def _subshell(transition: str) -> str:
@@ -834,8 +895,9 @@ def weight_matrix(
     sum, where a neighbour counted present nowhere is taken out only if its map reads it
     (STRIP_ABSENT_SIGMA), or those of `tiles` (the survey's tile and group sums) read it
     (STRIP_ABSENT_SIGMA). kv: the tube voltage, where known: the other elements' maps that take
-    their escape peaks and lines out are of the lines it excites (choose_lines). doublets: window
-    maps scaled to their line family's transitions (_family_profile); line_features' to one
+    their escape peaks and lines out are of the lines it excites (choose_lines), and window maps
+    take their lines' shares as it excites them (_window_column). doublets: window maps
+    scaled to their line family's transitions (_family_profile); line_features' to one
     Gaussian, as its models were trained."""
     fit_groups = FIT_GROUPS if fit_groups is None else fit_groups
     present = set(present) | {p.symbol for p in plans}
@@ -844,7 +906,7 @@ def weight_matrix(
         if p.method == "fit":
             cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups, shifts))
         else:
-            cols.append(_window_column(p, edges, fwhm_mn_ev, doublets))
+            cols.append(_window_column(p, edges, fwhm_mn_ev, doublets, kv))
     if escapes:
         cols = _less_neighbours(
             plans,
@@ -973,7 +1035,7 @@ def _less_neighbours(
                     key = (y, plan.line.family)
                     groups = {k: v for k, v in fit_groups.items() if k != key}
                     plan = plan_maps([y], e_range, fit_groups=groups, **kw)[0]
-            return _window_column(plan, edges, fwhm_mn_ev)
+            return _window_column(plan, edges, fwhm_mn_ev, kv=kv)
         except ValueError:  # its window narrower than a channel: no map to take it from
             return None
 
@@ -1523,7 +1585,8 @@ def _family_in_part(symbol: str, family: str, kv: float) -> str:
     """A note where the tube excites some of a family's lines but not its strongest (its
     vacancy's edge at or above kv, the family's lowest edge below it): Pb L-beta, mapped beside
     arsenic, under a 14 kV tube (Pb L2 edge 15.20 keV) reads only L-beta2,15 (L3 vacancies);
-    forward model, lead white: 0.18 of its L-alpha counts, the map 1.2 times them, orpiment 0."""
+    forward model, lead white: 0.18 of its L-alpha counts, the map 1.2 times them (0.98 since its
+    lines' shares follow the tube: _all_transitions), orpiment 0."""
     import xraylib
 
     from ..elements import atomic_number
@@ -1695,15 +1758,16 @@ def _plan_for_cube(
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
     shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
     kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
+    kw["kv"] = kv
     taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
     try:  # every fit separable (the usual case): its columns made once
-        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, tiles=tiles, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, tiles=tiles, **kw)
     except Inseparable:
         plans = _windows_where_inseparable(
             plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts, kv=kv
         )
         taken.clear()
-        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, kv=kv, tiles=tiles, **kw)
+        w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, tiles=tiles, **kw)
     mapped = {p.symbol for p in plans} | set(shown)  # and those planned apart (plan_for_cube)
 
     def taken_out(x: str) -> str:  # "the X map" only where the user gets one (quicklook's six)
@@ -1788,7 +1852,7 @@ def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum,
             # window, as a neighbour's map is judged (the real M6 spectrum's Cd K-alpha, on Rh
             # K-beta's flank: 2.3 sd)
             try:
-                row = _window_column(plan, edges, fwhm)
+                row = _window_column(plan, edges, fwhm, kv=kv)
             except ValueError:  # its window narrower than a channel
                 continue
         if not any(_reads_above_noise(x, row) for x in parts):
