@@ -17,11 +17,12 @@ def test_element_maps_given_the_scans_sum_and_kv_are_the_docks_maps():
 
     cube = cube_from_array(painted_counts()[0], CANONICAL_CAL, name="painted")
     symbols, spectrum = ["Hg", "Pb", "Fe"], cube.sum_spectrum()
+    lines = {"Hg": "La"}  # chosen: Auto maps Hg by M-alpha under 12 kV (maps62)
     plans, maps, _ = run_to_end(
-        _maps_job(cube, symbols, None, True, symbols, None, spectrum=spectrum, kv=12.0)
+        _maps_job(cube, symbols, None, True, symbols, lines, spectrum=spectrum, kv=12.0)
     )
     assert "cannot be excited" in plans[0].note  # Hg L-alpha under 12 kV: planned apart
-    got = element_maps(cube, symbols, present=symbols, spectrum=spectrum, kv=12.0)
+    got = element_maps(cube, symbols, present=symbols, lines=lines, spectrum=spectrum, kv=12.0)
     for s in symbols:
         np.testing.assert_array_equal(got[s], maps[s])
     assert not np.array_equal(element_maps(cube, symbols, present=symbols)["Hg"], maps["Hg"])

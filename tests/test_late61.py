@@ -26,12 +26,16 @@ def _cube(gain=0.01, n=4096):
 
 def test_unexcited_note_names_overlap_of_line_it_proposes():
     """Under 12 kV no Pb L line is excited; the note sent Pb to M-alpha, on S K-alpha (35 eV
-    away): beside orpiment (As2S3) that map read orpiment alone as 0.81 of lead white's Pb."""
-    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "S"], kv=12.0)
+    away): beside orpiment (As2S3) that map read orpiment alone as 0.81 of lead white's Pb. (Auto
+    maps Pb by M-alpha there, fitted beside S, since maps62: an L line chosen keeps the note.)"""
+    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "S"], kv=12.0, lines={"Pb": "Lb"})
     assert "Pb M\u03b1 is excited" in plans[0].note
     assert "S K\u03b1 overlaps it: that map reads S as well" in plans[0].note
-    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "Cu"], kv=12.0)  # emerald green: no S
-    said = "Pb M\u03b1 is excited: choose it in the Maps panel's Line column"
+    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "Cu"], kv=12.0, lines={"Pb": "Lb"})
+    said = (  # emerald green: no S
+        "Pb M\u03b1 is excited: choose it (the Elemental maps panel's Line column; quicklook has "
+        "no choice of line)"
+    )
     assert plans[0].note.endswith(said)
 
 
@@ -40,5 +44,5 @@ def test_window_narrower_than_channel_names_existing_controls():
     with pytest.raises(ValueError, match="narrower than a channel") as e:
         M.plan_for_cube(_cube(gain=0.7, n=64), ["Fe"])
     msg = str(e.value)
-    assert "Maps panel's FWHM box" in msg and "pigments command's --fwhm" in msg
+    assert "Elemental maps panel's FWHM box" in msg and "pigments command's --fwhm" in msg
     assert "quicklook has no such option" in msg

@@ -135,5 +135,8 @@ def test_unexcited_k_alpha_map_names_the_line_the_tube_excites():
     plans, _ = M.plan_for_cube(cube, ["Sn", "Pb"], kv=20.0, lines={"Sn": "Ka"})
     note = plans[0].note
     assert note.startswith("Sn K\u03b1 cannot be excited here")
-    assert note.endswith("; Sn L\u03b1 is excited: choose it in the Maps panel's Line column")
+    assert note.endswith(
+        "; Sn L\u03b1 is excited: choose it (the Elemental maps panel's Line column; quicklook "
+        "has no choice of line)"
+    )
     assert "; ;" not in note

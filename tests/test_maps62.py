@@ -1,4 +1,5 @@
-"""Elemental maps, session 62: line shares under the scan's tube (forward model)."""
+"""Elemental maps, session 62: line shares under the scan's tube, Pb and Hg by M-alpha where the
+tube excites none of their L lines, and the notes' words for choosing a line (forward model)."""
 
 import numpy as np
 import pytest
@@ -42,3 +43,38 @@ def test_ba_l_gamma_scaled_to_the_tube():
     read 1.31 of its counts."""
     p, got, truth = _read([("Blanc fixe", 1.0)], ["Ba"], 20.0, lines={"Ba": "Lg"})
     assert 0.93 < got / truth < 1.03
+
+
+def test_pb_beside_orpiment_under_12_kv_is_fitted_by_m_alpha():
+    """Under 12 kV (Pb L3 edge 13.04 keV) Pb beside As was mapped by L-beta, which read nothing,
+    its note proposing M-alpha, whose window read orpiment (As2S3) alone as 0.80 of lead white's
+    Pb (S K-alpha 35 eV away). Pb is mapped by M-alpha, fitted beside S."""
+    syms = ["Pb", "As", "S"]
+    p, lead, truth = _read([("Lead white", 0.9), ("Orpiment", 0.1)], syms, 12.0)
+    assert p.line.family == "Ma" and p.method == "fit"
+    assert "Pb L lines need 13.04 keV (L3 edge)" in p.note
+    assert 0.95 < lead / truth < 1.06
+    _, orpiment, _ = _read([("Orpiment", 1.0)], syms, 12.0)
+    assert abs(orpiment) < 0.01 * lead
+
+
+def test_hg_under_12_kv_is_fitted_by_m_alpha():
+    """Under 12 kV (Hg L3 edge 12.28 keV) vermilion's Hg L-alpha map read 4.6 counts of 252,771
+    of its M-alpha; M-alpha, fitted beside S (and the Rh anode's L lines), reads them."""
+    p, got, truth = _read([("Vermilion", 1.0)], ["Hg", "S", "Pb"], 12.0, anode="Rh")
+    assert p.line.family == "Ma" and p.method == "fit"
+    assert 0.97 < got / truth < 1.03
+
+
+def test_a_line_chosen_keeps_its_note_in_the_panels_words():
+    """The notes sent every user to 'the Maps panel's Line column': the panel is called Elemental
+    maps, and quicklook (whose output shows the same notes) has no choice of line."""
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration
+
+    cube = cube_from_array(np.ones((1, 1, 4096), np.float32), Calibration(offset=0.0, gain=0.01))
+    plans, _ = M.plan_for_cube(cube, ["Pb", "As", "S"], kv=12.0, lines={"Pb": "Lb"})
+    note = plans[0].note
+    assert "Pb M\u03b1 is excited: choose it (the Elemental maps panel's Line column; " in note
+    assert "quicklook has no choice of line" in note
+    assert "Maps panel's" not in note.replace("Elemental maps panel's", "")

@@ -30,10 +30,11 @@ def test_map_of_a_line_the_tube_cannot_excite_says_so(vermilion_12kv):
     counts of scattered 10 keV beam on the APS scan) without a word. Where the tube's kV is known
     (the file's, or given) the note says the line cannot be excited; Hg stays counted present
     where its M lines are (S K-alpha fitted beside Hg M-alpha as before), Se (K edge 12.66 keV)
-    mapped by K-alpha under 12 kV said so too (counted present by its L lines)."""
+    mapped by K-alpha under 12 kV said so too (counted present by its L lines). Hg L-alpha
+    chosen: Auto maps Hg by M-alpha there (maps62)."""
     cube, spec = vermilion_12kv
     syms = ["Hg", "Zn", "S", "Se"]
-    plans, w = M.plan_for_cube(cube, syms, present=syms, spectrum=spec)
+    plans, w = M.plan_for_cube(cube, syms, present=syms, spectrum=spec, lines={"Hg": "La"})
     by = {p.symbol: p for p in plans}
     assert [p.symbol for p in plans] == syms and w.shape == (1024, 4)
     assert by["Hg"].note.startswith(
@@ -72,7 +73,8 @@ def test_quicklook_and_dock_pass_their_kv_to_the_maps(vermilion_12kv):
     cube, spec = vermilion_12kv
     bare = cube_from_array(cube.data, cube.calibration, profile={"fwhm_mn_ev": 140.0})
     *_, plans, maps = choose_maps(bare, elements=["Hg", "Zn"], anode="Rh", kv=11.0)
-    assert "the tube's 11 kV (given)" in plans[0].note
+    # Hg L lines unexcited under 11 kV: Auto maps Hg by M-alpha (maps62), saying why
+    assert "Hg L lines need 12.28 keV (L3 edge) to excite, above the tube's 11 kV" in plans[0].note
     assert "cannot be excited" not in plans[1].note
     job = _maps_job(bare, ["Hg", "Zn"], None, True, ["Hg", "Zn", "S"], None, "Rh", spec, 11.0)
     docked, dmaps, _ = run_to_end(job)

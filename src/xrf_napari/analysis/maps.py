@@ -13,8 +13,9 @@ Known overlaps of painting elements:
   lines free against each other (SUBSHELL_FITS).
 - Sr K-alpha (14.10-14.17 keV) lies under Hg L-gamma2,3: beside Hg, Sr is mapped by K-beta (15.84)
   (K_BETA_INSTEAD).
-- S K-alpha (2.31) sits between Hg M-alpha (2.20) and Pb M-alpha (2.35), and Ti K-alpha (4.51) on
-  Ba L-alpha (4.47): closer than the detector resolution. When the other element is present, the
+- S K-alpha (2.31) sits between Hg M-alpha (2.20) and Pb M-alpha (2.35) (by which Pb and Hg are
+  mapped under a tube that excites none of their L lines), and Ti K-alpha (4.51) on Ba L-alpha
+  (4.47): closer than the detector resolution. When the other element is present, the
   map comes from a linear least-squares fit over the neighbourhood of the line: one template per
   present element (all its lines there, with relative intensities from xraylib's fluorescence cross
   sections at EXCITATION_KEV) plus a linear background. The fit is still one linear map per pixel,
@@ -98,6 +99,11 @@ FIT_GROUPS = {
     # lithopone read Cr -7 536 per 1e6 counts by the window (7 % of its Ba L-alpha), +592 fitted;
     # the reach takes in Ba L-alpha
     ("Cr", "Ka"): (("Ba",), 0.95),
+    # Pb and Hg M-alpha (2.35, 2.20 keV), mapped where the tube excites none of their L lines
+    # (_m_alpha_instead), beside S K-alpha (2.31) as S is fitted beside them: under a 12 kV tube
+    # orpiment (As2S3) with no lead read Pb 0.80 of lead white's counts by the window
+    ("Pb", "Ma"): (("S", "Hg"), 0.35),
+    ("Hg", "Ma"): (("S", "Pb"), 0.35),
 }
 #: K-alpha lines mapped by their element's K-beta where a present element's lines sit on them
 #: (and none of the second group, whose lines sit on the K-beta): Sr K-alpha (14.10-14.17 keV)
@@ -119,8 +125,10 @@ SUBSHELL_FITS = {("As", "Kb")}
 #: ratios (its template per count of its mapped line: _less_neighbours): Pb L-beta (mapped when
 #: arsenic is present) on Se K-beta (12.50 keV, cadmium red), 0.6 FWHM away. Cadmium red read Pb
 #: 15 % of lead white's by the window; -0.6 % so. A fit with Se (reaching Se K-alpha) read it
-#: as well, but moved lead white's Pb L-beta by +25 % (the window's 0.82 of the family's counts
-#: against the fit's 1.02): maps of one scan would change scale with Se's presence.
+#: as well, but moved lead white's Pb L-beta by +25 % when this was chosen (the window read 0.82
+#: of the family's counts, the fit 1.02): maps of one scan would change scale with Se's presence.
+#: Since the window counts each L-beta line (_family_profile) the two agree within 1.5 %: lead
+#: white, 50 kV, 125-165 eV, the window 1.011-1.017 with Se present or not, the fit 1.003.
 #: Hg L-alpha's lower side window on Zn K-beta's flank (2.4 FWHM below): zinc white read Hg
 #: -0.57 % of its Zn at 140 eV, -1.7 % at 165 eV; -0.04 % and -0.07 % so. (A fit with Zn moved
 #: vermilion's Hg +4 %, and read lead white's Pb L-alpha flank at its region's edge as -1.3 %.)
@@ -207,7 +215,8 @@ def choose_lines(
     for s in symbols:
         fam = lines.get(s)
         note = ""
-        if fam in (None, "", "auto"):
+        auto = fam in (None, "", "auto")
+        if auto:
             fam = None
             if s == "Pb" and "As" in present:
                 fam, note = "Lb", "L\u03b2 used: Pb L\u03b1 coincides with As K\u03b1"
@@ -252,6 +261,16 @@ def choose_lines(
                 raise ValueError(
                     f"{s} has no {fam} line inside the cube's range {e_min:.2f}-{e_max:.2f} keV"
                 )
+        if auto and kv and (ma := _m_alpha_instead(s, ln.family, kv, e_min, e_max)):
+            # replacing the note: Pb beside As is not mapped by L-beta here either
+            edge = family_edge(s, ln.family)
+            ln, note = (
+                ma,
+                (
+                    f"{ma.label} used: {s} L lines need {edge[0]:.2f} keV ({edge[1]} edge) to "
+                    f"excite, above the tube's {kv:g} kV"
+                ),
+            )
         out[s] = (_at_strongest(ln) if ln.family == "Lg" else ln, note)
     return out
 
@@ -290,6 +309,19 @@ def _l_alpha_instead(symbol: str, kv: float, e_min: float, e_max: float) -> Line
         return None
     edge = family_edge(symbol, "La")
     return la if edge is not None and edge[0] < kv else None
+
+
+def _m_alpha_instead(symbol: str, family: str, kv: float, e_min: float, e_max: float):
+    """The M-alpha line to map `symbol` by where the tube's `kv` excites none of its `family`
+    (L) lines and does excite M-alpha, on the axis; else None. Under a 12 kV tube (Pb L3 edge
+    13.04 keV) Pb's L-alpha or L-beta map read nothing but other counts, its note proposing Pb
+    M-alpha, which a window beside S K-alpha could not read (FIT_GROUPS fits it beside S)."""
+    edge = family_edge(symbol, family) if family[0] == "L" else None
+    ma = _line(symbol, "Ma")
+    if edge is None or edge[0] < kv or ma is None or not e_min <= ma.energy <= e_max:
+        return None
+    m_edge = family_edge(symbol, "Ma")
+    return ma if m_edge is None or m_edge[0] < kv else None
 
 
 def plan_maps(
@@ -431,6 +463,12 @@ def _family_profile(
     return out / sum(w for _, w in parts)
 
 
+#: Where a note sends the user to map an element by another line: the Elemental maps panel's
+#: Line column ("the Maps panel's", the notes said, where the panel is called Elemental maps);
+#: quicklook, whose output shows the same notes, maps each element by its automatic line.
+LINE_CHOICE = "the Elemental maps panel's Line column; quicklook has no choice of line"
+
+
 def _window_column(
     plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None
 ) -> np.ndarray:
@@ -479,19 +517,19 @@ def _window_column(
             raise ValueError(
                 f"the {plan.label} window {lo:.2f}-{hi:.2f} keV lies between its lines "
                 f"({', '.join(f'{e:.2f}' for e in apart)} keV), which the detector resolves: "
-                f"map {plan.symbol} by another of its lines (the Maps panel's Line column)"
+                f"map {plan.symbol} by another of its lines ({LINE_CHOICE})"
             )
         if doublets and (hi - lo) * 1000.0 > width:
             # Cd, Sn L-gamma: L-gamma2,3 and L-beta lines as strong as L-gamma1 under the sides
             raise ValueError(
                 f"the {plan.label} window {lo:.2f}-{hi:.2f} keV reads no more of {plan.symbol}'s "
                 f"lines than its side windows do ({plan.symbol}'s other lines lie beside it): "
-                f"map {plan.symbol} by another of its lines (the Maps panel's Line column)"
+                f"map {plan.symbol} by another of its lines ({LINE_CHOICE})"
             )
         raise ValueError(
             f"the {plan.label} window is narrower than a channel of this cube (a detector FWHM "
             f"of {fwhm_mn_ev:g} eV at Mn K\u03b1 against channels of {width:.0f} eV). If that "
-            "FWHM is wrong, give the detector's: the Maps panel's FWHM box, the pigments "
+            "FWHM is wrong, give the detector's: the Elemental maps panel's FWHM box, the pigments "
             "command's --fwhm (quicklook has no such option: it uses the width read from the "
             "scan's peaks, else the file's, else the default)"
         )
@@ -1565,7 +1603,7 @@ def _excited_instead(
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
         if (edge := family_edge(plan.symbol, fam)) is None or edge[0] < kv:
-            words = f"{ln.label} is excited: choose it in the Maps panel's Line column"
+            words = f"{ln.label} is excited: choose it ({LINE_CHOICE})"
             f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
             on = [
                 o
