@@ -198,8 +198,10 @@ def is_photograph_choice(layer) -> bool:
     results), less an image xrf-napari wrote that napari opened from its file (a recoloured.png
     saved by Recolour, a latent.png, a report's pigment_recolour.png): opened so, it is no
     result layer, and the dock ordered the paints by the SmallUViT's guess as if it were the
-    painting's colours, where `pigments --photo` refuses that file."""
-    if not is_photograph(layer):
+    painting's colours, where `pigments --photo` refuses that file; nor a latent's false colours
+    (metadata "xrf_latent"), which the reader shows for embed's latent.h5: no mark in an HDF5
+    file told it apart from a photograph."""
+    if not is_photograph(layer) or "xrf_latent" in (layer.metadata or {}):
         return False
     from ..models.weights import file_stamp
 
