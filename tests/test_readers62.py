@@ -315,3 +315,19 @@ def test_a_guard_an_spx_whose_channels_match_its_header_is_read_quietly(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_spectrum(path).counts.size == 64
+
+
+def test_an_npy_header_of_a_negative_dimension_is_called_damaged(tmp_path):
+    """An .npy header declaring (-3, 4, 4096) read 'could not be read as npy (OverflowError:
+    memory mapped length must be positive)'."""
+    import io
+
+    from xrf_napari.errors import CubeReadError
+
+    buf = io.BytesIO()
+    header = {"descr": "<u2", "fortran_order": False, "shape": (-3, 4, 4096)}
+    np.lib.format.write_array_header_1_0(buf, header)
+    path = tmp_path / "scan.npy"
+    path.write_bytes(buf.getvalue() + bytes(64))
+    with pytest.raises(CubeReadError, match=r"negative dimension, shape \(-3, 4, 4096\)"):
+        read_cube(path)

@@ -70,14 +70,15 @@ def read_npy(path, **_options) -> Cube:
         raise CubeReadError(path, foreign)
     try:
         arr = guard_map(np.load(path, mmap_mode="r", allow_pickle=False), path)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, OverflowError) as exc:  # Overflow: a negative dimension
         raise CubeReadError(path, _npy_short(path) or f"not a readable .npy array ({exc})") from exc
     arr, meta = channel_order(arr, path)
     return _cube(arr, path, "npy", None, meta)
 
 
 def _npy_short(path: Path) -> str | None:
-    """Why an .npy that np.load refused is short of its declared data, or None: a header
+    """Why an .npy that np.load refused is short of its declared data (or its header declares a
+    negative dimension), or None: a header
     declaring more bytes than follow it (a copy or save cut short, or a damaged header
     declaring a (100000, 100000, 4096) array over 100 bytes) had read "not a readable .npy
     array (mmap length is greater than file size)"."""
@@ -89,6 +90,9 @@ def _npy_short(path: Path) -> str | None:
         have = os.stat(path).st_size - start
     except (ValueError, OSError, TypeError):
         return None
+    if any(int(n) < 0 for n in shape):  # had read 'could not be read as npy (OverflowError:
+        # memory mapped length must be positive)'
+        return f"its header declares a negative dimension, shape {shape}: the header is damaged"
     if need <= have or dtype.hasobject:  # objects are pickled, of no size the header gives
         return None
     return (
