@@ -188,3 +188,30 @@ def test_generate_pigment_table_refusals_name_the_option_and_the_fault(
     err = capsys.readouterr().err
     assert f"error: --pigment-table: {said.format(t=table)}" in err, err
     assert not (tmp_path / "set").exists()
+
+
+def test_evaluate_kmeans_runs_blas_on_one_thread_with_the_same_labels(monkeypatch):
+    """evaluate's K-Means (eval_embedder._kmeans_labels) ran k-means++ seeding's thousands of
+    thin BLAS products on every BLAS thread: the 512-channel K-Means of the sample painting
+    took 17-20 s CPU (55-97 s wall on a busy 2-core host), 4 s on one BLAS thread, with the
+    same labels."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_info
+
+    from xrf_napari.training import eval_embedder
+
+    x = np.random.default_rng(0).normal(size=(600, 32)).astype(np.float32)
+    x[:300] += 3.0
+    unlimited = KMeans(n_clusters=3, n_init=4, random_state=0).fit_predict(x)
+    seen = []
+    fit_predict = KMeans.fit_predict
+
+    def recording(self, *args, **kwargs):
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return fit_predict(self, *args, **kwargs)
+
+    monkeypatch.setattr(KMeans, "fit_predict", recording)
+    labels = eval_embedder._kmeans_labels(x, 3, 0)
+    assert seen and set(seen) == {1}, seen
+    assert np.array_equal(labels, unlimited)  # a guard: BLAS's threads do not decide the labels

@@ -46,9 +46,17 @@ NOT_METHODS = ("k", "n_pixels", "cube", "profile", "interior_fraction", "pooled"
 
 
 def _kmeans_labels(x: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """K-Means labels, its BLAS on one thread: k-means++ seeding asks BLAS for thousands of
+    thin products (each point's distance to a few candidate centres), which BLAS's threads
+    slowed (their waits): the 512-channel K-Means of a 128 x 128 cube took 17-20 s CPU, 55-97 s
+    wall on a busy 2-core host, 4 s and 12 s on one thread, with the same labels (sklearn's
+    Lloyd steps run on one BLAS thread already; its OpenMP threads, which the labels depend on,
+    are left as they are)."""
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
-    return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(x)
+    with threadpool_limits(1, user_api="blas"):
+        return KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(x)
 
 
 def _oracle_labels(x: np.ndarray, truth: np.ndarray, seed: int) -> np.ndarray | None:
