@@ -385,6 +385,8 @@ def cube_layers(cube) -> list:
     axis = energy_axis(cube)
     metadata = _cube_metadata(cube)
     sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
+    if (scale := cube.live_time_scale()) is not None:  # _at_median_live_time: say so
+        sum_meta["xrf_values"] = f"counts per pixel, {scale.words}"
     sum_name = f"{name} sum"
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
     if calibrating or (pass_bytes(cube) > ASYNC_SUM_BYTES and not cube.has_sum_image and live):
@@ -398,6 +400,7 @@ def cube_layers(cube) -> list:
         _start_sum(cube, token, calibrating)
     else:  # the sample read on the pass when read_cube kept none
         total, sample = _sum_and_sample(cube) if sample is None else (cube.sum_image(), sample)
+        total = _at_median_live_time(cube, total)
         limits = _sum_limits(total)
     if sample is None:
         sample = _read_sample(cube)
@@ -444,6 +447,14 @@ def _cube_metadata(cube) -> dict:
         "calibration": cube.calibration.to_dict(),
         "path": str(cube.path) if cube.path else None,
     }
+
+
+def _at_median_live_time(cube, total):
+    """The sum image `total` (a copy of the cube's) brought to the scan's median live time where
+    its pixels' differ (Cube.live_time_scale), as the maps are: the real APS scan's first
+    column, counted 1.21 s against 0.50 s, was 2.4x brighter."""
+    scale = cube.live_time_scale()
+    return total if scale is None else scale.apply(total)
 
 
 def _sum_limits(total) -> tuple[float, float]:
@@ -552,7 +563,7 @@ def _run_sum(cube, token: str, calibrate: bool = False) -> None:
                 from .io import auto_calibrated
 
                 done = auto_calibrated(cube, on_block=check)  # leaves the sum image: kept
-            total = (done or cube).sum_image(on_block=check)
+            total = _at_median_live_time(cube, (done or cube).sum_image(on_block=check))
             return total, _sum_limits(total), None, done
         except _SumStopped:
             return None, None, None, None

@@ -251,6 +251,15 @@ def file_stem(name: str) -> str:
 #: Who wrote a maps set, in each TIFF's software tag and at the start of the table's first line.
 MAPS_BY_DOCK = "xrf-napari Elemental maps"
 MAPS_BY_QUICKLOOK = "xrf-napari quicklook"
+#: What an element map's values are (map_values: and how, where the pixels' live times differ).
+MAP_VALUES = "net line counts per pixel"
+
+
+def map_values(cube) -> str:
+    """MAP_VALUES of `cube`'s maps, saying how they were brought to the scan's median live time
+    where its pixels' live times differ (Cube.live_time_scale)."""
+    scale = cube.live_time_scale()
+    return MAP_VALUES if scale is None else f"{MAP_VALUES}, {scale.words}"
 
 
 def save_element_maps(
@@ -262,6 +271,7 @@ def save_element_maps(
     made_by: str = MAPS_BY_DOCK,
     calibration=None,
     folder_inputs=(),
+    values: str = MAP_VALUES,
 ) -> list[Path]:
     """Element maps as 32-bit float TIFFs of net line counts per pixel (values, not a picture:
     Fiji, QGIS or PyMca read them as they are) and `<name>_maps.csv`, one row per map: its line,
@@ -275,7 +285,8 @@ def save_element_maps(
     `made_by` marks the files (a quicklook rerun removes only its own). Each TIFF also carries
     its own record as JSON in ImageDescription (scan, line, windows, method, the scan's
     `calibration` (an energy.Calibration: its offset, gain, quadratic in keV and source), the
-    code): a TIFF copied away from its CSV still says on which keV axis its windows were set."""
+    code): a TIFF copied away from its CSV still says on which keV axis its windows were set.
+    `values`: what the values are (map_values), in each record and the table's first line."""
     from ..fileutil import check_output_folder
 
     plans = [p for p in plans if p.symbol in maps]
@@ -286,11 +297,11 @@ def save_element_maps(
     names = [f"{stem}_{p.symbol}_{p.line.family}.tif" for p in plans] + [f"{stem}_maps.csv"]
     check_output_folder(folder, names, inputs=inputs, folder_inputs=folder_inputs)
     with made_folder(folder), atomic_set():
-        _write_element_maps(folder, name, plans, maps, names, made_by, calibration)
+        _write_element_maps(folder, name, plans, maps, names, made_by, calibration, values)
     return [folder / n for n in names]
 
 
-def _map_record(name: str, plan, calibration) -> str:
+def _map_record(name: str, plan, calibration, values: str) -> str:
     import json
 
     from ..provenance import code_identity
@@ -298,7 +309,7 @@ def _map_record(name: str, plan, calibration) -> str:
     return json.dumps(
         {
             "scan": printable(name),
-            "values": "net line counts per pixel",
+            "values": values,
             "element": plan.symbol,
             "line": plan.line.family,
             "line_keV": round(float(plan.line.energy), 4),
@@ -314,7 +325,7 @@ def _map_record(name: str, plan, calibration) -> str:
 
 
 def _write_element_maps(
-    folder: Path, name: str, plans, maps: dict, names, made_by: str, calibration
+    folder: Path, name: str, plans, maps: dict, names, made_by: str, calibration, values: str
 ) -> None:
     import tifffile
 
@@ -327,7 +338,7 @@ def _write_element_maps(
                 data,
                 photometric="minisblack",
                 software=made_by,
-                description=_map_record(name, plan, calibration),
+                description=_map_record(name, plan, calibration, values),
                 metadata=None,  # else tifffile's own JSON shape record takes the description
             )
         rows.append(
@@ -348,7 +359,7 @@ def _write_element_maps(
     table = folder / names[-1]
     with atomic_path(table) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(
-            f"# {made_by}: net line counts per pixel of {printable(name)}; one 32-bit float "
+            f"# {made_by}: {values} of {printable(name)}; one 32-bit float "
             "TIFF per map; values not clipped at 0 (negative pixels are noise around an absent "
             "line), so totals and region means are unbiased\n"
         )

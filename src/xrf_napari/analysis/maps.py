@@ -2013,7 +2013,8 @@ def iter_element_maps(
 def iter_planned_maps(cube, planned, *, clip: bool = False, block_bytes: int | None = None):
     """iter_element_maps for plan_for_cube's (plans, W), made once by a caller that also needs
     the plans (quicklook's report and map titles, the Elemental maps dock's layer names): each
-    made them again for the maps."""
+    made them again for the maps. Counts of pixels of other live times are brought to the
+    scan's median live time (Cube.live_time_scale); a cube without live times keeps its own."""
     plans, w = planned
     h, wd, c = cube.shape
     out = np.empty((h, wd, len(plans)), dtype=np.float32)
@@ -2030,6 +2031,8 @@ def iter_planned_maps(cube, planned, *, clip: bool = False, block_bytes: int | N
         with one_thread():
             out[sl] = (flat @ w_used).reshape(block.shape[0], wd, len(plans))
         yield sl.stop, h
+    if (scale := cube.live_time_scale()) is not None:
+        scale.apply(out)
     if clip:
         np.clip(out, 0.0, None, out=out)
     return {p.symbol: np.ascontiguousarray(out[..., i]) for i, p in enumerate(plans)}

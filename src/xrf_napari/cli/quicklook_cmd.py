@@ -395,6 +395,10 @@ def run(args) -> int:
         print(f"{where}: " + _uncalibrated_said(cube, args, elements))
     if instrument:  # on stderr, as pigments' instrument notes: stdout lists the files written
         print_note(f"{where}: instrument of the suggestion: {instrument}")
+    if plans and cube.live_time_scale() is not None:  # the maps' values were scaled: say how
+        from ..analysis.export import map_values
+
+        print_note(f"{where}: the maps are {map_values(cube)}")
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
     # the map files' names say which were mapped, not the rest; a single spectrum without
@@ -437,11 +441,12 @@ def map_png(out: Path, stem: str, plan) -> Path:
 MAP_TITLE_CHARS = 60
 
 
-def map_figure(m, plan, line: bool):
+def map_figure(m, plan, line: bool, counts: str = "net line counts"):
     """The figure of one map PNG: `m` drawn as an image (magma, from 0 to display_top), or as a
     profile for a 1 x N or N x 1 scan (`line`), titled with the line, its energy and the plan's
     note wrapped to MAP_TITLE_CHARS, laid out (constrained) so that the whole title and colour
-    bar lie inside the figure however short the map is."""
+    bar lie inside the figure however short the map is. `counts`: what the values are (their
+    axis or colour bar)."""
     import textwrap
 
     import matplotlib.pyplot as plt
@@ -455,7 +460,7 @@ def map_figure(m, plan, line: bool):
         fig, ax = plt.subplots(figsize=(8, 3), dpi=110, layout="constrained")
         ax.plot(np.ravel(m), lw=0.8, color="k")
         ax.set_xlabel(f"pixel along the line ({'x' if m.shape[0] == 1 else 'y'})")
-        ax.set_ylabel("net line counts")
+        ax.set_ylabel(counts)
         ax.set_ylim(bottom=min(0.0, float(np.min(m))))  # from 0, as the maps' display is
         ax.set_title(title, fontsize=9)
         return fig
@@ -466,7 +471,7 @@ def map_figure(m, plan, line: bool):
     im = ax.imshow(m, cmap="magma", vmin=0, vmax=display_top(m))
     ax.set_title(title, fontsize=9)
     ax.axis("off")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="net line counts")
+    fig.colorbar(im, ax=ax, shrink=0.8, label=counts)
     return fig
 
 
@@ -563,16 +568,18 @@ def write_outputs(
 
     spot = cube.shape[:2] == (1, 1)  # a spot spectrum: its elements, but no map to draw
     line = min(cube.shape[:2]) < 2  # a 1 x N line: each map is a profile, not an image
+    scale = cube.live_time_scale()  # the maps' counts at the scan's median live time
+    counts = "net line counts" + ("" if scale is None else f" at {scale.median_s:.3g} s live time")
     for plan in [] if spot else plans:
         m = maps[plan.symbol]
         target = map_png(out, stem, plan)
-        fig = map_figure(m, plan, line)
+        fig = map_figure(m, plan, line, counts)
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format="png", metadata=mark)
         plt.close(fig)
         written.append(target)
     if args.tiff and plans:  # the values of a line or spot too: the other commands take them
-        from ..analysis.export import save_element_maps
+        from ..analysis.export import map_values, save_element_maps
 
         written += save_element_maps(
             out,
@@ -582,5 +589,6 @@ def write_outputs(
             inputs=[args.input],
             made_by=MAPS_BY_QUICKLOOK,
             calibration=cube.calibration,
+            values=map_values(cube),
         )
     return written

@@ -475,12 +475,15 @@ class ElementMapsWidget(CubeDock):
         notes, plans, the instrument they were made for: made_for) as the result. The maps past
         the first VISIBLE_MAPS are added hidden, not hidden once drawn. Cancel stops between two
         maps: those added stay, as the result, and the line names them."""
+        from ..analysis.export import map_values
+
         plans, maps, tops = result
         viewer = self.viewer
         source = cube_display_name(viewer, cube_layer)
         scale, translate = yx_transform(cube_layer)
         notes, layers = [], {}
         cube = layer_cube(cube_layer)
+        values = map_values(cube)  # brought to the median live time where the pixels' differ
         self.forget(cube, "composite")  # new maps: the first three, as after every Make maps
         _hide_results_of(viewer, cube)  # the new maps replace the scan's older maps and composites
         total = len(plans)
@@ -524,6 +527,7 @@ class ElementMapsWidget(CubeDock):
                     "xrf_element": plan.symbol,
                     "xrf_line": plan.line.family,
                     "xrf_source": source,
+                    "xrf_values": values,
                     SHOWN_AS_KEY: shown_as or (),
                 },
             )
@@ -548,7 +552,7 @@ class ElementMapsWidget(CubeDock):
         elif tuple(cube.shape[:2]) == (1, 1):
             said = _spot_words(source, plans, maps)
         else:
-            said = f"{len(plans)} map(s) added (net line counts per pixel)."
+            said = f"{len(plans)} map(s) added ({values})."
         said += _older_maps_words(viewer, cube, layers.values())
         self.job.status.setText(said)
         self.say_while_shown(cube, layers.values(), said)  # it goes once every map was deleted
@@ -667,6 +671,8 @@ class ElementMapsWidget(CubeDock):
     def _to_save(self) -> dict:
         """save_element_maps' arguments but the folder, taken now (the layers' arrays by
         reference: a layer deleted or replaced afterwards changes nothing of them)."""
+        from ..analysis.export import map_values
+
         cube = self.current_cube()
         layers = self.live_maps()
         if cube is None or not layers:
@@ -679,6 +685,7 @@ class ElementMapsWidget(CubeDock):
             inputs=inputs,
             folder_inputs=inputs,  # as CubeDock.check_outputs: none is a path the user typed
             calibration=cube.calibration,
+            values=map_values(cube),
         )
 
     def _source(self) -> str:
