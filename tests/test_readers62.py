@@ -331,3 +331,15 @@ def test_an_npy_header_of_a_negative_dimension_is_called_damaged(tmp_path):
     path.write_bytes(buf.getvalue() + bytes(64))
     with pytest.raises(CubeReadError, match=r"negative dimension, shape \(-3, 4, 4096\)"):
         read_cube(path)
+
+
+@pytest.mark.parametrize("keep", [10, 30])
+def test_an_spx_cut_within_its_xml_declaration_is_said_to_be_cut_short(tmp_path, keep):
+    """An .spx cut before <TRTSpectrum> (within or just after its XML declaration) read 'not a
+    valid Bruker .spx XML file (unclosed token: line 1, column 0)', as if another format."""
+    from xrf_napari.errors import CubeReadError
+
+    path = tmp_path / "p059.spx"
+    path.write_text(SPX[:keep])
+    with pytest.raises(CubeReadError, match="ends before its XML is complete.*cut short"):
+        read_cube(path)

@@ -79,7 +79,10 @@ def read_spx(path) -> Spectrum:
         # the errors only the end of the input gives: the XML stops before its elements close,
         # as a copy cut short does; "not a valid Bruker .spx XML file" had sent the user looking
         # for another format
-        if exc.code in _CUT_SHORT and b"<TRTSpectrum" in text[:4096]:
+        # (cut within its XML declaration, before <TRTSpectrum>: it had read 'not a valid
+        # Bruker .spx XML file (unclosed token: line 1, column 0)')
+        started = text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml")
+        if exc.code in _CUT_SHORT and (started or b"<TRTSpectrum" in text[:4096]):
             raise CubeReadError(
                 path,
                 f"the .spx ends before its XML is complete ({exc}): the file looks cut short (an "
