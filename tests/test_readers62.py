@@ -343,3 +343,12 @@ def test_an_spx_cut_within_its_xml_declaration_is_said_to_be_cut_short(tmp_path,
     path.write_text(SPX[:keep])
     with pytest.raises(CubeReadError, match="ends before its XML is complete.*cut short"):
         read_cube(path)
+
+
+def test_one_trailing_byte_of_a_raw_is_said_in_the_singular(tmp_path):
+    """A .raw one byte longer than its header declares read 'the 1 trailing bytes are ignored'
+    (the real M6 header over a .raw of 512,114,689 bytes)."""
+    rpl = _ripple(tmp_path)
+    (tmp_path / "s.raw").write_bytes(bytes(3 * 2 * 4 * 2 + 1))
+    with pytest.warns(UserWarning, match=r"has 49 bytes: the 1 trailing byte is ignored"):
+        read_cube(rpl, auto_calibrate=False)

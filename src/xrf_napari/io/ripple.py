@@ -455,7 +455,8 @@ def _check_size(hdr: RippleHeader, raw: Path) -> str | None:
     # Not refused (real exports carry trailing bytes), but a size that is a whole number of
     # channels per pixel (or of rows) more likely means a wrong depth (height): with a wrong
     # depth every pixel after the first is read shifted, so the warning says what fits.
-    note = f"{what}: the {actual - need} trailing bytes are ignored"
+    extra = actual - need  # one byte had been 'the 1 trailing bytes are ignored'
+    note = f"{what}: the {extra} trailing {'byte is' if extra == 1 else 'bytes are'} ignored"
     if fits:
         note += f"; {fits}"
     warn_outside(f"{raw}: {note}")
