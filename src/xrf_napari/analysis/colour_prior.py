@@ -493,8 +493,8 @@ def saved_layer_warning(path, shape) -> str:
         return ""
     return (
         f"{path}: a float RGB TIFF of exactly the scan's {shape[0]} x {shape[1]} pixels that "
-        "tifffile wrote with nothing else said of it, as napari saves an image layer (File > "
-        "Save Selected Layers): if it is a Recolour layer saved so, its colours are the "
+        "tifffile wrote with nothing else said of it, as napari saves an image layer "
+        "(File > Save Selected Layers): if it is a Recolour layer saved so, its colours are the "
         "SmallUViT's guess, and read as the painting's photograph the fit only repeats them. "
         "Give a photograph of the painting; the SmallUViT's colours have their own option "
         "(the Pigments panel's SmallUViT box, `pigments --colour-prior`)"
