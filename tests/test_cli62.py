@@ -215,3 +215,15 @@ def test_evaluate_kmeans_runs_blas_on_one_thread_with_the_same_labels(monkeypatc
     labels = eval_embedder._kmeans_labels(x, 3, 0)
     assert seen and set(seen) == {1}, seen
     assert np.array_equal(labels, unlimited)  # a guard: BLAS's threads do not decide the labels
+
+
+def test_generate_out_inside_images_is_not_asked_whether_images_was_a_file(tmp_path, capsys):
+    """`generate --images imgs --out imgs/set` added "or, if imgs was meant to be a file
+    (weights, labels, a photo), it is a folder: give the file", of a folder by design."""
+    images = tmp_path / "imgs"
+    images.mkdir()
+    argv = ["generate", "--images", str(images), "--out", str(images / "set"), "--n-cubes", "1"]
+    assert train_main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"the input folder {images}: choose another output, outside it" in err, err
+    assert "meant to be a file" not in err

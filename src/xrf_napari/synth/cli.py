@@ -181,7 +181,14 @@ def run(args) -> int:
 
     _check_seed(args.seed, args.out)  # first, as argparse's refusals of the other numbers
     check_not_a_file_name(args.out, "generate")  # `--out set.png` made a folder "set.png"
-    check_output_folder(args.out, ("manifest.json",), inputs=[args.images], option="--out")
+    # --images is a folder by design: not told it might have been meant as a file
+    check_output_folder(
+        args.out,
+        ("manifest.json",),
+        inputs=[args.images],
+        folder_inputs=[args.images],
+        option="--out",
+    )
     if args.kind == "panels" and args.size is not None:  # it was ignored, yet recorded
         raise ValueError(
             "--size does not apply to --kind panels: a panel's layout sets its size (the "
