@@ -1597,24 +1597,35 @@ def _excited_instead(
     edge below kv), as the map's note proposes it: a Sn K-alpha map chosen under a 20 kV tube
     said it read no Sn K-alpha, not that Sn L-alpha would. A `present` element's excited line
     within a FWHM of it is named: beside orpiment (As2S3) under a 12 kV tube the note sent Pb
-    to M-alpha, 35 eV from S K-alpha, whose map read orpiment alone as 0.81 of lead white's Pb."""
+    to M-alpha, 35 eV from S K-alpha, whose map read orpiment alone as 0.81 of lead white's Pb.
+    Where auto maps the element by that line fitted beside such neighbours (FIT_GROUPS), the note
+    proposes auto: a line chosen by hand is a window, and Pb M-alpha so read orpiment alone as
+    0.80 of lead white's Pb, fitted (auto) -0.04 %."""
     for fam in ("Ka", "La", "Ma"):
         ln = _line(plan.symbol, fam)
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
         if (edge := family_edge(plan.symbol, fam)) is None or edge[0] < kv:
-            words = f"{ln.label} is excited: choose it ({LINE_CHOICE})"
+            s, e_min, e_max = plan.symbol, float(edges[0]), float(edges[-1])
+            rivals = [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in present]
+            by_auto = choose_lines([s], set(present) | {s}, e_min, e_max, None, kv)[s][0]
+            auto = bool(rivals) and by_auto.family == fam  # auto fits it, a choice is a window
+            words = f"{ln.label} is excited: choose {'auto' if auto else 'it'} ({LINE_CHOICE})"
+            if auto:
+                words += f", which maps {s} by it fitted beside {' and '.join(rivals)}"
             f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
             on = [
                 o
-                for x in sorted(set(present) - {plan.symbol})
+                for x in sorted(set(present) - {s})
                 for o in element_lines(x)
                 if abs(o.energy - ln.energy) < f
                 and ((e := family_edge(x, o.family)) is None or e[0] < kv)
             ]
             if on:
-                x = on[0].element
-                words += f", though {on[0].label} overlaps it: that map reads {x} as well"
+                over = f"{on[0].label} overlaps it: that map reads {on[0].element} as well"
+                words += (
+                    f"; {ln.label} chosen is a window, and {over}" if auto else f", though {over}"
+                )
             return words
     return ""
 

@@ -1,0 +1,60 @@
+"""Review of maps62 (session 62): the note of an unexcited line chosen by hand, and the kV edge
+cases of the line shares under the scan's tube."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.analysis import maps as M
+from xrf_napari.cube import cube_from_array
+from xrf_napari.energy import Calibration
+
+
+def _cube(meta=None):
+    cube = cube_from_array(np.ones((1, 1, 4096), np.float32), Calibration(offset=0.0, gain=0.01))
+    cube.metadata.update(meta or {})
+    return cube
+
+
+@pytest.mark.parametrize(("symbol", "chosen", "on_s"), [("Pb", "Lb", True), ("Hg", "La", False)])
+def test_an_unexcited_line_chosen_by_hand_proposes_auto_where_auto_fits(symbol, chosen, on_s):
+    """Under 12 kV (no Pb or Hg L line excited) a Pb or Hg L line chosen by hand beside S said
+    "Pb Mα is excited: choose it ..., though S Kα overlaps it": M-alpha chosen by hand is a
+    window, which read orpiment (no lead) as 0.80-1.24 of lead white's Pb, where auto fits Pb
+    M-alpha beside S (-0.04 %). The note proposes auto, which does map it so (Hg M-alpha lies
+    1.1 FWHM from S K-alpha: no overlap said)."""
+    syms = [symbol, "S"]
+    plans, _ = M.plan_for_cube(_cube(), syms, kv=12.0, lines={symbol: chosen})
+    note = plans[0].note
+    assert f"{symbol} M\u03b1 is excited: choose auto (the Elemental maps panel's Line" in note
+    assert f"which maps {symbol} by it fitted beside S" in note
+    assert (f"{symbol} M\u03b1 chosen is a window, and S K\u03b1 overlaps it" in note) == on_s
+    auto, _ = M.plan_for_cube(_cube(), syms, kv=12.0)
+    assert (auto[0].line.family, auto[0].method) == ("Ma", "fit")
+
+
+def test_an_unexcited_line_beside_no_fitted_neighbour_still_proposes_the_line():
+    """A guard: beside Cu (emerald green, no S) auto maps Pb M-alpha by a window too, so the note
+    proposes the line itself."""
+    plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "Cu"], kv=12.0, lines={"Pb": "Lb"})
+    assert plans[0].note.endswith(
+        "Pb M\u03b1 is excited: choose it (the Elemental maps panel's Line column; quicklook has "
+        "no choice of line)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("symbols", "kv", "lines"),
+    [
+        (["Ba", "Ca"], 5.0, None),  # below Ba's L3 edge (5.25 keV): none of its lines excited
+        (["Pb", "As"], 13.0352, None),  # at Pb's L3 edge
+        (["Pb", "As"], 15.2000, {"Pb": "Lb"}),  # at Pb's L2 edge
+        (["Ba", "Pb"], 100.0, {"Ba": "Lg"}),  # a file's 100 kV, past the tube model's 60
+    ],
+)
+def test_line_shares_at_the_kv_edge_cases_stay_finite(symbols, kv, lines):
+    """A guard: a kV below every edge of an element's lines on the axis, at an edge, or past the
+    tube model's range (the file's 100 kV) gives a finite weight matrix (no line share divided
+    by a zero sum)."""
+    plans, w = M.plan_for_cube(_cube({"kV": kv}), symbols, present=symbols, lines=lines)
+    assert np.isfinite(w).all() and w.shape == (4096, len(symbols))
+    assert all(np.isfinite(cs) for s in symbols for _, cs, _, _ in M._all_transitions(s, kv))
