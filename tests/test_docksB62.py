@@ -24,3 +24,35 @@ def test_embeds_latent_h5_is_not_offered_as_the_photograph(tmp_path):
     assert kind == "image" and layer.rgb and "xrf_latent" in layer.metadata
     assert not is_photograph_choice(layer)
     assert is_photograph_choice(Image(data, rgb=True))  # the same pixels, no latent: offered
+
+
+def test_region_spectrum_on_an_empty_labels_layer_says_paint_first(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """Region spectrum on a new, empty Labels layer raised an ERROR notification "the region
+    'Labels' does not cover any pixel of the cube"; it is no error but a region not painted yet:
+    the status line and an info say to paint one first. Painted, it is averaged."""
+    from napari.utils.notifications import NotificationSeverity
+
+    from _napari_helpers import caught_notifications, in_memory_scans, quick_survey, wait_idle
+    from xrf_napari.widgets.spectrum import REGION_CURVE, SpectrumWidget
+
+    viewer = make_napari_viewer()
+    quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    [cube] = in_memory_scans(viewer, [0])
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    labels = viewer.add_labels(np.zeros(cube.shape[:2], np.int32), name="new labels")
+    dock.region_combo.set_layer(labels)
+    with caught_notifications() as seen:
+        dock.region_spectrum()
+    assert dock.job.status.text() == (
+        "Region spectrum: labels layer 'new labels' is empty: paint a region on it first"
+    )
+    assert [n.severity for n in seen] == [NotificationSeverity.INFO], [n.message for n in seen]
+    assert REGION_CURVE not in dock.curves
+    labels.data[2:5, 2:6] = 1
+    dock.region_spectrum()
+    qtbot.waitUntil(lambda: REGION_CURVE in dock.curves, timeout=10000)
+

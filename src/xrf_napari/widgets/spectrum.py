@@ -366,6 +366,12 @@ class SpectrumWidget(CubeDock):
         label = getattr(region, "selected_label", None)  # the Labels layer's region
         try:
             mask = region_mask(region, layer, cube.shape[:2], label)
+        except EmptyRegion as exc:  # nothing drawn yet: what to do, not an error
+            from napari.utils.notifications import show_info
+
+            self.job.refused(f"Region spectrum: {exc}")
+            show_info(f"Region spectrum: {exc}")
+            return None
         except ValueError as exc:
             self.job.refused(report_error(exc, "Region"))
             return None
@@ -841,6 +847,12 @@ def export_order(curves: dict) -> list:
     return [(n, curves[n]) for n in first + rest + last]
 
 
+class EmptyRegion(ValueError):
+    """The chosen region layer holds no region yet (a new Labels layer, a Shapes layer with no
+    shape): Region spectrum says to paint or draw one, as an info, not an error; it said
+    "the region 'Labels' does not cover any pixel of the cube" as an ERROR notification."""
+
+
 def region_mask(region_layer, cube_layer, shape, label=None) -> np.ndarray:
     """(H, W) bool mask of a Shapes or Labels layer, in the cube layer's pixel grid: a Labels
     layer's `label` (None: its selected label) where it has one, else all its labels."""
@@ -858,12 +870,16 @@ def region_mask(region_layer, cube_layer, shape, label=None) -> np.ndarray:
                 f"{pixels_text(shape)}: choose or paint a Labels layer of the scan's "
                 "size (Embed & cluster makes one), or draw Shapes"
             )
+        if not data.any():
+            raise EmptyRegion(
+                f"labels layer {region_layer.name!r} is empty: paint a region on it first"
+            )
         sel = region_layer.selected_label if label is None else label
         mask = data[..., :, :] == sel if (data == sel).any() else data > 0
         mask = mask.reshape(-1, *shape).any(axis=0)
     elif kind == "Shapes":
         if len(region_layer.data) == 0:
-            raise ValueError(f"shapes layer {region_layer.name!r} has no shape: draw one first")
+            raise EmptyRegion(f"shapes layer {region_layer.name!r} has no shape: draw one first")
         # Shapes vertices are in their own data coordinates: bring them into the cube's pixels.
         scale, translate = np.asarray(cube_layer.scale[-2:]), np.asarray(cube_layer.translate[-2:])
         r_scale, r_translate = (
