@@ -23,6 +23,7 @@ CR_PANEL_3 = InstrumentProfile(
     takeoff_deg=56.1,
     path_cm=1.38,
     det_be_um=8.0,
+    si_um=500.0,
     fwhm_mn_ev=159.6,
     n_channels=2048,
     offset=-0.5388,

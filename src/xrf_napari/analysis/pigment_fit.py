@@ -525,6 +525,10 @@ THICK_GROUND_UM = 400.0
 #: `iter_estimate_missing` tries for one tube share them.
 _FINE_KEY_FWHM = 300.0
 
+#: Thicknesses (um) of a pigment's thin and thick layers (pvc 0.4): its two paint columns (pure,
+#: and a mixture's in the refinement), and its own scatter's thick and (Cr, Cu tubes) thin layer.
+PAINT_UM = (5.0, 40.0)
+
 
 @dataclass(frozen=True)
 class _FineSpectra:
@@ -575,7 +579,7 @@ def _fine_spectra(profile: InstrumentProfile) -> _FineSpectra:
         return deposit(*_lines(model, stack))
 
     pigs = tuple(p for p in load_pigments() if p.role in PAINT_ROLES)
-    paint = np.array([[fine([paint_layer([(p, 1.0)], t, 0.4)]) for t in (5.0, 40.0)] for p in pigs])
+    paint = np.array([[fine([paint_layer([(p, 1.0)], t, 0.4)]) for t in PAINT_UM] for p in pigs])
     lw = [i for i, p in enumerate(pigs) if p.name == "Lead white"]
     film = paint_layer([(pigs[0], 1.0)], 10.0, 1e-6)  # binder film (pvc ~ 0)
     heavy = pigs[lw[0]] if lw else pigs[0]  # lead white: the heavy paint of covers and scatter
@@ -619,11 +623,6 @@ def _anode_in_paint(profile: InstrumentProfile, pigs) -> bool:
     return any(profile.anode in p.elements for p in pigs)
 
 
-#: Paint thicknesses (um) of each pigment's own scatter columns: thick, and under a tube whose
-#: anode is a pigment's element (`_anode_in_paint`) thin too (the thin paint column's 5 um).
-OWN_SCATTER_UM = (40.0, 5.0)
-
-
 @lru_cache(maxsize=16)
 def _fine_own_scatter(profile: InstrumentProfile) -> tuple[np.ndarray, np.ndarray | None]:
     """(P, N_FINE) each pigment's own scatter shape: the ground's and its own Rayleigh and Compton
@@ -637,10 +636,12 @@ def _fine_own_scatter(profile: InstrumentProfile) -> tuple[np.ndarray, np.ndarra
     light ground scatters them by its own Rayleigh and the continuum by the ground's; no shared
     stack has that share, and the light one (`_tube_lines_scatter`) brings a Compton peak the
     paint lacks. The misfit was read as the anode's element: a thin red lead or lead white swatch
-    as chrome yellow, vermilion or Naples yellow with 20-40 % viridian (session 62,
+    as chrome yellow, vermilion or Naples yellow with 29-41 % viridian (session 62,
     docs/pigments_guide.md). From the thin to the thick layer the scattered lines' share follows
-    the paint's own Rayleigh scatter of the continuum, so a chromium pigment's fluorescence,
-    which no scatter column carries, still shows."""
+    the paint's own Rayleigh scatter of the continuum, so a pure chromium paint's fluorescence,
+    which no scatter column carries, still shows; a chromium pigment's 20 % in a lead or mercury
+    paint is often taken by the thin column (viridian in Naples yellow, vermilion: the guide's
+    "What it costs")."""
     from ..physics.layers import ground_layer, paint_layer, support_layer
 
     model = _excitation_model(profile)
@@ -652,7 +653,7 @@ def _fine_own_scatter(profile: InstrumentProfile) -> tuple[np.ndarray, np.ndarra
             [sum(model.scatter([paint_layer([(p, 1.0)], t, 0.4), *under])) for p in pigs]
         )
 
-    thick, thin = OWN_SCATTER_UM
+    thin, thick = PAINT_UM
     return own(thick), own(thin) if _anode_in_paint(profile, pigs) else None
 
 
@@ -815,7 +816,7 @@ def _mixture_columns(lib: ComponentLibrary, idx, fractions) -> np.ndarray:
         for el, wt in p.composition().items():
             mass.setdefault(el, np.zeros(len(pigs)))[k] += fr[k] * p.density * wt
     out = np.zeros((len(pigs), 2, lib.paint.shape[-1]))
-    for t, thick in enumerate((5.0, 40.0)):
+    for t, thick in enumerate(PAINT_UM):
         ln = _lines(lib.model, [paint_layer(list(zip(pigs, fr)), thick, 0.4)], full=True)
         share = np.array(
             [
