@@ -58,3 +58,18 @@ def test_line_shares_at_the_kv_edge_cases_stay_finite(symbols, kv, lines):
     plans, w = M.plan_for_cube(_cube({"kV": kv}), symbols, present=symbols, lines=lines)
     assert np.isfinite(w).all() and w.shape == (4096, len(symbols))
     assert all(np.isfinite(cs) for s in symbols for _, cs, _, _ in M._all_transitions(s, kv))
+
+
+def test_a_file_kv_above_the_tube_model_takes_its_top_shares():
+    """A file's kV above 60 (kv_from_metadata takes up to 100; the tube model stops at 60) took
+    the shares at 20 keV: blanc fixe's Ba L-gamma under a 60 kV tube, mapped as for 61 or 100
+    kV, read 1.20 of its counts, 0.95 as for 60 kV. It takes those at 60 kV now."""
+    from test_maps61 import _forward
+
+    cube, y, truth = _forward([("Blanc fixe", 1.0)], kv=60.0)
+    for kv in (60.0, 100.0):
+        plans, w = M.plan_for_cube(
+            cube, ["Ba"], present={"Ba", "Ca"}, spectrum=y, kv=kv, lines={"Ba": "Lg"}
+        )
+        got = float(y @ w[:, 0].astype(np.float64)) / truth[("Ba", "Lg")]
+        assert 0.93 < got < 1.0, kv

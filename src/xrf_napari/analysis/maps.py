@@ -579,12 +579,12 @@ def _all_transitions(
 ) -> tuple[tuple[float, float, str, str], ...]:
     """Every transition of _transitions at any energy, asked of xraylib once per element (a
     weight matrix asks several times per element: family profiles, own lines, escapes): its
-    fluorescence cross section at EXCITATION_KEV, or, where the tube's `kv` is given and the
-    tube model takes it, the line's counts from a thick layer of the element under that tube
-    (_tube_excitation, _under_tube). The shares of an L-beta or L-gamma family's L1, L2 and L3
-    lines follow the tube: under 14-16 kV lead white's Pb L-beta map, scaled at 20 keV, read 1.2
-    of its counts (L-beta1, an L2 line, not excited there), 1.11 under 20 kV; 0.98-1.00 so
-    under 14-50 kV."""
+    fluorescence cross section at EXCITATION_KEV, or, where the tube's `kv` is given (5 kV or
+    more: the tube model's least), the line's counts from a thick layer of the element under
+    that tube (_tube_excitation, _under_tube). The shares of an L-beta or L-gamma family's L1,
+    L2 and L3 lines follow the tube: under 14-16 kV lead white's Pb L-beta map, scaled at 20 keV,
+    read 1.2 of its counts (L-beta1, an L2 line, not excited there), 1.11 under 20 kV; 0.98-1.00
+    so under 14-50 kV."""
     import xraylib
 
     from ..elements import FAMILY_OF_TRANSITION, atomic_number
@@ -610,19 +610,22 @@ def _all_transitions(
 @cache
 def _tube_excitation(kv: float) -> tuple[np.ndarray, np.ndarray] | None:
     """(fine-grid energies keV, photons reaching the sample per fine bin) of a Rh tube at `kv`
-    through air and a collimator (physics.spectrum.excitation, the forward model's); None where
-    kv is outside the tube model's range: the maps then take EXCITATION_KEV. Rh whatever the
-    scan's anode: under a W or Mo tube (forward model, 140 eV, 14-50 kV) the L-beta and L-gamma
-    maps read as under Rh, within 2 %, but vermilion's Hg L-beta under 15 kV W, 1.12 of its
-    counts (0.68 scaled at 20 keV; 1.06 scaled for W's spectrum)."""
+    through air and a collimator (physics.spectrum.excitation, the forward model's); None below
+    the tube model's range: the maps then take EXCITATION_KEV. Above it (a file's kV, up to 100:
+    kv_from_metadata) the tube at KV_MAX: the shares move little above 40 kV (Ba L-gamma's L2N4
+    0.68 of the family under 40 kV, 0.66 under 60, 0.53 at 20 keV), and those at 20 keV read
+    blanc fixe's Ba L-gamma under a 60 kV tube as 1.20 of its counts, those at 60 kV 0.95. Rh
+    whatever the scan's anode: under a W or Mo tube (forward model, 140 eV, 14-50 kV) the L-beta
+    and L-gamma maps read as under Rh, within 2 %, but vermilion's Hg L-beta under 15 kV W, 1.12
+    of its counts (0.68 scaled at 20 keV; 1.06 scaled for W's spectrum)."""
     from ..physics.instrument import InstrumentProfile
     from ..physics.spectrum import excitation
     from ..physics.tube import KV_MAX, KV_MIN
     from ..physics.xsec import fine_energy
 
-    if not KV_MIN <= kv <= KV_MAX:
+    if kv < KV_MIN:
         return None
-    return fine_energy(), excitation(InstrumentProfile(kv=float(kv)))
+    return fine_energy(), excitation(InstrumentProfile(kv=float(min(kv, KV_MAX))))
 
 
 def _under_tube(z: int, code: int, energy: float, tube: tuple[np.ndarray, np.ndarray]) -> float:
