@@ -385,7 +385,7 @@ def cube_layers(cube) -> list:
     axis = energy_axis(cube)
     metadata = _cube_metadata(cube)
     sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
-    if (scale := cube.live_time_scale()) is not None:  # _at_median_live_time: say so
+    if (scale := cube.live_time_scale()) is not None:  # at_median_live_time: say so
         sum_meta["xrf_values"] = f"counts per pixel, {scale.words}"
     sum_name = f"{name} sum"
     # (an uncalibrated file's auto-calibration pass already left the sum: nothing to wait for)
@@ -400,7 +400,7 @@ def cube_layers(cube) -> list:
         _start_sum(cube, token, calibrating)
     else:  # the sample read on the pass when read_cube kept none
         total, sample = _sum_and_sample(cube) if sample is None else (cube.sum_image(), sample)
-        total = _at_median_live_time(cube, total)
+        total = cube.at_median_live_time(total)  # as the maps: APS's first column was 2.4x
         limits = _sum_limits(total)
     if sample is None:
         sample = _read_sample(cube)
@@ -447,14 +447,6 @@ def _cube_metadata(cube) -> dict:
         "calibration": cube.calibration.to_dict(),
         "path": str(cube.path) if cube.path else None,
     }
-
-
-def _at_median_live_time(cube, total):
-    """The sum image `total` (a copy of the cube's) brought to the scan's median live time where
-    its pixels' differ (Cube.live_time_scale), as the maps are: the real APS scan's first
-    column, counted 1.21 s against 0.50 s, was 2.4x brighter."""
-    scale = cube.live_time_scale()
-    return total if scale is None else scale.apply(total)
 
 
 def _sum_limits(total) -> tuple[float, float]:
@@ -563,7 +555,7 @@ def _run_sum(cube, token: str, calibrate: bool = False) -> None:
                 from .io import auto_calibrated
 
                 done = auto_calibrated(cube, on_block=check)  # leaves the sum image: kept
-            total = _at_median_live_time(cube, (done or cube).sum_image(on_block=check))
+            total = cube.at_median_live_time((done or cube).sum_image(on_block=check))
             return total, _sum_limits(total), None, done
         except _SumStopped:
             return None, None, None, None

@@ -2045,8 +2045,7 @@ def iter_planned_maps(cube, planned, *, clip: bool = False, block_bytes: int | N
         with one_thread():
             out[sl] = (flat @ w_used).reshape(block.shape[0], wd, len(plans))
         yield sl.stop, h
-    if (scale := cube.live_time_scale()) is not None:
-        scale.apply(out)
+    cube.at_median_live_time(out)
     if clip:
         np.clip(out, 0.0, None, out=out)
     return {p.symbol: np.ascontiguousarray(out[..., i]) for i, p in enumerate(plans)}

@@ -501,7 +501,7 @@ def run(args) -> int:
         not args.no_progress,
     )
     if background is None:
-        s = cube.sum_image()
+        s = cube.at_median_live_time(cube.sum_image())  # as the sum layer
         hi = float(np.percentile(s, 99)) or 1.0
         background = np.repeat(as_uint8(s / hi)[..., None], 3, axis=2)
     # the argv that ran, as the console script or main([...]) gave it (sys.argv is not it when

@@ -423,7 +423,7 @@ def _read_open(
             f"{_summary(tree)}{broken}",
         )
     if kind == "project":
-        return project_h5.read_project_cube(f, path)
+        return _project(f, path)
     if kind == "crono":
         return _crono(f, path)
     if kind == "aps":
@@ -1024,6 +1024,20 @@ def _gridded_times(f, name, index, n, path) -> tuple[np.ndarray | None, str | No
     return out, None
 
 
+def _project(f, path) -> Cube:
+    """A project file's cube, its /live_time checked as the other readers' (_checked_live_time):
+    a NaN or negative one had been kept unsaid, the maps scaling some pixels and not others. 0 s
+    is a pixel not measured (a Crono scan stopped early, saved)."""
+    from . import project_h5
+
+    cube = project_h5.read_project_cube(f, path)
+    if cube.live_time is not None:
+        cube.live_time, note = _checked_live_time(cube.live_time, None, path, "", zero_ok=True)
+        if cube.live_time is None:
+            cube.metadata["live_time_note"] = note
+    return cube
+
+
 def _aps(f, path: Path, names) -> Cube:
     dsets = [open_for_row_blocks(f, n, row_axis=1) for n in names]  # stored (C, H, W)
     for d in dsets:
@@ -1246,16 +1260,17 @@ LIVE_TIME_UNITS = {
 LIVE_TIME_BLOCK = 2**22
 
 
-def _checked_live_time(d, element_axis, path, note: str):
+def _checked_live_time(d, element_axis, path, note: str, zero_ok: bool = False):
     """(live time in seconds, note) of dataset `d`, or (None, why it was set aside) with a
     warning. element_axis: the axis averaged (None: the (H, W) dataset itself, kept lazy when in
-    seconds)."""
+    seconds). zero_ok: 0 s marks a pixel not measured (a project file's, saved from a Crono
+    scan stopped early), not a damaged dataset."""
     unit = _attr_str(d.attrs.get("units", "")).strip().lower()
     scale = LIVE_TIME_UNITS.get(unit)
     problem = (
         f"has units {unit!r}, not a time (s, ms, us, ns)"
         if scale is None
-        else _live_time_problem(d, path)
+        else _live_time_problem(d, path, zero_ok)
     )
     if problem is None:
         try:
@@ -1273,11 +1288,11 @@ def _checked_live_time(d, element_axis, path, note: str):
     return None, why
 
 
-def _live_time_problem(d, path) -> str | None:
+def _live_time_problem(d, path, zero_ok: bool = False) -> str | None:
     """Why a live-time dataset cannot be one (NaN or infinite, negative or zero values: a live
     time is a positive number of seconds, and counts over it would be infinite or negative), or
-    None. Read in blocks of rows: a per-pixel dataset stays lazy, and this pass holds at most
-    LIVE_TIME_BLOCK values of it."""
+    None; `zero_ok`: zeros allowed (_checked_live_time). Read in blocks of rows: a per-pixel
+    dataset stays lazy, and this pass holds at most LIVE_TIME_BLOCK values of it."""
     if d.dtype.kind not in "uif":
         return f"holds {d.dtype} values, not numbers"
     if d.size == 0:
@@ -1292,7 +1307,7 @@ def _live_time_problem(d, path) -> str | None:
             finite = np.isfinite(t)
             bad["NaN or infinite"] += int(t.size - np.count_nonzero(finite))
             bad["negative"] += int(np.count_nonzero(t[finite] < 0))
-            bad["zero"] += int(np.count_nonzero(t == 0))
+            bad["zero"] += 0 if zero_ok else int(np.count_nonzero(t == 0))
     except (CubeReadError, OSError) as exc:
         return f"could not be read ({getattr(exc, 'problem', exc)})"
     found = [f"{n} {what}" for what, n in bad.items() if n]
