@@ -32,9 +32,9 @@ def test_region_spectrum_on_an_empty_labels_layer_says_paint_first(
     """Region spectrum on a new, empty Labels layer raised an ERROR notification "the region
     'Labels' does not cover any pixel of the cube"; it is no error but a region not painted yet:
     the status line and an info say to paint one first. Painted, it is averaged."""
+    from _napari_helpers import caught_notifications, in_memory_scans, quick_survey, wait_idle
     from napari.utils.notifications import NotificationSeverity
 
-    from _napari_helpers import caught_notifications, in_memory_scans, quick_survey, wait_idle
     from xrf_napari.widgets.spectrum import REGION_CURVE, SpectrumWidget
 
     viewer = make_napari_viewer()
@@ -55,4 +55,23 @@ def test_region_spectrum_on_an_empty_labels_layer_says_paint_first(
     labels.data[2:5, 2:6] = 1
     dock.region_spectrum()
     qtbot.waitUntil(lambda: REGION_CURVE in dock.curves, timeout=10000)
+
+
+def test_a_tube_the_calibration_read_off_the_scatter_lines_is_named_as_found(real_data):
+    """The real PyMca .mca (a monochromatised Mo source) is calibrated from its scattered Mo
+    lines (`xrf-napari info`: "tube assumed: Mo (... read from the scan's scattered tube
+    lines)"), but no peak was read as Mo: quicklook titled "tube unknown" and named no tube
+    found, where the user guide says a usual anode found is named under Suggested. The
+    calibration's tube is now among Suggestions.tube (named, not suggested nor mapped)."""
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.detector import calibration_anode, calibration_anode_seen
+    from xrf_napari.io import auto_calibrated, read_cube
+
+    cube = auto_calibrated(read_cube(real_data / "pymca_XRFSpectrum.mca"))
+    assert calibration_anode_seen(cube.metadata) and calibration_anode(cube.metadata) == "Mo"
+    found = suggest_for_cube(cube)
+    assert found.tube == ("Mo",) and "Mo" not in found
+    assert found.tube_note("with --anode").startswith("Mo not suggested: ")
+    named = suggest_for_cube(cube, anode="Mo")  # a tube named: nothing to find
+    assert named.tube == () and "Mo" not in named
 

@@ -21,6 +21,8 @@ import numpy as np
 
 from ..detector import (
     DEFAULT_FWHM_MN_EV,
+    calibration_anode,
+    calibration_anode_seen,
     detector_fwhm_kev,
     fwhm_from_metadata,
     kv_from_metadata,
@@ -1968,4 +1970,17 @@ def iter_suggest_for_cube(
     if not kw["anode"]:  # a usual anode's lines then may be the tube's scatter (Suggestions.tube)
         found.tube = tuple(s for s in found if s in SCATTER_ANODES)
         found[:] = [s for s in found if s not in found.tube]
+        seen = _calibration_tube(cube.metadata)
+        if seen and seen not in found.tube:
+            found.tube += (seen,)
     return found
+
+
+def _calibration_tube(metadata) -> str | None:
+    """The usual anode the automatic calibration read off the scan's scattered tube lines (None
+    where it read none): a tube found, as the suggestion's own peaks find one. On the real PyMca
+    .mca (a monochromatised Mo source: its Rayleigh peak merged into the Compton band) no peak was
+    read as Mo, and quicklook titled "tube unknown" beside `xrf-napari info`'s "tube assumed: Mo
+    (read from the scan's scattered tube lines)"."""
+    anode = calibration_anode(metadata) if calibration_anode_seen(metadata) else None
+    return anode if anode in SCATTER_ANODES else None
