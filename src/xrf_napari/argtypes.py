@@ -52,25 +52,39 @@ def running_argv() -> list[str] | None:
     return None if _current_argv is None else list(_current_argv)
 
 
-def int_in(lo: int, hi: int | None = None, what: str = "a whole number"):
+def int_in(lo: int, hi: int | None = None, what: str = "a whole number", allowed: str = ""):
     """argparse `type=` accepting integers in lo..hi (hi None: no upper bound). `what` names
     the number; a value that is no integer is told to be one: "'1.5' is not the overlap" (of
-    `recolour --overlap 1.5`) said nothing of what was wrong."""
+    `recolour --overlap 1.5`) said nothing of what was wrong. `allowed`: what an out-of-range
+    value is told the number must be, where "between lo and hi" is not all of it."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            said = f"{what} must be a whole number, not {text!r}"
+            digits = _in_digits(text)
+            fault = f"written in digits ({digits})" if digits else "a whole number"
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not a whole number" if what == "a whole number" else said
+                f"{text!r} is not {fault}"
+                if what == "a whole number"
+                else f"{what} must be {fault}, not {text!r}"
             ) from None
         if value < lo or (hi is not None and value > hi):
-            allowed = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
-            raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {allowed}")
+            rule = allowed or (f"between {lo} and {hi}" if hi is not None else f"at least {lo}")
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {rule}")
         return value
 
     return parse
+
+
+def _in_digits(text: str) -> str | None:
+    """For int_in: a whole number given in a float's form ('1e3', '5.0'), which int() refuses,
+    in digits ('1000'), else None: "must be a whole number, not '1e3'" said 1e3 was none."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return str(int(value)) if value.is_integer() else None
 
 
 #: The largest seed: the trainers seed numpy's legacy generator (np.random.seed), which takes

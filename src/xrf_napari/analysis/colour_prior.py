@@ -344,10 +344,14 @@ def image_fault(path, exc: BaseException, arrays: bool = False) -> str:
 
 
 def _not_image_kind(path, arrays: bool) -> str:
-    """What a file Pillow cannot identify is (fileutil.file_kind), for image_fault."""
+    """What a file Pillow cannot identify is (fileutil.file_kind), for image_fault. An empty one
+    is said to be: a 0-byte image of an --images folder was "a text file" (kind_of: no bytes
+    decode as text)."""
     from ..fileutil import KIND_HINTS, KIND_NAMES, kind_if_readable
 
     kind = kind_if_readable(path)
+    if kind == "text" and Path(path).stat().st_size == 0:
+        return "the file is empty (0 bytes)"
     if kind not in KIND_NAMES or kind == "tiff":  # a TIFF Pillow cannot identify is damaged
         return "truncated, corrupt or not an image format"
     if arrays and kind in ("npy", "hdf5"):

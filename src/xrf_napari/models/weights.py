@@ -266,6 +266,12 @@ def _require_safetensors(path: Path, want: str | None = None) -> None:
             path,
             "verb",
         )
+    from ..fileutil import kind_if_readable
+
+    if kind_if_readable(path) == "hdf5":  # `--weights scan.h5` was "not a safetensors file"
+        raise WeightsError(
+            "is an HDF5 file (a scan?), not a safetensors file of model weights", path, "verb"
+        )
     raise WeightsError("is not a safetensors file", path, "verb")
 
 
