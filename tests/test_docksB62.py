@@ -75,3 +75,42 @@ def test_a_tube_the_calibration_read_off_the_scatter_lines_is_named_as_found(rea
     named = suggest_for_cube(cube, anode="Mo")  # a tube named: nothing to find
     assert named.tube == () and "Mo" not in named
 
+
+def test_the_pigments_dock_at_its_narrowest_shows_its_instrument_row_whole(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """The Pigments dock could be narrowed (or was opened alone) to 374 px over a 433 px form:
+    the form scrolled sideways, the Instrument row's gas and kV boxes cut at the dock's edge. Its
+    minimum is now its form's, so at its narrowest every box of the row is in view."""
+    from _dock_layout import hidden_part, settle
+    from _napari_helpers import in_memory_scans, quick_survey, wait_idle
+    from qtpy.QtCore import Qt
+
+    viewer = make_napari_viewer(show=True)  # placed and laid out as on screen
+    quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    in_memory_scans(viewer, [0])
+    dock, widget = viewer.window.add_plugin_dock_widget("xrf-napari", "Pigments")
+    wait_idle(qtbot, widget.job)
+    main = viewer.window._qt_window
+    main.resizeDocks([dock], [1], Qt.Orientation.Horizontal)  # as narrow as it goes
+    settle()
+    row = widget.instrument_row
+    for box in (row.optic_combo, row.gas_combo, row.anode_combo, row.kv_spin):
+        assert hidden_part(box, dock) == "", (dock.width(), hidden_part(box, dock))
+
+
+def test_a_candidate_name_gives_way_before_its_probability(qtbot):
+    """A candidate too long for its box was elided in the middle: at a 420 px dock "Azurite
+    \u2014 100%" read "Az\u20260%". The name is elided at its end and the probability kept whole."""
+    from xrf_napari.widgets.pigments import CandidateCombo
+
+    combo = CandidateCombo()
+    qtbot.addWidget(combo)
+    text = "Azurite 60% + Lead white 40%  \u2014 100%"
+    combo.addItem(text)
+    metrics = combo.fontMetrics()
+    combo.resize(metrics.horizontalAdvance("Azurite 60%  \u2014 100%") + 40, combo.height())
+    shown = combo.shown_text()
+    assert shown != text and shown.endswith("\u2026  \u2014 100%"), shown
+    assert shown.startswith("Azurite"), shown
+

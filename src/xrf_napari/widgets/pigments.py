@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from qtpy.QtCore import QSize
 from qtpy.QtGui import QColor, QIcon, QPixmap
 from qtpy.QtWidgets import (
     QAbstractItemView,
@@ -310,10 +311,11 @@ def swatch_icon(rgb, size: int = 18) -> QIcon:
 
 
 class CandidateCombo(QComboBox):
-    """A region's candidate paints: the choice elided in the middle, its probability kept
-    ("Vermilion\u20260%  \u2014 91%"), whole in the tooltip and in the drop-down, as wide as its
-    longest entry. In a docked table (about 530 px) the text was cut at the box's edge,
-    probability and all, the rest nowhere to be read."""
+    """A region's candidate paints: the choice's name elided at its end, its probability kept
+    whole ("Yellow och\u2026  \u2014 40%"), whole in the tooltip and in the drop-down, as wide as
+    its longest entry. In a docked table (about 530 px) the text was cut at the box's edge,
+    probability and all, the rest nowhere to be read; elided in the middle, at 420 px
+    "Azurite  \u2014 100%" read "Az\u20260%"."""
 
     def __init__(self, note: str = ""):
         super().__init__()
@@ -339,7 +341,16 @@ class CandidateCombo(QComboBox):
             QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, self
         )
         room = field.width() - (self.iconSize().width() + 4 if not opt.currentIcon.isNull() else 0)
-        return self.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideMiddle, room)
+        metrics, text = self.fontMetrics(), opt.currentText
+        name, dash, share = text.rpartition("  \u2014 ")
+        tail = dash + share
+        if name and metrics.horizontalAdvance(text) > room:  # the name gives way, not the share
+            short = metrics.elidedText(
+                name, Qt.TextElideMode.ElideRight, room - metrics.horizontalAdvance(tail)
+            )
+            if len(short) > 1:  # a letter of it at least
+                return short + tail
+        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
 
     def paintEvent(self, event) -> None:
         from qtpy.QtWidgets import QStyle, QStyleOptionComboBox, QStylePainter
@@ -475,6 +486,17 @@ class PigmentsWidget(CubeDock):
     #: choice is the scan's in every dock: SURVEYS.set_instrument)
     kept_on_calibration = ("photo", "fwhm")
     reads_instrument = True  # the fit reads the tube, kV, optic and gas
+
+    def minimumSizeHint(self) -> QSize:
+        """At least as wide as the form and its vertical scroll bar: the dock could be narrowed
+        (or opened alone) to 374 px over a 433 px form, which then scrolled sideways, the
+        Instrument row's gas and kV boxes cut at the dock's edge ("gas: file's (non", "kV:
+        file's (no")."""
+        hint = super().minimumSizeHint()
+        form = (
+            self.body.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width()
+        )
+        return QSize(max(hint.width(), form), hint.height())
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")
@@ -1162,10 +1184,11 @@ class PigmentsWidget(CubeDock):
 
     def _size_columns(self, regions) -> None:
         """Region only as wide as "label (N px)" (the rest, "spectrum from N interior px", is
-        elided and in its tooltip) and at most a quarter of the table, Elements and Notes to
-        their contents up to a fifth each (whole in their tooltips), and the Candidate paint
-        column, the answer, gets the rest, at least a third: a wide Region column, then a long
-        element list, pushed the candidates, header and all, out of sight."""
+        elided and in its tooltip) and at most a fifth of the table, Elements and Notes to
+        their contents up to a sixth each (whole in their tooltips), and the Candidate paint
+        column, the answer, gets the rest, about half: a wide Region column, then a long
+        element list, pushed the candidates, header and all, out of sight, and at a quarter and
+        two fifths their names read "Az\u2026" in a 420 px dock."""
         from qtpy.QtWidgets import QHeaderView
 
         table, header = self.table, self.table.horizontalHeader()
@@ -1179,9 +1202,9 @@ class PigmentsWidget(CubeDock):
         )
         room = short + 18 + 24  # the swatch (swatch_icon's size), the cell's margins
         width = table.viewport().width()
-        table.setColumnWidth(0, min(table.columnWidth(0), room, max(width // 4, 80)))
+        table.setColumnWidth(0, min(table.columnWidth(0), room, max(width // 5, 80)))
         for col in (2, 3):
-            table.setColumnWidth(col, min(table.columnWidth(col), max(width // 5, 60)))
+            table.setColumnWidth(col, min(table.columnWidth(col), max(width // 6, 60)))
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     # -- candidates and the recolour layer -------------------------------------------------------
