@@ -62,12 +62,13 @@ def require_folder(folder, what: str, holds: str) -> Path:
 
 def image_files(folder) -> list[Path]:
     """The images of `folder` by name, none of them read: generate hashes them once, after its
-    other checks (check_duplicate_images), and its manifest lists their split from this."""
+    other checks (check_duplicate_images), and its manifest lists their split from this. Files
+    only: a sub-folder named `old.png` was taken for an image ("[Errno 21] Is a directory")."""
     folder = require_folder(folder, "image folder", "the images; every image in it is used")
     return sorted(
         p
         for p in folder.iterdir()
-        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and p.is_file()
     )
 
 
