@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import h5py
 import numpy as np
+import pytest
 
 
 def test_embeds_latent_h5_is_not_offered_as_the_photograph(tmp_path):
@@ -113,4 +114,33 @@ def test_a_candidate_name_gives_way_before_its_probability(qtbot):
     shown = combo.shown_text()
     assert shown != text and shown.endswith("\u2026  \u2014 100%"), shown
     assert shown.startswith("Azurite"), shown
+
+
+def test_a_curve_with_a_nan_is_refused_before_it_breaks_the_plot(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """SpectrumWidget.add_curve (a script's) took a curve with one NaN among its channels: it
+    stayed among the curves and every redraw failed, "Spectrum plot: ValueError: Axis limits
+    cannot be NaN or Inf", until it was removed. It is refused up front, naming the curve."""
+    from _napari_helpers import in_memory_scans, quick_survey, wait_idle
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    quick_survey(monkeypatch, {"scan0": ["Pb"]})
+    [cube] = in_memory_scans(viewer, [0])
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    before = list(dock.curves)
+    counts = np.ones(len(cube.energy))
+    counts[5] = np.nan
+    with pytest.raises(ValueError) as refused:
+        dock.add_curve("mine", cube.energy, counts)
+    assert str(refused.value).startswith(
+        f"curve 'mine' is not finite: 1 of its {len(counts)} count values are NaN or infinite"
+    )
+    assert list(dock.curves) == before
+    dock.add_curve("mine", cube.energy, np.nan_to_num(counts))
+    assert "mine" in dock.curves
 

@@ -235,7 +235,19 @@ class SpectrumWidget(CubeDock):
     def _set_curves(self, cube, curves: dict, prefix: str | None = None, source=None) -> None:
         """Add `curves` (after dropping those named `prefix...`) to the plot; for a `cube` other
         than the one shown, to the curves kept for it, which come back when it is chosen again.
-        Curves of a `source` layer already deleted (during the job that made them) are not."""
+        Curves of a `source` layer already deleted (during the job that made them) are not. A
+        curve with a NaN or infinite value is refused, nothing added: a script's add_curve of one
+        (one NaN among 512 channels) was kept and broke every redraw, an ERROR "Spectrum plot:
+        ValueError: Axis limits cannot be NaN or Inf" each time, until it was removed."""
+        for name, (energy, counts, _) in curves.items():
+            for what, values in (("count", counts), ("energy", energy)):
+                values = np.asarray(values, dtype=np.float64)
+                if bad := int(np.count_nonzero(~np.isfinite(values))):
+                    raise ValueError(
+                        f"curve {name!r} is not finite: {bad} of its {values.size} {what} values "
+                        "are NaN or infinite; give finite values (np.nan_to_num, or drop those "
+                        "channels)"
+                    )
         if source is not None and source not in self.viewer.layers:
             curves = {}
         shown = cube is None or cube is self.current_cube()
