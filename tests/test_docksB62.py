@@ -144,3 +144,44 @@ def test_a_curve_with_a_nan_is_refused_before_it_breaks_the_plot(
     dock.add_curve("mine", cube.energy, np.nan_to_num(counts))
     assert "mine" in dock.curves
 
+
+def test_a_job_on_another_scan_is_renamed_when_its_datacube_layer_goes(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """A job running on a scan other than the one shown has its lines shown after that scan's
+    name ("On <layer>: ..."). With its datacube layer deleted (its sum image left, the scan
+    still open, the job running) the prefix kept the deleted layer's name; it now names the scan
+    as every message does once that layer is gone (scan_name: the scan's own name)."""
+    import threading
+
+    from _napari_helpers import held_job, in_memory_scans, quick_survey, wait_idle
+
+    import xrf_napari.widgets.spectrum as spectrum_mod
+    from xrf_napari.widgets._layerkinds import layer_cube
+
+    viewer = make_napari_viewer()
+    quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Pb"]})
+    cubes = in_memory_scans(viewer, [0, 1])
+    stack = next(ly for ly in viewer.layers if ly.ndim == 3 and layer_cube(ly) is cubes[0])
+    stack.name = "mine"
+    gate = threading.Event()
+    monkeypatch.setattr(spectrum_mod, "_region_job", held_job(gate, np.ones(len(cubes[0].energy))))
+    dock = spectrum_mod.SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    try:
+        dock.cube_combo.set_layer(stack)
+        wait_idle(qtbot, dock.job)
+        labels = viewer.add_labels(np.zeros(cubes[0].shape[:2], np.int32), name="region")
+        labels.data[1:4, 1:4] = 1
+        dock.region_combo.set_layer(labels)
+        dock.region_spectrum()
+        assert dock.job.is_running
+        other = next(ly for ly in viewer.layers if layer_cube(ly) is cubes[1])
+        dock.cube_combo.set_layer(other)
+        assert dock.job.status.shown().startswith("On mine: "), dock.job.status.shown()
+        viewer.layers.remove(stack)
+        assert dock.job.is_running
+        assert dock.job.status.shown().startswith("On scan0: "), dock.job.status.shown()
+    finally:
+        gate.set()
+        wait_idle(qtbot, dock.job)

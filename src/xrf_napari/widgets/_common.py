@@ -1492,6 +1492,9 @@ class CubeDock(QWidget):
         if self._closed:
             return
         self._forget_deleted_sentences()
+        # a job on another scan whose datacube layer went (its sum image left) is named anew:
+        # "On <the deleted layer's name>:" stayed over its lines
+        self._name_job_scan()
         try:  # a save's button and the result's notes follow the layer showing the result
             self.follow_busy()  # (deleted_layer_refusal)
             self.show_notes()  # (result_deleted)
