@@ -1600,7 +1600,7 @@ def _excited_instead(
     edge below kv), as the map's note proposes it: a Sn K-alpha map chosen under a 20 kV tube
     said it read no Sn K-alpha, not that Sn L-alpha would. A `present` element's excited line
     within a FWHM of it is named: beside orpiment (As2S3) under a 12 kV tube the note sent Pb
-    to M-alpha, 35 eV from S K-alpha, whose map read orpiment alone as 0.81 of lead white's Pb.
+    to M-alpha, 40 eV from S K-alpha, whose map read orpiment alone as 0.80 of lead white's Pb.
     Where auto maps the element by that line fitted beside such neighbours (FIT_GROUPS), the note
     proposes auto: a line chosen by hand is a window, and Pb M-alpha so read orpiment alone as
     0.80 of lead white's Pb, fitted (auto) -0.04 %."""
