@@ -185,3 +185,22 @@ def test_a_job_on_another_scan_is_renamed_when_its_datacube_layer_goes(
     finally:
         gate.set()
         wait_idle(qtbot, dock.job)
+
+
+def test_recolour_and_embed_say_which_way_round_a_size_is(tmp_path, capsys):
+    """`xrf-napari recolour` said "wrote out.png (302 x 414 px, device cpu)" of the M6 scan whose
+    header and every image viewer say 414 x 302 (width first); the Spectrum dock and quicklook
+    say "302 x 414 px (H x W)". recolour (and embed's summary line) now say the order too, in
+    the one wording (cube.pixels_text(order=True))."""
+    from _cli_models import save_tiny_models, weights_args, write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    scan, _counts, _labels = write_toy_scan(tmp_path / "scan.h5", 4, 5, n_regions=1)
+    save_tiny_models(tmp_path)
+    assert (
+        main(["recolour", str(scan), "-o", str(tmp_path / "rgb.png"), *weights_args(tmp_path)]) == 0
+    )
+    said = capsys.readouterr()
+    assert "recolouring scan (4 x 5 px (H x W), " in said.err, said.err
+    assert f"wrote {tmp_path / 'rgb.png'} (4 x 5 px (H x W), device " in said.out, said.out

@@ -403,8 +403,10 @@ def cube_from_array(array, calibration: Calibration | None = None, **metadata) -
     return Cube(np.asarray(array) if not hasattr(array, "shape") else array, cal, metadata=metadata)
 
 
-def pixels_text(shape) -> str:
+def pixels_text(shape, order: bool = False) -> str:
     """A scan's (or an image's) first two dimensions as every message says a size, "H x W px":
     the Embed & cluster dock wrote "1 × 1 px" where Recolour and the commands wrote "1 x 1 px"
-    of the same single spectrum."""
-    return f"{int(shape[0])} x {int(shape[1])} px"
+    of the same single spectrum. `order`: " (H x W)" after it, where a line gives a scan's or a
+    written image's size: image viewers and a .rpl header say width first ("414 x 302"), and
+    `xrf-napari recolour` said "wrote out.png (302 x 414 px, ...)" of that scan's PNG."""
+    return f"{int(shape[0])} x {int(shape[1])} px" + (" (H x W)" if order else "")

@@ -323,7 +323,7 @@ def run(args) -> int:
         split = "; --clusters K splits the scan" if why == ONE_BY_AUTO_K else ""
         said = f"1 cluster: {one_region_reason(why)}{split}; "
     print(
-        f"{printable(cube.name)}: {pixels_text(cube.shape)}, "
+        f"{printable(cube.name)}: {pixels_text(cube.shape, order=True)}, "
         + said
         + f"wrote {', '.join(printable(p) for p in paths.values())}"
     )

@@ -506,7 +506,7 @@ def spectrum_figure(cube, spectrum, suggested, plans, instrument: str | None = N
     ax.set_xlabel("energy (keV)" if calibrated else "channel (no calibration)")
     ax.set_ylabel("counts (sum over pixels)")
     title = (
-        f"{printable(cube.name)}: {pixels_text(cube.shape)} (H x W), calibration "
+        f"{printable(cube.name)}: {pixels_text(cube.shape, order=True)}, calibration "
         f"{cube.calibration.source}; suggested: {', '.join(suggested) or 'none'}"
     )
     title = textwrap.fill(title, SPECTRUM_TITLE_CHARS)

@@ -237,7 +237,8 @@ def run(args) -> int:
     if args.overlap is not None:
         _warn_dense_tiling(cube.shape, *tiling, rec.tiling(tiling[0])[1])
     print(
-        f"recolouring {printable(cube.name)} ({pixels_text(cube.shape)}, {cube.shape[2]} channels, "
+        f"recolouring {printable(cube.name)} ({pixels_text(cube.shape, order=True)}, "
+        f"{cube.shape[2]} channels, "
         f"calibration {cube.calibration.source}) on {rec.device}"
         + (", 8 orientations per tile averaged" if args.average_flips else ""),
         file=sys.stderr,
@@ -253,5 +254,6 @@ def run(args) -> int:
     # every pigment each element set leaves open (the dock names four, the rest in a tooltip)
     print(result.ambiguity.message(names=None), file=sys.stderr)
     save_rgb(out, result.rgb, result.provenance)
-    print(f"wrote {printable(out)} ({pixels_text(result.rgb.shape)}, device {result.device})")
+    size = pixels_text(result.rgb.shape, order=True)
+    print(f"wrote {printable(out)} ({size}, device {result.device})")
     return 0

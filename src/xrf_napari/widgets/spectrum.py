@@ -582,7 +582,7 @@ class SpectrumWidget(CubeDock):
             self._x_label = "Energy (keV)"
             source, tip = calibration_origin(cube)
             self.calibration_label.setText(
-                f"{pixels_text(cube.shape)} (H x W), {cube.n_channels} "
+                f"{pixels_text(cube.shape, order=True)}, {cube.n_channels} "
                 f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
                 f"(calibration: {source})"
             )
