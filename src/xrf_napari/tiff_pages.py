@@ -12,6 +12,20 @@ from .fileutil import cut_in_signature
 MAX_TIFF_PAGES = 65536
 
 
+class TiffChainFault(CubeReadError):
+    """check_tiff_pages' refusal of a file that is a TIFF cut short or corrupt in its header or
+    page chain, which napari's claim takes (io.arrays.tiff_is_cube), unlike one of more than
+    MAX_TIFF_PAGES pages (a sound long stack: napari's reader reads it). `whole`: the pages
+    before a page the chain points to beyond the end of the file, else None."""
+
+    def __init__(self, path, problem: str, whole: int | None = None):
+        super().__init__(path, problem)
+        self.whole = whole
+
+    def __reduce__(self):
+        return type(self), (self.path, self.problem, self.whole)
+
+
 def check_tiff_pages(path, fh=None) -> int:
     """Walk the chain of image directories (classic and BigTIFF) before tifffile does: a corrupt
     chain that loops back or points past the end made tifffile spin for minutes. Returns the
@@ -29,13 +43,13 @@ def check_tiff_pages(path, fh=None) -> int:
         head = fh.read(16)
         order = {b"II": "<", b"MM": ">"}.get(head[:2])
         if cut_in_signature(head) == "tiff":  # 'II', 'MM\0': had read 'no II/MM byte-order mark'
-            raise CubeReadError(path, _cut_header(len(head), 16 if b"+" in head else 8))
+            raise TiffChainFault(path, _cut_header(len(head), 16 if b"+" in head else 8))
         if order is None or len(head) < 4:
             raise CubeReadError(path, "not a TIFF file (no II/MM byte-order mark)")
         version = struct.unpack(order + "H", head[2:4])[0]
         whole = {42: 8, 43: 16}.get(version, 0)
         if len(head) < whole:  # a copy cut within its header had read "not a TIFF file"
-            raise CubeReadError(path, _cut_header(len(head), whole))
+            raise TiffChainFault(path, _cut_header(len(head), whole))
         if version == 42:
             off_fmt, cnt_fmt, entry, first = "I", "H", 12, struct.unpack(order + "I", head[4:8])[0]
         elif version == 43 and len(head) == 16:
@@ -46,7 +60,7 @@ def check_tiff_pages(path, fh=None) -> int:
         seen, offset = set(), first
         while offset:
             if offset in seen:
-                raise CubeReadError(
+                raise TiffChainFault(
                     path,
                     f"the TIFF's page chain loops back on itself after "
                     f"{len(seen)} pages: the file is corrupt",
@@ -54,17 +68,18 @@ def check_tiff_pages(path, fh=None) -> int:
             if len(seen) >= MAX_TIFF_PAGES:
                 raise CubeReadError(path, f"the TIFF has more than {MAX_TIFF_PAGES} pages")
             if offset + cnt_size > size:
-                raise CubeReadError(
+                raise TiffChainFault(
                     path,
                     f"page {len(seen)} of the TIFF lies beyond the end of the file (at byte "
                     f"{offset}; the file holds {size} bytes): truncated or corrupt",
+                    whole=len(seen),
                 )
             seen.add(offset)
             fh.seek(offset)
             count = struct.unpack(order + cnt_fmt, fh.read(cnt_size))[0]
             nxt = offset + cnt_size + count * entry
             if nxt + off_size > size:
-                raise CubeReadError(
+                raise TiffChainFault(
                     path,
                     f"page {len(seen) - 1} of the TIFF is cut off (its directory runs to byte "
                     f"{nxt + off_size}; the file holds {size} bytes): truncated or corrupt",
@@ -72,12 +87,41 @@ def check_tiff_pages(path, fh=None) -> int:
             fh.seek(nxt)
             offset = struct.unpack(order + off_fmt, fh.read(off_size))[0]
     if not seen:  # tifffile then failed on its first series: "(IndexError: list index ...)"
-        raise CubeReadError(
+        raise TiffChainFault(
             path,
             "the TIFF holds no page (its header points to none): a file cut short or left "
             "unfinished by the program writing it; write or copy it again",
         )
     return len(seen)
+
+
+def pages_end_the_file(fh, pages: int) -> bool:
+    """Whether the first `pages` pages of the open TIFF `fh`, whose chain then points beyond the
+    end of the file, end where the file does (their directories, tag values and image data, up
+    to 8 bytes of padding): a whole file whose last directory points to a page that is not there
+    (a writer's slip; napari's reader shows its pages), not one cut short, within a page's data
+    (a zlib stack cut in half) or after bytes of a page the chain no longer reaches (napari's
+    reader fails on it, or shows its first pages alone). False where tifffile cannot read those
+    pages either."""
+    import os
+
+    import tifffile
+
+    size = os.fstat(fh.fileno()).st_size
+    end = 0
+    try:
+        fh.seek(0)
+        with tifffile.TiffFile(fh) as tf:  # pages[i] below the bad pointer: tifffile logs nothing
+            entry = tf.tiff.tagsize + tf.tiff.offsetsize  # the last entry and the next pointer
+            for i in range(pages):
+                page = tf.pages[i]
+                ends = [o + n for o, n in zip(page.dataoffsets, page.databytecounts)]
+                for tag in page.tags.values():
+                    ends += [tag.offset + entry, tag.valueoffset + tag.valuebytecount]
+                end = max(end, *ends)
+    except Exception:
+        return False
+    return end <= size < end + 8
 
 
 def _cut_header(size: int, whole: int) -> str:

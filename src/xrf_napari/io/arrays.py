@@ -16,7 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
 from ..fileutil import KIND_NAMES, cut_in_signature
-from ..tiff_pages import check_tiff_pages
+from ..tiff_pages import TiffChainFault, check_tiff_pages, pages_end_the_file
 from .calibration import (
     calibration_from_energy_axis,
     calibration_from_mapping,
@@ -417,7 +417,10 @@ def tiff_is_cube(path) -> bool:
     fails on it in tifffile's words ('failed to read 76800 bytes, got 43501', 'tuple index
     out of range', 'unpack requires a buffer of 2 bytes'), where read_tiff says where it is
     cut ('page 1 of the TIFF lies beyond the end of the file (at byte 77056; the file holds
-    43757 bytes)')."""
+    43757 bytes)'), or within its first or last page's image data (_data_cut). Not a
+    sound file check_tiff_pages refuses, which napari's reader reads: one of more than
+    MAX_TIFF_PAGES pages, or whose whole pages end the file and whose last one points to a
+    page beyond it (pages_end_the_file)."""
     import tifffile
 
     try:  # one open of the file, as read_tiff
@@ -427,11 +430,15 @@ def tiff_is_cube(path) -> bool:
                 return False  # a PNG or JPEG named .tif is napari's (its reader reads them)
             try:
                 check_tiff_pages(Path(path), fh)
-            except CubeReadError:
-                return True
+            except TiffChainFault as exc:  # cut short or corrupt, or a stray last pointer
+                return not exc.whole or not pages_end_the_file(fh, exc.whole)
+            except CubeReadError:  # more than MAX_TIFF_PAGES pages: a long stack, napari's
+                return False
             fh.seek(0)
             with tifffile.TiffFile(fh) as tf:
                 series = tf.series[0]
+                if _data_cut(series, os.fstat(fh.fileno()).st_size):
+                    return True  # a picture cut within its strips too: napari's reader fails
                 layout = _tiff_layout(tuple(series.shape), series.axes)
                 shape = tuple(int(n) for n in series.shape)
                 stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
@@ -570,6 +577,9 @@ def read_tiff(path, **_options) -> Cube:
         try:
             series = tf.series[0]
             shape, axes = tuple(series.shape), series.axes
+            cut = _data_cut(series, size)  # before what it holds: a picture cut short had
+            if cut:  # read 'the TIFF holds a 2-D image (300, 400) (axes YX), not a spectral stack'
+                raise CubeReadError(path, cut)
             photo = _photograph(tf, shape, axes)
             if photo:
                 raise CubeReadError(path, photo)
@@ -578,9 +588,6 @@ def read_tiff(path, **_options) -> Cube:
                 raise CubeReadError(path, _not_a_stack(tf, shape, axes))
             declared = int(np.prod(shape, dtype=object)) * np.dtype(series.dtype).itemsize
             require_stored(declared, size, path, "the TIFF stack")  # before decoding any of it
-            cut = _data_cut(series, size)
-            if cut:
-                raise CubeReadError(path, cut)
             stand_in = np.broadcast_to(np.zeros((), series.dtype), tuple(int(n) for n in shape))
             if not _stack_is_cube(path, layout, stand_in):  # a few element maps: refused from
                 # the tags, where a zlib stack of 8 pages of 3000 x 3000 was decoded first (2.2 s)
@@ -608,7 +615,9 @@ def read_tiff(path, **_options) -> Cube:
 
 def _data_cut(series, size: int) -> str | None:
     """Why a TIFF whose page chain is whole is cut short within its image data (its first or
-    last page's strips run past the end of the file), or None. Cut within a strip, a samples
+    last page's strips run past the end of the file), or None: asked before what it holds, as
+    napari's claim asks it (tiff_is_cube), since napari's reader fails on such a picture too
+    ('failed to read 240000 bytes, got 119872'). Cut within a strip, a samples
     TIFF had read 'reading row 0 failed (TiffFileError: corrupted strip cannot be reshaped
     ...)', a zlib one 'incomplete or truncated stream', at the first read. A page of another
     file is left out: a multi-file OME-TIFF's last page lies in another, whose offsets had been
