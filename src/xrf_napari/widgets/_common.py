@@ -43,9 +43,19 @@ from ._layers import (
     disconnect_viewer_callbacks,
     layer_cube,
     open_files,
+    unwrapped,
 )
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
+
+
+def _weak_layer(layer) -> weakref.ref:
+    """A weak reference to `layer`, to the layer behind napari's public-only proxy: a dock
+    opened from the Plugins menu gets a new proxy from each viewer.add_labels (and each
+    viewer.layers[...]), referenced by nothing else, so its weak reference was dead at once."""
+    return weakref.ref(unwrapped(layer))
+
+
 #: Environment variables that override the plugin settings (and work without napari's settings).
 ENV_SETTINGS = {"device": "XRF_NAPARI_DEVICE", "weights_folder": "XRF_NAPARI_WEIGHTS"}
 
@@ -814,8 +824,10 @@ class CubeDock(QWidget):
 
     def remember_weakly(self, cube, key: str, layer) -> None:
         """Keep `layer` (None: none) for `cube` by a weak reference: a layer deleted while
-        another scan was shown is let go, not held with its pixels until the scan is closed."""
-        self.remember(cube, key, None if layer is None else weakref.ref(layer))
+        another scan was shown is let go, not held with its pixels until the scan is closed.
+        To the layer behind napari's proxy: docked from the Plugins menu, viewer.add_labels
+        hands out a new proxy, whose weak reference died at once (_weak_layer)."""
+        self.remember(cube, key, None if layer is None else _weak_layer(layer))
 
     def recall_weakly(self, cube, key: str):
         """The layer remember_weakly kept for `cube` under `key`; None once it is deleted."""
@@ -1513,7 +1525,7 @@ class CubeDock(QWidget):
         names (“name”: one of `layers`, or of `named`) renamed is named anew (_reword_renamed)."""
         layers = tuple(layer for layer in layers if layer is not None)
         if cube is not None and layers and sentence:
-            names = [(weakref.ref(ly), ly.name) for ly in (*layers, *named) if ly is not None]
+            names = [(_weak_layer(ly), ly.name) for ly in (*layers, *named) if ly is not None]
             self._said_of_layers.append((weakref.ref(cube), layers, sentence, names))
 
     def say_when_idle(self, cube, layers, sentence: str) -> None:
@@ -1529,7 +1541,7 @@ class CubeDock(QWidget):
         # the latest of a scan replaces the one before, as on the line; its layers held weakly
         # (one deleted meanwhile is let go, not kept with its pixels until the job ends)
         held = [entry for entry in self._said_when_idle if entry[0]() is not cube]
-        refs = tuple(weakref.ref(ly) for ly in layers if ly is not None)
+        refs = tuple(_weak_layer(ly) for ly in layers if ly is not None)
         self._said_when_idle = [*held, (weakref.ref(cube), refs, sentence)]
 
     def _say_held_sentences(self) -> None:
