@@ -277,7 +277,7 @@ class FigureView(QWidget):
         if generation != self._generation:
             return  # a newer figure or size is on its way
         told, self.failure = self.failure, message
-        if message != told:
+        if not told:  # a message naming the draw (a pixel, a count) was told at every draw
             self.drawing_failed.emit(message)
 
     def resizeEvent(self, event) -> None:
