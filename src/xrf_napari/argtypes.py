@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import sys
 
 #: The argv the running command parsed (set by cli._dispatch through `parsing`).
@@ -59,22 +60,41 @@ def int_in(lo: int, hi: int | None = None, what: str = "a whole number", allowed
     value is told the number must be, where "between lo and hi" is not all of it."""
 
     def parse(text: str) -> int:
+        rule = allowed or (f"between {lo} and {hi}" if hi is not None else f"at least {lo}")
         try:
             value = int(text)
         except ValueError:
+            if re.fullmatch(r"\s*[+-]?\d[\d_]*\s*", text):  # digits past int()'s limit
+                if hi is None and not text.strip().startswith("-"):
+                    rule += f", of at most {sys.get_int_max_str_digits()} digits"
+                raise argparse.ArgumentTypeError(
+                    f"{_shown(text)} is out of range: {what} must be {rule}"
+                ) from None
             digits = _in_digits(text)
-            fault = f"written in digits ({digits})" if digits else "a whole number"
+            fault = f"written in digits ({_shown(digits)})" if digits else "a whole number"
             raise argparse.ArgumentTypeError(
-                f"{text!r} is not {fault}"
+                f"{_shown(text)!r} is not {fault}"
                 if what == "a whole number"
-                else f"{what} must be {fault}, not {text!r}"
+                else f"{what} must be {fault}, not {_shown(text)!r}"
             ) from None
         if value < lo or (hi is not None and value > hi):
-            rule = allowed or (f"between {lo} and {hi}" if hi is not None else f"at least {lo}")
-            raise argparse.ArgumentTypeError(f"{value} is out of range: {what} must be {rule}")
+            raise argparse.ArgumentTypeError(
+                f"{_shown(str(value))} is out of range: {what} must be {rule}"
+            )
         return value
 
     return parse
+
+
+def _shown(text: str, keep: int = 20) -> str:
+    """A number's text as an error shows it: its first `keep` characters and its length where
+    longer, as a 5000-digit --steps was told in all 5000 characters."""
+    text = text.strip()
+    if len(text) <= 2 * keep:
+        return text
+    if text.lstrip("+-").isdigit():
+        return f"{text[:keep]}...({len(text.lstrip('+-'))} digits)"
+    return f"{text[:keep]}...({len(text)} characters)"
 
 
 def _in_digits(text: str) -> str | None:
@@ -207,7 +227,7 @@ def float_in(
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not a number") from None
         low = lo is not None and (value <= lo if lo_open else value < lo)
         high = hi is not None and (value >= hi if hi_open else value > hi)
         if not math.isfinite(value) or low or high:
@@ -218,9 +238,9 @@ def float_in(
                 parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
             allowed = " and ".join(parts) or "finite"
             raise argparse.ArgumentTypeError(
-                f"{text.strip()} is out of range: it must be {allowed}"
+                f"{_shown(text)} is out of range: it must be {allowed}"
             )
-        return value
+        return value + 0.0  # -0 as 0: '-0' gave -0.0, written to a training config as -0.0
 
     return parse
 

@@ -1,0 +1,33 @@
+"""Session 62, helper smallB62: argtypes' long numbers and -0, .spx declared encodings, project
+HDF5 live times through the generic path."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from xrf_napari.argtypes import float_in, int_in
+
+
+@pytest.mark.parametrize("text", ["7" * 5000, "-" + "7" * 5000, "7" * 4000])
+def test_a_number_of_thousands_of_digits_is_out_of_range_told_short(text):
+    with pytest.raises(argparse.ArgumentTypeError) as told:
+        int_in(1, 10, "the overlap")(text)
+    said = str(told.value)
+    assert "out of range" in said and "between 1 and 10" in said
+    assert len(said) < 200 and f"({len(text.lstrip('-'))} digits)" in said
+
+
+def test_a_long_text_that_is_no_number_is_told_short():
+    for parse in (int_in(1, 10, "the overlap"), float_in(0, 1)):
+        with pytest.raises(argparse.ArgumentTypeError) as told:
+            parse("x" * 5000)
+        assert len(str(told.value)) < 200
+
+
+def test_minus_zero_is_zero():
+    for text in ("-0", "-0.0", "-0e5"):
+        value = float_in(0)(text)
+        assert value == 0 and json.dumps(value) == "0.0"
