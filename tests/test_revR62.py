@@ -87,3 +87,30 @@ def test_a_picture_cut_within_its_image_data_is_claimed_and_called_truncated(tmp
     with pytest.raises(CubeReadError, match=r"1200 bytes missing: the TIFF is truncated"):
         read_cube(cut)
     assert not _claimed(gray)  # the whole one stays napari's
+
+
+def test_a_whole_stack_whose_last_page_points_past_its_end_is_read(tmp_path):
+    """A 100-page stack (6 x 7 px) whose pages are all there but whose last page's next-page
+    pointer points beyond the end of the file had been refused ('page 100 of the TIFF lies
+    beyond the end of the file ...: truncated or corrupt'), though tifffile reads it whole; it
+    is read, with a warning naming the slip. One cut after 40 of its pages (its description
+    declares 100) is still refused as cut."""
+    from xrf_napari.io import read_cube
+
+    cube = np.random.default_rng(1).poisson(3, (100, 6, 7)).astype(np.uint16)
+    whole = tmp_path / "cube.tif"
+    tifffile.imwrite(whole, cube)
+    stray = _stray_last_pointer(whole, tmp_path / "stray.tif")
+    assert _claimed(stray)
+    with pytest.warns(UserWarning, match="its 100 pages are whole .a writer's slip"):
+        read = read_cube(stray)
+    assert np.array_equal(np.asarray(read.data), np.moveaxis(cube, 0, -1))
+
+    with tifffile.TiffFile(whole) as tf:
+        p40 = tf.pages[40]
+    b = bytearray(whole.read_bytes())
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(bytes(b[: p40.offset]))  # pages 0-39 and their values, then the cut
+    assert _claimed(cut)
+    with pytest.raises(CubeReadError, match="page 40 of the TIFF lies beyond the end"):
+        read_cube(cut)

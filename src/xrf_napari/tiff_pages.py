@@ -95,33 +95,56 @@ def check_tiff_pages(path, fh=None) -> int:
     return len(seen)
 
 
-def pages_end_the_file(fh, pages: int) -> bool:
-    """Whether the first `pages` pages of the open TIFF `fh`, whose chain then points beyond the
-    end of the file, end where the file does (their directories, tag values and image data, up
-    to 8 bytes of padding): a whole file whose last directory points to a page that is not there
-    (a writer's slip; napari's reader shows its pages), not one cut short, within a page's data
-    (a zlib stack cut in half) or after bytes of a page the chain no longer reaches (napari's
-    reader fails on it, or shows its first pages alone). False where tifffile cannot read those
-    pages either."""
+def stray_pointer_only(fh, fault: TiffChainFault) -> bool:
+    """Whether check_tiff_pages' `fault` on the open TIFF `fh` is only its last page pointing to
+    a page beyond the end of the file, its pages whole (a writer's slip: tifffile reads them),
+    not a file cut short, within a page's data (a zlib stack cut in half) or after pages the
+    chain no longer reaches (napari's reader fails on it, or shows its first pages alone). The
+    pages before the pointer must lie within the file and hold as many as the first page's
+    description declares (tifffile's shape, ImageJ's images=: a stack cut after 1 of its 64
+    pages declares 64), or, where it declares none, end where the file does (their
+    directories, tag values and image data, up to 8 bytes of padding). False where tifffile
+    cannot read those pages either."""
     import os
 
     import tifffile
 
+    if not fault.whole:
+        return False
     size = os.fstat(fh.fileno()).st_size
     end = 0
     try:
         fh.seek(0)
         with tifffile.TiffFile(fh) as tf:  # pages[i] below the bad pointer: tifffile logs nothing
             entry = tf.tiff.tagsize + tf.tiff.offsetsize  # the last entry and the next pointer
-            for i in range(pages):
+            for i in range(fault.whole):
                 page = tf.pages[i]
                 ends = [o + n for o, n in zip(page.dataoffsets, page.databytecounts)]
                 for tag in page.tags.values():
                     ends += [tag.offset + entry, tag.valueoffset + tag.valuebytecount]
                 end = max(end, *ends)
+            declared = _declared_pages(tf.pages[0])
     except Exception:
         return False
-    return end <= size < end + 8
+    if end > size:
+        return False
+    return declared <= fault.whole if declared is not None else size < end + 8
+
+
+def _declared_pages(page) -> int | None:
+    """The pages a TIFF's first page's description says the file holds (tifffile's shaped JSON
+    '{"shape": [64, 20, 30]}': 64 pages of 20 x 30; ImageJ's 'images=64'), or None."""
+    import json
+    import math
+    import re
+
+    text = page.description or ""
+    if found := re.search(r"^images=(\d+)$", text, re.M) if text.startswith("ImageJ=") else None:
+        return int(found[1])
+    if text.startswith("{"):
+        shape = json.loads(text).get("shape")
+        return math.prod(shape) // math.prod(page.shape) if shape else None
+    return None
 
 
 def _cut_header(size: int, whole: int) -> str:

@@ -16,7 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
 from ..fileutil import KIND_NAMES, cut_in_signature
-from ..tiff_pages import TiffChainFault, check_tiff_pages, pages_end_the_file
+from ..tiff_pages import TiffChainFault, check_tiff_pages, stray_pointer_only
 from .calibration import (
     calibration_from_energy_axis,
     calibration_from_mapping,
@@ -310,10 +310,21 @@ def _tiff_layout(shape, axes: str) -> str | None:
 
 def _open_tiff(path: Path, fh):
     """A tifffile.TiffFile over the open file `fh` (left open when it closes), its page chain
-    walked first (check_tiff_pages): every step of a TIFF read on one open of the file."""
+    walked first (check_tiff_pages): every step of a TIFF read on one open of the file. A file
+    whose pages are whole and whose last page points beyond its end is read as those pages,
+    with a warning (stray_pointer_only)."""
     import tifffile
 
-    check_tiff_pages(path, fh)
+    try:
+        check_tiff_pages(path, fh)
+    except TiffChainFault as exc:
+        if not stray_pointer_only(fh, exc):
+            raise
+        held = "its page is whole" if exc.whole == 1 else f"its {exc.whole} pages are whole"
+        warn_outside(  # had been refused as 'truncated or corrupt'
+            f"{path}: its last page points to a page beyond the end of the file, though "
+            f"{held} (a writer's slip): read as {'that page' if exc.whole == 1 else 'those pages'}"
+        )
     fh.seek(0)
     try:
         return tifffile.TiffFile(fh)  # its name and folder from fh, as from the path
@@ -419,8 +430,8 @@ def tiff_is_cube(path) -> bool:
     cut ('page 1 of the TIFF lies beyond the end of the file (at byte 77056; the file holds
     43757 bytes)'), or within its first or last page's image data (_data_cut). Not a
     sound file check_tiff_pages refuses, which napari's reader reads: one of more than
-    MAX_TIFF_PAGES pages, or whose whole pages end the file and whose last one points to a
-    page beyond it (pages_end_the_file)."""
+    MAX_TIFF_PAGES pages, or whose pages are whole and whose last one points to a page beyond
+    the end of the file (stray_pointer_only: claimed only where those pages are a cube)."""
     import tifffile
 
     try:  # one open of the file, as read_tiff
@@ -430,8 +441,10 @@ def tiff_is_cube(path) -> bool:
                 return False  # a PNG or JPEG named .tif is napari's (its reader reads them)
             try:
                 check_tiff_pages(Path(path), fh)
-            except TiffChainFault as exc:  # cut short or corrupt, or a stray last pointer
-                return not exc.whole or not pages_end_the_file(fh, exc.whole)
+            except TiffChainFault as exc:  # cut short or corrupt: napari's reader fails on it
+                if not stray_pointer_only(fh, exc):
+                    return True
+                # whole pages and a stray last pointer: what they hold decides, below
             except CubeReadError:  # more than MAX_TIFF_PAGES pages: a long stack, napari's
                 return False
             fh.seek(0)
