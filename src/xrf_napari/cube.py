@@ -105,6 +105,15 @@ class Cube:
             self._live_time_scale = known
         return known[1]
 
+    def pixel_live_s(self, row: int, col: int) -> float | None:
+        """Pixel (row, col)'s live time in seconds where the scan's pixels' differ (its maps and
+        sum image are then scaled, its spectrum is not: the Spectrum panel's legend says it);
+        None where they do not, or the pixel's is not a number."""
+        if self.live_time_scale() is None:
+            return None
+        t = float(self.live_time[row, col])
+        return t if np.isfinite(t) else None
+
     def at_median_live_time(self, image: np.ndarray) -> np.ndarray:
         """`image` (H, W) or (H, W, n), of this cube's counts (its maps, its sum image), brought
         in place to the scan's median live time where its pixels' live times differ

@@ -119,6 +119,7 @@ class SpectrumWidget(CubeDock):
         self._plot = SpectrumPlot()  # its figure lives in the drawing thread (_spectrum_plot.py)
         self._markers = (None, ())  # (what they were made for, markers): xraylib once per ticks
         self._last_pixel = None
+        self._pixel_live_s = None  # the pixel's live time, where the scan's pixels' differ
         self._energy = None
         self._seen = weakref.WeakKeyDictionary()  # the region layers' history (touched_labels)
         self._x_label = "Energy (keV)"
@@ -623,6 +624,7 @@ class SpectrumWidget(CubeDock):
         if spec is None:
             return False
         self._last_pixel = (row, col)
+        self._pixel_live_s = cube.pixel_live_s(row, col)
         self.curves[PIXEL_CURVE] = (self._energy, spec, None)
         self.redraw()
         return True
@@ -760,7 +762,7 @@ class SpectrumWidget(CubeDock):
         mean = "spectrum (the scan's only pixel)" if _one_pixel(self.current_cube()) else None
         default = {
             MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, mean or "mean of the scan"),
-            PIXEL_CURVE: ("#f0a030", 0.9, pixel_label(self._last_pixel)),
+            PIXEL_CURVE: ("#f0a030", 0.9, pixel_label(self._last_pixel, self._pixel_live_s)),
             REGION_CURVE: ("#40c0f0", 1.2, "region"),
         }
         curves = []
@@ -819,10 +821,16 @@ class SpectrumWidget(CubeDock):
         )
 
 
-def pixel_label(pixel) -> str:
+def pixel_label(pixel, live_s: float | None = None) -> str:
     """The pixel curve's legend: row and column named, y before x as in napari's status bar
-    ("[y x]"); "(x, y)" read as the other pixel beside napari's coordinates."""
-    return "pixel" if pixel is None else f"pixel y={pixel[0]}, x={pixel[1]}"
+    ("[y x]"); "(x, y)" read as the other pixel beside napari's coordinates. With the pixel's
+    live time where the scan's pixels' differ: its curve is counts as counted, the maps and sum
+    image are at the median live time (Cube.at_median_live_time): the APS scan's 1.2 s pixels'
+    curves read 2.4 times their neighbours' where their maps did not, without a word."""
+    if pixel is None:
+        return "pixel"
+    live = "" if live_s is None else f", live {live_s:.3g} s"
+    return f"pixel y={pixel[0]}, x={pixel[1]}{live}"
 
 
 def csv_column(name: str, pixel) -> str:
