@@ -31,3 +31,21 @@ def test_minus_zero_is_zero():
     for text in ("-0", "-0.0", "-0e5"):
         value = float_in(0)(text)
         assert value == 0 and json.dumps(value) == "0.0"
+
+
+
+def _spx_named(real_data, tmp_path, name: str, encoding: str):
+    """The real M6 .spx (declaring WINDOWS-1252) with its spectrum renamed, saved in `encoding`."""
+    text = (real_data / "bruker_m6_jetstream_file_example.spx").read_bytes().decode("ascii")
+    out = tmp_path / f"renamed-{encoding}.spx"
+    out.write_bytes(text.replace('Name="p 059"', f'Name="{name}"').encode(encoding))
+    return out
+
+
+def test_an_spx_saved_as_utf8_under_a_windows_1252_declaration_reads_its_name(real_data, tmp_path):
+    from xrf_napari.io.bruker import read_spx
+
+    utf8 = read_spx(_spx_named(real_data, tmp_path, "Détail €", "utf-8"))
+    cp1252 = read_spx(_spx_named(real_data, tmp_path, "Détail €", "cp1252"))
+    assert utf8.metadata["name"] == "Détail €" == cp1252.metadata["name"]
+    assert (utf8.counts == cp1252.counts).all()

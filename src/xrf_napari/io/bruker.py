@@ -4,6 +4,8 @@ because a .bcf is decoded whole into memory)."""
 
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 from xml.parsers.expat import errors as expat_errors
 
@@ -61,6 +63,27 @@ def _check_channel_count(path: Path, declared: str | None, held: int) -> None:
         )
 
 
+#: An XML declaration's encoding, at the start of a file (after a UTF-8 byte-order mark).
+_DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+
+
+def _spx_xml(raw: bytes) -> bytes | str:
+    """What the XML parser reads of an .spx: its bytes, or their UTF-8 text where it declares
+    another encoding (ESPRIT writes WINDOWS-1252) but its non-ASCII bytes are valid UTF-8, as an
+    editor re-saving the file writes them: read in the declared one, the spectrum 'Détail' was
+    named 'DÃ©tail'. Text truly in an 8-bit encoding is next to never valid UTF-8 ('é' alone is
+    a broken UTF-8 sequence), so such a file is read as before."""
+    if raw.isascii():
+        return raw
+    declared = _DECLARED.match(raw)
+    try:
+        if declared is None or codecs.lookup(declared[1].decode()).name.startswith("utf"):
+            return raw
+        return raw.decode("utf-8-sig")
+    except (LookupError, UnicodeDecodeError):  # unknown name: expat says so; not UTF-8: 8-bit
+        return raw
+
+
 def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
@@ -74,7 +97,7 @@ def read_spx(path) -> Spectrum:
             path, "the .spx declares a DOCTYPE/ENTITY: not a Bruker spectrum, refused"
         )
     try:
-        root = ET.fromstring(text)
+        root = ET.fromstring(_spx_xml(text))
     except ET.ParseError as exc:
         # the errors only the end of the input gives: the XML stops before its elements close,
         # as a copy cut short does; "not a valid Bruker .spx XML file" had sent the user looking
