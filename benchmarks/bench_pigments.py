@@ -195,10 +195,12 @@ def _photo_prior(labels, work: Path, size=(4900, 4900)) -> None:
     if r["regions"] != n_regions or not r["finite"]:
         print(f"CHECK FAILED: {r['regions']} region colours for {n_regions} regions")
         raise SystemExit(1)
+    from xrf_napari.cube import pixels_text
+
     print(
-        f"photograph prior: {size[1]} x {size[0]} px JPEG -> {r['regions']} region colours in "
-        f"{r['seconds']:.2f} s, peak anonymous memory +{r['peak_anon_mb']:.0f} MiB, resident "
-        f"+{r['peak_rss_delta_mb']:.0f} MiB (the image itself: "
+        f"photograph prior: {pixels_text(size, order=True)} JPEG -> {r['regions']} region "
+        f"colours in {r['seconds']:.2f} s, peak anonymous memory +{r['peak_anon_mb']:.0f} MiB, "
+        f"resident +{r['peak_rss_delta_mb']:.0f} MiB (the image itself: "
         f"{np.prod(size) * 3 / 2**20:.0f} MiB as uint8)"
     )
 

@@ -1,7 +1,7 @@
-"""End-to-end recolouring speed and memory: a Bruker-M6-sized cube (414 x 302 x 4096 uint8 .rpl/.raw
-with realistic peaks, the same file as bench_embed.py) from file to PNG, on `--threads` CPU cores,
-next to the usual do-it-yourself pipeline on the same cube in the same run (numpy load, float32,
-scikit-learn PCA(3), K-Means, cluster colours to PNG).
+"""End-to-end recolouring speed and memory: a Bruker-M6-sized cube (302 x 414 px (H x W) x 4096
+channels, uint8 .rpl/.raw, with realistic peaks, the same file as bench_embed.py) from file to
+PNG, on `--threads` CPU cores, next to the usual do-it-yourself pipeline on the same cube in the
+same run (numpy load, float32, scikit-learn PCA(3), K-Means, cluster colours to PNG).
 
     python benchmarks/bench_recolour.py [--threads 2] [--workdir /tmp/xrf_bench_embed]
         [--weights UVIT] [--embedder DVE] [--average-flips] [--device cuda]
@@ -190,11 +190,14 @@ def main() -> None:
         )
         print(json.dumps(result))
         return
+    from xrf_napari.cube import pixels_text
+
     print(machine_header(args.threads))
     t = time.perf_counter()
     rpl, _ = make_cube(workdir)
     print(
-        f"cube: {rpl} ({W} x {H} x {C} uint8, {H * W * C / 2**20:.0f} MiB; ready in "
+        f"cube: {rpl} ({pixels_text((H, W), order=True)} x {C} channels uint8, "
+        f"{H * W * C / 2**20:.0f} MiB; ready in "
         f"{time.perf_counter() - t:.1f} s); "
         f"{args.threads} cores"
     )
@@ -206,7 +209,7 @@ def main() -> None:
         f"xrf-napari recolour (read_cube -> DVE -> SmallUViT tiles -> PNG): {ours['total_s']:.2f} "
         f"s (recolour {ours['recolour_s']:.2f} s + PNG {ours['png_s']:.2f} s; model loading "
         f"{ours['load_models_s']:.2f} s apart), peak RSS {ours['peak_rss_mb']:.0f} MiB, "
-        f"output {ours['shape'][1]} x {ours['shape'][0]}"
+        f"output {pixels_text(ours['shape'], order=True)}"
         + (
             f"; on {args.device} ({ours['gpu']}): warm run shown, cold {ours['cold_s']:.2f} s, "
             f"GPU peak {ours['gpu_peak_mb']:.0f} MiB"
