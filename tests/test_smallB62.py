@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
 import pytest
 
 from xrf_napari.argtypes import float_in, int_in
@@ -49,3 +50,27 @@ def test_an_spx_saved_as_utf8_under_a_windows_1252_declaration_reads_its_name(re
     cp1252 = read_spx(_spx_named(real_data, tmp_path, "Détail €", "cp1252"))
     assert utf8.metadata["name"] == "Détail €" == cp1252.metadata["name"]
     assert (utf8.counts == cp1252.counts).all()
+
+
+@pytest.mark.parametrize("dataset", ["counts", "/counts"])
+def test_a_project_file_named_by_its_counts_dataset_reads_as_by_default(tmp_path, dataset):
+    """A project .h5 read with `--dataset counts` went through the generic HDF5 read, which set
+    its 0 s live-time pixels aside (with a warning) that the default read keeps (a pixel not
+    measured), and read it as format 'hdf5', its saved metadata dropped."""
+    import warnings
+
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import read_cube
+    from xrf_napari.io.project_h5 import write_cube
+
+    t = np.full((6, 5), 0.5)
+    t[:, 0], t[2, 2] = 1.0, 0.0
+    path = tmp_path / "project.h5"
+    write_cube(path, np.ones((6, 5, 1024), np.float32), Calibration(0.0, 0.02), live_time=t)
+    default = read_cube(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        named = read_cube(path, dataset=dataset)
+    assert named.live_time is not None and "live_time_note" not in named.metadata
+    assert np.array_equal(np.asarray(named.live_time), np.asarray(default.live_time))
+    assert named.metadata == default.metadata and named.calibration == default.calibration

@@ -409,6 +409,10 @@ def _read_open(
             raise CubeReadError(path, f"no dataset '{dataset}' in the file")
         if getattr(f[dataset], "ndim", None) == 4:
             return _detectors(f, path, dataset)
+        if project_h5.is_project_file(f) and f[dataset] == f["counts"]:
+            # as the file's default read: the generic one set aside its 0 s live times (pixels
+            # not measured, which _project keeps) and its metadata
+            return _project(f, path)
         return _generic(f, path, dataset, "user-selected")
     if not project_h5.is_project_file(f) and (embed := embed_output(f)) is not None:
         raise EmbedOutput(path, *embed)
