@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from qtpy.QtCore import QSize
 from qtpy.QtGui import QColor, QIcon, QPixmap
 from qtpy.QtWidgets import (
     QAbstractItemView,
@@ -486,17 +485,7 @@ class PigmentsWidget(CubeDock):
     #: choice is the scan's in every dock: SURVEYS.set_instrument)
     kept_on_calibration = ("photo", "fwhm")
     reads_instrument = True  # the fit reads the tube, kV, optic and gas
-
-    def minimumSizeHint(self) -> QSize:
-        """At least as wide as the form and its vertical scroll bar: the dock could be narrowed
-        (or opened alone) to 374 px over a 433 px form, which then scrolled sideways, the
-        Instrument row's gas and kV boxes cut at the dock's edge ("gas: file's (non", "kV:
-        file's (no")."""
-        hint = super().minimumSizeHint()
-        form = (
-            self.body.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width()
-        )
-        return QSize(max(hint.width(), form), hint.height())
+    form_sets_minimum_width = True
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")
