@@ -64,7 +64,7 @@ def int_in(lo: int, hi: int | None = None, what: str = "a whole number", allowed
         try:
             value = int(text)
         except ValueError:
-            if re.fullmatch(r"\s*[+-]?\d[\d_]*\s*", text):  # digits past int()'s limit
+            if re.fullmatch(r"\s*[+-]?\d+(_\d+)*\s*", text):  # digits past int()'s limit
                 if hi is None and not text.strip().startswith("-"):
                     rule += f", of at most {sys.get_int_max_str_digits()} digits"
                 raise argparse.ArgumentTypeError(
