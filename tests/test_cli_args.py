@@ -15,7 +15,10 @@ from xrf_napari.cli.main import main
         (["embed", "x.h5", "-o", "out", "--k-range", "1", "8"], "--k-range: 1 is out of range"),
         (["recolour", "x.h5", "-o", "out.png", "--tile", "0"], "--tile: 0 is out of range"),
         (["recolour", "x.h5", "-o", "out.png", "--batch", "0"], "--batch: 0 is out of range"),
-        (["recolour", "x.h5", "-o", "out.png", "--tile", "big"], "the tile size must be a whole number, not 'big'"),
+        (
+            ["recolour", "x.h5", "-o", "out.png", "--tile", "big"],
+            "the tile size must be a whole number, not 'big'",
+        ),
     ],
 )
 def test_out_of_range_numbers_are_refused(argv, message, capsys):

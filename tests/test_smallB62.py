@@ -34,7 +34,6 @@ def test_minus_zero_is_zero():
         assert value == 0 and json.dumps(value) == "0.0"
 
 
-
 def _spx_named(real_data, tmp_path, name: str, encoding: str):
     """The real M6 .spx (declaring WINDOWS-1252) with its spectrum renamed, saved in `encoding`."""
     text = (real_data / "bruker_m6_jetstream_file_example.spx").read_bytes().decode("ascii")
