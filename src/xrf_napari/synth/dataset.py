@@ -72,13 +72,13 @@ def image_files(folder) -> list[Path]:
     )
 
 
-def no_images(folder, split: str, listed) -> ValueError:
+def no_images(folder, split: str, listed) -> str:
     """Why `folder` gave no image in `split` (`listed`: its images, image_files), naming what it
     holds and what is read: it said "no images for split 'all' in X" (a split the user had not
     given), whether X was empty, held other files, or held the paintings one folder down."""
     if listed:
         some = "the one image" if len(listed) == 1 else f"none of the {len(listed)} images"
-        return ValueError(
+        return (
             f"{some} in {printable(folder)} is {'not ' * (len(listed) == 1)}in the {split} split "
             f"(about {TEST_FRACTION_PERCENT} % of file names, chosen by a hash of the name, are "
             "test, the others train): add images or give --split all"
@@ -89,7 +89,7 @@ def no_images(folder, split: str, listed) -> ValueError:
     else:
         shown = ", ".join(printable(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
         held = f"it holds {len(names)} other entr{'y' if len(names) == 1 else 'ies'} ({shown})"
-    return ValueError(
+    return (
         f"no images in {printable(folder)}: {held}; generate reads the "
         f"{', '.join(s.lstrip('.') for s in IMAGE_SUFFIXES)} files directly in the folder "
         "(any case; hidden files and sub-folders are not read)"
