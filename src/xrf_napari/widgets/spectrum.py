@@ -305,15 +305,14 @@ class SpectrumWidget(CubeDock):
         )
 
     def _layer_removed(self, event=None) -> None:
-        keys = {id(cube): kept.get("image keys", ()) for cube, kept in self._per_cube.values()}
+        keys = {i: kept.get("image keys", ()) for i, (_, kept) in self._per_cube.items()}
         super()._layer_removed(event)
         if not self._closed:
             # a closed scan's plot images let go (those of a plot alike on a scan still open kept)
-            held = {k for i, keys_of in keys.items() if i in self._per_cube for k in keys_of}
-            self.canvas.drop_images(
-                {k for i, keys_of in keys.items() if i not in self._per_cube for k in keys_of}
-                - held
-            )
+            gone, held = set(), set()
+            for i, keys_of in keys.items():
+                (held if i in self._per_cube else gone).update(keys_of)
+            self.canvas.drop_images(gone - held)
             self._drop_orphans()
             for cube, kept in list(self._per_cube.values()):  # a deleted region let go
                 made = kept.get("region made")
