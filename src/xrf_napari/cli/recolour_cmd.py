@@ -51,7 +51,7 @@ def configure(parser) -> None:
     from ..models.weights import manifest
 
     shipped = manifest().get("uvit", {}).get("config", {}).get("patch")
-    multiple = "a multiple of the model's patch size" + (
+    multiple = "multiple of the model's patch size" + (
         f" ({shipped} for the shipped weights)" if shipped else ""
     )
     parser.add_argument(
@@ -59,9 +59,9 @@ def configure(parser) -> None:
         # the model's patch size, checked once the weights are known (_refuse_tile): a bound of
         # 8 let through a tile the shipped model (patch 16) always refused; `--tile 0` was told
         # "between 1 and 1024", where 1 is no multiple of 16
-        type=int_in(1, MAX_TILE, "the tile size", f"a positive {multiple[2:]}, at most {MAX_TILE}"),
+        type=int_in(1, MAX_TILE, "the tile size", f"a positive {multiple}, at most {MAX_TILE}"),
         default=None,
-        help=f"tile size in pixels: {multiple}, at most {MAX_TILE} (default: the training crop)",
+        help=f"tile size in pixels: a {multiple}, at most {MAX_TILE} (default: the training crop)",
     )
     parser.add_argument(
         "--overlap",
