@@ -692,7 +692,7 @@ def _assemble(profile: InstrumentProfile, own: bool) -> ComponentLibrary:
     # (G, 3, 512): each ground layer under a binder film, a heavy and a thick paint, so the fit can
     # bend its line ratios (Ca K-beta / K-alpha, Pb M / L grow under paint) as covering paint does
     ground = det(fine.ground) - det(fine.covers)[None]
-    own_fine = _fine_own_scatter(key) if own else None
+    thick_own, thin_own = _fine_own_scatter(key) if own else (None, None)
     return ComponentLibrary(
         profile,
         pigs,
@@ -703,11 +703,11 @@ def _assemble(profile: InstrumentProfile, own: bool) -> ComponentLibrary:
         ground.clip(0, None),
         det(np.array(fine.scatter)),
         det(fine.thick),
-        det(own_fine[0]) if own else None,
+        None if thick_own is None else det(thick_own),
         model,
         fine.ground_layers,
         np.array([_edge_between_lead_lines(p) for p in pigs]),
-        det(own_fine[1]) if own and own_fine[1] is not None else None,
+        None if thin_own is None else det(thin_own),
     )
 
 
@@ -1909,7 +1909,10 @@ def rank_region(
         if chi2 < fits[c][1] and not too_small(c, amp):
             fits[c] = [-0.5 * chi2 / phi - pen(c), chi2, amp / amp.sum(), model]
 
-    for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:REFINE_TOP]:
+    def best(n):  # the n best candidates with a pigment, best first
+        return sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:n]
+
+    for c in best(REFINE_TOP):
         refine(c)
     # the ground lies under every region: its elements' lines are its own, whatever the candidate
     ground_els = frozenset().union(*(ground_elements()[g] for g in ground))
@@ -1917,7 +1920,7 @@ def rank_region(
     # a colour added that holds an element whose lines they leave unexplained (`_more_paint`)
     for _ in range(MORE_PAINT_ROUNDS):
         added = False
-        for c in sorted((c for c in fits if c), key=lambda c: -fits[c][0])[:MORE_PAINT_TOP]:
+        for c in best(MORE_PAINT_TOP):
             for j in _more_paint(lib, y, fits[c][3], w, energy, c, short, ground_els, leak):
                 c2 = tuple(sorted((*c, j)))
                 if c2 in fits:
