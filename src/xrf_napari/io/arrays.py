@@ -436,17 +436,14 @@ def tiff_is_cube(path) -> bool:
 
     try:  # one open of the file, as read_tiff
         with open(path, "rb") as fh:
-            head = fh.read(16)
-            if kind_of(head) != "tiff" and cut_in_signature(head) != "tiff":
-                return False  # a PNG or JPEG named .tif is napari's (its reader reads them)
             try:
                 check_tiff_pages(Path(path), fh)
             except TiffChainFault as exc:  # cut short or corrupt: napari's reader fails on it
                 if not stray_pointer_only(fh, exc):
                     return True
                 # whole pages and a stray last pointer: what they hold decides, below
-            except CubeReadError:  # more than MAX_TIFF_PAGES pages: a long stack, napari's
-                return False
+            except CubeReadError:  # no TIFF (a PNG or JPEG named .tif), or more than
+                return False  # MAX_TIFF_PAGES pages (a long stack): napari's reader reads them
             fh.seek(0)
             with tifffile.TiffFile(fh) as tf:
                 series = tf.series[0]
