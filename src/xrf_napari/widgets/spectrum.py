@@ -120,7 +120,6 @@ class SpectrumWidget(CubeDock):
         self._plot = SpectrumPlot()  # its figure lives in the drawing thread (_spectrum_plot.py)
         self._markers = (None, ())  # (what they were made for, markers): xraylib once per ticks
         self._last_pixel = None
-        self._pixel_live_s = None  # the pixel's live time, where the scan's pixels' differ
         self._energy = None
         self._seen = weakref.WeakKeyDictionary()  # the region layers' history (touched_labels)
         self._x_label = "Energy (keV)"
@@ -624,7 +623,6 @@ class SpectrumWidget(CubeDock):
         if spec is None:
             return False
         self._last_pixel = (row, col)
-        self._pixel_live_s = cube.pixel_live_s(row, col)
         self.curves[PIXEL_CURVE] = (self._energy, spec, None)
         self.redraw()
         return True
@@ -758,11 +756,12 @@ class SpectrumWidget(CubeDock):
     def _plot_spec(self):
         from ._spectrum_plot import Curve, PlotSpec
 
-        c = self._colors
-        mean = "spectrum (the scan's only pixel)" if _one_pixel(self.current_cube()) else None
+        c, cube, pixel = self._colors, self.current_cube(), self._last_pixel
+        mean = "spectrum (the scan's only pixel)" if _one_pixel(cube) else None
+        live_s = None if pixel is None or cube is None else cube.pixel_live_s(*pixel)
         default = {
             MEAN_CURVE: ("#e0e0e0" if c["dark"] else "#202020", 1.4, mean or "mean of the scan"),
-            PIXEL_CURVE: ("#f0a030", 0.9, pixel_label(self._last_pixel, self._pixel_live_s)),
+            PIXEL_CURVE: ("#f0a030", 0.9, pixel_label(pixel, live_s)),
             REGION_CURVE: ("#40c0f0", 1.2, "region"),
         }
         curves = []
