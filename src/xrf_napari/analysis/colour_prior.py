@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cube import pixels_text
+from ..tiff_pages import quiet_tifffile
 from .image_rgb import EXIF_ORIENTATION, UnknownRangeError, exif_turn
 
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
@@ -371,20 +372,6 @@ def not_a_file(path: Path, what: str) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _quiet_tifffile():
-    """tifffile logs a corrupt file's faults ("invalid offset to first page") on stderr before
-    raising: the refusal that follows says it in one line."""
-    import logging
-
-    log = logging.getLogger("tifffile")
-    saved, log.disabled = log.disabled, True
-    try:
-        yield
-    finally:
-        log.disabled = saved
-
-
 def _declared(path: Path) -> tuple[tuple, int, bool]:
     """(shape as read_photo's array will have it, bytes per sample, whether tifffile reads it)
     from the file's header. A TIFF's page chain is walked first (the scan reader's
@@ -405,7 +392,7 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
         from ..tiff_pages import check_tiff_pages
 
         check_tiff_pages(path)
-        with _quiet_tifffile(), tifffile.TiffFile(path) as tf:
+        with quiet_tifffile(), tifffile.TiffFile(path) as tf:
             series = tf.series[0]
             by_tifffile = tuple(series.shape), series.dtype.itemsize, True
             page = tf.pages[0]
@@ -438,19 +425,30 @@ def _pillow_declared(path: Path, upright: tuple | None = None) -> tuple[tuple, i
         return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize, False
 
 
+#: What to do about a photograph too big for memory.
+_SMALLER = (
+    "save it smaller (any size of the scan's aspect ratio), or close other scans or programs "
+    "and try again"
+)
+
+
 def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:
     """Refuse a photograph whose reading needs more than half of `budget`, what this process may
     still allocate (the caller's memory.memory_budget()): the limit is memory, not a pixel
-    count."""
+    count. Refused as errors.CubeOutOfMemory, memory's fault and not the file's: a command exits
+    1 (out of memory), where it exited 2 (bad input) as for a damaged file."""
+    from ..errors import CubeOutOfMemory
+    from ..fileutil import size_text
+
     h, w = declared[:2]
     samples = h * w * (declared[2] if len(declared) > 2 else 1)
     need = samples * PHOTO_BYTES_PER_SAMPLE.get(itemsize, PHOTO_BYTES_OTHER)
     if need > 0.5 * budget:
-        raise ValueError(
-            f"{path}: the photograph is {pixels_text(declared)} ({h * w / 1e6:.0f} Mpx) and "
-            f"reading it needs about {need / 2**30:.1f} GiB, more than half of the "
-            f"{budget / 2**30:.1f} GiB this process may still allocate: save it smaller (any "
-            "size of the scan's aspect ratio)"
+        raise CubeOutOfMemory(
+            path,
+            f"the photograph is {pixels_text(declared)} ({h * w / 1e6:.0f} Mpx) and reading it "
+            f"needs about {size_text(need)}, more than half of the {size_text(budget)} this "
+            f"process may still allocate: {_SMALLER}",
         )
 
 
@@ -464,7 +462,7 @@ def made_by_xrf_napari(path) -> str | None:
     layer as its Photograph."""
     from .export import image_marks, xrf_napari_image
 
-    with _quiet_tifffile():
+    with quiet_tifffile():
         marks = image_marks(path)
     return xrf_napari_image(*marks) if marks else None  # unreadable: read_photo names the fault
 
@@ -482,7 +480,7 @@ def saved_layer_warning(path, shape) -> str:
     try:
         import tifffile
 
-        with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
+        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
             saved = (
                 page.software == "tifffile.py"
@@ -545,6 +543,8 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
                 img = np.asarray(rgb_image(im, path))
     except UnknownRangeError as exc:
         raise ValueError(f"{path}: {exc}") from None
+    except MemoryError as exc:  # its size was checked above: memory's fault, not the file's
+        raise _photo_out_of_memory(path, declared, exc) from None
     except IMAGE_FAULTS as exc:
         img = None
         if not by_tifffile and path.suffix.lower() in (".tif", ".tiff"):
@@ -553,13 +553,28 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
                 img = _tifffile_read(path)
         if img is None:
             raise ValueError(image_fault(path, exc)) from None
-    return photo_on_scan(img, shape, name=str(path))
+    try:
+        return photo_on_scan(img, shape, name=str(path))
+    except MemoryError as exc:
+        raise _photo_out_of_memory(path, declared, exc) from None
+
+
+def _photo_out_of_memory(path, declared, exc: MemoryError):
+    """read_photo's MemoryError past check_photo_memory (an estimate: the system may refuse what
+    it seemed to have) as errors.out_of_memory, naming the file and its size, exit 1 in a command:
+    it was "cannot read an image: decoding it ran out of memory (corrupt or too big)", exit 2,
+    for a header already read whole and a size already checked."""
+    from ..errors import out_of_memory
+
+    return out_of_memory(
+        path, exc, f"reading it as a photograph ({pixels_text(declared)})", advice=_SMALLER
+    )
 
 
 def _tifffile_read(path) -> np.ndarray:
     import tifffile
 
-    with _quiet_tifffile():
+    with quiet_tifffile():
         return tifffile.imread(path)
 
 

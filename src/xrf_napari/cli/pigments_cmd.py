@@ -460,6 +460,8 @@ def run(args) -> int:
         try:  # its errors name the file: the option first, as --labels's do
             photo = read_photo(args.photo, cube.shape[:2], budget=memory_budget())
         except ValueError as exc:
+            if getattr(exc, "out_of_memory", False):  # exit 1, as --labels's: not bad input
+                raise
             raise ValueError(f"--photo {exc}") from None
     if args.labels:
         labels = read_labels(args.labels, cube.shape[:2], scan=args.input)

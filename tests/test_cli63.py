@@ -1,0 +1,50 @@
+"""Session 63, the command lines (`xrf-napari`, `xrf-napari-train`) and their value types."""
+
+import pytest
+
+
+def _scan_and_photo(tmp_path):
+    """A toy 8 x 8 scan, a 160 x 160 px photograph of it and a one-region label map (no model)."""
+    import numpy as np
+    from _cli_models import write_toy_scan
+    from PIL import Image
+
+    scan, photo, lab = tmp_path / "scan.h5", tmp_path / "photo.png", tmp_path / "lab.npy"
+    write_toy_scan(scan, 8, 8, 2)
+    rgb = np.random.default_rng(0).integers(0, 256, (160, 160, 3), np.uint8)
+    Image.fromarray(rgb).save(photo)
+    np.save(lab, np.ones((8, 8), np.int32))
+    return scan, photo, lab
+
+
+@pytest.mark.parametrize("where", ["budget", "decode"])
+def test_pigments_photo_too_big_for_memory_exits_1_naming_it(where, tmp_path, monkeypatch, capsys):
+    """`pigments --photo` with a photograph too big for the memory left exited 2 (bad input):
+    over the size check, "the photograph is ... more than half of the 0.0 GiB ...", and where
+    the decoding itself ran out, "cannot read an image: decoding it ran out of memory (corrupt
+    or too big)" of a header already read and a size already checked. Both are now out of
+    memory (exit 1, as `--labels`), naming the file, its size, and what is left."""
+    import PIL.ImageFile
+
+    import xrf_napari.memory
+    from xrf_napari.cli.main import main
+
+    scan, photo, lab = _scan_and_photo(tmp_path)
+    if where == "budget":
+        monkeypatch.setattr(xrf_napari.memory, "memory_budget", lambda: 100_000)
+        said = "the photograph is 160 x 160 px (0 Mpx) and reading it needs about 0.3 MiB, "
+        said += "more than half of the 0.1 MiB this process may still allocate: save it smaller"
+    else:
+
+        def refused(*args, **kwargs):
+            raise MemoryError("Unable to allocate 1.50 GiB for an array with shape (20000, 20000)")
+
+        monkeypatch.setattr(PIL.ImageFile.ImageFile, "load", refused)
+        said = "reading it as a photograph (160 x 160 px) needs 1.50 GiB"
+    out = tmp_path / "report"
+    argv = ["pigments", str(scan), "--photo", str(photo), "-l", str(lab), "-o", str(out)]
+    assert main([*argv, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: out of memory: {photo}: {said}" in err, err
+    assert "corrupt" not in err and not out.exists()
+
