@@ -92,9 +92,10 @@ def test_one_name_per_weights_file():
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--swatch-fraction", "-0.5"), ("--bare-ground", "nan")]
+    ("option", "value", "fault"),
+    [("--swatch-fraction", "-0.5", "is out of range"), ("--bare-ground", "nan", "is not a number")],
 )
-def test_generate_names_the_share_out_of_range(tmp_path, capsys, option, value):
+def test_generate_names_the_share_out_of_range(tmp_path, capsys, option, value, fault):
     """`generate --bare-ground nan` said "--swatch-fraction and --bare-ground must be in
     [0, 1]": both options named, neither the value given."""
     out = tmp_path / "set"
@@ -102,7 +103,7 @@ def test_generate_names_the_share_out_of_range(tmp_path, capsys, option, value):
         train_main(["generate", "--out", str(out), "--n-cubes", "1", f"{option}={value}"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    said = f"generate: error: argument {option}: {float(value):g} is out of range: it must be at "
+    said = f"generate: error: argument {option}: {float(value):g} {fault}: it must be at "
     assert said + "least 0 and at most 1" in err, err
     assert not out.exists()
 

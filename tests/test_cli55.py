@@ -67,7 +67,8 @@ def test_generate_refuses_a_count_level_out_of_range_as_it_parses(value, capsys)
     parser = _parser("xrf-napari-train", "generate")
     with pytest.raises(SystemExit):
         parser.parse_args(["--out", "o", "--n-cubes", "1", "--counts-per-pixel", value])
-    said = f"{value} is out of range: it must be above 0 and at most 1e+09"  # as typed
+    fault = "is not a number" if value == "nan" else "is out of range"  # session 63
+    said = f"{value} {fault}: it must be above 0 and at most 1e+09"  # as typed
     assert f"error: argument --counts-per-pixel: {said}" in capsys.readouterr().err
     ns = parser.parse_args(["--out", "o", "--n-cubes", "1", "--counts-per-pixel", "1e9"])
     assert ns.counts_per_pixel == 1e9  # a guard: the bound itself is taken

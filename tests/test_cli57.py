@@ -105,7 +105,7 @@ def test_scripts_refuse_an_empty_or_missing_set_in_one_line(script, argv, said, 
     "argv, said",
     [
         (["-3", "8", "{out}"], "argument n: -3 is out of range"),
-        (["2", "nan", "{out}"], "argument sigma: nan is out of range"),
+        (["2", "nan", "{out}"], "argument sigma: nan is not a number"),
         (["2", "8", "{file}"], "output folder {file} exists and is not a folder"),
     ],
 )

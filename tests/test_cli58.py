@@ -115,7 +115,7 @@ def test_a_sidecar_infinity_is_named_as_written(written, said, tmp_path):
         ("colour_ceiling", ["--test-pixels", "0"], "--test-pixels: 0 is out of range"),
         ("pigment_usage", ["--n-cubes", "0"], "--n-cubes: 0 is out of range"),
         ("pigment_usage", ["--size", "0"], "--size: 0 is out of range"),
-        ("pigment_usage", ["--swatch-fraction", "nan"], "--swatch-fraction: nan is out of range"),
+        ("pigment_usage", ["--swatch-fraction", "nan"], "--swatch-fraction: nan is not a number"),
         ("pigment_usage", ["--bare-ground", "2"], "--bare-ground: 2 is out of range"),
         ("eval_physics_recolour", ["--k", "1"], "--k: 1 is out of range: K must be 0 "),
         ("eval_physics_recolour", ["--k", "31"], "--k: 31 is out of range: K must be 0 "),

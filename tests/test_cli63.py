@@ -48,3 +48,45 @@ def test_pigments_photo_too_big_for_memory_exits_1_naming_it(where, tmp_path, mo
     assert f"error: out of memory: {photo}: {said}" in err, err
     assert "corrupt" not in err and not out.exists()
 
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("x" * 5000, "'xxxxxxxxxxxxxxxxxxxx...(5000 characters)' is not a number"),
+        ("9" * 5000, "99999999999999999999...(5000 digits) is out of range: it must be above 0"),
+    ],
+)
+def test_positive_float_shortens_a_long_value_as_the_other_types(text, said):
+    """positive_float, a near-copy of float_in, told a bad value in full: `--lr` given 5000
+    characters answered with all of them, where float_in and int_in show 20 and the length."""
+    import argparse
+
+    from xrf_napari.argtypes import positive_float
+
+    with pytest.raises(argparse.ArgumentTypeError) as exc:
+        positive_float(text)
+    assert str(exc.value) == said
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["embedder", "--lr", "nan"], "--lr: nan is not a number: it must be above 0"),
+        (["recolouriser", "--epochs", "NaN"], "--epochs: NaN is not a number: it must be above 0"),
+        (["generate", "--n-cubes", "1", "--bare-ground", "nan"], "--bare-ground: nan is not a "),
+    ],
+)
+def test_nan_for_a_number_is_told_it_is_not_one(argv, said, tmp_path, capsys):
+    """`--lr nan` said "nan is out of range: it must be above 0", as if nan lay beyond a bound;
+    float() reads 'nan', so it passed the "not a number" check. It is now "not a number", with
+    the range it must be in."""
+    from xrf_napari.cli.train import main as train_main
+
+    where = ["--out", str(tmp_path / "o")]
+    if argv[0] != "generate":
+        where += ["--data", str(tmp_path)]
+    with pytest.raises(SystemExit) as exc:
+        train_main(argv[:1] + where + argv[1:])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and f"error: argument {said}" in err, err
+    assert "out of range" not in err, err

@@ -47,7 +47,7 @@ def test_an_unknown_option_before_the_end_of_options_is_still_named(capsys):
     [
         ("--size", "8", "8 is out of range: a side in pixels must be at least 16"),
         ("--swatch-fraction", "2", "2 is out of range: it must be at least 0 and at most 1"),
-        ("--bare-ground", "nan", "nan is out of range: it must be at least 0 and at most 1"),
+        ("--bare-ground", "nan", "nan is not a number: it must be at least 0 and at most 1"),
         ("--character", "-0.5", "-0.5 is out of range: it must be at least 0"),
     ],
 )

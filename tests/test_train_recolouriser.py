@@ -484,7 +484,7 @@ def test_foreign_h5_files_and_foreign_baseline_weights_are_one_line_errors(setup
         (["embedder", "--threads", "-1"], "--threads: -1 is out of range"),
         (["embedder", "--checkpoint-every", "0"], "--checkpoint-every: 0 is out of range"),
         (["embedder", "--epochs", "0"], "--epochs: 0 is out of range"),
-        (["embedder", "--lr", "nan"], "--lr: nan is out of range"),
+        (["embedder", "--lr", "nan"], "--lr: nan is not a number"),
         (["recolouriser", "--steps", "-5"], "--steps: -5 is out of range"),
         (["recolouriser", "--batch", "0"], "--batch: 0 is out of range"),
         (["recolouriser", "--crop", "-16"], "--crop: -16 is out of range"),

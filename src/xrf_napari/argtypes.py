@@ -196,22 +196,6 @@ def seed_int(text: str) -> int:
     return int_in(0, SEED_MAX, "a seed")(text)
 
 
-def positive_float(text: str) -> float:
-    """argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
-    fails at parsing instead of training nothing or forever. The value is told as typed, here and
-    in float_in: as float() read it, `--epochs 0` was "0.0 is out of range" and `--kv 1e400`
-    "inf is out of range", numbers the user had not typed."""
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text.strip()} is out of range: it must be above 0")
-    return value
-
-
 def float_in(
     lo: float | None = None,
     hi: float | None = None,
@@ -220,29 +204,42 @@ def float_in(
     hi_open: bool = False,
 ):
     """argparse `type=` accepting finite numbers in lo..hi (None: no bound; lo_open/hi_open: the
-    bound itself excluded), e.g. a fraction or a weight that may be 0 but not negative."""
+    bound itself excluded), e.g. a fraction or a weight that may be 0 but not negative. The value
+    is told as typed (shortened as `_shown`): as float() read it, `--epochs 0` was "0.0 is out of
+    range" and `--kv 1e400` "inf is out of range", numbers the user had not typed. 'nan', which
+    float() reads, is told it is not a number: "nan is out of range" put it beyond a bound."""
     import math
+
+    parts = []
+    if lo is not None:
+        parts.append(f"above {lo:g}" if lo_open else f"at least {lo:g}")
+    if hi is not None:
+        parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
+    allowed = " and ".join(parts) or "finite"
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not a number") from None
+        if math.isnan(value):
+            raise argparse.ArgumentTypeError(
+                f"{_shown(text)} is not a number: it must be {allowed}"
+            )
         low = lo is not None and (value <= lo if lo_open else value < lo)
         high = hi is not None and (value >= hi if hi_open else value > hi)
-        if not math.isfinite(value) or low or high:
-            parts = []
-            if lo is not None:
-                parts.append(f"above {lo:g}" if lo_open else f"at least {lo:g}")
-            if hi is not None:
-                parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
-            allowed = " and ".join(parts) or "finite"
+        if math.isinf(value) or low or high:
             raise argparse.ArgumentTypeError(
                 f"{_shown(text)} is out of range: it must be {allowed}"
             )
         return value + 0.0  # -0 as 0: '-0' gave -0.0, written to a training config as -0.0
 
     return parse
+
+
+#: argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
+#: fails at parsing instead of training nothing or forever.
+positive_float = float_in(0, lo_open=True)
 
 
 def anode_symbol(text: str) -> str:
