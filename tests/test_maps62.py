@@ -55,7 +55,10 @@ def test_pb_beside_orpiment_under_12_kv_is_fitted_by_m_alpha():
     assert "Pb L lines need 13.04 keV (L3 edge)" in p.note
     assert 0.95 < lead / truth < 1.06
     _, orpiment, _ = _read([("Orpiment", 1.0)], syms, 12.0)
-    assert abs(orpiment) < 0.01 * lead
+    # -1.2 % since the fit takes the tube's M-line shares (session 63; -0.9 % at 20 keV's, which
+    # read lead white 1.03 and, with Hg present, orpiment as Pb +7.9 %): orpiment's S K-beta /
+    # K-alpha (0.077) is no thick sulfur's (0.065), a matrix effect no fixed share follows
+    assert abs(orpiment) < 0.015 * lead
 
 
 def test_hg_under_12_kv_is_fitted_by_m_alpha():

@@ -664,14 +664,16 @@ def line_template(
     region: tuple[float, float],
     reference_family: str | None = None,
     subshell: str | None = None,
+    kv: float | None = None,
 ) -> np.ndarray:
     """An element's spectrum shape over the channels (Gaussian per transition, xraylib intensities),
     scaled so that the reference family's transitions have unit area (else the whole template);
-    `subshell` keeps only the transitions that fill that vacancy (e.g. "L3")."""
+    `subshell` keeps only the transitions that fill that vacancy (e.g. "L3"). `kv`: the tube's,
+    where known: the lines' shares as it excites them (_all_transitions)."""
     lo, hi = region
     trans = [
         (e, cs, fam)
-        for e, cs, fam, t in _transitions(symbol, lo - 0.5, hi + 0.5)
+        for e, cs, fam, t in _transitions(symbol, lo - 0.5, hi + 0.5, kv)
         if subshell is None or _subshell(t) == subshell
     ]
     g = np.zeros(len(edges) - 1)
@@ -690,16 +692,17 @@ def escape_template(
     fwhm_mn_ev: float,
     reference_family: str,
     shell: str | None = None,
+    kv: float | None = None,
 ) -> np.ndarray:
     """The detector's Si escape peaks of an element over the channels, per unit area of its
     `reference_family` peaks: each transition's escape at its energy less Si K-alpha, holding
     P_esc / (1 - P_esc) of its peak's counts (physics.detector's escape probability, as the
     forward model's response_matrix). Zero where no line above the Si K edge sends one here.
     `shell` ("K", "L", "M"): that shell's transitions only (_less_neighbours takes each shell's
-    out by a map of a line of that shell: ESCAPE_SHELL_LINES)."""
+    out by a map of a line of that shell: ESCAPE_SHELL_LINES). `kv`: as line_template's."""
     from ..physics.detector import SI_K_EDGE, SI_KA, escape_probability
 
-    trans = _transitions(symbol, float(edges[0]), float(edges[-1]) + SI_KA + 0.5)
+    trans = _transitions(symbol, float(edges[0]), float(edges[-1]) + SI_KA + 0.5, kv)
     if shell is not None:
         trans = [x for x in trans if x[3].startswith(shell)]
     ref = sum(cs for _, cs, fam, _ in trans if fam == reference_family)
@@ -715,10 +718,13 @@ def escape_template(
     return g / ref
 
 
-def _shift_at(spectrum, edges, fwhm_mn_ev, symbol, family, present) -> tuple[float, float] | None:
+def _shift_at(
+    spectrum, edges, fwhm_mn_ev, symbol, family, present, kv=None
+) -> tuple[float, float] | None:
     """(shift, its standard error), eV, of `symbol`'s template at its `family` line in `spectrum`
     (counts): the template, its derivative in energy, the other present elements' templates and a
-    linear background fitted over the line +- 1.5 FWHM; None where it cannot be read."""
+    linear background fitted over the line +- 1.5 FWHM; None where it cannot be read. `kv`: the
+    tube's, where known (line_template)."""
     line = _line(symbol, family)
     if line is None:
         return None
@@ -731,14 +737,14 @@ def _shift_at(spectrum, edges, fwhm_mn_ev, symbol, family, present) -> tuple[flo
     h = 0.1 * f0  # the derivative by central difference: T(E - d) ~ T(E) + d * dT/dE
     near = (lo - f0, hi + f0)
     cols = [
-        line_template(symbol, edges, fwhm_mn_ev, (lo, hi)),
-        line_template(symbol, edges - h, fwhm_mn_ev, (lo, hi))
-        - line_template(symbol, edges + h, fwhm_mn_ev, (lo, hi)),
+        line_template(symbol, edges, fwhm_mn_ev, (lo, hi), kv=kv),
+        line_template(symbol, edges - h, fwhm_mn_ev, (lo, hi), kv=kv)
+        - line_template(symbol, edges + h, fwhm_mn_ev, (lo, hi), kv=kv),
     ]
     cols += [
-        line_template(x, edges, fwhm_mn_ev, (lo, hi))
+        line_template(x, edges, fwhm_mn_ev, (lo, hi), kv=kv)
         for x in sorted(present - {symbol})
-        if element_transitions(x, *near)
+        if _transitions(x, *near, kv)
     ]
     cols += [np.ones_like(centres), centres - line.energy]
     y = np.asarray(spectrum, dtype=np.float64)[region]
@@ -750,15 +756,16 @@ def _shift_at(spectrum, edges, fwhm_mn_ev, symbol, family, present) -> tuple[flo
     return float(coef[1] * scale), float(np.sqrt(np.linalg.pinv(a.T @ a)[1, 1]) * abs(scale))
 
 
-def line_shifts(spectrum, edges, fwhm_mn_ev: float, present) -> dict[str, float]:
+def line_shifts(spectrum, edges, fwhm_mn_ev: float, present, kv=None) -> dict[str, float]:
     """{element: shift in keV} for the present elements whose K-alpha and K-beta both sit away
     from their table energies in `spectrum` (a scan's sum, in counts), as SHIFT_MIN_EV says; the
     maps fit their templates there. L and M lines are not read (their subshell ratios follow the
-    tube spectrum, which moves a blend's centre more than such shifts)."""
+    tube spectrum, which moves a blend's centre more than such shifts). `kv`: the tube's, where
+    known: the templates' shares as it excites them (line_template)."""
     present = set(present)
     out = {}
     for x in sorted(present):
-        ka, kb = (_shift_at(spectrum, edges, fwhm_mn_ev, x, f, present) for f in ("Ka", "Kb"))
+        ka, kb = (_shift_at(spectrum, edges, fwhm_mn_ev, x, f, present, kv) for f in ("Ka", "Kb"))
         if ka is None or kb is None or max(ka[1], kb[1]) > SHIFT_PRECISION_EV:
             continue
         # both beyond SHIFT_MIN_EV and within it of each other: the same way
@@ -774,19 +781,21 @@ def _fit_members(
     present: set[str],
     fit_groups: dict,
     strip: bool = True,
+    kv: float | None = None,
 ) -> tuple[list[str], float, float]:
     """(elements fitted, the mapped one first; region lo, hi in keV) of a fitted map; `strip`:
     with its STRIP_GROUPS neighbours and FIT_COMPANIONS not counted present (_fit_choice tells
-    where they are)."""
+    where they are). `kv`: the tube's, where known: the lines it excites (_transitions)."""
     e0 = plan.line.energy
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
     rivals, reach = fit_groups[(plan.symbol, plan.line.family)]
     group = [plan.symbol] + [x for x in rivals if x in present]
-    energies = [e for x in group for e, _, _ in element_transitions(x, e0 - reach, e0 + reach)]
+    energies = [e for x in group for e, *_ in _transitions(x, e0 - reach, e0 + reach, kv)]
     if not energies:
+        excited = f"by a {kv:g} kV tube" if kv else f"at {EXCITATION_KEV:.0f} keV"
         raise ValueError(
             f"no transition of {', '.join(group)} within {reach} keV of {plan.label} "
-            f"({e0:.2f} keV) is excited at {EXCITATION_KEV:.0f} keV: {plan.label} cannot be "
+            f"({e0:.2f} keV) is excited {excited}: {plan.label} cannot be "
             "fitted; map another line of the element"
         )
     lo = max(min(energies) - 2 * f0, float(edges[0]))
@@ -799,9 +808,7 @@ def _fit_members(
     mates = [c for x in group[1:] for c in FIT_COMPANIONS.get(x, ()) if c in rivals]
     strip = (*STRIP_GROUPS.get((plan.symbol, plan.line.family), ()), *mates) if strip else ()
     members = group + sorted(
-        x
-        for x in (present | set(strip)) - set(group)
-        if any(lo <= e <= hi for e, _, _ in element_transitions(x, lo, hi))
+        x for x in (present | set(strip)) - set(group) if _transitions(x, lo, hi, kv)
     )
     return members, lo, hi
 
@@ -829,15 +836,17 @@ def _fit_column(
     background: bool,
     fit_groups: dict,
     shifts: dict[str, float] | None = None,
+    kv: float | None = None,
 ) -> np.ndarray:
     """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
 
     The fitted region spans the group's lines within its reach of the mapped line (plus two FWHM);
     every present element with a line inside it gets its own template, so nearby peaks do not leak
     into the answer. `shifts` (keV, line_shifts): elements whose templates sit that far above
-    their table energies.
+    their table energies. `kv`: the tube's, where known: the templates' line shares as it
+    excites them (line_template).
     """
-    return _fit_choice(plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts)[0]
+    return _fit_choice(plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv)[0]
 
 
 #: A fitted map takes a STRIP_GROUPS neighbour not counted present (Si beside P) only where its
@@ -857,18 +866,21 @@ def _fit_choice(
     background: bool,
     fit_groups: dict,
     shifts: dict[str, float] | None = None,
+    kv: float | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """(_fit_column's row, the elements it fits): with the STRIP_GROUPS neighbours not counted
     present where the channels carry them at little cost (STRIP_FIT_NOISE), else without."""
-    members, lo, hi = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups)
+    members, lo, hi = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups, kv=kv)
+
+    def row(fitted: list[str]) -> np.ndarray:
+        return _fit_row(plan, fitted, lo, hi, edges, fwhm_mn_ev, present, background, shifts, kv)
+
     if all(x in present for x in members[1:]):
-        return _fit_row(
-            plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shifts
-        ), members
-    bare = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups, strip=False)[0]
-    base = _fit_row(plan, bare, lo, hi, edges, fwhm_mn_ev, present, background, shifts)
+        return row(members), members
+    bare = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups, strip=False, kv=kv)[0]
+    base = row(bare)
     try:
-        col = _fit_row(plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shifts)
+        col = row(members)
     except Inseparable:
         return base, bare
     if np.linalg.norm(col) > (1.0 + STRIP_FIT_NOISE) * np.linalg.norm(base):
@@ -876,14 +888,16 @@ def _fit_choice(
     return col, members
 
 
-def _fit_row(plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shifts) -> np.ndarray:
+def _fit_row(
+    plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shifts, kv=None
+) -> np.ndarray:
     """The least-squares row of _fit_column for these members over lo-hi keV."""
     shifts = shifts or {}
     centres = 0.5 * (edges[:-1] + edges[1:])
     region = (centres >= lo) & (centres <= hi)
 
     def template(x: str, **kw) -> np.ndarray:  # x's lines where line_shifts put them
-        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), **kw)
+        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), kv=kv, **kw)
 
     templates = [template(plan.symbol, reference_family=plan.line.family)]
     if (plan.symbol, plan.line.family) in SUBSHELL_FITS:
@@ -893,7 +907,7 @@ def _fit_row(plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shif
         for x in members[1:]:
             # a vacancy with no line inside the region (only a far line's flank) is left out:
             # it would only trade noise with the background terms
-            for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi)}):
+            for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv)}):
                 templates.append(template(x, subshell=sh))
     else:
         templates += [template(x) for x in members[1:]]
@@ -945,7 +959,9 @@ def weight_matrix(
     cols = []
     for p in plans:
         if p.method == "fit":
-            cols.append(_fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups, shifts))
+            cols.append(
+                _fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv)
+            )
         else:
             cols.append(_window_column(p, edges, fwhm_mn_ev, doublets, kv))
     if escapes:
@@ -1035,7 +1051,7 @@ def _less_neighbours(
         8.91 keV, 1.6 FWHM above Zn K-alpha) read Zn in its tiles by the window."""
         if parts is None or not len(parts) or parts.shape[1] != len(edges) - 1:
             return False
-        row = _line_fit_row(plan, edges, fwhm_mn_ev, present | set(own), shifts)
+        row = _line_fit_row(plan, edges, fwhm_mn_ev, present | set(own), shifts, kv)
         if row is None:
             return False
         if not counted:
@@ -1070,7 +1086,7 @@ def _less_neighbours(
             if plan.method == "fit":
                 try:
                     return _fit_column(
-                        plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts
+                        plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv
                     )
                 except Inseparable:  # as plan_for_cube would: by its window
                     key = (y, plan.line.family)
@@ -1090,7 +1106,7 @@ def _less_neighbours(
         mine = plan.line.family[0]
         fams = [plan.line.family] + [f for k, f in ESCAPE_SHELL_LINES.items() if k != mine]
         shifted = edges - shifts.get(y, 0.0)
-        return [(escape_template(y, shifted, fwhm_mn_ev, f, shell=f[0]), f) for f in fams]
+        return [(escape_template(y, shifted, fwhm_mn_ev, f, f[0], kv), f) for f in fams]
 
     escapes = {y: escape_parts(y, p) for y, p in plan_y.items()}
     shell_made: dict[tuple[str, str], np.ndarray | None] = {}  # (y, family): its map's column
@@ -1133,7 +1149,7 @@ def _less_neighbours(
         return corrected[y]
 
     def own_template(x: str, family: str) -> np.ndarray:
-        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, e_range, family)
+        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, e_range, family, kv=kv)
 
     def net_of(area: np.ndarray, base: np.ndarray, mine: np.ndarray) -> np.ndarray:
         """`area` (a neighbour's map) less what it reads of the mapped element's lines (`mine`),
@@ -1197,7 +1213,7 @@ def _less_neighbours(
 
 
 def _line_fit_row(
-    plan: MapPlan, edges, fwhm_mn_ev: float, present: set[str], shifts
+    plan: MapPlan, edges, fwhm_mn_ev: float, present: set[str], shifts, kv=None
 ) -> np.ndarray | None:
     """The least-squares row reading `plan`'s line (of an element not counted present) fitted
     beside every one of `present` with a line near it, over two FWHM either side and a linear
@@ -1212,7 +1228,7 @@ def _line_fit_row(
         if x != y and any(lo - f <= ln.energy <= hi + f for ln in element_lines(x))
     ]
     try:
-        return _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts)
+        return _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts, kv)
     except Inseparable:
         return None
 
@@ -1808,7 +1824,7 @@ def _plan_for_cube(
         kv=kv,
     )
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
-    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted)
+    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted, kv)
     kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
     kw["kv"] = kv
     taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
@@ -1832,7 +1848,7 @@ def _plan_for_cube(
     def uncounted(p: MapPlan) -> list[str]:  # a fit's STRIP_GROUPS members not counted present
         if p.method != "fit":
             return []
-        members = _fit_choice(p, edges, fwhm, fitted, background, FIT_GROUPS, shifts)[1]
+        members = _fit_choice(p, edges, fwhm, fitted, background, FIT_GROUPS, shifts, kv)[1]
         return [x for x in members if x not in fitted]
 
     plans = [
@@ -1850,7 +1866,7 @@ def _plan_for_cube(
         for p in plans
     ]
     if shifts:
-        plans = [_note_shifts(p, edges, fwhm, fitted, shifts) for p in plans]
+        plans = [_note_shifts(p, edges, fwhm, fitted, shifts, kv) for p in plans]
     if read:
         said = (
             f"detector FWHM {read:.0f} eV at Mn K\u03b1 read from this scan's K\u03b1 peaks "
@@ -1890,7 +1906,7 @@ def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum,
     ]
     if not parts:
         return []
-    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, present)
+    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, present, kv)
     e_range = (float(edges[0]), float(edges[-1]))
     out = []
     for s in doubted:
@@ -1898,7 +1914,7 @@ def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum,
             (plan,) = plan_maps([s], e_range, fwhm_mn_ev=fwhm, present=present, lines=lines, kv=kv)
         except ValueError:  # no line of it on this axis: planned as before, to say so
             continue
-        row = _line_fit_row(plan, edges, fwhm, present, shifts)
+        row = _line_fit_row(plan, edges, fwhm, present, shifts, kv)
         if row is None:
             # no fit (Cd K-alpha's template, its K edge above EXCITATION_KEV, is empty): by its
             # window, as a neighbour's map is judged (the real M6 spectrum's Cd K-alpha, on Rh
@@ -1941,7 +1957,7 @@ def _windows_where_inseparable(
     for p in plans:
         if p.method == "fit":
             try:
-                _fit_column(p, edges, fwhm, present, background, FIT_GROUPS, shifts)
+                _fit_column(p, edges, fwhm, present, background, FIT_GROUPS, shifts, kv)
             except Inseparable as e:
                 key = (p.symbol, p.line.family)
                 (p,) = plan_maps(
@@ -1964,11 +1980,11 @@ def _windows_where_inseparable(
     return out
 
 
-def _note_shifts(plan: MapPlan, edges, fwhm: float, present: set[str], shifts) -> MapPlan:
+def _note_shifts(plan: MapPlan, edges, fwhm: float, present: set[str], shifts, kv) -> MapPlan:
     """The plan, its note naming the elements of its fit whose templates line_shifts moved."""
     if plan.method != "fit":
         return plan
-    members = _fit_members(plan, edges, fwhm, present, FIT_GROUPS)[0]
+    members = _fit_members(plan, edges, fwhm, present, FIT_GROUPS, kv=kv)[0]
     moved = [
         f"{x} K lines fitted {1e3 * shifts[x]:+.1f} eV from their table energies, where this "
         "scan's spectrum puts them"

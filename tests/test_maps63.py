@@ -1,0 +1,52 @@
+"""Elemental maps (session 63): the fits take the line shares of the scan's tube."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.analysis import maps as M
+from xrf_napari.cube import cube_from_array
+from xrf_napari.elements import FAMILY_OF_TRANSITION
+from xrf_napari.physics.instrument import InstrumentProfile
+from xrf_napari.physics.layers import ground_layer, paint_layer
+from xrf_napari.physics.pigments import get_pigment
+from xrf_napari.physics.spectrum import SpectrumModel
+from xrf_napari.physics.xsec import fine_energy
+
+
+def _pixels(kv: float, mixes, anode: str = "Rh", fwhm: float = 140.0):
+    """A 1 x n cube of forward-model pixels (20 um paint over chalk, 1e6 counts each, no noise)
+    with the tube in its profile, and each pixel's true detected counts per (element, family)."""
+    model = SpectrumModel(InstrumentProfile(fwhm_mn_ev=fwhm, kv=kv, anode=anode))
+    rows, truths = [], []
+    for mix in mixes:
+        stack = [paint_layer([(get_pigment(n), v) for n, v in mix], 20.0), ground_layer("chalk")]
+        fine, parts = model.fine(stack, parts=True)
+        det = model.detect(fine)
+        k = 1e6 / det.sum()
+        ln = parts["lines"]
+        area = np.interp(ln.energies, fine_energy(), model.eff) * ln.intensities * k
+        truth: dict = {}
+        for el, t, a in zip(ln.elements, ln.lines, area):
+            key = (el, FAMILY_OF_TRANSITION.get(t, t[0]))
+            truth[key] = truth.get(key, 0.0) + a
+        rows.append(det * k)
+        truths.append(truth)
+    data = np.array([rows], np.float32)
+    profile = {"fwhm_mn_ev": fwhm, "anode": anode, "kv": kv}
+    return cube_from_array(data, model.profile.calibration, profile=profile), data[0], truths
+
+
+def test_m_alpha_fit_takes_the_tubes_line_shares():
+    """Under 12 kV (no Pb or Hg L line excited) Pb, Hg and S are fitted by their M-alpha and
+    K-alpha lines; the templates took their M lines' shares at 20 keV (L vacancies cascading into
+    M), so lead white read 1.03 of its Pb M-alpha counts, and line_shifts moved S's K lines
+    -4.5 eV, so that orpiment alone read Pb at 7.9 % of lead white's."""
+    cube, y, truths = _pixels(12.0, [[("Lead white", 1.0)], [("Orpiment", 1.0)]])
+    symbols = ["Pb", "Hg", "S", "As"]
+    plans, w = M.plan_for_cube(cube, symbols, present=set(symbols) | {"Ca"}, spectrum=y.sum(0))
+    assert (plans[0].line.family, plans[0].method) == ("Ma", "fit")
+    assert "table energies" not in plans[2].note  # no S shift read from the templates' shares
+    pb = y.astype(np.float64) @ w[:, 0].astype(np.float64)
+    lead = truths[0][("Pb", "Ma")]
+    assert pb[0] / lead == pytest.approx(1.0, abs=0.01)
+    assert abs(pb[1]) / lead < 0.01
