@@ -490,18 +490,34 @@ def stand_in_maps_dock(viewer, qtbot, tmp_path, monkeypatch, make_maps, symbols)
 # -- one viewer for a test file's tests (tests/conftest.py: make_reused_napari_viewer) ----------
 #: The viewer's evented parts whose callbacks are compared between tests, as viewer_state names
 #: them (a dock of this plugin follows the layer list, the selection, dims, camera and cursor).
-_WATCHED = ("", "layers", "layers.selection", "dims", "camera", "cursor", "grid", "axes")
-_WATCHED += ("scale_bar", "text_overlay", "tooltip")
+#: A pair names napari 0.9's path first, where the older one (viewer.camera, grid, axes,
+#: scale_bar, text_overlay) warns of its deprecation, and that older one for an earlier napari.
+_WATCHED = ("", "layers", "layers.selection", "dims", ("scene.camera", "camera"), "cursor")
+_WATCHED += (("canvas.grid", "grid"), ("scene.overlays.axes", "axes"))
+_WATCHED += (("canvas.overlays.scale_bar", "scale_bar"), ("canvas.overlays.text", "text_overlay"))
+_WATCHED += ("tooltip",)
 #: Model parts a test's layers change and the cleaning sets back (napari fits dims and camera to
 #: the layers it shows); any other change of the viewer's model is a leak.
-_RESET_PARTS = ("dims", "camera", "cursor")
+_RESET_PARTS = ("dims", ("scene.camera", "camera"), "cursor")
 
 
-def _watched(viewer, path: str):
-    obj = viewer
-    for part in filter(None, path.split(".")):
-        obj = getattr(obj, part, None)
-    return obj
+def _watched(viewer, paths) -> tuple:
+    """(path, object) of the first of `paths` (a path or a pair, see _WATCHED) the viewer has;
+    (path, None) when it has none."""
+    for path in (paths,) if isinstance(paths, str) else paths:
+        obj = viewer
+        for part in filter(None, path.split(".")):
+            obj = getattr(obj, part, None)
+        if obj is not None:
+            return path, obj
+    return path, None
+
+
+def _settings(model) -> dict:
+    """An evented model's fields: pydantic 2's model_dump, where `dict()` warns of its
+    deprecation (napari 0.9's models), else `dict()`."""
+    dump = getattr(model, "model_dump", None)
+    return dump() if dump is not None else model.dict()
 
 
 def _describe(callback) -> str:
@@ -560,15 +576,15 @@ def viewer_state(viewer) -> dict:
         "window busy with tasks": window._task_status_manager.is_busy(),
         "key bindings": sorted(map(str, viewer.keymap)),
     }
-    for path in _WATCHED:
-        obj = _watched(viewer, path)
+    for paths in _WATCHED:
+        path, obj = _watched(viewer, paths)
         group = getattr(obj, "events", None)
         if group is None:
             continue
         for name, callbacks in _event_callbacks(group):
             state[f"callbacks of viewer.{path}.events.{name}".replace("..", ".")] = callbacks
         if path and hasattr(obj, "dict"):
-            state[f"viewer.{path}"] = repr(obj.dict())
+            state[f"viewer.{path}"] = repr(_settings(obj))
     for name in ("mouse_move_callbacks", "mouse_drag_callbacks", "mouse_wheel_callbacks"):
         state[f"viewer.{name}"] = [_describe(cb) for cb in getattr(viewer, name, [])]
     for name in ("title", "theme", "help"):
@@ -580,7 +596,8 @@ def reset_parts(viewer) -> dict:
     """The settings of the model parts clean_viewer sets back (_RESET_PARTS), to set back to."""
     import copy
 
-    return {part: copy.deepcopy(getattr(viewer, part).dict()) for part in _RESET_PARTS}
+    parts = (_watched(viewer, paths) for paths in _RESET_PARTS)
+    return {path: copy.deepcopy(_settings(obj)) for path, obj in parts}
 
 
 def clean_viewer(viewer, qtbot, baseline: dict, parts: dict, timeout_ms: int = 10000) -> list[str]:
@@ -621,8 +638,8 @@ def clean_viewer(viewer, qtbot, baseline: dict, parts: dict, timeout_ms: int = 1
         )
     except Exception:  # qtbot's TimeoutError: what is left is listed below
         pass
-    for part, values in parts.items():
-        getattr(viewer, part).update(values)
+    for path, values in parts.items():
+        _watched(viewer, path)[1].update(values)
     # none of the viewer's: a job of an earlier test still ending as the viewer was made (its
     # baseline) failed the test in which it ended ("jobs running: left [], gone [...]")
     baseline = {**baseline, "jobs running": []}

@@ -20,6 +20,7 @@ from _napari_helpers import (
 )
 
 from xrf_napari.widgets._common import SURVEYS
+from xrf_napari.widgets._layers import viewer_camera
 from xrf_napari.widgets.maps import ElementMapsWidget
 from xrf_napari.widgets.recolour import RecolourWidget
 from xrf_napari.widgets.spectrum import MEAN_CURVE, REGION_CURVE, SpectrumWidget
@@ -327,11 +328,12 @@ def test_recolour_controls_act_on_the_chosen_scans_layer(make_napari_viewer, qtb
     widget.cube_combo.set_layer(second)
     assert widget.opacity.value() == 20
 
-    viewer.camera.zoom *= 3  # the user zooms in on a detail; a re-run keeps the view
-    zoom, center = viewer.camera.zoom, tuple(viewer.camera.center)
+    camera = viewer_camera(viewer)
+    camera.zoom *= 3  # the user zooms in on a detail; a re-run keeps the view
+    zoom, center = camera.zoom, tuple(camera.center)
     assert recolour(second) is layer_b
-    assert viewer.camera.zoom == pytest.approx(zoom)
-    assert tuple(viewer.camera.center) == pytest.approx(center)
+    assert camera.zoom == pytest.approx(zoom)
+    assert tuple(camera.center) == pytest.approx(center)
 
 
 def test_saving_regions_asks_before_replacing_files_the_dialog_did_not_name(

@@ -798,6 +798,13 @@ def _ours(obj) -> bool:
     return type(obj).__module__.split(".")[0] == "xrf_napari"
 
 
+def viewer_camera(viewer):
+    """The viewer's camera: `viewer.scene.camera` from napari 0.9, where `viewer.camera` warns
+    (DeprecationWarning, at every dock's closing); `viewer.camera` before it (None: none)."""
+    scene = getattr(viewer, "scene", None)
+    return scene.camera if scene is not None else getattr(viewer, "camera", None)
+
+
 def disconnect_viewer_callbacks(viewer, owners) -> None:
     """Disconnect every method of `owners` connected to an event of the viewer, of its layer
     list, selection, dims, camera or cursor, or of one of its layers (napari holds them weakly,
@@ -806,9 +813,8 @@ def disconnect_viewer_callbacks(viewer, owners) -> None:
     viewer = unwrapped(viewer)
     ids = {id(o) for o in owners}
     groups = [viewer.events, viewer.layers.events, viewer.layers.selection.events]
-    groups += [
-        getattr(viewer, n).events for n in ("dims", "camera", "cursor") if hasattr(viewer, n)
-    ]
+    parts = (getattr(viewer, "dims", None), viewer_camera(viewer), getattr(viewer, "cursor", None))
+    groups += [part.events for part in parts if part is not None]
     groups += [ly.events for ly in viewer.layers]
     for group in groups:
         for emitter in (group, *getattr(group, "emitters", {}).values()):

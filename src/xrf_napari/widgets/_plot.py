@@ -151,6 +151,10 @@ class FigureView(QWidget):
         self._images: dict = {}  # key and size -> QPixmap (_keep_image: this size, oldest first)
         self._asked = False  # a show_built waits for the event loop's next turn (_soon)
         self.failure = ""  # what went wrong in the latest draw that failed, until one succeeds
+        #: The image shown is of the figure asked for: drawn for it, or kept for its key and
+        #: shown at once (show_built); False while an older one stays until the draw ends. A
+        #: build that fails after its kept image was shown leaves that image, not the older one.
+        self.shows_asked = False
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.setInterval(0)
@@ -180,6 +184,7 @@ class FigureView(QWidget):
             self._asked = False
             self._generation += 1  # a draw still under way is dropped
             self._pixmap, self._shown = None, self._generation
+            self.shows_asked = False
             self.update()
             return
         self._submit()
@@ -240,6 +245,7 @@ class FigureView(QWidget):
         # another size were held until a keyed one was drawn
         _drop_other_sizes(self._images, (self.width(), self.height(), self.devicePixelRatioF()))
         kept = self._images.pop(sized, None)
+        self.shows_asked = kept is not None
         if kept is not None:  # shown now, the most recent
             self._images[sized] = self._pixmap = kept
             self.update()
@@ -261,6 +267,7 @@ class FigureView(QWidget):
         if self.failure:
             self.failure = ""
             self.drawing_failed.emit("")
+        self.shows_asked = True
         if data is None:  # built only: its image, kept, is shown (show_built)
             self._shown = generation
             return

@@ -702,12 +702,19 @@ class SpectrumWidget(CubeDock):
     def _plot_failed(self, message: str) -> None:
         """The plot could not be drawn (FigureView.drawing_failed): said in a notification and
         on the status line (not over a job's), where it was printed to the terminal alone and
-        the plot went on showing its last image as if of the curves asked for. "" (drawn again):
-        the line still saying so is cleared."""
+        the plot went on showing its last image as if of the curves asked for. The words say
+        which image stays: an image kept for the curves asked for, shown at once, is theirs (it
+        said "what it showed before" over it). "" (drawn again): the line still saying so is
+        cleared."""
         said, self._plot_failure = self._plot_failure, ""
         if message:
+            shown = (
+                "the image drawn earlier for these curves"
+                if self.canvas.shows_asked
+                else "what it showed before"
+            )
             self._plot_failure = report_error(
-                RuntimeError(f"{message}; the plot shows what it showed before"), "Spectrum plot"
+                RuntimeError(f"{message}; the plot shows {shown}"), "Spectrum plot"
             )
             self.job.refused(self._plot_failure)
         elif said and not self.job.is_running and self.job.status.text() == said:
