@@ -1,4 +1,7 @@
-"""Session 63, the command lines (`xrf-napari`, `xrf-napari-train`) and their value types."""
+"""Session 63, the command lines (`xrf-napari`, `xrf-napari-train`), their value types and the
+isolation worker (io.isolate)."""
+
+import os
 
 import pytest
 
@@ -90,3 +93,20 @@ def test_nan_for_a_number_is_told_it_is_not_one(argv, said, tmp_path, capsys):
     err = capsys.readouterr().err
     assert exc.value.code == 2 and f"error: argument {said}" in err, err
     assert "out of range" not in err, err
+
+
+@pytest.mark.skipif(not hasattr(__import__("select"), "poll"), reason="no warm worker")
+def test_a_warm_worker_ending_with_an_exit_status_on_the_work_does_not_do_it_again(tmp_path):
+    """A warm worker, used before, that ended with an exit status of its own while it ran a call
+    (a compiled library's exit() on the file) was taken for one that had ended idle: the call
+    was asked again in a new worker, and the work done twice before the same refusal. Here the
+    work (the worker made a shell) writes a line and exits 3: one line now, two on the parent."""
+    from xrf_napari.io import CubeReadError, isolate
+
+    isolate.call_in_child(os.getpid, (), "warm.h5", "the look", 30, reuse=True)  # a worker warm
+    runs = tmp_path / "runs.txt"
+    work = ("/bin/sh", ["sh", "-c", f"echo ran >> '{runs}'; exit 3"])
+    with pytest.raises(CubeReadError) as err:
+        isolate.call_in_child(os.execv, work, "scan.h5", "the look", 30, reuse=True)
+    assert "it ended (exit status 3) before it answered" in str(err.value), str(err.value)
+    assert runs.read_text(encoding="utf-8").splitlines() == ["ran"]

@@ -548,9 +548,9 @@ def _ask_worker(
     before this call (for earlier calls, or by prestart) that ended without answering (on its
     own, idle, as the call came; killed by the system; or harmed by an earlier file) is
     replaced and the call asked once more, within the same time, unless it crashed
-    (_CRASH_SIGNALS: on this call's file). A worker that takes no request in that time, or
-    answers garbled, is killed and dropped, and the call fails saying so, not blaming the
-    file."""
+    (_CRASH_SIGNALS: on this call's file) or ended with an exit status (_ended_idle). A
+    worker that takes no request in that time, or answers garbled, is killed and dropped, and
+    the call fails saying so, not blaming the file."""
     import pickle
     import time
 
@@ -586,7 +586,7 @@ def _ask_worker(
         except (EOFError, OSError):  # it ended without answering
             _WORKER = None
             worker.close()
-            if reused and not _crashed(worker.proc.returncode):
+            if reused and _ended_idle(worker.proc.returncode):
                 continue  # (a prestarted one killed before its start was done, too)
             if not worker.started:  # no Python, not ours, or it crashed in its imports
                 _not_started(worker.proc.returncode, path, what)
@@ -645,6 +645,14 @@ def _signal(code: int) -> str:
         return signal.Signals(-code).name
     except ValueError:
         return str(-code)
+
+
+def _ended_idle(code) -> bool:
+    """Whether a warm worker that ended as a call came may have ended before it took the call:
+    on its own (idle past WORKER_IDLE_S: status 0) or from outside (a signal other than a
+    crash's: the system's out-of-memory kill). One that ended with an exit status of its own
+    (a compiled library's exit(), on the work) was asked again, and did the work twice."""
+    return code == 0 or (code is not None and code < 0 and not _crashed(code))
 
 
 def _crashed(code) -> bool:
