@@ -76,3 +76,32 @@ def test_a_kept_image_shown_before_its_build_failed_is_said_to_be_of_the_curves(
     assert dock.canvas.image() == first  # the image of the curves asked for
     assert "the image drawn earlier for these curves" in said
     assert "what it showed before" not in said
+
+
+def test_a_scans_maps_and_composite_are_labelled_y_x(make_napari_viewer):
+    """napari conventions (issue 17, item 6): the scan's 2-D results (maps, composites, regions,
+    recolourings) were added with napari's default axis labels "-2", "-1": with the scan's own
+    layers closed, the viewer's axes read -2 and -1 where the sum image had said y and x."""
+    import numpy as np
+
+    from xrf_napari.widgets._layers import layer_cube, upsert_layer
+
+    viewer = make_napari_viewer()
+    (a,) = in_memory_scans(viewer, (0,))
+    h, w = a.shape[:2]
+    upsert_layer(viewer, "Fe Ka [scan0]", np.ones((h, w), np.float32), cube=a)
+    upsert_layer(viewer, "RGB Fe [scan0]", np.ones((h, w, 3), np.float32), cube=a, rgb=True)
+    upsert_layer(viewer, "regions [scan0]", np.ones((h, w), np.int32), "labels", cube=a)
+    for layer in [ly for ly in viewer.layers if layer_cube(ly) is a]:
+        viewer.layers.remove(layer)  # the scan's sum image and stack
+    assert [tuple(ly.axis_labels) for ly in viewer.layers] == [("y", "x")] * 3
+    assert tuple(viewer.dims.axis_labels) == ("y", "x")
+
+
+def test_the_samples_true_colours_are_labelled_y_x():
+    """The sample's true-colour layer, beside its sum image labelled (y, x), came with napari's
+    default "-2", "-1" (File > Open Sample)."""
+    from xrf_napari._sample_data import sample_layers
+
+    (true_rgb,) = [m for _, m, _ in sample_layers("panel") if m["name"].endswith("true colours")]
+    assert true_rgb["axis_labels"] == ("y", "x")

@@ -47,6 +47,7 @@ def sample_layers(key: str) -> list:
                 {
                     "name": f"{cube.name} true colours",
                     "rgb": True,
+                    "axis_labels": ("y", "x"),  # as the sum image's, not napari's "-2", "-1"
                     "metadata": {"path": str(path), "kind": "true_rgb"},
                 },
                 "image",

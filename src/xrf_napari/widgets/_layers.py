@@ -269,6 +269,11 @@ def forget_strokes(layer) -> None:
         reset()
 
 
+#: The axes of a 2-D layer on a scan's grid, as the sum image's (_reader): napari's default
+#: ("-2", "-1") stood on the axes and slider labels once the scan's own layers were closed.
+YX_LABELS = ("y", "x")
+
+
 def upsert_layer(
     viewer, name: str, data, kind: str = "image", *, cube, keep_undo: bool = False, **kwargs
 ):
@@ -291,6 +296,8 @@ def upsert_layer(
                     setattr(layer, key, kwargs[key])
             return layer
         viewer.layers.remove(layer)
+    if getattr(data, "ndim", 0) - bool(kwargs.get("rgb")) == 2:  # the scan's rows and columns
+        kwargs.setdefault("axis_labels", YX_LABELS)
     add = viewer.add_image if kind == "image" else viewer.add_labels
     layer = add(data, name=name, **kwargs)
     _ADDED.add(unwrapped(layer))
