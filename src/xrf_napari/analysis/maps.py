@@ -437,7 +437,7 @@ def _family_transitions(line: Line) -> list[Line]:
 
 
 def _family_profile(
-    line: Line, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None
+    line: Line, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None, anode=None
 ) -> np.ndarray:
     """A unit area of `line`'s family over the channels, what a window map is scaled to: each of
     its transitions a Gaussian, by its radiative rate where they all fill one vacancy (K-alpha's
@@ -453,7 +453,7 @@ def _family_profile(
 
     parts = [(t.energy, t.weight) for t in _family_transitions(line)]
     if doublets and LINE_FAMILIES.get(line.family, ("L",))[0] == "L":
-        trans = _transitions(line.element, 0.0, np.inf, kv)
+        trans = _transitions(line.element, 0.0, np.inf, kv, anode)
         parts = [(e, cs) for e, cs, fam, _ in trans if fam == line.family]
     if not doublets or not parts:
         parts = [(line.energy, 1.0)]
@@ -470,7 +470,7 @@ LINE_CHOICE = "the Elemental maps panel's Line column; quicklook has no choice o
 
 
 def _window_column(
-    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None
+    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, doublets: bool = True, kv=None, anode=None
 ) -> np.ndarray:
     """A window map's column (peak window less the background its side windows read), scaled to
     a unit area of its line's family (_family_profile); `doublets` False: to one Gaussian at the
@@ -504,9 +504,9 @@ def _window_column(
         col -= n_p * ((1 - t) * wl / wl.sum() + t * wr / wr.sum())
     # Scale so that a pure line of area A maps to A (window loss and tail under the side windows),
     # with the element's own other lines that the windows take in (_own_lines)
-    profile = _family_profile(plan.line, edges, fwhm_mn_ev, doublets, kv)
+    profile = _family_profile(plan.line, edges, fwhm_mn_ev, doublets, kv, anode)
     if doublets:
-        profile = profile + _own_lines(plan, edges, fwhm_mn_ev, kv)
+        profile = profile + _own_lines(plan, edges, fwhm_mn_ev, kv, anode)
     response = col @ profile
     if response <= 1e-3:
         width = float(np.median(np.diff(edges))) * 1000.0
@@ -536,7 +536,9 @@ def _window_column(
     return col / response
 
 
-def _own_lines(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, kv=None) -> np.ndarray:
+def _own_lines(
+    plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, kv=None, anode=None
+) -> np.ndarray:
     """The element's lines of other families under a window map's peak and side windows, per
     unit area of its mapped family (xraylib intensities at EXCITATION_KEV): they come with every
     count of it. Se L-beta1 lies 40 eV above Se L-alpha, inside its peak window: cadmium red's Se
@@ -549,12 +551,12 @@ def _own_lines(plan: MapPlan, edges: np.ndarray, fwhm_mn_ev: float, kv=None) -> 
     hi = max([plan.peak[1], *(b for _, b in plan.background)])
     f = float(detector_fwhm_kev(plan.line.energy, fwhm_mn_ev))
     family = plan.line.family
-    trans = _transitions(plan.symbol, 0.0, np.inf, kv)
+    trans = _transitions(plan.symbol, 0.0, np.inf, kv, anode)
     ref = sum(cs for _, cs, fam, _ in trans if fam == family)
     out = np.zeros(len(edges) - 1)
     if ref <= 0:
         return out
-    for e, cs, fam, _ in _transitions(plan.symbol, lo - f, hi + f, kv):
+    for e, cs, fam, _ in _transitions(plan.symbol, lo - f, hi + f, kv, anode):
         if fam != family:
             out += cs / ref * gaussian_channels(edges, e, float(detector_fwhm_kev(e, fwhm_mn_ev)))
     return out
@@ -566,40 +568,40 @@ def element_transitions(symbol: str, e_min: float, e_max: float) -> list[tuple[f
 
 
 def _transitions(
-    symbol: str, e_min: float, e_max: float, kv: float | None = None
+    symbol: str, e_min: float, e_max: float, kv: float | None = None, anode: str | None = None
 ) -> list[tuple[float, float, str, str]]:
     """As element_transitions, with each transition's name (IUPAC, e.g. "L2M4") last; `kv`:
     the intensities under a tube of that voltage (_all_transitions)."""
-    return [one for one in _all_transitions(symbol, kv) if e_min <= one[0] <= e_max]
+    return [one for one in _all_transitions(symbol, kv, anode) if e_min <= one[0] <= e_max]
 
 
 @cache
 def _all_transitions(
-    symbol: str, kv: float | None = None
+    symbol: str, kv: float | None = None, anode: str | None = None
 ) -> tuple[tuple[float, float, str, str], ...]:
     """Every transition of _transitions at any energy, asked of xraylib once per element (a
     weight matrix asks several times per element: family profiles, own lines, escapes): its
     fluorescence cross section at EXCITATION_KEV, or, where the tube's `kv` is given (5 kV or
     more: the tube model's least), the line's counts from a thick layer of the element under
-    that tube (_tube_excitation, _under_tube). The shares of an L-beta or L-gamma family's L1,
-    L2 and L3 lines follow the tube: under 14-16 kV lead white's Pb L-beta map, scaled at 20 keV,
-    read 1.2 of its counts (L-beta1, an L2 line, not excited there), 1.11 under 20 kV; 0.98-1.00
-    so under 14-50 kV."""
+    that tube, of `anode` (_under_tube). The shares of an L-beta or L-gamma family's L1, L2 and
+    L3 lines follow the tube: under 14-16 kV lead white's Pb L-beta map, scaled at 20 keV, read
+    1.2 of its counts (L-beta1, an L2 line, not excited there), 1.11 under 20 kV; 0.98-1.00 so
+    under 14-50 kV."""
     import xraylib
 
     from ..elements import FAMILY_OF_TRANSITION, atomic_number
 
     z = atomic_number(symbol)
-    photons = _tube_excitation(kv) if kv else None
+    thick = _under_tube(symbol, kv, anode) if kv else None
     out = []
     for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
         try:
             e = xraylib.LineEnergy(z, code)
-            if photons is None:
+            if thick is None:
                 cs = xraylib.CS_FluorLine_Kissel_Cascade(z, code, EXCITATION_KEV)
             else:
-                cs = _under_tube(z, code, e, photons)
+                cs = thick.get(t, 0.0)
         except ValueError:
             continue
         if cs > 0:
@@ -607,49 +609,40 @@ def _all_transitions(
     return tuple(out)
 
 
-@cache
-def _tube_excitation(kv: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """(fine-grid energies keV, photons reaching the sample per fine bin) of a Rh tube at `kv`
-    through air and a collimator (physics.spectrum.excitation, the forward model's); None below
-    the tube model's range: the maps then take EXCITATION_KEV. Above it (a file's kV, up to 100:
+def _under_tube(symbol: str, kv: float, anode: str | None) -> dict[str, float] | None:
+    """{transition: counts per photon} from an infinitely thick layer of the element alone under
+    a tube of `anode` (the file's; Rh where it names none the tube model has) at `kv` through air
+    and a collimator (physics.layers.own_lines at the forward model's default angles, the
+    excitation physics.spectrum.excitation's): what the paint's own absorption leaves of each
+    line's share, the element's as it is the greater part of its pigment's. None below the tube
+    model's range: the maps then take EXCITATION_KEV. Above it (a file's kV, up to 100:
     kv_from_metadata) the tube at KV_MAX: the shares move little above 40 kV (Ba L-gamma's L2N4
     0.68 of the family under 40 kV, 0.66 under 60, 0.53 at 20 keV), and those at 20 keV read
-    blanc fixe's Ba L-gamma under a 60 kV tube as 1.20 of its counts, those at 60 kV 0.95. Rh
-    whatever the scan's anode: under a W or Mo tube (forward model, 140 eV, 14-50 kV) the L-beta
-    and L-gamma maps read as under Rh, within 2 %, but vermilion's Hg L-beta under 15 kV W, 1.12
-    of its counts (0.68 scaled at 20 keV; 1.06 scaled for W's spectrum)."""
-    from ..physics.instrument import InstrumentProfile
-    from ..physics.spectrum import excitation
-    from ..physics.tube import KV_MAX, KV_MIN
-    from ..physics.xsec import fine_energy
+    blanc fixe's Ba L-gamma under a 60 kV tube as 1.20 of its counts, those at 60 kV 0.95. A
+    thin layer's (the cross sections alone) weighed the photons just above the L3 edge, which
+    the paint stops within microns, as much as all others: cadmium yellow's Cd L-alpha, read
+    with its L-beta1 under a side window, read 0.88 of its counts so (165 eV), 0.92-0.94 so.
+    Under a 15 kV W tube (its L edges 10.2-12.1 keV shape the beam near Hg's L edges)
+    vermilion's Hg L-beta read 1.12 of its counts with a Rh tube's shares, 1.06 with W's."""
+    from ..physics.tube import ANODES, KV_MAX, KV_MIN
 
     if kv < KV_MIN:
         return None
-    return fine_energy(), excitation(InstrumentProfile(kv=float(min(kv, KV_MAX))))
+    return _thick_layer_lines(symbol, float(min(kv, KV_MAX)), anode if anode in ANODES else "Rh")
 
 
-def _under_tube(z: int, code: int, energy: float, tube: tuple[np.ndarray, np.ndarray]) -> float:
-    """A line's counts (at `energy` keV) from a thick layer of its element under `tube`'s
-    excitation (physics.layers' one-layer sum at the forward model's default angles: the line's
-    cross section with cascades over the element's attenuation of the beam and of the line),
-    relative to the photons: what the paint's own absorption leaves of each line's share, the
-    element's as it is the greater part of its pigment's. A thin layer's (the cross sections
-    alone) weighed the photons just above the L3 edge, which the paint stops within microns,
-    as much as all others: cadmium yellow's Cd L-alpha, read with its L-beta1 under a side
-    window, read 0.88 of its counts so (165 eV), 0.92-0.94 so."""
-    import xraylib
-    import xraylib_np as xnp
-
+@cache
+def _thick_layer_lines(symbol: str, kv: float, anode: str) -> dict[str, float]:
+    """_under_tube's, made once per element and tube."""
     from ..physics.instrument import InstrumentProfile
+    from ..physics.layers import Layer, lines_under, own_lines
+    from ..physics.spectrum import excitation
 
-    energies, photons = tube
-    p = InstrumentProfile()
-    zs = np.array([z])
-    cs = xnp.CS_FluorLine_Kissel_Cascade(zs, np.array([code], np.int64), energies)[0, 0]
-    cs = np.nan_to_num(np.clip(cs, 0.0, None))
-    sin_in, sin_out = np.sin(np.radians([p.incidence_deg, p.takeoff_deg]))
-    chi = xnp.CS_Total(zs, energies)[0] / sin_in + xraylib.CS_Total(z, energy) / sin_out
-    return float((cs / (sin_in * chi)) @ photons / photons.sum())
+    p = InstrumentProfile(kv=kv, anode=anode)
+    photons = excitation(p)
+    layer = Layer(symbol, ((symbol, 1.0),), 1.0, np.inf)  # thick: depth 1 / chi
+    lines = lines_under(own_lines(layer, photons, p.incidence_deg, p.takeoff_deg), [], photons)
+    return dict(zip(lines.lines, lines.intensities / photons.sum()))
 
 
 def _subshell(transition: str) -> str:
@@ -665,6 +658,7 @@ def line_template(
     reference_family: str | None = None,
     subshell: str | None = None,
     kv: float | None = None,
+    anode: str | None = None,
 ) -> np.ndarray:
     """An element's spectrum shape over the channels (Gaussian per transition, xraylib intensities),
     scaled so that the reference family's transitions have unit area (else the whole template);
@@ -673,7 +667,7 @@ def line_template(
     lo, hi = region
     trans = [
         (e, cs, fam)
-        for e, cs, fam, t in _transitions(symbol, lo - 0.5, hi + 0.5, kv)
+        for e, cs, fam, t in _transitions(symbol, lo - 0.5, hi + 0.5, kv, anode)
         if subshell is None or _subshell(t) == subshell
     ]
     g = np.zeros(len(edges) - 1)
@@ -693,6 +687,7 @@ def escape_template(
     reference_family: str,
     shell: str | None = None,
     kv: float | None = None,
+    anode: str | None = None,
 ) -> np.ndarray:
     """The detector's Si escape peaks of an element over the channels, per unit area of its
     `reference_family` peaks: each transition's escape at its energy less Si K-alpha, holding
@@ -719,7 +714,7 @@ def escape_template(
 
 
 def _shift_at(
-    spectrum, edges, fwhm_mn_ev, symbol, family, present, kv=None
+    spectrum, edges, fwhm_mn_ev, symbol, family, present, kv=None, anode=None
 ) -> tuple[float, float] | None:
     """(shift, its standard error), eV, of `symbol`'s template at its `family` line in `spectrum`
     (counts): the template, its derivative in energy, the other present elements' templates and a
@@ -737,14 +732,14 @@ def _shift_at(
     h = 0.1 * f0  # the derivative by central difference: T(E - d) ~ T(E) + d * dT/dE
     near = (lo - f0, hi + f0)
     cols = [
-        line_template(symbol, edges, fwhm_mn_ev, (lo, hi), kv=kv),
-        line_template(symbol, edges - h, fwhm_mn_ev, (lo, hi), kv=kv)
-        - line_template(symbol, edges + h, fwhm_mn_ev, (lo, hi), kv=kv),
+        line_template(symbol, edges, fwhm_mn_ev, (lo, hi), kv=kv, anode=anode),
+        line_template(symbol, edges - h, fwhm_mn_ev, (lo, hi), kv=kv, anode=anode)
+        - line_template(symbol, edges + h, fwhm_mn_ev, (lo, hi), kv=kv, anode=anode),
     ]
     cols += [
-        line_template(x, edges, fwhm_mn_ev, (lo, hi), kv=kv)
+        line_template(x, edges, fwhm_mn_ev, (lo, hi), kv=kv, anode=anode)
         for x in sorted(present - {symbol})
-        if _transitions(x, *near, kv)
+        if _transitions(x, *near, kv, anode)
     ]
     cols += [np.ones_like(centres), centres - line.energy]
     y = np.asarray(spectrum, dtype=np.float64)[region]
@@ -756,7 +751,9 @@ def _shift_at(
     return float(coef[1] * scale), float(np.sqrt(np.linalg.pinv(a.T @ a)[1, 1]) * abs(scale))
 
 
-def line_shifts(spectrum, edges, fwhm_mn_ev: float, present, kv=None) -> dict[str, float]:
+def line_shifts(
+    spectrum, edges, fwhm_mn_ev: float, present, kv=None, anode=None
+) -> dict[str, float]:
     """{element: shift in keV} for the present elements whose K-alpha and K-beta both sit away
     from their table energies in `spectrum` (a scan's sum, in counts), as SHIFT_MIN_EV says; the
     maps fit their templates there. L and M lines are not read (their subshell ratios follow the
@@ -765,7 +762,9 @@ def line_shifts(spectrum, edges, fwhm_mn_ev: float, present, kv=None) -> dict[st
     present = set(present)
     out = {}
     for x in sorted(present):
-        ka, kb = (_shift_at(spectrum, edges, fwhm_mn_ev, x, f, present, kv) for f in ("Ka", "Kb"))
+        ka, kb = (
+            _shift_at(spectrum, edges, fwhm_mn_ev, x, f, present, kv, anode) for f in ("Ka", "Kb")
+        )
         if ka is None or kb is None or max(ka[1], kb[1]) > SHIFT_PRECISION_EV:
             continue
         # both beyond SHIFT_MIN_EV and within it of each other: the same way
@@ -782,6 +781,7 @@ def _fit_members(
     fit_groups: dict,
     strip: bool = True,
     kv: float | None = None,
+    anode: str | None = None,
 ) -> tuple[list[str], float, float]:
     """(elements fitted, the mapped one first; region lo, hi in keV) of a fitted map; `strip`:
     with its STRIP_GROUPS neighbours and FIT_COMPANIONS not counted present (_fit_choice tells
@@ -790,7 +790,7 @@ def _fit_members(
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
     rivals, reach = fit_groups[(plan.symbol, plan.line.family)]
     group = [plan.symbol] + [x for x in rivals if x in present]
-    energies = [e for x in group for e, *_ in _transitions(x, e0 - reach, e0 + reach, kv)]
+    energies = [e for x in group for e, *_ in _transitions(x, e0 - reach, e0 + reach, kv, anode)]
     if not energies:
         excited = f"by a {kv:g} kV tube" if kv else f"at {EXCITATION_KEV:.0f} keV"
         raise ValueError(
@@ -808,7 +808,7 @@ def _fit_members(
     mates = [c for x in group[1:] for c in FIT_COMPANIONS.get(x, ()) if c in rivals]
     strip = (*STRIP_GROUPS.get((plan.symbol, plan.line.family), ()), *mates) if strip else ()
     members = group + sorted(
-        x for x in (present | set(strip)) - set(group) if _transitions(x, lo, hi, kv)
+        x for x in (present | set(strip)) - set(group) if _transitions(x, lo, hi, kv, anode)
     )
     return members, lo, hi
 
@@ -837,6 +837,7 @@ def _fit_column(
     fit_groups: dict,
     shifts: dict[str, float] | None = None,
     kv: float | None = None,
+    anode: str | None = None,
 ) -> np.ndarray:
     """Least-squares row giving the mapped line's area, the overlapping elements fitted alongside.
 
@@ -846,7 +847,9 @@ def _fit_column(
     their table energies. `kv`: the tube's, where known: the templates' line shares as it
     excites them (line_template).
     """
-    return _fit_choice(plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv)[0]
+    return _fit_choice(plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv, anode)[
+        0
+    ]
 
 
 #: A fitted map takes a STRIP_GROUPS neighbour not counted present (Si beside P) only where its
@@ -867,17 +870,22 @@ def _fit_choice(
     fit_groups: dict,
     shifts: dict[str, float] | None = None,
     kv: float | None = None,
+    anode: str | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """(_fit_column's row, the elements it fits): with the STRIP_GROUPS neighbours not counted
     present where the channels carry them at little cost (STRIP_FIT_NOISE), else without."""
-    members, lo, hi = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups, kv=kv)
+    members, lo, hi = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups, kv=kv, anode=anode)
 
     def row(fitted: list[str]) -> np.ndarray:
-        return _fit_row(plan, fitted, lo, hi, edges, fwhm_mn_ev, present, background, shifts, kv)
+        return _fit_row(
+            plan, fitted, lo, hi, edges, fwhm_mn_ev, present, background, shifts, kv, anode
+        )
 
     if all(x in present for x in members[1:]):
         return row(members), members
-    bare = _fit_members(plan, edges, fwhm_mn_ev, present, fit_groups, strip=False, kv=kv)[0]
+    bare = _fit_members(
+        plan, edges, fwhm_mn_ev, present, fit_groups, strip=False, kv=kv, anode=anode
+    )[0]
     base = row(bare)
     try:
         col = row(members)
@@ -889,7 +897,7 @@ def _fit_choice(
 
 
 def _fit_row(
-    plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shifts, kv=None
+    plan, members, lo, hi, edges, fwhm_mn_ev, present, background, shifts, kv=None, anode=None
 ) -> np.ndarray:
     """The least-squares row of _fit_column for these members over lo-hi keV."""
     shifts = shifts or {}
@@ -897,7 +905,9 @@ def _fit_row(
     region = (centres >= lo) & (centres <= hi)
 
     def template(x: str, **kw) -> np.ndarray:  # x's lines where line_shifts put them
-        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), kv=kv, **kw)
+        return line_template(
+            x, edges - shifts.get(x, 0.0), fwhm_mn_ev, (lo, hi), kv=kv, anode=anode, **kw
+        )
 
     templates = [template(plan.symbol, reference_family=plan.line.family)]
     if (plan.symbol, plan.line.family) in SUBSHELL_FITS:
@@ -907,7 +917,7 @@ def _fit_row(
         for x in members[1:]:
             # a vacancy with no line inside the region (only a far line's flank) is left out:
             # it would only trade noise with the background terms
-            for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv)}):
+            for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv, anode)}):
                 templates.append(template(x, subshell=sh))
     else:
         templates += [template(x) for x in members[1:]]
@@ -941,6 +951,7 @@ def weight_matrix(
     kv: float | None = None,
     tiles=None,
     doublets: bool = True,
+    anode: str | None = None,
 ) -> np.ndarray:
     """(channels, n_maps) float32: the maps of a spectrum block are `block @ W`; fit_groups as
     given to plan_maps; shifts (keV, line_shifts) move those elements' fitted templates.
@@ -960,10 +971,12 @@ def weight_matrix(
     for p in plans:
         if p.method == "fit":
             cols.append(
-                _fit_column(p, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv)
+                _fit_column(
+                    p, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv, anode
+                )
             )
         else:
-            cols.append(_window_column(p, edges, fwhm_mn_ev, doublets, kv))
+            cols.append(_window_column(p, edges, fwhm_mn_ev, doublets, kv, anode))
     if escapes:
         cols = _less_neighbours(
             plans,
@@ -978,6 +991,7 @@ def weight_matrix(
             spectrum,
             kv,
             tiles,
+            anode,
         )
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -1022,6 +1036,7 @@ def _less_neighbours(
     spectrum=None,
     kv: float | None = None,
     tiles=None,
+    anode: str | None = None,
 ) -> list[np.ndarray]:
     """The columns, each less the other present elements' Si escape peaks in it (and, for a
     STRIP_GROUPS line, the neighbours' lines): the map's response to them per count of that
@@ -1051,7 +1066,7 @@ def _less_neighbours(
         8.91 keV, 1.6 FWHM above Zn K-alpha) read Zn in its tiles by the window."""
         if parts is None or not len(parts) or parts.shape[1] != len(edges) - 1:
             return False
-        row = _line_fit_row(plan, edges, fwhm_mn_ev, present | set(own), shifts, kv)
+        row = _line_fit_row(plan, edges, fwhm_mn_ev, present | set(own), shifts, kv, anode)
         if row is None:
             return False
         if not counted:
@@ -1086,13 +1101,13 @@ def _less_neighbours(
             if plan.method == "fit":
                 try:
                     return _fit_column(
-                        plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv
+                        plan, edges, fwhm_mn_ev, present, background, fit_groups, shifts, kv, anode
                     )
                 except Inseparable:  # as plan_for_cube would: by its window
                     key = (y, plan.line.family)
                     groups = {k: v for k, v in fit_groups.items() if k != key}
                     plan = plan_maps([y], e_range, fit_groups=groups, **kw)[0]
-            return _window_column(plan, edges, fwhm_mn_ev, kv=kv)
+            return _window_column(plan, edges, fwhm_mn_ev, kv=kv, anode=anode)
         except ValueError:  # its window narrower than a channel: no map to take it from
             return None
 
@@ -1106,7 +1121,7 @@ def _less_neighbours(
         mine = plan.line.family[0]
         fams = [plan.line.family] + [f for k, f in ESCAPE_SHELL_LINES.items() if k != mine]
         shifted = edges - shifts.get(y, 0.0)
-        return [(escape_template(y, shifted, fwhm_mn_ev, f, f[0], kv), f) for f in fams]
+        return [(escape_template(y, shifted, fwhm_mn_ev, f, f[0], kv, anode), f) for f in fams]
 
     escapes = {y: escape_parts(y, p) for y, p in plan_y.items()}
     shell_made: dict[tuple[str, str], np.ndarray | None] = {}  # (y, family): its map's column
@@ -1149,7 +1164,9 @@ def _less_neighbours(
         return corrected[y]
 
     def own_template(x: str, family: str) -> np.ndarray:
-        return line_template(x, edges - shifts.get(x, 0.0), fwhm_mn_ev, e_range, family, kv=kv)
+        return line_template(
+            x, edges - shifts.get(x, 0.0), fwhm_mn_ev, e_range, family, kv=kv, anode=anode
+        )
 
     def net_of(area: np.ndarray, base: np.ndarray, mine: np.ndarray) -> np.ndarray:
         """`area` (a neighbour's map) less what it reads of the mapped element's lines (`mine`),
@@ -1213,7 +1230,7 @@ def _less_neighbours(
 
 
 def _line_fit_row(
-    plan: MapPlan, edges, fwhm_mn_ev: float, present: set[str], shifts, kv=None
+    plan: MapPlan, edges, fwhm_mn_ev: float, present: set[str], shifts, kv=None, anode=None
 ) -> np.ndarray | None:
     """The least-squares row reading `plan`'s line (of an element not counted present) fitted
     beside every one of `present` with a line near it, over two FWHM either side and a linear
@@ -1228,7 +1245,9 @@ def _line_fit_row(
         if x != y and any(lo - f <= ln.energy <= hi + f for ln in element_lines(x))
     ]
     try:
-        return _fit_row(plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts, kv)
+        return _fit_row(
+            plan, [y, *near], lo, hi, edges, fwhm_mn_ev, present, True, shifts, kv, anode
+        )
     except Inseparable:
         return None
 
@@ -1742,7 +1761,7 @@ def plan_for_cube(
                 and ((e := family_edge(s, f)) is None or e[0] < kv)
             ]
             by = {s: fam[0]} if fam else None
-            if not fam or not _unseen([s], edges, fwhm, judged_by, by, kv, spectrum, tiles):
+            if not fam or not _unseen([s], edges, fwhm, judged_by, by, kv, spectrum, tiles, tube):
                 present.add(s)
     if not apart:
         return _plan_for_cube(cube, symbols, present=present, kv=kv, **kw)
@@ -1796,7 +1815,9 @@ def _plan_for_cube(
     edges = cube.calibration.edges(cube.n_channels)
     fwhm, read, tube = _widths_and_tube(cube, fwhm_ev, spectrum, anode)
     present = set(present or ()) | ({tube} if tube else set())
-    unseen = () if judged else _unseen(symbols, edges, fwhm, present, lines, kv, spectrum, tiles)
+    unseen = (
+        () if judged else _unseen(symbols, edges, fwhm, present, lines, kv, spectrum, tiles, tube)
+    )
     if unseen:
         # the others planned without them, each of them alone beside them: Cd and Sn asked for
         # on the real APS scan (no peak of either) were fitted beside its Ca, whose map read
@@ -1824,15 +1845,23 @@ def _plan_for_cube(
         kv=kv,
     )
     fitted = present | {p.symbol for p in plans}  # as weight_matrix's
-    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted, kv)
+    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, fitted, kv, tube)
     kw = {"fwhm_mn_ev": fwhm, "present": present, "background": background, "shifts": shifts}
-    kw["kv"] = kv
+    kw |= {"kv": kv, "anode": tube}  # the tube's line shares: its voltage and anode
     taken: dict[str, list[str]] = {}  # the neighbours' lines taken out, said only where they were
     try:  # every fit separable (the usual case): its columns made once
         w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, tiles=tiles, **kw)
     except Inseparable:
         plans = _windows_where_inseparable(
-            plans, edges, fwhm, fitted, lines=lines, background=background, shifts=shifts, kv=kv
+            plans,
+            edges,
+            fwhm,
+            fitted,
+            lines=lines,
+            background=background,
+            shifts=shifts,
+            kv=kv,
+            anode=tube,
         )
         taken.clear()
         w = weight_matrix(plans, edges, taken=taken, spectrum=spectrum, tiles=tiles, **kw)
@@ -1848,7 +1877,7 @@ def _plan_for_cube(
     def uncounted(p: MapPlan) -> list[str]:  # a fit's STRIP_GROUPS members not counted present
         if p.method != "fit":
             return []
-        members = _fit_choice(p, edges, fwhm, fitted, background, FIT_GROUPS, shifts, kv)[1]
+        members = _fit_choice(p, edges, fwhm, fitted, background, FIT_GROUPS, shifts, kv, tube)[1]
         return [x for x in members if x not in fitted]
 
     plans = [
@@ -1866,7 +1895,7 @@ def _plan_for_cube(
         for p in plans
     ]
     if shifts:
-        plans = [_note_shifts(p, edges, fwhm, fitted, shifts, kv) for p in plans]
+        plans = [_note_shifts(p, edges, fwhm, fitted, shifts, kv, tube) for p in plans]
     if read:
         said = (
             f"detector FWHM {read:.0f} eV at Mn K\u03b1 read from this scan's K\u03b1 peaks "
@@ -1890,7 +1919,7 @@ def _widths_and_tube(cube, fwhm_ev, spectrum, anode) -> tuple[float, float | Non
     return read or fwhm, read, anode or None
 
 
-def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum, tiles):
+def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum, tiles, anode=None):
     """The elements of `symbols` not in `present` whose mapped line, fitted beside the present
     elements' lines near it (_line_fit_row), reads neither the scan's sum (`spectrum`) above
     STRIP_ABSENT_SIGMA nor one of `tiles` above its margin for their number (_reads_above_noise),
@@ -1906,7 +1935,7 @@ def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum,
     ]
     if not parts:
         return []
-    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, present, kv)
+    shifts = {} if spectrum is None else line_shifts(spectrum, edges, fwhm, present, kv, anode)
     e_range = (float(edges[0]), float(edges[-1]))
     out = []
     for s in doubted:
@@ -1914,13 +1943,13 @@ def _unseen(symbols, edges, fwhm: float, present: set[str], lines, kv, spectrum,
             (plan,) = plan_maps([s], e_range, fwhm_mn_ev=fwhm, present=present, lines=lines, kv=kv)
         except ValueError:  # no line of it on this axis: planned as before, to say so
             continue
-        row = _line_fit_row(plan, edges, fwhm, present, shifts, kv)
+        row = _line_fit_row(plan, edges, fwhm, present, shifts, kv, anode)
         if row is None:
             # no fit (Cd K-alpha's template, its K edge above EXCITATION_KEV, is empty): by its
             # window, as a neighbour's map is judged (the real M6 spectrum's Cd K-alpha, on Rh
             # K-beta's flank: 2.3 sd)
             try:
-                row = _window_column(plan, edges, fwhm, kv=kv)
+                row = _window_column(plan, edges, fwhm, kv=kv, anode=anode)
             except ValueError:  # its window narrower than a channel
                 continue
         if not any(_reads_above_noise(x, row) for x in parts):
@@ -1948,6 +1977,7 @@ def _windows_where_inseparable(
     background,
     shifts,
     kv=None,
+    anode=None,
 ) -> list[MapPlan]:
     """The plans, each fitted one whose fit cannot tell its element from the neighbours on these
     channels (Inseparable) planned by its window instead, as without its fit group, with a note
@@ -1957,7 +1987,7 @@ def _windows_where_inseparable(
     for p in plans:
         if p.method == "fit":
             try:
-                _fit_column(p, edges, fwhm, present, background, FIT_GROUPS, shifts, kv)
+                _fit_column(p, edges, fwhm, present, background, FIT_GROUPS, shifts, kv, anode)
             except Inseparable as e:
                 key = (p.symbol, p.line.family)
                 (p,) = plan_maps(
@@ -1980,11 +2010,13 @@ def _windows_where_inseparable(
     return out
 
 
-def _note_shifts(plan: MapPlan, edges, fwhm: float, present: set[str], shifts, kv) -> MapPlan:
+def _note_shifts(
+    plan: MapPlan, edges, fwhm: float, present: set[str], shifts, kv, anode
+) -> MapPlan:
     """The plan, its note naming the elements of its fit whose templates line_shifts moved."""
     if plan.method != "fit":
         return plan
-    members = _fit_members(plan, edges, fwhm, present, FIT_GROUPS, kv=kv)[0]
+    members = _fit_members(plan, edges, fwhm, present, FIT_GROUPS, kv=kv, anode=anode)[0]
     moved = [
         f"{x} K lines fitted {1e3 * shifts[x]:+.1f} eV from their table energies, where this "
         "scan's spectrum puts them"
