@@ -150,7 +150,7 @@ def test_a_number_too_large_for_a_float_is_named_as_typed(argv, capsys):
     typed = argv[-1].split("=")[-1]
     err = _refusal(cli_main.main, ["quicklook", "s.h5", "-o", "maps", *argv], capsys)
     assert err.endswith(
-        f"error: argument --kv: {typed} is out of range: it must be at least 5 and at most 60"
+        f"error: argument --kv: {typed} is out of range: it must be at least 5 and at most 60 kV"
     ), err
     err = _refusal(
         cli_train.main, ["embedder", "--data", "d", "--out", "o", "--lr", "1e400"], capsys
@@ -158,7 +158,7 @@ def test_a_number_too_large_for_a_float_is_named_as_typed(argv, capsys):
     assert err.endswith("error: argument --lr: 1e400 is out of range: it must be above 0"), err
     err = _refusal(cli_main.main, ["quicklook", "s.h5", "-o", "maps", "--kv", "inf"], capsys)
     assert err.endswith(
-        "error: argument --kv: inf is out of range: it must be at least 5 and at most 60"
+        "error: argument --kv: inf is out of range: it must be at least 5 and at most 60 kV"
     ), err  # a guard: an infinity typed is named so
 
 

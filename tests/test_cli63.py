@@ -110,3 +110,26 @@ def test_a_warm_worker_ending_with_an_exit_status_on_the_work_does_not_do_it_aga
         isolate.call_in_child(os.execv, work, "scan.h5", "the look", 30, reuse=True)
     assert "it ended (exit status 3) before it answered" in str(err.value), str(err.value)
     assert runs.read_text(encoding="utf-8").splitlines() == ["ran"]
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["pigments", "--fwhm", "-3"], "--fwhm: -3 is out of range: it must be at least 119.8 "),
+        (["quicklook", "--kv", "70"], "--kv: 70 is out of range: it must be at least 5 and "),
+        (["pigments", "--kv", "17,5"], "--kv: '17,5' is not a number (write decimals with a "),
+    ],
+)
+def test_a_number_refused_says_its_unit_and_a_decimal_comma(argv, said, capsys):
+    """`pigments --fwhm -3` was told "it must be at least 119.8 and at most 300" and `--kv 70`
+    "at least 5 and at most 60", of what only --help said (eV, kV); `--kv 17,5` (a decimal
+    comma, as many locales write it) "'17,5' is not a number", not why."""
+    from test_cli55 import _refusal
+
+    from xrf_napari.cli.main import main
+
+    err = _refusal(main, [argv[0], "s.h5", "-o", "out", *argv[1:]], capsys)
+    unit = {"--fwhm": "and at most 300 eV", "--kv": "at most 60 kV"}[argv[1]]
+    tail = "point, not a comma)" if "," in argv[2] else unit
+    assert err.startswith(f"xrf-napari {argv[0]}: error: argument {said}"), err
+    assert err.endswith(tail), err

@@ -202,12 +202,16 @@ def float_in(
     *,
     lo_open: bool = False,
     hi_open: bool = False,
+    unit: str = "",
 ):
     """argparse `type=` accepting finite numbers in lo..hi (None: no bound; lo_open/hi_open: the
     bound itself excluded), e.g. a fraction or a weight that may be 0 but not negative. The value
     is told as typed (shortened as `_shown`): as float() read it, `--epochs 0` was "0.0 is out of
     range" and `--kv 1e400` "inf is out of range", numbers the user had not typed. 'nan', which
-    float() reads, is told it is not a number: "nan is out of range" put it beyond a bound."""
+    float() reads, is told it is not a number: "nan is out of range" put it beyond a bound.
+    `unit`: the number's, said after the bounds ("at most 60 kV"): `--fwhm -3` was told "at
+    least 119.8 and at most 300", of what only --help said. A decimal comma ('1,5') is told to be
+    a point: "'1,5' is not a number" said nothing of why."""
     import math
 
     parts = []
@@ -215,13 +219,17 @@ def float_in(
         parts.append(f"above {lo:g}" if lo_open else f"at least {lo:g}")
     if hi is not None:
         parts.append(f"below {hi:g}" if hi_open else f"at most {hi:g}")
-    allowed = " and ".join(parts) or "finite"
+    allowed = " and ".join(parts) + (f" {unit}" if unit and parts else "") or "finite"
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not a number") from None
+            said = f"{_shown(text)!r} is not a number"
+            with contextlib.suppress(ValueError):  # no value said: '1,000' may be a thousand
+                float(text.replace(",", ".", 1))
+                said += " (write decimals with a point, not a comma)"
+            raise argparse.ArgumentTypeError(said) from None
         if math.isnan(value):
             raise argparse.ArgumentTypeError(
                 f"{_shown(text)} is not a number: it must be {allowed}"

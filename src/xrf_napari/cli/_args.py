@@ -118,7 +118,7 @@ def add_excitation_options(
     )
     parser.add_argument(
         "--kv",
-        type=float_in(KV_MIN, KV_MAX),
+        type=float_in(KV_MIN, KV_MAX, unit="kV"),
         help=f"tube voltage in kV, {KV_MIN}-{KV_MAX}, of {kv_uses or uses}, replacing the file's "
         f"(default: the file's, {unknown_kv})",
     )

@@ -61,7 +61,7 @@ def configure(parser) -> None:
         # name it (119.8): rounded down to 119.7, "--fwhm 50" was told "at least 119.7" and
         # --fwhm 119.7 passed here, to be refused by the forward model ("outside 119.8-300 eV")
         # after the scan was read
-        type=float_in(fano_floor, 300),
+        type=float_in(fano_floor, 300, unit="eV"),
         help=f"detector FWHM at Mn K-alpha in eV, from the Fano limit ({fano_floor:g}) to "
         "300 (default: the file's, else estimated from the regions' peak widths, 125-185 eV)",
     )
