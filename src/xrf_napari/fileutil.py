@@ -583,12 +583,18 @@ def file_kind(path) -> str | None:
     for saying what a file named .npy or .h5 really is. One test for both readers: the .npy
     one (arrays.not_npy) had its own and did not know a TIFF, the .h5 one (hdf5._looks_like)
     did not know an HDF5 file behind a user block. OSError when it cannot be read."""
+    return file_head(path)[1]
+
+
+def file_head(path, n: int = 520) -> tuple[bytes, str | None]:
+    """A file's first `n` bytes (520 at least) and its file_kind, on one open: the HDF5
+    reader's refusal of a file that is none had opened it five times to say what it is."""
     with open(path, "rb") as fh:
-        head = fh.read(520)
-        kind = kind_of(head)
+        head = fh.read(max(n, 520))
+        kind = kind_of(head[:520])
         if kind in (None, "text") and _hdf5_behind_user_block(fh):
-            return "hdf5"
-    return kind
+            kind = "hdf5"
+    return head, kind
 
 
 def _hdf5_behind_user_block(fh) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cube import pixels_text
+from ..tiff_pages import quiet_tifffile
 from .image_rgb import EXIF_ORIENTATION, UnknownRangeError, exif_turn
 
 #: Largest relative difference between the photograph's and the scan's aspect ratios: beyond
@@ -371,20 +372,6 @@ def not_a_file(path: Path, what: str) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _quiet_tifffile():
-    """tifffile logs a corrupt file's faults ("invalid offset to first page") on stderr before
-    raising: the refusal that follows says it in one line."""
-    import logging
-
-    log = logging.getLogger("tifffile")
-    saved, log.disabled = log.disabled, True
-    try:
-        yield
-    finally:
-        log.disabled = saved
-
-
 def _declared(path: Path) -> tuple[tuple, int, bool]:
     """(shape as read_photo's array will have it, bytes per sample, whether tifffile reads it)
     from the file's header. A TIFF's page chain is walked first (the scan reader's
@@ -405,7 +392,7 @@ def _declared(path: Path) -> tuple[tuple, int, bool]:
         from ..tiff_pages import check_tiff_pages
 
         check_tiff_pages(path)
-        with _quiet_tifffile(), tifffile.TiffFile(path) as tf:
+        with quiet_tifffile(), tifffile.TiffFile(path) as tf:
             series = tf.series[0]
             by_tifffile = tuple(series.shape), series.dtype.itemsize, True
             page = tf.pages[0]
@@ -475,7 +462,7 @@ def made_by_xrf_napari(path) -> str | None:
     layer as its Photograph."""
     from .export import image_marks, xrf_napari_image
 
-    with _quiet_tifffile():
+    with quiet_tifffile():
         marks = image_marks(path)
     return xrf_napari_image(*marks) if marks else None  # unreadable: read_photo names the fault
 
@@ -493,7 +480,7 @@ def saved_layer_warning(path, shape) -> str:
     try:
         import tifffile
 
-        with _quiet_tifffile(), tifffile.TiffFile(path) as tif:
+        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
             saved = (
                 page.software == "tifffile.py"
@@ -587,7 +574,7 @@ def _photo_out_of_memory(path, declared, exc: MemoryError):
 def _tifffile_read(path) -> np.ndarray:
     import tifffile
 
-    with _quiet_tifffile():
+    with quiet_tifffile():
         return tifffile.imread(path)
 
 

@@ -26,7 +26,7 @@ from ..detector import (
 )
 from ..energy import Calibration
 from ..errors import CONTRAST_BYTES, CubeReadError, out_of_memory, sample_counts, warn_outside
-from .calibration import notes_set_aside
+from .calibration import implausible, notes_set_aside
 from .limits import check_path, check_tree
 from .mapped import FileStamp
 from .registry import FORMATS, SPECTRUM_SUFFIXES, SUPPORTED_SUFFIXES, a_file, claims, format_of
@@ -86,7 +86,7 @@ def read_spectrum(path) -> Spectrum:
             f"{' '.join(SPECTRUM_SUFFIXES)})",
         )
     try:
-        return fmt.load()(path)
+        spectrum = fmt.load()(path)
     except CubeReadError:
         raise
     except MemoryError as exc:
@@ -95,6 +95,22 @@ def read_spectrum(path) -> Spectrum:
         raise CubeReadError(
             path, f"could not be read as a spectrum ({type(exc).__name__}: {_short(exc)})"
         ) from exc
+    # checked as read_cube checks a scan's (it had been for a spectrum opened as a cube only):
+    # an .msa's #XPERCHAN of 10 in keV, a .csv's keV column of eV values came back as they were
+    said = _implausible(spectrum.calibration, len(spectrum.counts))
+    if spectrum.calibration.source == "file" and said:
+        warn_outside(f"{path}: {said}")
+        spectrum.calibration = Calibration.uncalibrated()
+        spectrum.metadata["calibration_note"] = f"{path}: {said}"
+    return spectrum
+
+
+def _implausible(cal: Calibration, n_channels: int) -> str | None:
+    """What read_cube and read_spectrum say of a file's calibration no detector can have."""
+    problem = implausible(cal, n_channels)
+    if problem is None:
+        return None
+    return f"the file's energy calibration is implausible ({problem}): ignored"
 
 
 def normalise_anode_metadata(metadata: dict, path) -> str | None:
@@ -280,13 +296,9 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) 
     """A file's calibration is not trusted silently: an implausible one is dropped, and one that
     contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note),
     for the tube the scatter lines show where none is named, as _auto_calibrate's."""
-    from .calibration import implausible
-
     auto = None
-    problem = implausible(cube.calibration, cube.n_channels)
-    if problem is not None:
-        problem = f"the file's energy calibration is implausible ({problem}): ignored"
-    elif sample is not None:
+    problem = _implausible(cube.calibration, cube.n_channels)
+    if problem is None and sample is not None:
         from ..analysis.autocal import check_calibration
 
         pixels = cube.shape[0] * cube.shape[1]

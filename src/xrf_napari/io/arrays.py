@@ -16,7 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
 from ..fileutil import KIND_NAMES, cut_in_signature
-from ..tiff_pages import TiffChainFault, check_tiff_pages, stray_pointer_only
+from ..tiff_pages import TiffChainFault, check_tiff_pages, stray_pointer_only, walk_quietly
 from .calibration import (
     calibration_from_energy_axis,
     calibration_from_mapping,
@@ -88,7 +88,9 @@ def _npy_short(path: Path) -> str | None:
         shape, dtype, start = npy_header(path)
         need = int(np.prod(shape, dtype=object)) * dtype.itemsize
         have = os.stat(path).st_size - start
-    except (ValueError, OSError, TypeError):
+    except ValueError:
+        return npy_header_cut(path)
+    except (OSError, TypeError):
         return None
     if any(int(n) < 0 for n in shape):  # had read 'could not be read as npy (OverflowError:
         # memory mapped length must be positive)'
@@ -114,6 +116,35 @@ def npy_header(path) -> tuple[tuple, np.dtype, int]:
         )
         shape, _, dtype = read(fh)
         return tuple(shape), np.dtype(dtype), fh.tell()
+
+
+def npy_header_cut(path) -> str | None:
+    """'the file is truncated: ...' for an .npy cut within its header (after its 6-byte
+    signature: a shorter cut is limits.signature_cut's), else None. np.load's words had been
+    the message: 'EOF: reading magic string, expected 8 bytes got 7', 'EOF: reading array
+    header, expected 118 bytes got 10'."""
+    import os
+
+    try:
+        size = os.stat(path).st_size
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return None
+    if not head.startswith(b"\x93NUMPY"):
+        return None
+    ends = {1: (10, 2), 2: (12, 4), 3: (12, 4)}  # header length field: its end, its size
+    field_end, field = ends.get(head[6] if len(head) > 6 else 1, (12, 4))
+    end = field_end
+    if len(head) >= field_end:
+        end += int.from_bytes(head[field_end - field : field_end], "little")
+    if size >= end:
+        return None
+    return (
+        f"the file is truncated: it holds {size} bytes, within its .npy header"
+        + (f" of {end} bytes" if end > field_end else "")
+        + " (an interrupted copy or save); copy or save it again"
+    )
 
 
 #: Fewest values of a first axis read as the channels of a plain array from its shape alone.
@@ -313,23 +344,54 @@ def _open_tiff(path: Path, fh):
     walked first (check_tiff_pages): every step of a TIFF read on one open of the file. A file
     whose pages are whole and whose last page points beyond its end is read as those pages,
     with a warning (stray_pointer_only)."""
-    import tifffile
-
+    stray = False
     try:
-        check_tiff_pages(path, fh)
+        pages = check_tiff_pages(path, fh)
     except TiffChainFault as exc:
         if not stray_pointer_only(fh, exc):
             raise
+        stray, pages = True, exc.whole
         held = "its page is whole" if exc.whole == 1 else f"its {exc.whole} pages are whole"
         warn_outside(  # had been refused as 'truncated or corrupt'
             f"{path}: its last page points to a page beyond the end of the file, though "
             f"{held} (a writer's slip): read as {'that page' if exc.whole == 1 else 'those pages'}"
         )
-    fh.seek(0)
     try:
-        return tifffile.TiffFile(fh)  # its name and folder from fh, as from the path
+        return _tifffile(fh, pages, stray)
     except Exception as exc:
         raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
+
+
+def _tifffile(fh, pages: int, stray: bool = False):
+    """A tifffile.TiffFile over the open TIFF `fh` of `pages` pages (its name and folder from fh,
+    as from the path), its chain walked quietly where its last page points beyond its end
+    (`stray`). A file whose first page's tifffile description ("shaped" JSON) shapes that page
+    alone, among more pages, is opened as plain pages: tifffile.imwrite called once a page (a
+    writer's loop) makes each page a series of its own, and tifffile parsed all 3,000
+    descriptions of such a stack (1.1 s CPU) to give series[0], one page: napari's claim left
+    it to napari's reader, which shows its first page alone, and read_cube refused it as
+    '3000 separate images of 8 x 8, such as element maps'. Read as pages, it is the stack the
+    same pages written without descriptions are (at least MIN_CHANNELS of them: a cube)."""
+    import json
+
+    import tifffile
+
+    fh.seek(0)
+    tf = tifffile.TiffFile(fh)
+    first = tf.pages.first
+    if pages > 1 and first.is_shaped:
+        try:
+            shape = json.loads(first.description).get("shape")
+            alone = int(np.prod(shape)) == first.size
+        except (ValueError, TypeError, AttributeError):
+            alone = False
+        if alone:
+            tf.close()  # fh stays open: tifffile closes only files it opened
+            fh.seek(0)
+            tf = tifffile.TiffFile(fh, is_shaped=False)
+    if stray:
+        walk_quietly(tf)
+    return tf
 
 
 #: TIFF photometric interpretations of a colour picture (tifffile.PHOTOMETRIC RGB, YCBCR).
@@ -432,23 +494,23 @@ def tiff_is_cube(path) -> bool:
     sound file check_tiff_pages refuses, which napari's reader reads: one of more than
     MAX_TIFF_PAGES pages, or whose pages are whole and whose last one points to a page beyond
     the end of the file (stray_pointer_only: claimed only where those pages are a cube)."""
-    import tifffile
-
+    stray = False
     try:  # one open of the file, as read_tiff
         with open(path, "rb") as fh:
             try:
-                check_tiff_pages(Path(path), fh)
+                pages = check_tiff_pages(Path(path), fh)
             except TiffChainFault as exc:  # cut short or corrupt: napari's reader fails on it
                 if not stray_pointer_only(fh, exc):
                     return True
-                # whole pages and a stray last pointer: what they hold decides, below
+                stray, pages = True, exc.whole  # whole pages, a stray last pointer: what they
+                # hold decides
             except CubeReadError:  # no TIFF (a PNG or JPEG named .tif), or more than
                 return False  # MAX_TIFF_PAGES pages (a long stack): napari's reader reads them
-            fh.seek(0)
-            with tifffile.TiffFile(fh) as tf:
+            with _tifffile(fh, pages, stray) as tf:
                 series = tf.series[0]
                 if _data_cut(series, os.fstat(fh.fileno()).st_size):
-                    return True  # a picture cut within its strips too: napari's reader fails
+                    return True  # a picture cut within its strips, or holding fewer bytes
+                    # than its header declares, too: napari's reader fails
                 layout = _tiff_layout(tuple(series.shape), series.axes)
                 shape = tuple(int(n) for n in series.shape)
                 stand_in = np.broadcast_to(np.zeros((), series.dtype), shape)
@@ -631,7 +693,8 @@ def _data_cut(series, size: int) -> str | None:
     TIFF had read 'reading row 0 failed (TiffFileError: corrupted strip cannot be reshaped
     ...)', a zlib one 'incomplete or truncated stream', at the first read. A page of another
     file is left out: a multi-file OME-TIFF's last page lies in another, whose offsets had been
-    taken for this one's ('truncated')."""
+    taken for this one's ('truncated'). Or why those pages' strips hold less than their header
+    declares (_strips_short)."""
     pages = list(series.pages[:1]) + list(series.pages[-1:])
     ends = [
         int(o) + int(n)
@@ -641,10 +704,28 @@ def _data_cut(series, size: int) -> str | None:
         if n
     ]
     end = max(ends, default=0)
-    if end <= size:
+    if end > size:
+        extent = f"its image data runs to byte {end}, the file holds {size}"
+        return truncated_hint(end - size, "the TIFF", extent)
+    return next(filter(None, map(_strips_short, pages)), None)
+
+
+def _strips_short(page) -> str | None:
+    """Why an uncompressed page's strips hold fewer bytes than its tags' image (width x height x
+    samples) needs, or None: a header damaged in place (ImageWidth or ImageLength patched to
+    65535) had read as 'a photograph' or 'a 2-D image (6, 65535)', napari's reader failing on
+    it. Compressed or tiled pages, and samples of under 8 bits, are not sized here."""
+    key = None if page is None else page.keyframe  # a TiffFrame's tags are its keyframe's
+    if key is None or key.compression != 1 or key.is_tiled or key.bitspersample % 8:
         return None
-    extent = f"its image data runs to byte {end}, the file holds {size}"
-    return truncated_hint(end - size, "the TIFF", extent)
+    need, held = int(key.size) * key.bitspersample // 8, sum(int(n) for n in page.databytecounts)
+    if held >= need:
+        return None
+    shape = " x ".join(map(str, key.shape))
+    return (
+        f"its header is damaged: page {page.index + 1} declares a {shape} image of "
+        f"{key.bitspersample}-bit samples ({need:,} bytes), but its strips hold {held:,} bytes"
+    )
 
 
 def _tiff_decoded(series, declared: int, path: Path, layout: str):
@@ -725,7 +806,9 @@ def _unpacked_file(shape: tuple, dtype: np.dtype, declared: int, path: Path, mem
                     os.posix_fallocate(fh.fileno(), 0, max(declared, 1))
                 return np.memmap(fh, dtype, "w+", shape=shape)
         except OSError as exc:  # no room after all (ENOSPC), unwritable, or no address space
-            passed.append(f"{folder}: {exc.strerror or exc}")
+            # made_folder's error names the folder already (fileutil.os_error: no strerror): it
+            # had been named twice, 'F: cannot create the folder F: Permission denied'
+            passed.append(str(exc) if exc.strerror is None else f"{folder}: {exc.strerror}")
     warn_outside(
         f"{path}: its compressed TIFF stack, {size_text(declared)} decoded, fits neither "
         f"in memory (more than {NPZ_MEMORY_SHARE:.0%} of the {size_text(memory)} this process "

@@ -16,7 +16,7 @@ import numpy as np
 from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
-from ..fileutil import file_kind, kind_if_readable
+from ..fileutil import file_head, kind_if_readable
 from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
@@ -247,12 +247,6 @@ def open_hdf5(path):
                 "is locked by another process (still being written?): close it there, or, if "
                 "nothing writes it, set HDF5_USE_FILE_LOCKING=FALSE",
             ) from exc
-        if _matlab_v5(path):
-            raise CubeReadError(
-                path,
-                "is a MATLAB v5/v7 MAT-file, which is not HDF5: xrf-napari reads v7.3 .mat files; "
-                "in MATLAB save it again with save(..., '-v7.3')",
-            ) from None
         raise CubeReadError(path, _open_problem(path, exc)) from exc
     try:
         _refuse_changed_while_open(f, path)
@@ -306,20 +300,24 @@ def _refuse_changed_while_open(f, path) -> None:
 
 
 def _open_problem(path, exc: OSError) -> str:
-    """What is wrong with a file HDF5 cannot open, in a user's words: cut short (with how many
-    bytes it has of those it declares), not HDF5 at all (and what it looks like), or a damaged
-    header. All three had read 'not a readable HDF5 file (Unable to synchronously open file
-    (truncated file: eof = 81531, sblock->base_addr = 0, stored_eof = 90591))' or '(file
-    signature not found)'."""
+    """What is wrong with a file HDF5 cannot open, in a user's words: a MATLAB v5 file, cut
+    short (with how many bytes it has of those it declares), not HDF5 at all (and what it looks
+    like), or a damaged header. All had read 'not a readable HDF5 file (Unable to synchronously
+    open file (truncated file: eof = 81531, sblock->base_addr = 0, stored_eof = 90591))' or
+    '(file signature not found)'. The file is opened once here (it had been five times)."""
     import re
 
     try:  # the system refuses it (permissions, a share gone): nothing says the file is bad
-        with open(path, "rb"):
-            pass
+        head, kind = file_head(path, 65536)  # what text_format looks at
     except OSError as err:  # it had read 'not an HDF5 file: it cannot be read (...)'
         return (
             f"the file cannot be read ({err.strerror or err}): check its permissions, or that "
             "the drive or share it lies on is reachable"
+        )
+    if head.startswith(b"MATLAB 5.0 MAT-file") and kind != "hdf5":  # v7.3: HDF5 at byte 512
+        return (
+            "is a MATLAB v5/v7 MAT-file, which is not HDF5: xrf-napari reads v7.3 .mat files; "
+            "in MATLAB save it again with save(..., '-v7.3')"
         )
     text = str(exc)
     cut = re.search(r"truncated file: eof = (\d+).*?stored_eof = (\d+)", text)
@@ -330,22 +328,17 @@ def _open_problem(path, exc: OSError) -> str:
             "declares (an interrupted copy, download or acquisition); copy it again from its "
             "source"
         )
-    if not is_hdf5(path):
-        return (
-            signature_cut(path, "hdf5", "an HDF5 file") or f"not an HDF5 file: {_looks_like(path)}"
+    if kind != "hdf5":
+        return signature_cut(head, "hdf5", "an HDF5 file") or (
+            f"not an HDF5 file: {_looks_like(head, kind)}"
         )
     detail = re.sub(r"^Unable to (synchronously )?open file \((.*)\)$", r"\2", text)
     return f"a damaged HDF5 file: it starts as one, but its header cannot be read ({detail})"
 
 
-def _looks_like(path) -> str:
-    """What a file that lacks the HDF5 signature starts as, for the message."""
-    try:
-        kind = file_kind(path)
-        with open(path, "rb") as fh:
-            head = fh.read(65536)  # what text_format looks at
-    except OSError as exc:
-        return f"it cannot be read ({exc.strerror or exc})"
+def _looks_like(head: bytes, kind: str | None) -> str:
+    """What a file that lacks the HDF5 signature starts as (its first 64 KiB and file_kind),
+    for the message."""
     like = kind_hint(
         kind,
         "its bytes match no format xrf-napari reads (damaged, or another format)",
@@ -354,17 +347,6 @@ def _looks_like(path) -> str:
     if kind == "text":  # a Bruker .spx saved as .h5 had read only 'it is a text file'
         like = text_format(decode_text(head), "h5") or like
     return f"it does not start with the HDF5 signature (\\x89HDF); {like}"
-
-
-def _matlab_v5(path) -> bool:
-    """MATLAB's default MAT-file (v5/v7): a 128-byte header starting 'MATLAB 5.0 MAT-file' and no
-    HDF5 signature after it (v7.3 files have the same text, then HDF5 at byte 512)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(128)
-    except OSError:
-        return False
-    return head.startswith(b"MATLAB 5.0 MAT-file") and not is_hdf5(path)
 
 
 def read(path, **options) -> Cube:

@@ -15,8 +15,9 @@ from pathlib import Path
 from ..errors import CubeReadError
 from ..fileutil import (  # the base layer's
     KIND_HINTS,
+    KIND_NAMES,
     cut_in_signature,
-    file_kind,
+    file_head,
     kind_if_readable,
     kind_of,
     pair_places,
@@ -82,27 +83,28 @@ def misnamed(path, kind: str, what: str, otherwise: str, **hints: str) -> str | 
     before np.load, which reads any file as what it starts as: an HDF5 scan named .npy or .npz
     was 'pickled (object) data' to unpickle unsafely. otherwise, hints: as kind_hint's."""
     try:
-        found = file_kind(path)
+        head, found = file_head(path, 16)
     except OSError:
         return None
     if found == kind:
         return None
-    if found in (None, "text") and (cut := signature_cut(path, kind, what)):
+    if found in (None, "text") and (cut := signature_cut(head, kind, what)):
         return cut
+    if found in (None, "text") and (other := cut_in_signature(head)):
+        # 'II' named .npy had read 'it is a text file'
+        return (
+            f"not {what} (it holds {len(head)} bytes, {head!r}, the start of "
+            f"{KIND_NAMES[other]}'s signature: such a file cut short?)"
+        )
     return f"not {what} ({kind_hint(found, otherwise, **hints)})"
 
 
-def signature_cut(path, kind: str, what: str) -> str | None:
-    """'the file is truncated: it holds 4 bytes, the start of <what>'s signature ...' where the
-    file is a few bytes that begin `kind`'s signature (fileutil.cut_in_signature), else None
-    (also where it cannot be read: its reader's open says why). '\\x93NUM' named .npy had read
-    'it does not start with NumPy's \\x93NUMPY', '\\x89HDF' named .h5 'it does not start with
-    the HDF5 signature (\\x89HDF)', 'PK' named .npz 'it is a text file'."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError:
-        return None
+def signature_cut(head: bytes, kind: str, what: str) -> str | None:
+    """'the file is truncated: it holds 4 bytes, the start of <what>'s signature ...' where a
+    file's `head` (its first bytes) is a few bytes that begin `kind`'s signature
+    (fileutil.cut_in_signature), else None. '\\x93NUM' named .npy had read 'it does not start
+    with NumPy's \\x93NUMPY', '\\x89HDF' named .h5 'it does not start with the HDF5 signature
+    (\\x89HDF)', 'PK' named .npz 'it is a text file'."""
     if cut_in_signature(head) != kind:
         return None
     return (

@@ -200,10 +200,14 @@ def _sniff_npy(path: Path) -> bool:
     """A 3-D array by its header, nothing mapped: np.load(mmap_mode="r") mapped the file to read
     its ndim, and refused one cut short of the data its header declares, which napari's own
     reader then took ("Failed to read all data for array"), where read_cube says how far it is
-    short."""
-    from .arrays import npy_header
+    short. One cut within its header is claimed too: napari's reader said 'EOF: reading array
+    header', where read_cube says it is truncated."""
+    from .arrays import npy_header, npy_header_cut
 
-    shape, dtype, _ = npy_header(path)
+    try:
+        shape, dtype, _ = npy_header(path)
+    except ValueError:
+        return npy_header_cut(path) is not None
     return len(shape) == 3 and not dtype.hasobject
 
 
@@ -228,9 +232,9 @@ def _sniff_csv(path: Path) -> bool:
     'it is a Bruker .spx spectrum (XML): rename it .spx'."""
     from ..errors import CubeReadError
     from .limits import text_format
-    from .spectra import _csv_spectrum, _read_text
+    from .spectra import _csv_spectrum, _read_text, table_by_head
 
-    if path.stat().st_size > 16 * 2**20:
+    if path.stat().st_size > 16 * 2**20 or table_by_head(path):
         return False
     try:
         _csv_spectrum(path)
