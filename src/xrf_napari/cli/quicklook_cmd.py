@@ -39,7 +39,8 @@ def configure(p):
     p.add_argument(
         "--elements",
         help="symbols to map, separated by commas (or spaces, quoted), e.g. Fe,Pb,Hg (default: "
-        f"the first {DEFAULT_MAX_ELEMENTS} elements suggested, as in the Elemental maps dock)",
+        f"the {DEFAULT_MAX_ELEMENTS} strongest of the elements suggested; the Elemental maps "
+        "dock ticks every suggested element)",
     )
     from ._args import add_excitation_options
 
