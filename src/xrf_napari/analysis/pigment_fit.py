@@ -1343,9 +1343,9 @@ def _more_paint(
     lib: ComponentLibrary, y, model, w, energy, c, short, ground_els, leak=None
 ) -> list[int]:
     """Shortlisted colours to add to candidate c: each holds an element, from potassium up, that
-    a line left in c's residual names (`_unexplained`), and only elements c or the residual shows,
-    so it explains lines the data have rather than soaking up the fit's error elsewhere. A line
-    that a neighbour's spectrum (`leak`) shows too names nothing here: the neighbour's paint
+    a line left in c's residual names (`_residual_lines`), and only elements c or the residual
+    shows, so it explains lines the data have rather than soaking up the fit's error elsewhere. A
+    line that a neighbour's spectrum (`leak`) shows too names nothing here: the neighbour's paint
     mixed in across the boundary, not a second paint (held-out cubes: zinc white, malachite,
     verdigris added for a neighbour's Zn or Cu in narrow regions lost 4 top-1s of 284)."""
     from scipy.ndimage import median_filter
@@ -1353,7 +1353,7 @@ def _more_paint(
     from ..detector import detector_fwhm_kev
 
     held = frozenset(e for i in c for e in lib.pigments[i].elements)
-    names = _unexplained(y, model, w, energy, lib.profile, held, ground_els)
+    found = _residual_lines(y, model, w, energy, lib.profile, held, ground_els)
     cols = [] if leak is None else np.asarray(leak, float).reshape(-1, y.size) * y.sum()
     step = float(np.median(np.diff(energy)))
     width = max(3, int(round(UNEXPLAINED_TREND_KEV / step)) | 1)
@@ -1368,9 +1368,7 @@ def _more_paint(
 
     left = (
         frozenset(
-            n.split()[0]
-            for n in names
-            if not n.startswith("unidentified") and not neighbours_show(float(n.split()[-2]))
+            ln.element for ln in found if ln.element is not None and not neighbours_show(ln.energy)
         )
         - held
     )
@@ -1468,7 +1466,7 @@ def _l_gamma1(symbol: str) -> tuple:
 
 
 #: A residual peak is a line left unexplained where it stands this many times the residual's own
-#: noise above the residual's slow trend (`_unexplained`).
+#: noise above the residual's slow trend (`_residual_lines`).
 UNEXPLAINED_SIGMA = 6.0
 #: The residual's slow trend, taken out before peaks are looked for: its running median over
 #: this width (keV; 21 channels of the canonical grid, some 6 line widths at 10 keV). A forward
@@ -1477,8 +1475,8 @@ UNEXPLAINED_TREND_KEV = 1.05
 #: A residual peak no line names, from this many line tolerances below the Compton band of one of
 #: the tube anode's lines (tube_guess.compton_band) up to the line, is the tube's own scatter,
 #: which the fit's columns shape a little off (the Compton peak's Doppler breadth, the detector's
-#: resolution): `_unexplained` leaves it out, as the ground's and the air's lines. Under a Cr tube
-#: at 9,000 counts per pixel (panel Cr seed 2) 12 regions read "unidentified peak" at 5.12-5.18
+#: resolution): `_residual_lines` leaves it out, as the ground's and the air's lines. Under a Cr
+#: tube at 9,000 counts per pixel (panel Cr seed 2) 12 regions read "unidentified peak" at 5.12-5.18
 #: and 5.72 keV (22 lines), below Cr K-alpha (5.41 keV, its band's low edge 5.30) and K-beta
 #: (5.95); at one tolerance (0.10 keV there) the 10 at 5.12-5.18 stayed.
 TUBE_SCATTER_TOLS = 2.0
@@ -1502,7 +1500,7 @@ TUBE_SCATTER_BREADTH = 1.5
 #: A residual peak beside a residual as negative as MISFIT_LOBE times it, within MISFIT_SPAN line
 #: widths (the detector's FWHM), is one lobe of a line the fit shapes a little off (its place or
 #: width), not a line of its own: it is named after the line of an element the candidate holds
-#: that lies between the two lobes, the strongest in the spectrum there (`_unexplained`). Lead
+#: that lies between the two lobes, the strongest in the spectrum there (`_residual_lines`). Lead
 #: white and Naples yellow regions of the panel sample, their Pb M peak (2.35-2.44 keV) left
 #: 500-1200 counts high below 2.35 keV and as low above, read "Mo La 2.27 keV" under a Rh tube
 #: with no molybdenum: the positive lobe, 0.07 keV from Pb M-alpha, lay nearest Mo L-alpha.
@@ -1525,7 +1523,27 @@ def _escape_lines(anode: str) -> tuple[tuple, np.ndarray]:
     return escapes, escape_probability([ln.energy + SI_KA for ln in escapes]) if escapes else []
 
 
-def _unexplained(
+class ResidualLine(NamedTuple):
+    """A peak left in a candidate's residual (`_residual_lines`): the element and family of the
+    line that names it (None, "" where none does) and the peak's energy (keV)."""
+
+    element: str | None
+    family: str
+    energy: float
+
+    def __str__(self) -> str:
+        if self.element is None:
+            return f"unidentified peak at {self.energy:.2f} keV"
+        return f"{self.element} {self.family} {self.energy:.2f} keV"
+
+
+def _unexplained(*args, **kwargs) -> list[str]:
+    """`_residual_lines` as a Candidate lists them: "Zn Ka 8.64 keV", "unidentified peak at
+    5.12 keV"."""
+    return [str(ln) for ln in _residual_lines(*args, **kwargs)]
+
+
+def _residual_lines(
     y: np.ndarray,
     model: np.ndarray,
     w: np.ndarray,
@@ -1533,7 +1551,7 @@ def _unexplained(
     profile: InstrumentProfile,
     explained: frozenset = frozenset(),
     ground: frozenset = frozenset(),
-) -> list[str]:
+) -> list[ResidualLine]:
     """Peaks left in the residual, named by X-ray line: the weighted residual, less its slow trend
     (UNEXPLAINED_TREND_KEV), smoothed over a line's width, above UNEXPLAINED_SIGMA times its noise
     (a robust spread, measured on that residual itself, at least the counting noise). The
@@ -1697,9 +1715,9 @@ def _unexplained(
         if len(out) == 6:
             break
         out.append(
-            f"{best.element} {best.family} {e:.2f} keV"
+            ResidualLine(best.element, best.family, e)
             if best is not None
-            else f"unidentified peak at {e:.2f} keV"
+            else ResidualLine(None, "", e)
         )
     return out
 
