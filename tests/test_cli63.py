@@ -133,3 +133,41 @@ def test_a_number_refused_says_its_unit_and_a_decimal_comma(argv, said, capsys):
     tail = "point, not a comma)" if "," in argv[2] else unit
     assert err.startswith(f"xrf-napari {argv[0]}: error: argument {said}"), err
     assert err.endswith(tail), err
+
+
+def _kmeans_threads(monkeypatch) -> list[int]:
+    """The OpenMP threads each KMeans.fit runs on (threadpoolctl), recorded as it starts."""
+    import sklearn.cluster
+    from threadpoolctl import threadpool_info
+
+    seen, fit = [], sklearn.cluster.KMeans.fit
+
+    def counted(self, *args, **kwargs):
+        seen.append(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(sklearn.cluster.KMeans, "fit", counted)
+    return seen
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one thread anyway")
+@pytest.mark.parametrize("where", ["generator regions", "colour bins"])
+def test_the_generator_s_and_the_colour_bins_k_means_run_on_one_thread(where, monkeypatch):
+    """synth.regions.cluster_regions (a generated cube's paint regions; the napari sample made on
+    the fly and draw_recipes run it outside generate's own limit) and the recolouriser's
+    fit_colour_bins ran K-Means with a thread per core, whose spin-waits made it 5-30x slower on
+    a busy 2-core host (1.74 -> 0.35 s CPU, 6.2 -> 0.20 s), as Embed's was before one_thread.
+    The same labels either way (/work/runs63/cli63/p3/km2.py)."""
+    import numpy as np
+
+    seen = _kmeans_threads(monkeypatch)
+    rgb = (np.random.default_rng(0).random((24, 24, 3)) * 255).astype(np.uint8)
+    if where == "colour bins":
+        from xrf_napari.training.colour_classes import fit_colour_bins
+
+        fit_colour_bins([rgb], 4)
+    else:
+        from xrf_napari.synth.regions import cluster_regions
+
+        cluster_regions(rgb, np.random.default_rng(0), k_range=(2, 3))
+    assert seen and set(seen) == {1}, seen
