@@ -95,3 +95,28 @@ def test_m_alpha_fit_where_the_l_lines_are_barely_excited(mix, symbols, kv, edge
     )
     got = float(y[0] @ w[:, 0].astype(np.float64)) / truths[0][(p.symbol, "Ma")]
     assert got == pytest.approx(1.0, abs=0.03)
+
+
+def test_the_docked_dock_is_at_least_its_form(make_napari_viewer, qtbot):
+    """Docked and narrowed as far as it went, the Elemental maps dock took its minimum width from
+    its pinned Run and composite rows alone (473 px here): a form wider than those (its suggestion
+    line held at 520 px: 666 px) scrolled sideways by 195 px, its controls cut at the dock's edge.
+    It is at least its form, scroll bar and frame now, as the other docks."""
+    from qtpy.QtCore import Qt
+    from qtpy.QtWidgets import QApplication
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    widget = ElementMapsWidget(viewer)
+    widget.suggested_label.setMinimumWidth(520)
+    dock = viewer.window.add_dock_widget(widget)
+    window = viewer.window._qt_window
+    window.resize(1400, 800)
+    window.show()
+    QApplication.processEvents()
+    window.resizeDocks([dock], [1], Qt.Orientation.Horizontal)  # as narrow as it lets itself be
+    QApplication.processEvents()
+    form = widget.body.minimumSizeHint().width()
+    assert widget.scroll.horizontalScrollBar().maximum() == 0, (form, dock.width())
+    assert widget.scroll.viewport().width() >= form
