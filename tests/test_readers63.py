@@ -229,3 +229,21 @@ def test_read_spectrum_sets_an_implausible_calibration_aside_as_read_cube_does(
         cube = read_cube(path, auto_calibrate=False)
     assert sum("implausible" in str(w.message) for w in caught) == 1
     assert cube.calibration.source == "none" and "implausible" in cube.metadata["calibration_note"]
+
+
+def test_a_photograph_is_opened_once_for_its_header_and_its_pixels(tmp_path, monkeypatch):
+    """read_photo opened a PNG with Pillow for its header, then again to decode it: its chunks
+    were walked twice (0.13 s of 0.43 s CPU for 4000 x 3000 px). One opening serves both."""
+    from PIL import Image
+
+    from xrf_napari.analysis import colour_prior
+
+    rgb = np.random.default_rng(2).integers(0, 255, (40, 50, 3), dtype=np.uint8)
+    path = tmp_path / "photo.png"
+    Image.fromarray(rgb).save(path)
+    walked = []
+    real = colour_prior.check_png_chunks
+    monkeypatch.setattr(colour_prior, "check_png_chunks", lambda p: walked.append(p) or real(p))
+    img = colour_prior.read_photo(path, (40, 50))
+    assert len(walked) == 1
+    np.testing.assert_allclose(img * 255, rgb, atol=1)
