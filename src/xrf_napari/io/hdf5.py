@@ -388,7 +388,7 @@ def _read_open(
         if (problem := _follow(f, dataset)[1]) is not None:
             raise CubeReadError(path, f"dataset '{dataset}' cannot be read: {problem}")
         if dataset not in f:
-            raise CubeReadError(path, f"no dataset '{dataset}' in the file")
+            raise CubeReadError(path, f"no dataset '{dataset}' in the file; {_cubes_held(f)}")
         if getattr(f[dataset], "ndim", None) == 4:
             return _detectors(f, path, dataset)
         if project_h5.is_project_file(f) and f[dataset] == f["counts"]:
@@ -759,9 +759,32 @@ def _largest_elements(f, tree: _Tree) -> str | None:
     found = [
         (not isinstance(_element_axes(f, name), str), int(np.prod(shape)), name)
         for name, shape, dtype in tree.datasets
-        if len(shape) == 4 and dtype.kind in "uif" and max(shape) >= MIN_CHANNELS
+        if _elements_stack(shape, dtype)
     ]
     return max(found)[2] if found else None
+
+
+def _elements_stack(shape, dtype) -> bool:
+    """A numeric 4-D dataset long enough for a spectral axis: spectra per detector element,
+    maybe (_largest_elements)."""
+    return len(shape) == 4 and dtype.kind in "uif" and max(shape) >= MIN_CHANNELS
+
+
+def _cubes_held(f, limit: int = 6) -> str:
+    """The datasets of an open file that discovery would take for a cube (3-D with a spectral
+    axis, 4-D of detector elements), by path and shape, for a --dataset the file lacks: `info
+    --dataset nope` said "no dataset 'nope' in the file" and no more. Walked here, in-process:
+    the file's first look (first_look) walked it and finished."""
+    tree = _walk(f)
+    cubes = [
+        f"/{name} {shape}"
+        for name, shape, dtype in tree.datasets
+        if _spectral(shape, dtype) or _elements_stack(shape, dtype)
+    ]
+    if not cubes:
+        return f"it holds no datacube (datasets: {_summary(tree, limit)})"
+    more = f" and {len(cubes) - limit} more" if len(cubes) > limit else ""
+    return f"its datacubes: {', '.join(cubes[:limit])}{more}"
 
 
 def _element_axes(f, name) -> tuple[int, int, str] | str:
