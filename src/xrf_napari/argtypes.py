@@ -196,6 +196,19 @@ def seed_int(text: str) -> int:
     return int_in(0, SEED_MAX, "a seed")(text)
 
 
+def _comma_hint(text: str) -> str:
+    """What to write instead of a number with a comma, as a hint after "is not a number": a
+    decimal comma ('17,5', '1,5e-3', as many locales write numbers) is told to be a point; digits
+    grouped by three ('10,000', '3,600', '1,500') may be thousands as well, and a point there
+    would read 10.000 as ten, so both are said. Nothing for other commas ('5,' of a list)."""
+    text = text.strip()
+    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(,\d{3})+", text):
+        return " (no commas: write decimals with a point and thousands without a separator)"
+    if re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", text):
+        return " (write decimals with a point, not a comma)"
+    return ""
+
+
 def float_in(
     lo: float | None = None,
     hi: float | None = None,
@@ -225,11 +238,9 @@ def float_in(
         try:
             value = float(text)
         except ValueError:
-            said = f"{_shown(text)!r} is not a number"
-            with contextlib.suppress(ValueError):  # no value said: '1,000' may be a thousand
-                float(text.replace(",", ".", 1))
-                said += " (write decimals with a point, not a comma)"
-            raise argparse.ArgumentTypeError(said) from None
+            raise argparse.ArgumentTypeError(
+                f"{_shown(text)!r} is not a number{_comma_hint(text)}"
+            ) from None
         if math.isnan(value):
             raise argparse.ArgumentTypeError(
                 f"{_shown(text)} is not a number: it must be {allowed}"
