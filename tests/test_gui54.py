@@ -99,8 +99,8 @@ def test_a_tube_given_to_read_cube_is_not_called_the_default(
     spectrum_tip, fit_note = tips["Rh"]  # the dock's tip in napari's words (3f7bd172)
     assert "given when the scan was read" in spectrum_tip and "by default" not in spectrum_tip
     assert "given with --anode (read_cube's anode=)" in fit_note and "by default" not in fit_note
-    for said in tips[None]:  # a file opened with no tube named: the default, as before
-        assert "the file names none: Rh by default" in said
+    for said in tips[None]:  # no tube named: read off its Rh scatter lines (session 63)
+        assert "the file names none: read from the scan's scattered tube lines" in said
 
 
 def test_napari_file_shows_a_readers_warning_as_a_notification(make_napari_viewer, real_data):

@@ -159,6 +159,10 @@ ANODE_FROM_SCATTER = "scatter lines"
 #: `auto_calibration`'s "anode_from" when the anode was given to read_cube (anode=, the commands'
 #: --anode) for a file naming none: the default's own symbol given so is no default.
 ANODE_FROM_GIVEN = "given"
+#: tube_source's word for an anode the file names, and for the default assumed (none named, none
+#: read off the scatter lines).
+ANODE_FROM_FILE = "file"
+ANODE_BY_DEFAULT = "default"
 #: The metadata key under which read_cube records the anode it was given (anode=, the commands'
 #: --anode) for a file naming none, whatever calibration the scan keeps (given_anode).
 GIVEN_ANODE_KEY = "anode_given"
@@ -275,12 +279,12 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
     anode="Rh")) is recorded as given (ANODE_FROM_GIVEN): the docks called it "Rh by default".
     `napari`: for napari's notice, without the command-line advice a napari user cannot follow
     (the notice gives its own)."""
-    metadata = metadata or {}
-    if anode_from_metadata(metadata):
+    source = tube_source(metadata, given)
+    if source == ANODE_FROM_FILE:
         return "the anode the file names"
-    if calibration_anode_seen(metadata):
+    if source == ANODE_FROM_SCATTER:
         return "the file names none: read from the scan's scattered tube lines"
-    if given or _calibration_anode_given(metadata):
+    if source == ANODE_FROM_GIVEN:
         return (
             "given when the scan was read" if napari else "given with --anode (read_cube's anode=)"
         )
@@ -290,6 +294,24 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "
         "anode=) for another tube"
     )
+
+
+def tube_source(metadata, given: str | None = None) -> str:
+    """Where a scan's tube anode comes from, the one decision every message naming it words
+    (calibration_anode_origin: info, the Spectrum dock, napari's notice, the pigment fit's notes;
+    quicklook's instrument; tube_guess.scan_anode): ANODE_FROM_FILE, ANODE_FROM_GIVEN (`given`:
+    a command's --anode; or given to read_cube), ANODE_FROM_SCATTER (the automatic calibration
+    read it off the scan's scattered tube lines), ANODE_BY_DEFAULT (that calibration assumed
+    the default), "" where nothing names or assumes one. Of the APS scan `info` said "Rh by
+    default", quicklook "tube unknown", Pigments "taken from the automatic energy calibration"."""
+    metadata = metadata or {}
+    if anode_from_metadata(metadata):
+        return ANODE_FROM_FILE
+    if calibration_anode_seen(metadata):
+        return ANODE_FROM_SCATTER
+    if given or metadata.get(GIVEN_ANODE_KEY) or _calibration_anode_given(metadata):
+        return ANODE_FROM_GIVEN
+    return ANODE_BY_DEFAULT if calibration_anode(metadata) else ""
 
 
 def kv_from_metadata(meta: dict) -> float | None:

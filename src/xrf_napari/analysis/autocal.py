@@ -637,17 +637,21 @@ def scatter_recalibrated(source, result: AutoCalibration):
     """For a scan whose tube nobody named, calibrated (`result`) assuming the default Rh: (its
     calibration assuming X, X) where the spectra so calibrated show another anode X's scattered K
     lines (which the default's calibration did not put there) and show them again calibrated
-    assuming X; None otherwise (the default's own lines there confirm nothing). It stayed Rh even
-    on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the scatter
-    lines (tube_guess.scan_anode), then named another tube than the Spectrum dock. `source`:
-    as auto_calibrate's, or a list of the spectra `result` was fitted to (sum, max pixel)."""
+    assuming X; (result, the default) where they show the default's own (its K-alpha, K-beta and
+    Compton band where a fit on the scan's other peaks put them); None otherwise. It stayed Rh
+    even on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the
+    scatter lines (tube_guess.scan_anode), then named another tube than the Spectrum dock; a Rh
+    tube's scan was "Rh by default" though its lines showed Rh. `source`: as auto_calibrate's, or
+    a list of the spectra `result` was fitted to (sum, max pixel)."""
     from ..detector import DEFAULT_CALIBRATION_ANODE
 
     spectra = source if isinstance(source, list) else _spectra(source)
     total = np.asarray(spectra[0], dtype=np.float64)
     shown = _shown_anode(total, result.calibration)
-    if shown is None or shown == DEFAULT_CALIBRATION_ANODE:
+    if shown is None:
         return None
+    if shown == DEFAULT_CALIBRATION_ANODE:
+        return result, shown
     try:
         other = calibrate_spectra(spectra, anode=shown, peaks=result.peaks)
     except AutoCalibrationError:

@@ -194,19 +194,31 @@ def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
     "auto, assuming a Rh tube"); (None, "") where neither names one. The pigment fit estimated
     its own by how well each anode's library fits: on the real APS 2-ID-E file (a synchrotron
     beam, no tube lines) Pigments said "Mo estimated from the spectra" while Spectrum said "auto,
-    assuming a Rh tube". `counts`: (m, 512) canonical spectra of the scan."""
-    from ..detector import calibration_anode
+    assuming a Rh tube". Where the calibration read its anode off the scatter lines, or assumed
+    the default, it says so in calibration_anode_origin's words (tube_source decides): Pigments
+    said "Rh taken from the automatic energy calibration" where `info` said "Rh by default".
+    `counts`: (m, 512) canonical spectra of the scan."""
+    from ..detector import (
+        ANODE_FROM_SCATTER,
+        calibration_anode,
+        calibration_anode_origin,
+        tube_source,
+    )
     from ..physics.tube import ANODES
 
     seen, shown = _scan_guesses(cube, counts)
-    if seen:
-        return seen, "estimated from the spectra (scatter lines)"
     assumed = calibration_anode(cube.metadata) if cube.calibration.source == "auto" else None
+    scatter = "estimated from the spectra (scatter lines)"
+    if assumed in ANODES and tube_source(cube.metadata) == ANODE_FROM_SCATTER:
+        return assumed, scatter  # the calibration's reading, as info's and the Spectrum dock's
+    if seen:
+        return seen, scatter
     if assumed in ANODES:
         why = (
             "its scatter lines show where that calibration put them"
             if shown == assumed  # where it put them: no evidence
             else "the spectra show no tube's scatter lines"
         )
-        return assumed, f"taken from the automatic energy calibration, which assumed it ({why})"
+        origin = calibration_anode_origin(cube.metadata, napari=True)
+        return assumed, f"({origin}, as its automatic energy calibration assumed; {why})"
     return None, ""

@@ -144,13 +144,26 @@ def instrument_said(
     by their L lines only under a lens whose tube is known), so a tube or kV is "unknown" here;
     its values are peaks.suggestion_instrument's, the suggestion's own reading."""
     from ..analysis.peaks import suggestion_instrument
-    from ..detector import given_anode
+    from ..detector import (
+        ANODE_BY_DEFAULT,
+        ANODE_FROM_SCATTER,
+        calibration_anode,
+        calibration_anode_origin,
+        given_anode,
+        tube_source,
+    )
     from ..physics.instrument import OPTIC_WORDS
 
     read = suggestion_instrument(cube, anode, kv, optic, atmosphere)
     files = "the file's"
+    source = tube_source(cube.metadata)  # as info and the docks tell it
     if read["anode"]:  # given: --anode, or read_cube's anode= for a file naming none
         tube = f"{read['anode']} tube ({'given' if anode or given_anode(cube.metadata) else files})"
+    elif source == ANODE_FROM_SCATTER:  # the suggestion reads it so too (Suggestions.tube)
+        origin = calibration_anode_origin(cube.metadata, napari=True)
+        tube = f"{calibration_anode(cube.metadata)} tube ({origin})"
+    elif source == ANODE_BY_DEFAULT:  # the calibration's assumption, unknown to the suggestion
+        tube = f"tube unknown ({calibration_anode_origin(cube.metadata, napari=True)}; --anode)"
     else:
         tube = "tube unknown (the file names none; --anode)"
     if read["kv"] is not None:
