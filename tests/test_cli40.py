@@ -24,7 +24,7 @@ def test_quicklook_says_why_a_calibrated_scan_got_no_maps(tmp_path, capsys):
     scan = _noise(tmp_path / "flat.h5", Calibration(1.0, 0.05))
     assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "no element line stands out of the spectrum (1.00 to 26.55 keV)" in out
+    assert "no element line stands out of the spectrum (1.000 to 26.550 keV)" in out
     assert "no element maps" in out and "--elements" in out
     assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["flat_sum_spectrum.png"]
 
@@ -36,7 +36,7 @@ def test_quicklook_on_an_axis_below_zero_says_to_check_the_calibration(tmp_path,
     scan = _noise(tmp_path / "low.h5", Calibration(-3.0, 0.01), (4, 4, 256))
     assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
     out, err = capsys.readouterr()
-    assert "no element line stands out of the spectrum (-3.00 to -0.45 keV)" in out
+    assert "no element line stands out of the spectrum (-3.000 to -0.450 keV)" in out
     assert "check the calibration" in out and "--elements" not in out
     assert "instrument of the suggestion" not in err, err
 

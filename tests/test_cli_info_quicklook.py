@@ -34,7 +34,7 @@ def test_info_text_and_an_uncalibrated_file(painted, tmp_path, capsys):
     assert main(["info", str(painted)]) == 0
     text = capsys.readouterr().out
     assert f"{H} x {W} pixels x 512 channels, uint16" in text
-    assert "E = 1.02500 + 0.050000 ch keV  (source: file); 1.025 .. 26.575 keV" in text
+    assert "E = 1.02500 + 0.050000 ch keV  (source: file); 1.025 to 26.575 keV" in text
     raw = tmp_path / "raw.npy"
     np.save(raw, np.ones((3, 4, 64), np.uint16))
     assert main(["info", str(raw), "--no-auto-calibration"]) == 0

@@ -72,7 +72,7 @@ def test_quicklook_on_an_axis_below_1_kev_says_to_check_the_calibration(tmp_path
     scan = write_cube(tmp_path / "low.h5", counts, Calibration(0.0, 0.003))
     assert cli_main.main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "no element line stands out of the spectrum (0.00 to 0.77 keV)" in out, out
+    assert "no element line stands out of the spectrum (0.000 to 0.765 keV)" in out, out
     assert "check the calibration" in out and "1-26.6 keV" in out, out
     assert "--elements" not in out, out
     assert sorted(p.name for p in (tmp_path / "q").iterdir()) == ["low_sum_spectrum.png"]

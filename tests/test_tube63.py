@@ -1,5 +1,6 @@
 """Session 63, helper tube63: one story of a scan's X-ray tube (detector.tube_source) told by info,
-quicklook and the Pigments dock."""
+quicklook and the Pigments dock, and one energy range (energy.energy_range_text) in every
+message."""
 
 from pathlib import Path
 
@@ -91,3 +92,37 @@ def test_a_tube_read_off_the_scatter_is_the_pigments_tube_too():
         "Mo",
         "estimated from the spectra (scatter lines)",
     )
+
+
+def test_the_axis_refusal_gives_the_range_info_gives():
+    """spacekeys_variant.rpl: the docks' refusal said the axis "runs from -0.961 to -0.901 keV"
+    (the channels' outer edges), `info` "-0.956 .. -0.906 keV" (their centres). Fails on the
+    parent: the edges."""
+    from xrf_napari.energy import energy_range_text, no_lines_refusal
+    from xrf_napari.io import read_cube
+
+    with pytest.warns(UserWarning):  # its .raw holds trailing bytes (the README)
+        cube = read_cube(_real("spacekeys_variant.rpl"))
+    said = energy_range_text(cube.energy)
+    assert said == f"{cube.energy[0]:.3f} to {cube.energy[-1]:.3f} keV"
+    assert f"its energy axis runs from {said} (calibration" in no_lines_refusal(cube)
+
+
+def test_info_and_the_refusal_give_one_range(tmp_path, capsys):
+    """`info` and the axis refusal give a scan's range in the same words (energy_range_text).
+    Fails on the parent: -0.958 to -0.898 (edges) beside -0.956 .. -0.900."""
+    from xrf_napari.cli.main import main
+    from xrf_napari.cube import cube_from_array
+    from xrf_napari.energy import Calibration, energy_range_text, no_lines_refusal
+
+    counts = np.ones((2, 2, 16), dtype=np.float32)
+    path = tmp_path / "neg.npy"
+    np.save(path, counts)
+    (tmp_path / "neg.json").write_text('{"offset": -0.956, "gain": 0.004}')
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    cube = cube_from_array(counts, Calibration(offset=-0.956, gain=0.004))
+    said = energy_range_text(cube.energy)
+    assert said == "-0.956 to -0.896 keV"
+    assert f"(source: file); {said}" in out, out
+    assert f"runs from {said} (" in no_lines_refusal(cube)

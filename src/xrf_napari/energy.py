@@ -108,7 +108,7 @@ def off_grid_refusal(cube, reader: str, name: str | None = None) -> str:
     if hi > grid[0] and lo < grid[-1]:
         return ""
     return _axis_refusal(
-        cube, name, axis, f"wholly outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}"
+        cube, name, f"wholly outside the {grid[0]:g}-{grid[-1]:g} keV read by {reader}"
     )
 
 
@@ -137,7 +137,7 @@ def no_lines_refusal(cube, name: str | None = None) -> str:
     axis = _calibrated_axis(cube)
     if axis is None or all_lines(PAINTING_ELEMENTS, *axis):
         return ""
-    return _axis_refusal(cube, name, axis, "where no element the maps offer has a line")
+    return _axis_refusal(cube, name, "where no element the maps offer has a line")
 
 
 def _calibrated_axis(cube) -> tuple[float, float] | None:
@@ -150,13 +150,23 @@ def _calibrated_axis(cube) -> tuple[float, float] | None:
     return float(np.min(edges)), float(np.max(edges))
 
 
-def _axis_refusal(cube, name: str | None, axis: tuple[float, float], why: str) -> str:
-    """The axis refusals' words: the scan, its `axis` (_calibrated_axis's) and calibration,
-    `why`, what to check."""
+def energy_range_text(energy) -> str:
+    """A scan's energy range as every message gives it: its first and last channels' energies
+    (their centres, the axis plotted and exported), "-0.956 to -0.906 keV". The docks' axis
+    refusal gave the channels' outer edges ("-0.961 to -0.901 keV") where `info` gave the centres
+    ("-0.956 .. -0.906 keV") of the same file. `energy`: the channels' energies (cube.energy)."""
+    lo, hi = float(energy[0]), float(energy[-1])
+    return f"{lo:.3f} to {hi:.3f} keV"
+
+
+def _axis_refusal(cube, name: str | None, why: str) -> str:
+    """The axis refusals' words: the scan, its energy range and calibration, `why`, what to
+    check. They decide on the channels' edges (_calibrated_axis) and give the channels' energies,
+    as every message does (energy_range_text)."""
     cal, n = cube.calibration, int(cube.shape[-1])
-    lo, hi = axis
     return (
-        f"{name or cube.name}: its energy axis runs from {lo:.4g} to {hi:.4g} keV (calibration "
+        f"{name or cube.name}: its energy axis runs from {energy_range_text(cube.energy)} "
+        "(calibration "
         f"offset {cal.offset:.4g} keV, gain {cal.gain:.4g} keV per channel, {n} channels), {why}: "
         "check the calibration (a gain in eV read as keV, a wrong origin; docs/user_guide.md, "
         "'Fixing a calibration')"

@@ -226,6 +226,7 @@ def run(args) -> int:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
     cal = cube.calibration
+    from ..energy import energy_range_text
     from ..fileutil import printable
 
     print(printable(info["path"]) if info["path"] else cube.name)
@@ -243,8 +244,7 @@ def run(args) -> int:
                 if cal.quadratic
                 else ""
             )
-            + f" keV  (source: {cal.source}); "
-            f"{info['energy_range_kev'][0]:.3f} .. {info['energy_range_kev'][1]:.3f} keV"
+            + f" keV  (source: {cal.source}); {energy_range_text(info['energy_range_kev'])}"
         )
     if tube:
         print(f"              tube assumed: {tube['anode']} ({tube['origin']})")

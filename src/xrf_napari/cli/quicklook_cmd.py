@@ -362,9 +362,9 @@ def run(args) -> int:
     if getattr(suggested, "tube", ()):  # peaks.Suggestions.tube, as the docks' Suggested line
         print_note(f"{where}: {suggested.tube_note('with --anode')}")
     if calibrated and not plans:  # nothing suggested: the folder held a lone spectrum, unexplained
-        lo, hi = float(cube.energy[0]), float(cube.energy[-1])
+        hi = float(cube.energy[-1])
         check = "check the calibration (docs/user_guide.md, 'Fixing a calibration')"
-        from ..energy import canonical_edges, off_grid_refusal
+        from ..energy import canonical_edges, energy_range_text, off_grid_refusal
 
         grid = canonical_edges()
         if hi < 0.1:
@@ -382,8 +382,8 @@ def run(args) -> int:
         else:
             way = "--elements (e.g. Fe,Pb,Hg) maps the elements you name"
         print(
-            f"{where}: no element line stands out of the spectrum ({lo:.2f} to "
-            f"{hi:.2f} keV): wrote the spectrum and no element maps; {way}"
+            f"{where}: no element line stands out of the spectrum "
+            f"({energy_range_text(cube.energy)}): wrote the spectrum and no element maps; {way}"
         )
     elif spot and calibrated:
         maps_said = (
