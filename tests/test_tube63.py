@@ -110,7 +110,7 @@ def test_the_axis_refusal_gives_the_range_info_gives():
 
 def test_info_and_the_refusal_give_one_range(tmp_path, capsys):
     """`info` and the axis refusal give a scan's range in the same words (energy_range_text).
-    Fails on the parent: -0.958 to -0.898 (edges) beside -0.956 .. -0.900."""
+    Fails on the parent: "-0.958 to -0.894" (edges) beside "-0.956 .. -0.896"."""
     from xrf_napari.cli.main import main
     from xrf_napari.cube import cube_from_array
     from xrf_napari.energy import Calibration, energy_range_text, no_lines_refusal
