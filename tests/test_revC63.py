@@ -69,3 +69,20 @@ def test_a_decimal_comma_is_still_told_to_be_a_point(text):
     with pytest.raises(argparse.ArgumentTypeError) as err:
         float_in(0)(text)
     assert str(err.value) == f"{text!r} is not a number (write decimals with a point, not a comma)"
+
+
+@pytest.mark.parametrize(
+    "what, said",
+    [
+        ("a whole number", "'10,000' is not written in digits (10000)"),
+        ("the steps", "the steps must be written in digits (10000), not '10,000'"),
+    ],
+)
+def test_a_whole_number_with_thousands_commas_is_told_in_digits(what, said):
+    """`--steps 10,000` (or `--n-cubes 1,000`) was told "'10,000' is not a whole number", which it
+    is: only the commas are wrong. It is told as '1e3' is, in digits."""
+    from xrf_napari.argtypes import int_in
+
+    with pytest.raises(argparse.ArgumentTypeError) as err:
+        int_in(1, None, what)("10,000")
+    assert str(err.value) == said

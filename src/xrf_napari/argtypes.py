@@ -97,9 +97,18 @@ def _shown(text: str, keep: int = 20) -> str:
     return f"{text[:keep]}...({len(text)} characters)"
 
 
+#: Digits grouped by thousands with commas ('10,000', '1,500', '1,000,000'), as many write
+#: numbers: for a whole number the value is plain (int_in says it in digits), for a decimal one
+#: it may be 1.5 as well (_comma_hint says both).
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+")
+
+
 def _in_digits(text: str) -> str | None:
     """For int_in: a whole number given in a float's form ('1e3', '5.0'), which int() refuses,
-    in digits ('1000'), else None: "must be a whole number, not '1e3'" said 1e3 was none."""
+    in digits ('1000'), else None: "must be a whole number, not '1e3'" said 1e3 was none. Digits
+    grouped by thousands ('10,000') too: `--steps 10,000` was "'10,000' is not a whole number"."""
+    if _THOUSANDS.fullmatch(text.strip()):
+        return text.strip().replace(",", "")
     try:
         value = float(text)
     except ValueError:
@@ -202,7 +211,7 @@ def _comma_hint(text: str) -> str:
     grouped by three ('10,000', '3,600', '1,500') may be thousands as well, and a point there
     would read 10.000 as ten, so both are said. Nothing for other commas ('5,' of a list)."""
     text = text.strip()
-    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(,\d{3})+", text):
+    if _THOUSANDS.fullmatch(text):
         return " (no commas: write decimals with a point and thousands without a separator)"
     if re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", text):
         return " (write decimals with a point, not a comma)"
