@@ -605,9 +605,6 @@ class CubeDock(QWidget):
     tab_group = True
     #: Height a dock asks for (its body scrolls when given less).
     PREFERRED_HEIGHT = 560
-    #: Whether the dock is at least as wide as its form (minimumSizeHint): set by the docks
-    #: whose rows would otherwise be cut at the dock's edge when it is dragged narrow.
-    form_sets_minimum_width = False
     #: What leave_cube keeps of a scan that the calibrated Cube replacing it takes over (the
     #: same scan): the elements ticked while its calibration was fitted.
     kept_on_calibration: tuple[str, ...] = ("ticks",)
@@ -1078,13 +1075,12 @@ class CubeDock(QWidget):
 
     # -- placement ---------------------------------------------------------------------------------
     def minimumSizeHint(self) -> QSize:
-        """With form_sets_minimum_width, at least as wide as the form and its vertical scroll
-        bar: Pigments could be narrowed (or opened alone) to 374 px over a 433 px form, which
-        then scrolled sideways, its Instrument row's boxes cut at the dock's edge ("gas: file's
-        (non"), and Recolour to 184 px over a 397 px form."""
+        """At least as wide as the form and its vertical scroll bar, every dock: Pigments could be
+        narrowed (or opened alone) to 374 px over a 433 px form, which then scrolled sideways, its
+        Instrument row's boxes cut at the dock's edge ("gas: file's (non"), Recolour to 184 px
+        over a 397 px form, and Elemental maps to the width of its pinned Run and composite rows
+        alone (tests/test_maps63.py)."""
         hint = super().minimumSizeHint()
-        if not self.form_sets_minimum_width:
-            return hint
         # the bar, and the scroll area's frame (napari's style sheet draws one, 1 px: the form
         # was cut by 2 px at 59855d6e's minimum)
         chrome = self.scroll.verticalScrollBar().sizeHint().width() + 2 * self.scroll.frameWidth()

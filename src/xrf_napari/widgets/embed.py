@@ -154,7 +154,6 @@ class EmbedClusterWidget(CubeDock):
 
     models_dock = "Embed & cluster"
     reads_instrument = True
-    form_sets_minimum_width = True
     tube_notes = (
         "The training-data line of these regions was",
         "Run Embed & cluster again for a line on this tube (the regions themselves do not "

@@ -208,8 +208,6 @@ class ElementMapsWidget(CubeDock):
         "their notes).",
     )
     tube_chosen_in = "an Instrument row"
-    #: docked, the dock took its minimum from its pinned Run and composite rows alone, not its form
-    form_sets_minimum_width = True
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Make maps")

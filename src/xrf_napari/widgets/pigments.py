@@ -485,7 +485,6 @@ class PigmentsWidget(CubeDock):
     #: choice is the scan's in every dock: SURVEYS.set_instrument)
     kept_on_calibration = ("photo", "fwhm")
     reads_instrument = True  # the fit reads the tube, kV, optic and gas
-    form_sets_minimum_width = True
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Find pigments")

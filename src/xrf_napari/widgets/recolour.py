@@ -129,7 +129,6 @@ class RecolourWidget(CubeDock):
 
     models_dock = "Recolour"
     reads_instrument = True
-    form_sets_minimum_width = True
     tube_notes = (
         "The notes on these colours were",
         "Run Recolour again for notes on this tube (the colours themselves do not depend on the "

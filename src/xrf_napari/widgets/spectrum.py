@@ -108,7 +108,6 @@ class SpectrumWidget(CubeDock):
 
     uses_survey = True
     tab_group = False  # the canvas's companion: stays in view beside the other docks' tabs
-    form_sets_minimum_width = True
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Mean spectrum")
