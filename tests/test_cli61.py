@@ -170,9 +170,17 @@ def test_a_ctrl_c_in_a_scripts_shutdown_is_one_line_exit_130(tmp_path):
 
     script = tmp_path / "shut.py"
     script.write_text(SHUTDOWN_SCRIPT, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    # The child starts with Ctrl-C's default disposition, as from a terminal: a suite run as a
+    # background job (`pytest ... &`) has SIGINT ignored, which the child inherited (script_main
+    # rightly leaves an ignored Ctrl-C alone), and the test waited its 30 s and failed.
+    # signal.signal in the main thread only: a pytest test runs there.
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, outer)
     try:
         assert proc.stdout.readline().strip() == "main done"
         # the Ctrl-C once the atexit function runs (a fixed 0.3 s wait against its 5 s sleep
