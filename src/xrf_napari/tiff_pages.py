@@ -155,6 +155,39 @@ def walk_quietly(tf) -> None:
         len(tf.pages)
 
 
+def descriptions_repeat(tf, pages: int) -> bool:
+    """Whether the TIFF `tf` (a tifffile.TiffFile opened with is_shaped=False) of `pages` pages
+    is one series whose every page holds the first page's ImageDescription, byte for byte:
+    a stack written a page at a time (tifffile.imwrite in a loop), not an image followed by a
+    stack of its size, whose later pages hold another description or none. The tags are read
+    raw, each page's directory in one read: tifffile parsed 3,000 pages' tags in 1.1 s."""
+    import struct
+
+    series = tf.series[0]
+    if len(series.pages) != pages:
+        return False
+    tiff, fh = tf.tiff, tf.filehandle
+    first = None
+    for page in series.pages:
+        fh.seek(page.offset)
+        count = struct.unpack(tiff.tagnoformat, fh.read(tiff.tagnosize))[0]
+        said = None
+        for code, _, n, field in struct.iter_unpack(
+            tiff.tagheaderformat, fh.read(count * tiff.tagsize)
+        ):
+            if code == 270:  # ImageDescription: in the entry, or at the offset it holds
+                if n <= tiff.tagoffsetthreshold:
+                    said = field[:n]
+                else:
+                    fh.seek(struct.unpack(tiff.offsetformat, field)[0])
+                    said = fh.read(n)
+                break
+        first = said if first is None else first
+        if said is None or said != first:
+            return False
+    return True
+
+
 def _declared_pages(page) -> int | None:
     """The pages a TIFF's first page's description says the file holds (tifffile's shaped JSON
     '{"shape": [64, 20, 30]}': 64 pages of 20 x 30; ImageJ's 'images=64'), or None."""

@@ -16,7 +16,13 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
 from ..fileutil import KIND_NAMES, cut_in_signature
-from ..tiff_pages import TiffChainFault, check_tiff_pages, stray_pointer_only, walk_quietly
+from ..tiff_pages import (
+    TiffChainFault,
+    check_tiff_pages,
+    descriptions_repeat,
+    stray_pointer_only,
+    walk_quietly,
+)
 from .calibration import (
     calibration_from_energy_axis,
     calibration_from_mapping,
@@ -371,7 +377,10 @@ def _tifffile(fh, pages: int, stray: bool = False):
     descriptions of such a stack (1.1 s CPU) to give series[0], one page: napari's claim left
     it to napari's reader, which shows its first page alone, and read_cube refused it as
     '3000 separate images of 8 x 8, such as element maps'. Read as pages, it is the stack the
-    same pages written without descriptions are (at least MIN_CHANNELS of them: a cube)."""
+    same pages written without descriptions are (at least MIN_CHANNELS of them: a cube). Only
+    where every page repeats that description (descriptions_repeat): an image followed by a
+    stack of its size (two imwrite calls) had read as one stack of 301 channels, the image
+    the first, where tifffile's series keep them apart."""
     import json
 
     import tifffile
@@ -386,9 +395,14 @@ def _tifffile(fh, pages: int, stray: bool = False):
         except (ValueError, TypeError, AttributeError):
             alone = False
         if alone:
-            tf.close()  # fh stays open: tifffile closes only files it opened
             fh.seek(0)
-            tf = tifffile.TiffFile(fh, is_shaped=False)
+            plain = tifffile.TiffFile(fh, is_shaped=False)
+            if stray:
+                walk_quietly(plain)
+            if descriptions_repeat(plain, pages):
+                tf.close()  # fh stays open: tifffile closes only files it opened
+                return plain
+            plain.close()
     if stray:
         walk_quietly(tf)
     return tf

@@ -1,0 +1,35 @@
+"""Review of the readers' session-63 commits (266504a0): a shaped TIFF is read as plain pages
+only where every page repeats the first's description (a writer's loop)."""
+
+import numpy as np
+import pytest
+
+from xrf_napari.errors import CubeReadError
+from xrf_napari.io import read_cube
+from xrf_napari.io.registry import claims
+
+
+def test_an_image_then_a_stack_of_its_size_is_not_read_as_one_stack(tmp_path):
+    """Two imwrite calls, an 8 x 8 image then a 70-page stack of 8 x 8: 266504a0 read it as one
+    cube of 71 channels, the image the first, claimed; tifffile's series keep them apart, and
+    read_cube says what the first series is, as before 266504a0."""
+    tifffile = pytest.importorskip("tifffile")
+    rng = np.random.default_rng(1)
+    path = tmp_path / "image_then_stack.tif"
+    tifffile.imwrite(path, rng.integers(0, 9, (8, 8)).astype(np.uint16))
+    tifffile.imwrite(path, rng.integers(0, 9, (70, 8, 8)).astype(np.uint16), append=True)
+    assert not claims(path)
+    with pytest.raises(CubeReadError, match=r"2-D image \(8, 8\)"):
+        read_cube(path)
+
+
+def test_a_stack_written_a_page_at_a_time_is_still_one_cube(tmp_path):
+    """A guard: imwrite once a page, 64 pages of 4 x 4, every page the same description, reads
+    as the 64-channel cube the same pages written at once are."""
+    tifffile = pytest.importorskip("tifffile")
+    stack = np.random.default_rng(2).integers(0, 9, (64, 4, 4)).astype(np.uint16)
+    path = tmp_path / "loop.tif"
+    for k, page in enumerate(stack):
+        tifffile.imwrite(path, page, append=k > 0)
+    assert claims(path)
+    np.testing.assert_array_equal(np.asarray(read_cube(path).data), stack.transpose(1, 2, 0))
