@@ -1,11 +1,12 @@
 """Review of the readers' session-63 commits (266504a0): a shaped TIFF is read as plain pages
-only where every page repeats the first's description (a writer's loop)."""
+only where every page repeats the first's description (a writer's loop); a CSV is napari's
+points table only with both axis-0 and axis-1, as napari's reader needs."""
 
 import numpy as np
 import pytest
 
 from xrf_napari.errors import CubeReadError
-from xrf_napari.io import read_cube
+from xrf_napari.io import read_cube, read_spectrum
 from xrf_napari.io.registry import claims
 
 
@@ -33,3 +34,17 @@ def test_a_stack_written_a_page_at_a_time_is_still_one_cube(tmp_path):
         tifffile.imwrite(path, page, append=k > 0)
     assert claims(path)
     np.testing.assert_array_equal(np.asarray(read_cube(path).data), stack.transpose(1, 2, 0))
+
+
+def test_a_two_column_index_axis_0_csv_is_still_a_spectrum(tmp_path):
+    """'index,axis-0' over two columns is no napari points table (napari's CSV reader needs
+    axis-0 and axis-1 and reads none of it): 266504a0 refused it, 'a napari points table ...
+    open it with napari's own reader', and left it to napari; it opens as a spectrum, as before."""
+    counts = np.arange(300) % 17
+    path = tmp_path / "spectrum.csv"
+    path.write_text("index,axis-0\n" + "".join(f"{i},{c}\n" for i, c in enumerate(counts)))
+    assert claims(path)
+    np.testing.assert_array_equal(read_spectrum(path).counts, counts)
+    points = tmp_path / "points.csv"
+    points.write_text("index,axis-0,axis-1\n0,1.5,2.5\n")
+    assert not claims(points)

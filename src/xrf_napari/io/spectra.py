@@ -787,12 +787,13 @@ _OWN_TABLES = {
         "region_spectra.csv beside it"
     ),
     # napari's own points and shapes exports (File > Save Selected Layers), by the columns its
-    # CSV reader looks for
+    # CSV reader looks for: both axis-0 and axis-1 ("index,axis-0" over two columns, which
+    # napari's reader does not read, opens as a spectrum, its first column the channels)
     ("index", "shape-type", "vertex-index"): (
         "a napari shapes table (index, shape-type, vertex-index, axis-0, ...), not a spectrum: "
         "open it with napari's own reader"
     ),
-    ("index", "axis-0"): (
+    ("index", "axis-0", "axis-1"): (
         "a napari points table (index, axis-0, axis-1, ...), not a spectrum: open it with "
         "napari's own reader"
     ),
