@@ -9,20 +9,15 @@ import pytest
 
 pytest.importorskip("xraylib")
 
+from dataclasses import replace
+
+from test_pigments53 import CR_TUBE
+
 from xrf_napari.analysis import pigment_fit as pf
 from xrf_napari.physics.instrument import InstrumentProfile
 
-CU_TUBE = InstrumentProfile(
-    anode="Cu",
-    kv=30.0,
-    incidence_deg=79.3,
-    takeoff_deg=56.9,
-    path_cm=1.64,
-    det_be_um=8.0,
-    fwhm_mn_ev=175.3,
-    optic="polycapillary",
-    optic_cutoff_kev=22.9,
-)
+#: the table panels' instrument (test_pigments53's) under a Cu tube
+CU_TUBE = replace(CR_TUBE, anode="Cu")
 
 
 def _swatch(lib, name: str, um: float, ground_um: float = 100.0) -> np.ndarray:
