@@ -221,6 +221,10 @@ class Suggestions(list):
     #: (element, sentence) for elements kept where the spectrum cannot tell them from another's
     #: lines (l_line_note), so that suggest_for_cube warns of those a group of cells adds too
     unsure: tuple[tuple[str, str], ...] = ()
+    #: The anode of `tube` the automatic calibration read off the scan's scattered tube lines
+    #: (suggest_for_cube, _calibration_tube), "" where none was read: the tube is then no longer
+    #: unknown, as quicklook's instrument line and `info` say ("read from the scan's ...").
+    tube_read: str = ""
 
     @property
     def seen(self) -> list[str]:
@@ -233,11 +237,16 @@ class Suggestions(list):
         names the tube ("with --anode"). The docks and quicklook alike."""
         if not self.tube:
             return ""
-        names = ", ".join(self.tube)
+        names, its = ", ".join(self.tube), "its" if len(self.tube) == 1 else "their"
+        if self.tube_read:  # beside "Rh tube (... read from the scan's scattered tube lines)"
+            return (
+                f"{names} not suggested: {its} peaks are taken for the X-ray tube's lines, "
+                f"scattered by the object: the tube, {self.tube_read}, was read from them (name "
+                f"the tube {how} if it is another)"
+            )
         return (
-            f"{names} not suggested: {'its' if len(self.tube) == 1 else 'their'} peaks may be "
-            f"only the X-ray tube's lines, scattered by the object, as the tube's anode is "
-            f"unknown (name the tube {how} to tell)"
+            f"{names} not suggested: {its} peaks may be only the X-ray tube's lines, scattered "
+            f"by the object, as the tube's anode is unknown (name the tube {how} to tell)"
         )
 
 
@@ -1973,6 +1982,7 @@ def iter_suggest_for_cube(
         seen = _calibration_tube(cube.metadata)
         if seen and seen not in found.tube:
             found.tube += (seen,)
+        found.tube_read = seen or ""
     return found
 
 
