@@ -34,3 +34,14 @@ def test_as_beside_pb_stays_k_beta_where_pb_l_alpha_is_excited():
     plans, _ = M.plan_for_cube(cube, ["Pb", "As"], present={"Pb", "As", "Ca", "Cu"}, spectrum=y[0])
     assert plans[1].line.family == "Kb"
     assert "As Kα coincides with Pb Lα" in plans[1].note
+
+
+@pytest.mark.parametrize(("kv", "named"), [(12.0, False), (20.0, True), (None, True)])
+def test_the_notes_name_only_the_lines_the_tube_excites(kv, named):
+    """Under 12 kV (below Pb's L3 edge) the As K-alpha map's note said "overlaps Pb Lα", a line
+    the tube does not excite: the notes name only the lines it does (all where no kV is known)."""
+    present = {"Pb", "As", "Ca"}
+    (p,) = M.plan_maps(
+        ["As"], (0.5, 20.0), fwhm_mn_ev=140.0, present=present, lines={"As": "Ka"}, kv=kv
+    )
+    assert ("overlaps Pb Lα" in p.note) is named, p.note

@@ -362,18 +362,23 @@ def plan_maps(
     # sorted: a set of names iterates in an order its hashes set (PYTHONHASHSEED), so the notes
     # named overlapping lines in an order that changed from run to run
     others = [ln for s in sorted(present) for ln in element_lines(s) if e_min <= ln.energy <= e_max]
+    # the notes name the lines the tube excites: under 12 kV (below Pb's L3 edge) the As K-alpha
+    # map said "overlaps Pb Lα"
+    named = [
+        o for o in others if not kv or (e := family_edge(o.element, o.family)) is None or e[0] < kv
+    ]
     plans = []
     for s in symbols:
         line, note = chosen[s]
         f = float(detector_fwhm_kev(line.energy, fwhm_mn_ev))
         peak = (line.energy - PEAK_HALF_WIDTH * f, line.energy + PEAK_HALF_WIDTH * f)
         near = [
-            o for o in others if o != line and abs(o.energy - line.energy) < f and o.element != s
+            o for o in named if o != line and abs(o.energy - line.energy) < f and o.element != s
         ]
         # 1-2 FWHM away, a neighbour's flank still lands in the peak window: vermilion with no
         # gold read Au L-alpha 1 858 per 1e5 counts from Hg L-alpha (1.5 FWHM away), unnoted
         beside = [
-            o for o in others if f <= abs(o.energy - line.energy) < NEAR_FWHM * f and o.element != s
+            o for o in named if f <= abs(o.energy - line.energy) < NEAR_FWHM * f and o.element != s
         ]
         rivals = [x for x in fit_groups.get((s, line.family), ((), 0))[0] if x in present]
         if rivals and (lines or {}).get(s, "auto") in ("", "auto"):
@@ -381,7 +386,7 @@ def plan_maps(
                 o
                 for x in rivals
                 for o in element_lines(x)
-                if abs(o.energy - line.energy) < NEAR_FWHM * f and e_min <= o.energy <= e_max
+                if abs(o.energy - line.energy) < NEAR_FWHM * f and o in named
             ]
             fit_note = f"{line.label} fitted together with " + " and ".join(rivals)
             fit_note += (
