@@ -48,3 +48,16 @@ def test_a_two_column_index_axis_0_csv_is_still_a_spectrum(tmp_path):
     points = tmp_path / "points.csv"
     points.write_text("index,axis-0,axis-1\n0,1.5,2.5\n")
     assert not claims(points)
+
+
+def test_a_stack_written_a_page_at_a_time_with_each_pages_metadata_is_one_cube(tmp_path):
+    """imwrite once a page with the page's own metadata ('{"shape": [4, 4], "energy_keV":
+    0.01}'): every page shapes itself alike, a writer's loop, read as its 64 pages (493706da
+    compared the descriptions byte for byte and refused it as '64 separate images')."""
+    tifffile = pytest.importorskip("tifffile")
+    stack = np.random.default_rng(3).integers(0, 9, (64, 4, 4)).astype(np.uint16)
+    path = tmp_path / "loop.tif"
+    for k, page in enumerate(stack):
+        tifffile.imwrite(path, page, append=k > 0, metadata={"energy_keV": 0.01 * k})
+    assert claims(path)
+    np.testing.assert_array_equal(np.asarray(read_cube(path).data), stack.transpose(1, 2, 0))

@@ -157,10 +157,12 @@ def walk_quietly(tf) -> None:
 
 def descriptions_repeat(tf, pages: int) -> bool:
     """Whether the TIFF `tf` (a tifffile.TiffFile opened with is_shaped=False) of `pages` pages
-    is one series whose every page holds the first page's ImageDescription, byte for byte:
+    is one series whose every page's ImageDescription shapes that page alone, as the first
+    page's does (tifffile's JSON, '{"shape": [8, 8]}', other keys free: '"energy_keV": 0.01'):
     a stack written a page at a time (tifffile.imwrite in a loop), not an image followed by a
-    stack of its size, whose later pages hold another description or none. The tags are read
-    raw, each page's directory in one read: tifffile parsed 3,000 pages' tags in 1.1 s."""
+    stack of its size, whose later pages hold another shape or no description. The tags are
+    read raw, each page's directory in one read: tifffile parsed 3,000 pages' tags in 1.1 s."""
+    import json
     import struct
 
     series = tf.series[0]
@@ -171,7 +173,7 @@ def descriptions_repeat(tf, pages: int) -> bool:
     for page in series.pages:
         fh.seek(page.offset)
         count = struct.unpack(tiff.tagnoformat, fh.read(tiff.tagnosize))[0]
-        said = None
+        said = b""
         for code, _, n, field in struct.iter_unpack(
             tiff.tagheaderformat, fh.read(count * tiff.tagsize)
         ):
@@ -182,8 +184,12 @@ def descriptions_repeat(tf, pages: int) -> bool:
                     fh.seek(struct.unpack(tiff.offsetformat, field)[0])
                     said = fh.read(n)
                 break
-        first = said if first is None else first
-        if said is None or said != first:
+        try:
+            shape = json.loads(said.rstrip(b"\0")).get("shape")
+        except (ValueError, AttributeError):
+            return False
+        first = shape if first is None else first
+        if shape is None or shape != first:
             return False
     return True
 

@@ -378,8 +378,8 @@ def _tifffile(fh, pages: int, stray: bool = False):
     it to napari's reader, which shows its first page alone, and read_cube refused it as
     '3000 separate images of 8 x 8, such as element maps'. Read as pages, it is the stack the
     same pages written without descriptions are (at least MIN_CHANNELS of them: a cube). Only
-    where every page repeats that description (descriptions_repeat): an image followed by a
-    stack of its size (two imwrite calls) had read as one stack of 301 channels, the image
+    where every page's description shapes it alike (descriptions_repeat): an image followed by
+    a stack of its size (two imwrite calls) had read as one stack of 301 channels, the image
     the first, where tifffile's series keep them apart."""
     import json
 
