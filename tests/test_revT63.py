@@ -50,3 +50,26 @@ def test_a_guard_an_unknown_tube_is_still_said_unknown():
     assert "as the tube's anode is unknown (name the tube with --anode to tell)" in (
         found.tube_note("with --anode")
     )
+
+
+def test_the_spectrum_dock_gives_the_range_info_gives(make_napari_viewer, tmp_path, capsys):
+    """The Spectrum dock's calibration line formatted the range itself, 2 decimals and an en
+    dash: "-0.96\u2013-0.90 keV" where `info` and the refusals say "-0.956 to -0.896 keV"
+    (energy.energy_range_text, 803de676). Fails on the parent: the dash."""
+    from _napari_helpers import open_cube
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    path = tmp_path / "neg.npy"
+    np.save(path, np.ones((2, 2, 16), dtype=np.float32))
+    (tmp_path / "neg.json").write_text('{"offset": -0.956, "gain": 0.004}')
+    assert main(["info", str(path)]) == 0
+    said = "-0.956 to -0.896 keV"
+    assert f"(source: file); {said}" in capsys.readouterr().out
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    line = dock.calibration_label.text()
+    assert f"16 channels, {said} (calibration: file)" in line, line

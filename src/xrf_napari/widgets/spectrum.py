@@ -578,12 +578,13 @@ class SpectrumWidget(CubeDock):
             )
             self.calibration_label.setToolTip(HOW_TO_CALIBRATE[0].upper() + HOW_TO_CALIBRATE[1:])
         else:
+            from ..energy import energy_range_text
+
             self._x_label = "Energy (keV)"
             source, tip = calibration_origin(cube)
             self.calibration_label.setText(
                 f"{pixels_text(cube.shape, order=True)}, {cube.n_channels} "
-                f"channels, {self._energy[0]:.2f}\u2013{self._energy[-1]:.2f} keV "
-                f"(calibration: {source})"
+                f"channels, {energy_range_text(self._energy)} (calibration: {source})"
             )
             self.calibration_label.setToolTip(tip)
         self.curves.update(self.recall(cube, "curves", {}))
