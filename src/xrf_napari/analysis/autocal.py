@@ -637,8 +637,11 @@ def scatter_recalibrated(source, result: AutoCalibration):
     """For a scan whose tube nobody named, calibrated (`result`) assuming the default Rh: (its
     calibration assuming X, X) where the spectra so calibrated show another anode X's scattered K
     lines (which the default's calibration did not put there) and show them again calibrated
-    assuming X; (result, the default) where they show the default's own (its K-alpha, K-beta and
-    Compton band where a fit on the scan's other peaks put them); None otherwise. It stayed Rh
+    assuming X; (result, the default) where they show the default's own (K-alpha and Compton
+    band): that calibration matched Rh K-alpha among its peaks, yet a fit on the other peaks
+    alone gave the same axis within 2 eV, still showing Rh, on generated Rh scans and the real
+    M6 .spx; a Mo or Ag tube's spectrum of three painting lines failed the fit assuming Rh or
+    showed no tube, none read as Rh (session 63); None otherwise. It stayed Rh
     even on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the
     scatter lines (tube_guess.scan_anode), then named another tube than the Spectrum dock; a Rh
     tube's scan was "Rh by default" though its lines showed Rh. `source`: as auto_calibrate's, or
