@@ -1506,6 +1506,21 @@ TUBE_SCATTER_BREADTH = 1.5
 #: with no molybdenum: the positive lobe, 0.07 keV from Pb M-alpha, lay nearest Mo L-alpha.
 MISFIT_LOBE = 0.3
 MISFIT_SPAN = 2.0
+#: ... and only where that held line lies within this many line widths of the peak: a lobe of a
+#: line shaped a little off stands within its width. On the sample painting's titanium-white +
+#: lithopone region, the candidates without lithopone listed "Ti Ka 4.83 keV": the fit's Ti K
+#: lines soaked up lithopone's Ba L-alpha (4.47 keV) and left Ba L-beta (4.83) beside a trough,
+#: 0.32 keV from Ti K-alpha (4.51), two line widths.
+MISFIT_REACH = 1.0
+#: Among names of equal support, an L or M line comes after the others where the tube voltage is
+#: at least this many times the element's K edge, its K-alpha is on the axis, and that K-alpha
+#: neither shows nor is held: there the K lines stand far above the L lines. A 40 kV tube and
+#: bromine (edge 13.5 keV): the sample painting's lithopone candidate listed "Br La 1.48 keV",
+#: no Br K-alpha at 11.92, for Al K-alpha (1.487). Not tin nor cadmium under 40 kV (1.4-1.5
+#: times their edges): a held-out painting's cerulean blue left "Sn La 3.43 keV" with no Sn
+#: K-alpha (25.2 keV) above the noise, and at 1.1 times the edge (elements.K_OVERVOLTAGE) it
+#: read "Cd Lb 3.43 keV".
+K_LINES_DOMINATE = 2.0
 
 
 @lru_cache(maxsize=8)
@@ -1530,11 +1545,15 @@ class ResidualLine(NamedTuple):
     element: str | None
     family: str
     energy: float
+    #: The element is one the candidate holds: its line, which the fit shapes a little off or
+    #: leaves short, not a paint it lacks ("Ti Ka misfit 4.55 keV").
+    misfit: bool = False
 
     def __str__(self) -> str:
         if self.element is None:
             return f"unidentified peak at {self.energy:.2f} keV"
-        return f"{self.element} {self.family} {self.energy:.2f} keV"
+        own = " misfit" if self.misfit else ""
+        return f"{self.element} {self.family}{own} {self.energy:.2f} keV"
 
 
 def _unexplained(*args, **kwargs) -> list[str]:
@@ -1577,12 +1596,15 @@ def _residual_lines(
     element. A peak is named where the residual's counts stand highest within a line's tolerance
     of its weighted top: with the model error in the weights a strong line's weighted residual is
     nearly flat, and its top fell on a flank (a Cu-tube cadmium yellow's lithopone candidate,
-    short of sulfur, read "Mo La 2.27 keV" for its S K-alpha, whose counts peaked at 2.33)."""
+    short of sulfur, read "Mo La 2.27 keV" for its S K-alpha, whose counts peaked at 2.33). A
+    peak one lobe of a held line is named after it only within MISFIT_REACH line widths; a line
+    of a held element is marked so (ResidualLine.misfit); an L line whose K-alpha should stand
+    far above it but does not show comes after other names (K_LINES_DOMINATE)."""
     from scipy.ndimage import gaussian_filter1d, median_filter
     from scipy.signal import find_peaks, peak_widths
 
     from ..detector import detector_fwhm_kev
-    from ..elements import PAINTING_ELEMENTS, all_lines, element_lines, minor_lines
+    from ..elements import PAINTING_ELEMENTS, all_lines, element_lines, k_edge, minor_lines
     from ..physics.detector import SI_KA
     from .tube_guess import compton_band
 
@@ -1608,8 +1630,11 @@ def _residual_lines(
     escapes, p_esc = _escape_lines(profile.anode)
     ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
+    def width(e: float) -> float:  # a line's, the detector's FWHM
+        return float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+
     def tol(e: float) -> float:
-        return 0.6 * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+        return 0.6 * width(e)
 
     tops, _ = find_peaks(left)  # the residual's local maxima: a line, not a neighbour's flank
     tube = [ln.energy for ln in element_lines(profile.anode)]
@@ -1635,7 +1660,7 @@ def _residual_lines(
             return False
         top = near[np.argmax(left[near])]
         half = peak_widths(left, [top], rel_height=0.5)[0][0] * step
-        return half > TUBE_SCATTER_BREADTH * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+        return half > TUBE_SCATTER_BREADTH * width(e)
 
     def shows(e: float, counts: float) -> bool:  # a main line the fit left in the residual
         near = tops[np.abs(energy[tops] - e) <= tol(e)]
@@ -1658,6 +1683,16 @@ def _residual_lines(
             or shows_or_holds(ln.element, main.energy, counts)
         )
 
+    def k_lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha, excited, is not seen
+        ka = next((m for m in element_lines(ln.element) if m.family == "Ka"), None)
+        return not (
+            ln.family[0] == "K"
+            or ka is None
+            or not lo <= ka.energy <= hi
+            or k_edge(ln.element) * K_LINES_DOMINATE > profile.kv
+            or shows_or_holds(ln.element, ka.energy, counts)
+        )
+
     def shows_or_holds(element: str, main_energy: float, counts: float) -> bool:
         return element in explained or element in ground or shows(main_energy, counts)
 
@@ -1678,7 +1713,7 @@ def _residual_lines(
         """The line of a held element whose shape the fit has a little off, where the peak is one
         lobe of it: a residual as negative (MISFIT_LOBE) within MISFIT_SPAN line widths beside
         it, that line between the two; the strongest there in the spectrum (`MISFIT_LOBE`)."""
-        span = MISFIT_SPAN * float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
+        span = MISFIT_SPAN * width(e)
         near = np.nonzero(np.abs(energy - e) <= span)[0]
         k = near[np.argmin(left[near])]
         if left[i] <= 0 or left[k] > -MISFIT_LOBE * left[i]:
@@ -1689,6 +1724,7 @@ def _residual_lines(
             for ln in lines
             if ln.element in explained
             and a - tol(a) <= ln.energy <= b + tol(b)
+            and abs(ln.energy - e) <= MISFIT_REACH * width(e)
             and admissible(ln, left[i])
         ]
         return [max(held, key=lambda ln: np.interp(ln.energy, energy, ys))] if held else []
@@ -1711,6 +1747,7 @@ def _residual_lines(
             key=lambda ln: (
                 -support[ln.element],
                 ln.element not in air,
+                k_lacking(ln, left[idx[k]]),
                 abs(ln.energy - e) / max(ln.weight, 1e-3) ** 0.1,
             ),
             default=None,
@@ -1722,7 +1759,7 @@ def _residual_lines(
         if len(out) == 6:
             break
         out.append(
-            ResidualLine(best.element, best.family, e)
+            ResidualLine(best.element, best.family, e, best.element in explained)
             if best is not None
             else ResidualLine(None, "", e)
         )
