@@ -128,13 +128,15 @@ def npy_header_cut(path) -> str | None:
     """'the file is truncated: ...' for an .npy cut within its header (after its 6-byte
     signature: a shorter cut is limits.signature_cut's), else None. np.load's words had been
     the message: 'EOF: reading magic string, expected 8 bytes got 7', 'EOF: reading array
-    header, expected 118 bytes got 10'."""
+    header, expected 118 bytes got 10'. A file ending before the header its length field
+    declares but already holding a whole header (a dict ending in a newline) is not cut short:
+    its length field is damaged ('\xff\xff' had read "truncated ... header of 65545 bytes")."""
     import os
 
     try:
         size = os.stat(path).st_size
         with open(path, "rb") as fh:
-            head = fh.read(12)
+            head = fh.read(12 + 2**16)  # signature, length field, a version 1 header at most
     except OSError:
         return None
     if not head.startswith(b"\x93NUMPY"):
@@ -146,6 +148,13 @@ def npy_header_cut(path) -> str | None:
         end += int.from_bytes(head[field_end - field : field_end], "little")
     if size >= end:
         return None
+    text, newline, _ = head[field_end:].partition(b"\n")
+    if newline and text.startswith(b"{") and text.rstrip().endswith(b"}"):
+        return (
+            f"its .npy header's length field is damaged: it declares a header of {end:,} bytes,"
+            f" more than the file's {size:,}, but a whole header ends at byte"
+            f" {field_end + len(text) + 1} (the file is not cut short); save it again"
+        )
     return (
         f"the file is truncated: it holds {size} bytes, within its .npy header"
         + (f" of {end} bytes" if end > field_end else "")
