@@ -596,8 +596,13 @@ def lines_and_photo_points(cube, photo_on_grid, pool: bool = False) -> np.ndarra
 #: Embed & cluster's, since the pigment fit reads each region's summed spectrum and a split region
 #: costs little while a merged one names half its pixels wrong. Tuning cubes (seed 101), pixels
 #: named right with the photograph's prior: K 2-12, tolerance 0.1 (Embed & cluster's) 41.9 %;
-#: 2-20, 0.1: 42.8 %; 2-20, 0.2: 48.5 %.
-REGION_K = {"k_range": (2, 20), "tolerance": 0.2}
+#: 2-20, 0.1: 42.8 %; 2-20, 0.2: 48.5 %. neighbour_null: the Gaussian blob's one region holds only
+#: where the points spread under embed.NOISE_SPREAD times the differences of pixels 3 apart
+#: (embed.neighbour_noise). The blob alone (its NULL_MARGIN measured on the embedder's 3-D latent)
+#: made held-out cubes of 8 and 7 paints one region (ARI 0): 0.41 / 0.36 against 0.34 / 0.29.
+#: Spread: one-paint scans 0.99-1.24 (31 synthetic, 30-50000 counts per pixel), the 24 held-out
+#: cubes of seeds 5 and 11 and the two samples 2.6-12.3 (docs/pigments_guide.md).
+REGION_K = {"k_range": (2, 20), "tolerance": 0.2, "neighbour_null": True}
 
 
 def iter_lines_and_photo_points(cube, photo_on_grid, pool: bool = False):

@@ -52,6 +52,9 @@ NOISE_SPREAD = 1.4
 #: Side of the grid of one material's counting noise at the scan's level that the embedder
 #: embeds for automatic K's second reference (one_material_latent): 55 x 55 ~ NULL_SAMPLE.
 NULL_SIDE = 55
+#: Pixels this far apart in a row or a column share no counts, 3 x 3 pooled or not: the distance
+#: of the pairs whose differences are neighbour_noise's reference.
+NEIGHBOUR_STEP = 3
 
 
 class Embedder:
@@ -413,10 +416,11 @@ def iter_choose_k(
 
 
 def _iter_choose_k_sorted(
-    points: np.ndarray, k_range, seed: int, tolerance: float, null_points=None
+    points: np.ndarray, k_range, seed: int, tolerance: float, null_points=None, neighbours=None
 ):
     """iter_choose_k of points already in canonical_order (iter_cluster's): sorting them again
-    cost as much as the first sort (4.6 s of 4 M points)."""
+    cost as much as the first sort (4.6 s of 4 M points). neighbours: the scan's neighbour_noise;
+    where the points spread wider than NOISE_SPREAD times it, no Gaussian-blob null test."""
     from sklearn.cluster import KMeans
 
     rng = np.random.default_rng(seed)
@@ -460,7 +464,10 @@ def _iter_choose_k_sorted(
             scores[k] = s or -1.0
         # K = 1 is an answer only where the range starts at 2 (a caller asking for >= 4 regions
         # gets them).
-        null = null_silhouette(sub, range(lo, min(hi, lo + 1) + 1), seed) if lo == 2 else None
+        blob = neighbours is None or spread_over_noise(sub, neighbours) < NOISE_SPREAD
+        null = (
+            null_silhouette(sub, range(lo, min(hi, lo + 1) + 1), seed) if lo == 2 and blob else None
+        )
     return pick_k(scores, tolerance, null), scores
 
 
@@ -497,6 +504,32 @@ def spread_over_noise(points: np.ndarray, null_points: np.ndarray) -> float:
     ref = ref[np.isfinite(ref).all(axis=1)]
     noise = float(ref.var(axis=0).sum()) if len(ref) > 1 else 0.0
     return float(pts.var(axis=0).sum()) / noise if noise > 0 else float("inf")
+
+
+def neighbour_noise(
+    points: np.ndarray, mask: np.ndarray | None = None, seed: int = 0, step: int = NEIGHBOUR_STEP
+) -> np.ndarray:
+    """(N, D) differences of pixels `step` apart in a row or a column, over sqrt 2 (up to
+    AUTO_K_FIT_SAMPLE pairs each way): the points' noise as the scan itself shows it, since
+    neighbours hold the same paint on most pixels of a painting. Against it (spread_over_noise)
+    a scan of one paint spreads about 1, whatever the features; one_material_latent's reference
+    needs an embedder, this one none; paints mixed pixel by pixel look like noise to it, so it
+    only overrules the Gaussian blob's one region (iter_cluster's neighbour_null). Pairs with a
+    masked or non-finite pixel are NaN."""
+    x = np.asarray(points, dtype=np.float32)
+    h, w, d = x.shape
+    rng = np.random.default_rng(seed)
+    out = [np.empty((0, d), np.float32)]
+    for dr, dc in ((step, 0), (0, step)):  # pairs drawn first: no copy of a large scan
+        n = max(h - dr, 0) * max(w - dc, 0)
+        pick = np.arange(n) if n <= AUTO_K_FIT_SAMPLE else rng.choice(n, AUTO_K_FIT_SAMPLE, False)
+        r, c = np.divmod(pick, max(w - dc, 1))
+        diff = (x[r + dr, c + dc] - x[r, c]) / np.float32(np.sqrt(2))
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            diff[~(mask[r + dr, c + dc] & mask[r, c])] = np.nan
+        out.append(diff)
+    return np.concatenate(out)
 
 
 def n_distinct(points: np.ndarray) -> int:
@@ -547,6 +580,7 @@ def iter_cluster(
     mask: np.ndarray | None = None,
     tolerance: float = SILHOUETTE_TOLERANCE,
     null_points: np.ndarray | None = None,
+    neighbour_null: bool = False,
 ):
     """Progress generator of `cluster`: yields (done, total) over the K tried (automatic K) and
     the N_INIT restarts of the final fit, so a GUI can show it and cancel between fits."""
@@ -574,7 +608,10 @@ def iter_cluster(
     if k is None:
         n_k = int(k_range[1]) - int(k_range[0]) + 1
         steps = max(n_k, 0) + N_INIT
-        search = _iter_choose_k_sorted(points, k_range, seed, tolerance, null_points)
+        # no pixels NEIGHBOUR_STEP apart (a 3 x 3 scan): the blob test alone, as before
+        far = max(h, w) > NEIGHBOUR_STEP
+        neighbours = neighbour_noise(latent, mask, seed) if neighbour_null and far else None
+        search = _iter_choose_k_sorted(points, k_range, seed, tolerance, null_points, neighbours)
         while True:
             try:
                 done, _ = next(search)
@@ -640,6 +677,7 @@ def cluster(
     mask: np.ndarray | None = None,
     tolerance: float = SILHOUETTE_TOLERANCE,
     null_points: np.ndarray | None = None,
+    neighbour_null: bool = False,
 ) -> ClusterResult:
     """K-Means regions of a latent (H, W, D). Labels 1..k ordered by decreasing size; 0 = masked.
 
@@ -647,7 +685,10 @@ def cluster(
     pick_k's tolerance and null test); else
     2 <= k <= MAX_K. mask: (H, W) bool, True = use. null_points: the latent of one material's
     counting noise at the scan's level (one_material_latent), a second reference of the null
-    test beside the Gaussian blob (automatic K only).
+    test beside the Gaussian blob (automatic K only). neighbour_null: the blob test's one region
+    holds only where the points spread no wider than NOISE_SPREAD times neighbour_noise's (Find
+    regions' many-feature points, colour_prior.REGION_K: the blob's NULL_MARGIN was measured on
+    the embedder's 3-D latent, and paintings' points beat the blob by less there).
     """
     return run_to_end(
         iter_cluster(
@@ -658,6 +699,7 @@ def cluster(
             mask=mask,
             tolerance=tolerance,
             null_points=null_points,
+            neighbour_null=neighbour_null,
         )
     )
 
