@@ -1630,11 +1630,11 @@ def _residual_lines(
     escapes, p_esc = _escape_lines(profile.anode)
     ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
-    def width(e: float) -> float:  # a line's, the detector's FWHM
+    def fwhm(e: float) -> float:  # a line's width: the detector's FWHM (keV)
         return float(detector_fwhm_kev(e, profile.fwhm_mn_ev))
 
     def tol(e: float) -> float:
-        return 0.6 * width(e)
+        return 0.6 * fwhm(e)
 
     tops, _ = find_peaks(left)  # the residual's local maxima: a line, not a neighbour's flank
     tube = [ln.energy for ln in element_lines(profile.anode)]
@@ -1660,7 +1660,7 @@ def _residual_lines(
             return False
         top = near[np.argmax(left[near])]
         half = peak_widths(left, [top], rel_height=0.5)[0][0] * step
-        return half > TUBE_SCATTER_BREADTH * width(e)
+        return half > TUBE_SCATTER_BREADTH * fwhm(e)
 
     def shows(e: float, counts: float) -> bool:  # a main line the fit left in the residual
         near = tops[np.abs(energy[tops] - e) <= tol(e)]
@@ -1713,7 +1713,7 @@ def _residual_lines(
         """The line of a held element whose shape the fit has a little off, where the peak is one
         lobe of it: a residual as negative (MISFIT_LOBE) within MISFIT_SPAN line widths beside
         it, that line between the two; the strongest there in the spectrum (`MISFIT_LOBE`)."""
-        span = MISFIT_SPAN * width(e)
+        span = MISFIT_SPAN * fwhm(e)
         near = np.nonzero(np.abs(energy - e) <= span)[0]
         k = near[np.argmin(left[near])]
         if left[i] <= 0 or left[k] > -MISFIT_LOBE * left[i]:
@@ -1724,7 +1724,7 @@ def _residual_lines(
             for ln in lines
             if ln.element in explained
             and a - tol(a) <= ln.energy <= b + tol(b)
-            and abs(ln.energy - e) <= MISFIT_REACH * width(e)
+            and abs(ln.energy - e) <= MISFIT_REACH * fwhm(e)
             and admissible(ln, left[i])
         ]
         return [max(held, key=lambda ln: np.interp(ln.energy, energy, ys))] if held else []
