@@ -357,6 +357,7 @@ def cube_layers(cube) -> list:
 
     from .io import AUTO_PENDING, auto_calibrated
     from .io.arrays import pass_bytes
+    from .widgets._layerkinds import YX_LABELS
 
     live = _can_defer()
     calibrating = cube.metadata.get("auto_calibration") == AUTO_PENDING
@@ -429,7 +430,7 @@ def cube_layers(cube) -> list:
                 "metadata": sum_meta,
                 "colormap": "magma",
                 "contrast_limits": limits,
-                "axis_labels": ("y", "x"),
+                "axis_labels": YX_LABELS,
                 "units": ("pixel", "pixel"),
             },
             "image",

@@ -31,6 +31,7 @@ def sample_layers(key: str) -> list:
     from ._reader import cube_layers
     from .io import read_cube
     from .io.project_h5 import read_targets
+    from .widgets._layerkinds import YX_LABELS
 
     path = sample_path(key)
     cube = read_cube(path, keep_contrast_sample=True)
@@ -47,7 +48,7 @@ def sample_layers(key: str) -> list:
                 {
                     "name": f"{cube.name} true colours",
                     "rgb": True,
-                    "axis_labels": ("y", "x"),  # as the sum image's, not napari's "-2", "-1"
+                    "axis_labels": YX_LABELS,  # as the sum image's, not napari's "-2", "-1"
                     "metadata": {"path": str(path), "kind": "true_rgb"},
                 },
                 "image",

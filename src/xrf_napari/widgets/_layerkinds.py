@@ -13,6 +13,11 @@ CUBE_KEY = "xrf_cube"
 #: made under). Weak: a result may outlive its scan, and must not keep the scan's file open.
 RESULT_KEY = "xrf_result_of"
 
+#: The axes of a 2-D layer on a scan's grid (the reader's sum image, a sample's true colours, the
+#: docks' results): napari's default ("-2", "-1") stood on the axes and slider labels once the
+#: scan's own layers were closed.
+YX_LABELS = ("y", "x")
+
 
 def layer_cube(layer):
     """The Cube behind a layer (None for layers that are not datacubes)."""

@@ -13,6 +13,7 @@ from qtpy.QtWidgets import QComboBox
 
 from ._layerkinds import (  # Qt-free, shared with _writer.py; the docks import them from here
     RESULT_KEY,
+    YX_LABELS,
     _made_from,
     is_photograph,
     layer_cube,
@@ -267,11 +268,6 @@ def forget_strokes(layer) -> None:
     reset = getattr(unwrapped(layer), "_reset_history", None)  # (the proxy warns of privates)
     if reset is not None:
         reset()
-
-
-#: The axes of a 2-D layer on a scan's grid, as the sum image's (_reader): napari's default
-#: ("-2", "-1") stood on the axes and slider labels once the scan's own layers were closed.
-YX_LABELS = ("y", "x")
 
 
 def upsert_layer(
