@@ -30,6 +30,13 @@ REPORT_FILES = (
 #: Largest region number: regions.png keeps the label map as 16-bit values.
 MAX_LABEL = 65535
 THUMB_PX = 120
+#: What a candidate's unexplained lines are, said beside them (candidates.csv, report.html):
+#: "Ti Ka misfit 4.53 keV" read on its own as titanium the candidate lacks (session 63).
+UNEXPLAINED_WORDS = (
+    "the peaks a candidate's fit leaves in the spectrum, each named by an X-ray line; "
+    '"misfit" marks a line of an element the candidate holds (its own line fitted short or a '
+    "little off), not a pigment it lacks"
+)
 
 
 def labels_refusal(labels) -> str:
@@ -304,6 +311,7 @@ def _write_candidates(path, report, choices):
             "chosen = 1: the candidate pigment_recolour.png paints the region with",
             "rank 'suggested': the best candidate with the hidden partner the colour prior "
             "suggests (hidden_partners.csv); X-rays cannot tell it from rank 1",
+            f"unexplained_lines: {UNEXPLAINED_WORDS}",
         ],
     )
 
@@ -557,7 +565,8 @@ told apart by traces and colour only. Pigments without lines in air (lakes, indi
 can never be seen: they are listed as possible hidden partners with the colour each would give.
 Spectra: black, region mean (log scale); dashed, the best two candidates. Pixels: all the
 region's pixels; its spectrum (and the counts) comes from its interior pixels, at least 3 pixels
-from its boundary where the neighbouring paints do not mix in.</p>{cmd}
+from its boundary where the neighbouring paints do not mix in. Unexplained:
+{esc(UNEXPLAINED_WORDS)}.</p>{cmd}
 <p><img src='{overview}' alt='pigment recolour'><br><span class="small">Each region in the
 colour of its chosen candidate (pigment_recolour.png; outside the regions grey). The region
 numbers are the label values of regions.png.</span></p>
