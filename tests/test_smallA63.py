@@ -32,3 +32,23 @@ def test_an_npy_cut_within_its_header_is_still_truncated(tmp_path):
     path.write_bytes(data[: data.index(b"\n")])
     with pytest.raises(CubeReadError, match="the file is truncated"):
         read_cube(path)
+
+
+def test_a_time_budget_refused_says_seconds(tmp_path, capsys):
+    """`xrf-napari-train recolouriser --time-budget 0` was told "it must be above 0", of what
+    only --help said; a config file's "time_budget" is checked by the same type."""
+    import argparse
+
+    from xrf_napari.cli.train import main
+    from xrf_napari.training.train_recolouriser import config_ranges
+
+    argv = ["recolouriser", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--time-budget", "0"])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2
+    assert err.endswith("--time-budget: 0 is out of range: it must be above 0 s"), err
+    with pytest.raises(
+        argparse.ArgumentTypeError, match="-5 is out of range: it must be above 0 s$"
+    ):
+        config_ranges()["time_budget"]("-5")

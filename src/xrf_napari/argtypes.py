@@ -265,9 +265,13 @@ def float_in(
     return parse
 
 
-#: argparse `type=` for a finite number above 0 (a learning rate, epochs, seconds): a bad one
-#: fails at parsing instead of training nothing or forever.
+#: argparse `type=` for a finite number above 0 (a learning rate, epochs): a bad one fails at
+#: parsing instead of training nothing or forever.
 positive_float = float_in(0, lo_open=True)
+
+#: positive_float for a time in seconds (--time-budget), its refusal saying so: "it must be
+#: above 0" had not said of what.
+positive_seconds = float_in(0, lo_open=True, unit="s")
 
 
 def anode_symbol(text: str) -> str:

@@ -113,7 +113,7 @@ KEEP_BEST_BY = ("loss", "msssim")
 def config_ranges() -> dict:
     """Allowed values of the config's numbers (key -> argparse type), the command line's where it
     has the flag: a config file's are checked as the flags are (common.check_config)."""
-    from ..argtypes import float_in, int_in, positive_float, seed_int
+    from ..argtypes import float_in, int_in, positive_float, positive_seconds, seed_int
     from .common import model_ranges
 
     return {
@@ -132,14 +132,22 @@ def config_ranges() -> dict:
         "log_every": int_in(1),
         "val_fraction": float_in(0, 1, hi_open=True),  # 1 would leave nothing to train on
         "baseline_steps": int_in(0),
-        "time_budget": positive_float,
+        "time_budget": positive_seconds,
         "embed_chunk": int_in(1),
         "seed": seed_int,
     }
 
 
 def configure(p) -> None:
-    from ..argtypes import SEED_MAX, float_in, int_in, positive_float, seed_int, threads_int
+    from ..argtypes import (
+        SEED_MAX,
+        float_in,
+        int_in,
+        positive_float,
+        positive_seconds,
+        seed_int,
+        threads_int,
+    )
     from ..models.weights import default_help
     from .common import config_default_help
 
@@ -228,7 +236,7 @@ def configure(p) -> None:
     )
     p.add_argument(
         "--time-budget",
-        type=positive_float,
+        type=positive_seconds,
         default=None,
         help="seconds for the SmallUViT loop: it then ends by that time, its learning-rate "
         f"schedule run through, or at its last step if sooner {_default('time_budget')}",
