@@ -42,7 +42,7 @@ def test_the_spectrum_dock_names_the_mo_tube_of_the_real_mca(real_data):
 
     cube = read_cube(real_data / "pymca_XRFSpectrum.mca")
     label, tip = calibration_origin(cube)
-    assert label == "auto, assuming a Mo tube", label
+    assert label == "auto, for a Mo tube read from its scatter lines", label
     assert "read from the scan's scattered tube lines" in tip, tip
     assert scan_anode(cube, cube.to_canonical().reshape(-1, 512)) == (
         "Mo",

@@ -28,7 +28,8 @@ def test_an_auto_calibrated_scan_names_its_assumed_tube(make_napari_viewer, tmp_
     wait_idle(qtbot, spectrum.job)
     text = spectrum.calibration_label.text()
     tip = spectrum.calibration_label.toolTip()
-    assert "(calibration: auto, assuming a Rh tube)" in text, text
+    # its Rh scatter lines read (b692dfd0), as the label says since tubeB63
+    assert "(calibration: auto, for a Rh tube read from its scatter lines)" in text, text
     assert "Rh" in tip and "matched:" in tip and "--anode" in tip, tip
     assert cube.calibration.source == "auto"
     assert f"{cube.calibration.gain:.6g} \u00d7 channel keV" in tip

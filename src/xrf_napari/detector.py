@@ -268,6 +268,18 @@ def calibration_anode_seen(metadata) -> bool:
     return auto.get("anode_from") == ANODE_FROM_SCATTER
 
 
+def known_anode(metadata) -> str | None:
+    """The scan's tube anode as its symbol where the file names it or it was given to read_cube
+    (named_anode), else where the automatic calibration read it off the scan's scatter lines
+    (tube_source's ANODE_FROM_SCATTER); None where it is only assumed (the default) or unknown.
+    The maps' line shares and overlaps: of a Mo tube's scan that info, quicklook and the docks
+    called "read from the scan's scattered tube lines", the maps counted Rh's shares and left the
+    Mo lines out of the overlaps."""
+    if named := named_anode(metadata):
+        return named
+    return calibration_anode(metadata) if calibration_anode_seen(metadata) else None
+
+
 def calibration_anode_origin(metadata: dict, given: str | None = None, napari: bool = False) -> str:
     """Where the anode an automatic calibration assumed came from, for every message naming it:
     the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo

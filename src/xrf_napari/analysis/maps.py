@@ -43,8 +43,8 @@ from ..detector import (
     cube_fwhm_mn_ev,
     detector_fwhm_kev,
     fwhm_from_metadata,
+    known_anode,
     kv_from_metadata,
-    named_anode,
     tube_symbol,
 )
 from ..elements import K_OVERVOLTAGE, MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
@@ -628,11 +628,11 @@ def _all_transitions(
 
 
 def _under_tube(symbol: str, kv: float, anode: str | None) -> dict[str, float] | None:
-    """{transition: counts per photon} from an infinitely thick layer of the element alone under
-    a tube of `anode` (the file's; Rh where it names none the tube model has) at `kv` through air
-    and a collimator (physics.layers.own_lines at the forward model's default angles, the
-    excitation physics.spectrum.excitation's): what the paint's own absorption leaves of each
-    line's share, the element's as it is the greater part of its pigment's. None below the tube
+    """{transition: counts per photon} from an infinitely thick layer of the element alone under a
+    tube of `anode` (the scan's: _widths_and_tube; Rh where none the tube model has is known) at
+    `kv` through air and a collimator (physics.layers.own_lines at the forward model's default
+    angles, the excitation physics.spectrum.excitation's): what the paint's own absorption leaves of
+    each line's share, the element's as it is the greater part of its pigment's. None below the tube
     model's range: the maps then take EXCITATION_KEV. Above it (a file's kV, up to 100:
     kv_from_metadata) the tube at KV_MAX: the shares move little above 40 kV (Ba L-gamma's L2N4
     0.68 of the family under 40 kV, 0.66 under 60, 0.53 at 20 keV), and those at 20 keV read
@@ -1820,7 +1820,8 @@ def _plan_for_cube(
 ):
     """(plans, W) for a cube's own energy axis. The tube's anode counts as present (its lines
     scatter into every spectrum): `anode`, the user's (quicklook's --anode, the docks' Instrument
-    row), over the file's, as the element suggestion takes it; a tube chosen for a file naming
+    row), over the file's, else the one the calibration read off the scan's scatter lines
+    (detector.known_anode), as the element suggestion takes it; a tube chosen for a file naming
     none was otherwise left out of the overlap handling. `spectrum`: the cube's sum spectrum (the
     dock's and quicklook's survey), where the fits read the elements' positions (line_shifts); a
     fit with a moved template says so in its plan's note. A fit the cube's channels cannot
@@ -1931,8 +1932,9 @@ def _widths_and_tube(cube, fwhm_ev, spectrum, anode) -> tuple[float, float | Non
     # ~190 eV peaks were mapped with 140 eV windows, its maps low)
     read = None if fwhm_ev is not None else scan_fwhm_mn_ev(cube, spectrum)
     given = bool(anode)
-    anode = anode or named_anode(cube.metadata)  # the file's, or the one given to read_cube
-    if anode:  # named_anode gives the symbol, or the value as written if it names none
+    # the file's, the one given to read_cube, or the one the calibration read off the scatter
+    anode = anode or known_anode(cube.metadata)
+    if anode:  # known_anode gives the symbol, or the value as written if it names none
         anode = tube_symbol(anode, given)
     return read or fwhm, read, anode or None
 

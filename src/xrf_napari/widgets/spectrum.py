@@ -940,9 +940,11 @@ def calibration_origin(cube) -> tuple[str, str]:
     )
     meta = cube.metadata or {}
     from ..detector import (
+        ANODE_FROM_SCATTER,
         calibration_anode,
         calibration_anode_origin,
         dict_from_metadata,
+        tube_source,
         why_calibrated,
     )
 
@@ -977,7 +979,15 @@ def calibration_origin(cube) -> tuple[str, str]:
         'read_cube(path, anode="Mo")) or with a calibration (user guide, '
         "'Fixing a calibration')."
     )
-    return f"auto, assuming a {anode} tube", tip + (f"\n{note}" if note else "")
+    # read off the scan's scatter lines, as tube_source words it for info and quicklook: the label
+    # said "assuming" of such a tube, only its tooltip "read from the scan's scattered tube lines"
+    seen = tube_source(meta) == ANODE_FROM_SCATTER
+    label = (
+        f"auto, for a {anode} tube read from its scatter lines"
+        if seen
+        else f"auto, assuming a {anode} tube"
+    )
+    return label, tip + (f"\n{note}" if note else "")
 
 
 def _make_mouse_callback(widget: SpectrumWidget):
