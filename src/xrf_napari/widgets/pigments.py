@@ -302,6 +302,19 @@ def _unset_fwhm_words(cube) -> str:
     return "estimated from the spectra" if known is None else f"from the file ({known:.0f} eV)"
 
 
+def region_note(region, hint: str = "") -> tuple[str, str]:
+    """A region row's Note (text, tooltip): the tooltip says what its unexplained lines are in
+    report.html's and candidates.csv's words ("Ti Ka misfit 4.53 keV" read as titanium the
+    candidate lacks)."""
+    from ..analysis.pigment_report import UNEXPLAINED_WORDS
+
+    best = region.best
+    lines = "" if region.message or not best else ", ".join(best.unexplained)
+    note = region.message or (f"unexplained: {lines}" if lines else "")
+    note = "; ".join(t for t in (hint, note) if t)
+    return note, f"{note}\n\nUnexplained: {UNEXPLAINED_WORDS}." if lines else note
+
+
 def swatch_icon(rgb, size: int = 18) -> QIcon:
     pix = QPixmap(size, size)
     r, g, b = (round(float(np.clip(c, 0, 1)) * 255) for c in rgb)
@@ -1097,12 +1110,9 @@ class PigmentsWidget(CubeDock):
             elements = QTableWidgetItem(", ".join(best.elements) if best else "")
             elements.setToolTip(elements.text())
             self.table.setItem(row, 2, elements)
-            note = r.message or (
-                "unexplained: " + ", ".join(best.unexplained) if best and best.unexplained else ""
-            )
-            note = "; ".join(t for t in (hint, note) if t)
+            note, tip = region_note(r, hint)
             note_item = QTableWidgetItem(note)
-            note_item.setToolTip(note)
+            note_item.setToolTip(tip)
             self.table.setItem(row, 3, note_item)
         self._size_columns(rep.regions)
         self.follow_busy()  # the candidate boxes just made too
