@@ -25,3 +25,18 @@ def test_the_pigments_dock_s_unexplained_note_says_what_misfit_means():
     ):
         note, tip = region_note(region)
         assert tip == note and UNEXPLAINED_WORDS not in tip
+
+
+def test_k_range_given_one_number_says_what_it_takes(tmp_path, capsys):
+    """`embed scan.h5 --k-range 2` said only argparse's "argument --k-range: expected 2
+    arguments": it now says --k-range takes the smallest and largest K, with an example."""
+    from xrf_napari.cli.embed_cmd import K_RANGE
+    from xrf_napari.cli.main import main
+
+    for tail in (["--k-range", "2"], ["--k-range", "2", "--no-pool"], ["--k-range=2"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["embed", str(tmp_path / "scan.h5"), *tail])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "expected 2 arguments; --k-range takes two whole numbers, the smallest and " in err
+        assert f"e.g. --k-range {K_RANGE[0]} {K_RANGE[1]}" in err, err

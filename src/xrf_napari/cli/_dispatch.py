@@ -623,9 +623,14 @@ class CommandParser(argparse.ArgumentParser):
         """argparse's refusal, the option it names as the user typed it: `recolour
         --embedder-weights` (--embedder's old name, add_alias) said "argument --embedder:
         expected one argument", an option the user had not typed. Words left over are said
-        where they came from (_stray_refusal)."""
+        where they came from (_stray_refusal). An option of several values given too few
+        (`embed --k-range 2`, "expected 2 arguments") is told what they are (its `wants`)."""
         if self._stray and message.startswith("unrecognized arguments: "):
             message = self._stray_refusal()
+        m = re.match(r"argument (\S+): expected \d+ arguments$", message)
+        action = m and self._option_string_actions.get(m.group(1).split("/")[0])
+        if getattr(action, "wants", None):
+            message += f"; {action.option_strings[0]} takes {action.wants}"
         super().error(_named_as_typed(self, message, self._words))
 
 

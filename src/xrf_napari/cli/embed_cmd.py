@@ -55,7 +55,7 @@ def configure(parser) -> None:
         default=None,
         help="number of regions (default: chosen by silhouette in --k-range)",
     )
-    parser.add_argument(
+    k_range = parser.add_argument(
         "--k-range",
         type=int_in(2, MAX_K, "a K"),
         nargs=2,
@@ -63,6 +63,9 @@ def configure(parser) -> None:
         metavar=("MIN", "MAX"),
         help=f"range searched when --clusters is not given (default {' '.join(map(str, K_RANGE))})",
     )
+    # argparse's "expected 2 arguments" alone, for `--k-range 2`, said nothing of what they are
+    example = " ".join(map(str, K_RANGE))
+    k_range.wants = f"two whole numbers, the smallest and largest K, e.g. --k-range {example}"
     from ..models.weights import default_help
 
     parser.add_argument("--weights", help=f"DVE weights file ({default_help('dve')})")
