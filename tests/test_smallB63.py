@@ -40,3 +40,24 @@ def test_k_range_given_one_number_says_what_it_takes(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "expected 2 arguments; --k-range takes two whole numbers, the smallest and " in err
         assert f"e.g. --k-range {K_RANGE[0]} {K_RANGE[1]}" in err, err
+
+
+def test_the_scan_given_as_the_photograph_is_named_as_the_scan(tmp_path, capsys):
+    """`pigments scan.h5 --photo scan.h5` was told "HDF5 data, not a picture", not that the file
+    is the scan itself, as --labels is told; it is now, before the scan is read."""
+    from _napari_helpers import painted_counts
+    from _spectra import CANONICAL_CAL
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.io.project_h5 import write_cube
+
+    scan = tmp_path / "scan.h5"
+    write_cube(scan, painted_counts()[0], CANONICAL_CAL, metadata={"name": "scan"})
+    link = tmp_path / "link.h5"
+    link.symlink_to(scan)
+    out = tmp_path / "o"
+    for photo in (scan, link):
+        assert main(["pigments", str(scan), "--photo", str(photo), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"--photo {photo} is the scan itself ({scan}): give a photograph" in err, err
+        assert not out.exists()

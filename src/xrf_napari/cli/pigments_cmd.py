@@ -423,10 +423,16 @@ def run(args) -> int:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
     if args.photo:  # named by its option, as --labels, and before the scan is read
         from ..analysis.colour_prior import not_a_file
+        from ..fileutil import same_file
 
         why = not_a_file(Path(args.photo), "a photograph") or _empty(Path(args.photo))
         if why:
             raise ValueError(f"--photo {args.photo}: {why}")
+        if same_file(args.photo, args.input):  # was told only "HDF5 data, not a picture"
+            raise ValueError(
+                f"--photo {args.photo} is the scan itself ({args.input}): give a photograph of "
+                "the scanned area (a .png, .jpg or .tif image)"
+            )
     if args.labels and _is_the_scan(args.labels, args.input):
         raise ValueError(f"--labels {args.labels} is the scan itself ({args.input}): {_GIVE_A_MAP}")
     if args.labels and args.clusters is not None:  # the label map's regions were fitted, silently
