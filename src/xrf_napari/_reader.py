@@ -758,9 +758,11 @@ def energy_axis(cube) -> dict:
     dock shows its exact energies."""
     import numpy as np
 
+    from .widgets._layerkinds import YX_LABELS
+
     e = np.asarray(cube.energy, dtype=np.float64)
     n = len(e)
-    channels = {"axis_labels": ("channel", "y", "x")}
+    channels = {"axis_labels": ("channel", *YX_LABELS)}
     if cube.calibration.source == "none" or n < 2:
         return channels
     gain = float(e[-1] - e[0]) / (n - 1)
@@ -770,7 +772,7 @@ def energy_axis(cube) -> dict:
     if float(np.max(np.abs(e - line))) > 0.5 * gain:
         return channels
     return {
-        "axis_labels": ("energy", "y", "x"),
+        "axis_labels": ("energy", *YX_LABELS),
         "units": ("keV", "pixel", "pixel"),
         "scale": (gain, 1.0, 1.0),
         "translate": (float(e[0]), 0.0, 0.0),
