@@ -1521,6 +1521,11 @@ MISFIT_REACH = 1.0
 #: K-alpha (25.2 keV) above the noise, and at 1.1 times the edge (elements.K_OVERVOLTAGE) it
 #: read "Cd Lb 3.43 keV".
 K_LINES_DOMINATE = 2.0
+#: A held line names a misfit lobe only where its weight is at least this share of its series'
+#: main line (K-alpha, L-alpha, M-alpha): a weak line leaves no lobe of its own. Smalt holds
+#: arsenic, and an aluminium K-alpha peak (1.49 keV) beside its fitted silicon read "As Lg misfit
+#: 1.48 keV": As L-gamma is 3 % of As L-alpha (10 regions' candidates of the held-out set).
+MISFIT_LINE_SHARE = 0.1
 
 
 @lru_cache(maxsize=8)
@@ -1597,9 +1602,10 @@ def _residual_lines(
     of its weighted top: with the model error in the weights a strong line's weighted residual is
     nearly flat, and its top fell on a flank (a Cu-tube cadmium yellow's lithopone candidate,
     short of sulfur, read "Mo La 2.27 keV" for its S K-alpha, whose counts peaked at 2.33). A
-    peak one lobe of a held line is named after it only within MISFIT_REACH line widths; a line
-    of a held element is marked so (ResidualLine.misfit); an L line whose K-alpha should stand
-    far above it but does not show comes after other names (K_LINES_DOMINATE)."""
+    peak one lobe of a held line is named after it only within MISFIT_REACH line widths, and only
+    a line not weak beside its main line (MISFIT_LINE_SHARE); a line of a held element is marked
+    so (ResidualLine.misfit); an L line whose K-alpha should stand far above it but does not show
+    comes after other names (K_LINES_DOMINATE)."""
     from scipy.ndimage import gaussian_filter1d, median_filter
     from scipy.signal import find_peaks, peak_widths
 
@@ -1666,8 +1672,11 @@ def _residual_lines(
         near = tops[np.abs(energy[tops] - e) <= tol(e)]
         return bool(len(near) and left[near].max() >= MAIN_LINE_SHARE * counts)
 
+    def main_of(ln):  # the main line of its series (K-alpha, L-alpha, M-alpha), or None
+        return next((m for m in element_lines(ln.element) if m.family == ln.family[0] + "a"), None)
+
     def admissible(ln, counts: float) -> bool:
-        main = next((m for m in element_lines(ln.element) if m.family == ln.family[0] + "a"), None)
+        main = main_of(ln)
         if ln.family in MINOR_FAMILIES:  # a weak line: only with its L-alpha, and as weak
             near = np.abs(energy - main.energy) <= tol(main.energy) if main else None
             return bool(
@@ -1712,7 +1721,8 @@ def _residual_lines(
     def misfit_of(e: float, i: int) -> list:
         """The line of a held element whose shape the fit has a little off, where the peak is one
         lobe of it: a residual as negative (MISFIT_LOBE) within MISFIT_SPAN line widths beside
-        it, that line between the two; the strongest there in the spectrum (`MISFIT_LOBE`)."""
+        it, that line between the two, not a weak one (MISFIT_LINE_SHARE); the strongest there in
+        the spectrum (`MISFIT_LOBE`)."""
         span = MISFIT_SPAN * fwhm(e)
         near = np.nonzero(np.abs(energy - e) <= span)[0]
         k = near[np.argmin(left[near])]
@@ -1725,6 +1735,7 @@ def _residual_lines(
             if ln.element in explained
             and a - tol(a) <= ln.energy <= b + tol(b)
             and abs(ln.energy - e) <= MISFIT_REACH * fwhm(e)
+            and (main_of(ln) is None or ln.weight >= MISFIT_LINE_SHARE * main_of(ln).weight)
             and admissible(ln, left[i])
         ]
         return [max(held, key=lambda ln: np.interp(ln.energy, energy, ys))] if held else []
