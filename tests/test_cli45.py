@@ -246,14 +246,21 @@ def test_a_scan_given_as_the_photograph_is_named_as_no_picture(tmp_path, capsys)
     """`pigments scan.h5 --photo scan.h5` (the scan twice, a plausible slip) said "scan.h5:
     expected a colour image (height x width x 3 or 4), got shape (0, 0): a grey image gives no
     colour": Pillow names an HDF5 file (a stub format) as a 0 x 0 grey image. It is now refused
-    as HDF5 data, not a picture, for --photo and a --labels image alike."""
+    as HDF5 data, not a picture, for --photo and a --labels image alike (the scan itself given as
+    --photo is named as the scan since 5c7eed3a; a copy of it is HDF5 data)."""
     from xrf_napari.cli.main import main
 
     scan = _small_scan(tmp_path / "scan.h5")
     out = tmp_path / "o"
     assert main(["pigments", str(scan), "--photo", str(scan), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"{scan}: cannot read an image: it is HDF5 data, not a picture" in err, err
+    assert f"--photo {scan} is the scan itself ({scan}): give a photograph" in err, err
+    assert "grey" not in err and not out.exists()
+    copy = tmp_path / "photo.h5"
+    copy.write_bytes(scan.read_bytes())
+    assert main(["pigments", str(scan), "--photo", str(copy), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{copy}: cannot read an image: it is HDF5 data, not a picture" in err, err
     assert "grey" not in err and not out.exists()
     disguised = tmp_path / "labels.png"
     disguised.write_bytes(scan.read_bytes())
