@@ -600,24 +600,6 @@ def reset_parts(viewer) -> dict:
     return {path: copy.deepcopy(_settings(obj)) for path, obj in parts}
 
 
-@contextlib.contextmanager
-def _no_collect_in_canvas():
-    """Without napari's full gc.collect() after a layer removal (napari/_vispy/canvas.py, a
-    Windows OpenGL workaround; 0.15-0.25 s a test here). Nothing a test checks needs it: the
-    cycles of the removed layers are collected later (clean_viewer's own gc.collect when the
-    viewer still differs from its baseline, the conftest's before each gc.freeze, Python's)."""
-    import types
-
-    import napari._vispy.canvas as canvas
-
-    real = canvas.gc
-    canvas.gc = types.SimpleNamespace(collect=lambda *args: 0)
-    try:
-        yield
-    finally:
-        canvas.gc = real
-
-
 def clean_viewer(viewer, qtbot, baseline: dict, parts: dict, timeout_ms: int = 10000) -> list[str]:
     """Take what a test left out of `viewer`, as closing it did: every dock (each stops its job
     and disconnects its callbacks as it does when the user closes it) and layer; wait for the
@@ -642,8 +624,7 @@ def clean_viewer(viewer, qtbot, baseline: dict, parts: dict, timeout_ms: int = 1
         widget.close()
         widget.deleteLater()  # as the window's closing deleted it (its job's quitter)
     viewer.layers.selection.clear()
-    with _no_collect_in_canvas():
-        viewer.layers.clear()
+    viewer.layers.clear()
     docks = len(baseline["dock widgets in the window"])
     main = window._qt_window
     try:

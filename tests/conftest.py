@@ -158,9 +158,8 @@ def _refreeze_if_due():
 @pytest.fixture(autouse=True)
 def _collect_only_new_objects():
     """napari runs a full gc.collect() on every layer removal (a Windows OpenGL workaround in
-    napari/_vispy/canvas.py), 0.3-0.5 s each over this suite's heap (Qt, torch, sklearn, napari),
-    on each a test makes itself (the reused viewer's cleaning takes its layers off without it,
-    since 5d0b9b4d). After heavy imports or every REFREEZE_TESTS tests, the garbage
+    napari/_vispy/canvas.py), 0.3-0.5 s each over this suite's heap (Qt, torch, sklearn, napari):
+    most of a GUI test's teardown. After heavy imports or every REFREEZE_TESTS tests, the garbage
     is collected and what is alive is frozen (gc.freeze), so later collections walk only the
     objects made since. No test loses anything: objects a test makes are collected as before,
     and a frozen object can only keep another alive longer (a leak test can fail more easily,
