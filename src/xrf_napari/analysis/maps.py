@@ -364,9 +364,7 @@ def plan_maps(
     others = [ln for s in sorted(present) for ln in element_lines(s) if e_min <= ln.energy <= e_max]
     # the notes name the lines the tube excites: under 12 kV (below Pb's L3 edge) the As K-alpha
     # map said "overlaps Pb Lα"
-    named = [
-        o for o in others if not kv or (e := family_edge(o.element, o.family)) is None or e[0] < kv
-    ]
+    named = [o for o in others if not kv or _excited(o.element, o.family, kv)]
     plans = []
     for s in symbols:
         line, note = chosen[s]
@@ -1633,6 +1631,12 @@ def family_edge(symbol: str, family: str) -> tuple[float, str] | None:
     return min(found) if found else None
 
 
+def _excited(symbol: str, family: str, kv: float) -> bool:
+    """Whether a tube of `kv` excites `symbol`'s `family` lines: their edge (family_edge) below
+    it, or none known."""
+    return (edge := family_edge(symbol, family)) is None or edge[0] < kv
+
+
 def _unexcited_words(
     plan: MapPlan, edge: tuple[float, str], kv: float, given: bool, counted: bool
 ) -> str:
@@ -1661,7 +1665,7 @@ def _excited_instead(
         ln = _line(plan.symbol, fam)
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
-        if (edge := family_edge(plan.symbol, fam)) is None or edge[0] < kv:
+        if _excited(plan.symbol, fam, kv):
             s, e_min, e_max = plan.symbol, float(edges[0]), float(edges[-1])
             rivals = [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in present]
             by_auto = choose_lines([s], set(present) | {s}, e_min, e_max, None, kv)[s][0]
@@ -1674,8 +1678,7 @@ def _excited_instead(
                 o
                 for x in sorted(set(present) - {s})
                 for o in element_lines(x)
-                if abs(o.energy - ln.energy) < f
-                and ((e := family_edge(x, o.family)) is None or e[0] < kv)
+                if abs(o.energy - ln.energy) < f and _excited(x, o.family, kv)
             ]
             if on:
                 over = f"{on[0].label} overlaps it: that map reads {on[0].element} as well"
@@ -1760,7 +1763,7 @@ def plan_for_cube(
 
     def excitable(x: str) -> bool:  # any of its lines on the axis
         lines_on = {ln.family for ln in element_lines(x) if e_min <= ln.energy <= e_max}
-        return any((e := family_edge(x, f)) is None or e[0] < kv for f in lines_on)
+        return any(_excited(x, f, kv) for f in lines_on)
 
     kept = [s for s in symbols if s not in apart]
     # counted present where any of its lines is excited (Hg's M lines under a 12 kV tube: S
@@ -1776,7 +1779,7 @@ def plan_for_cube(
                 for f in FAMILIES
                 if (ln := _line(s, f)) is not None
                 and e_min <= ln.energy <= e_max
-                and ((e := family_edge(s, f)) is None or e[0] < kv)
+                and _excited(s, f, kv)
             ]
             by = {s: fam[0]} if fam else None
             if not fam or not _unseen([s], edges, fwhm, judged_by, by, kv, spectrum, tiles, tube):
