@@ -115,9 +115,10 @@ def cluster_regions(
     seed = int(rng.integers(2**31 - 1))
     scores, models = {}, {}
     distinct = len(np.unique(np.round(lab[fit_idx]), axis=0))
-    # one OpenMP and BLAS thread, as Embed's K-Means (analysis._threads): same labels, and on a
-    # busy 2-core host this loop took 6.2 s CPU (21 s wall) with a thread per core, 0.20 s on
-    # one (a 256 x 256 image, median of 5); a BLAS limit alone, 5.3 s
+    # one OpenMP and BLAS thread for the fits and the labelling, one limit (analysis._threads),
+    # as Embed's K-Means: same labels, and on a busy 2-core host this loop took 6.2 s CPU (21 s
+    # wall) with a thread per core, 0.20 s on one (a 256 x 256 image, median of 5); a BLAS
+    # limit alone, 5.3 s
     with one_thread():
         for k in k_candidates(k_range, distinct, len(sil_idx)):
             km = KMeans(n_clusters=k, n_init=1, random_state=seed, max_iter=60).fit(lab[fit_idx])
@@ -126,13 +127,12 @@ def cluster_regions(
                 continue
             scores[k] = float(silhouette_score(lab[sil_idx], lbl))
             models[k] = km
-    if not scores:  # a flat image: one region
-        labels = np.zeros((h, w), dtype=np.int32)
-        mean = img.reshape(-1, 3).mean(axis=0, keepdims=True)
-        return Regions(labels, mean, rgb2lab(mean[None])[0], {})
-    best = max(scores.values())
-    k = max(kk for kk, s in scores.items() if s >= tolerance * best)
-    with one_thread():
+        if not scores:  # a flat image: one region
+            labels = np.zeros((h, w), dtype=np.int32)
+            mean = img.reshape(-1, 3).mean(axis=0, keepdims=True)
+            return Regions(labels, mean, rgb2lab(mean[None])[0], {})
+        best = max(scores.values())
+        k = max(kk for kk, s in scores.items() if s >= tolerance * best)
         labels = models[k].predict(lab).astype(np.int32).reshape(h, w)
     if min_area_px is None:
         min_area_px = max(4, round(48 * h * w / 256**2))
