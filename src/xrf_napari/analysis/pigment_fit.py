@@ -1672,8 +1672,11 @@ def _residual_lines(
         near = tops[np.abs(energy[tops] - e) <= tol(e)]
         return bool(len(near) and left[near].max() >= MAIN_LINE_SHARE * counts)
 
+    def line_of(element: str, family: str):  # the element's `family` line, or None
+        return next((m for m in element_lines(element) if m.family == family), None)
+
     def main_of(ln):  # the main line of its series (K-alpha, L-alpha, M-alpha), or None
-        return next((m for m in element_lines(ln.element) if m.family == ln.family[0] + "a"), None)
+        return line_of(ln.element, ln.family[0] + "a")
 
     def admissible(ln, counts: float) -> bool:
         main = main_of(ln)
@@ -1693,7 +1696,7 @@ def _residual_lines(
         )
 
     def k_lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha, excited, is not seen
-        ka = next((m for m in element_lines(ln.element) if m.family == "Ka"), None)
+        ka = line_of(ln.element, "Ka")
         return not (
             ln.family[0] == "K"
             or ka is None
@@ -1735,7 +1738,7 @@ def _residual_lines(
             if ln.element in explained
             and a - tol(a) <= ln.energy <= b + tol(b)
             and abs(ln.energy - e) <= MISFIT_REACH * fwhm(e)
-            and (main_of(ln) is None or ln.weight >= MISFIT_LINE_SHARE * main_of(ln).weight)
+            and ((m := main_of(ln)) is None or ln.weight >= MISFIT_LINE_SHARE * m.weight)
             and admissible(ln, left[i])
         ]
         return [max(held, key=lambda ln: np.interp(ln.energy, energy, ys))] if held else []
