@@ -131,8 +131,6 @@ def npy_header_cut(path) -> str | None:
     header, expected 118 bytes got 10'. A file ending before the header its length field
     declares but already holding a whole header (a dict ending in a newline) is not cut short:
     its length field is damaged ('\xff\xff' had read "truncated ... header of 65545 bytes")."""
-    import os
-
     try:
         size = os.stat(path).st_size
         with open(path, "rb") as fh:
@@ -359,22 +357,30 @@ def _open_tiff(path: Path, fh):
     walked first (check_tiff_pages): every step of a TIFF read on one open of the file. A file
     whose pages are whole and whose last page points beyond its end is read as those pages,
     with a warning (stray_pointer_only)."""
-    stray = False
-    try:
-        pages = check_tiff_pages(path, fh)
-    except TiffChainFault as exc:
-        if not stray_pointer_only(fh, exc):
-            raise
-        stray, pages = True, exc.whole
-        held = "its page is whole" if exc.whole == 1 else f"its {exc.whole} pages are whole"
+    pages, stray = _checked_pages(path, fh)
+    if stray:
+        held = "its page is whole" if pages == 1 else f"its {pages} pages are whole"
         warn_outside(  # had been refused as 'truncated or corrupt'
             f"{path}: its last page points to a page beyond the end of the file, though "
-            f"{held} (a writer's slip): read as {'that page' if exc.whole == 1 else 'those pages'}"
+            f"{held} (a writer's slip): read as {'that page' if pages == 1 else 'those pages'}"
         )
     try:
         return _tifffile(fh, pages, stray)
     except Exception as exc:
         raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
+
+
+def _checked_pages(path: Path, fh) -> tuple[int, bool]:
+    """(pages, stray) of the open TIFF `fh` by check_tiff_pages: the whole pages before a last
+    pointer beyond the end of the file, and stray True, where that is its only fault
+    (stray_pointer_only); its TiffChainFault otherwise. One place for read_tiff and
+    tiff_is_cube."""
+    try:
+        return check_tiff_pages(path, fh), False
+    except TiffChainFault as exc:
+        if not stray_pointer_only(fh, exc):
+            raise
+        return exc.whole, True
 
 
 def _tifffile(fh, pages: int, stray: bool = False):
@@ -517,16 +523,12 @@ def tiff_is_cube(path) -> bool:
     sound file check_tiff_pages refuses, which napari's reader reads: one of more than
     MAX_TIFF_PAGES pages, or whose pages are whole and whose last one points to a page beyond
     the end of the file (stray_pointer_only: claimed only where those pages are a cube)."""
-    stray = False
     try:  # one open of the file, as read_tiff
         with open(path, "rb") as fh:
-            try:
-                pages = check_tiff_pages(Path(path), fh)
-            except TiffChainFault as exc:  # cut short or corrupt: napari's reader fails on it
-                if not stray_pointer_only(fh, exc):
-                    return True
-                stray, pages = True, exc.whole  # whole pages, a stray last pointer: what they
-                # hold decides
+            try:  # whole pages and a stray last pointer: what they hold decides, below
+                pages, stray = _checked_pages(Path(path), fh)
+            except TiffChainFault:  # cut short or corrupt: napari's reader fails on it
+                return True
             except CubeReadError:  # no TIFF (a PNG or JPEG named .tif), or more than
                 return False  # MAX_TIFF_PAGES pages (a long stack): napari's reader reads them
             with _tifffile(fh, pages, stray) as tf:
