@@ -83,16 +83,14 @@ def misnamed(path, kind: str, what: str, otherwise: str, **hints: str) -> str | 
     before np.load, which reads any file as what it starts as: an HDF5 scan named .npy or .npz
     was 'pickled (object) data' to unpickle unsafely. otherwise, hints: as kind_hint's."""
     try:
-        head, found = file_head(path, 16)
+        head, found = file_head(path)
     except OSError:
         return None
     if found == kind:
         return None
-    if found in (None, "text") and (cut := signature_cut(head, kind, what)):
-        return cut
     if found in (None, "text") and (other := cut_in_signature(head)):
         # 'II' named .npy had read 'it is a text file'
-        return (
+        return signature_cut(head, kind, what) or (
             f"not {what} (it holds {len(head)} bytes, {head!r}, the start of "
             f"{KIND_NAMES[other]}'s signature: such a file cut short?)"
         )
