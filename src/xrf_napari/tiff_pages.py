@@ -33,7 +33,6 @@ def check_tiff_pages(path, fh=None) -> int:
     page count; raises CubeReadError on a loop, a bad offset or too many pages. `fh`: the file
     already open (binary), walked from its start and left open, so that a reader opens its file
     once (io.arrays.read_tiff)."""
-    import contextlib
     import os
     import struct
 
