@@ -94,8 +94,8 @@ def _npy_short(path: Path) -> str | None:
         shape, dtype, start = npy_header(path)
         need = int(np.prod(shape, dtype=object)) * dtype.itemsize
         have = os.stat(path).st_size - start
-    except ValueError:
-        return npy_header_cut(path)
+    except ValueError as exc:
+        return npy_header_cut(path) or _npy_header_damaged(path, exc)
     except (OSError, TypeError):
         return None
     if any(int(n) < 0 for n in shape):  # had read 'could not be read as npy (OverflowError:
@@ -124,6 +124,40 @@ def npy_header(path) -> tuple[tuple, np.dtype, int]:
         return tuple(shape), np.dtype(dtype), fh.tell()
 
 
+def _npy_header_damaged(path: Path, exc: ValueError) -> str:
+    """What is wrong with a whole .npy header NumPy cannot read (a changed byte, another
+    program's writer): NumPy's words had been the message, the whole padded header or ast's
+    'malformed node or string on line 1: <ast.Name object at 0x7f...>', and napari's claim
+    left the file to napari's reader, which failed the same."""
+    import ast
+
+    with open(path, "rb") as fh:
+        head = fh.read(12 + 2**16)
+    field_end, end = _npy_header_span(head)
+    text = head[field_end:end].decode("latin-1").strip()
+    try:
+        ast.literal_eval(text)
+        why = str(exc)  # a dict, of the wrong keys or values: NumPy says which
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        why = "it does not parse as the Python dict NumPy writes"
+    shown = text if len(text) <= 120 else text[:117] + "..."
+    return (
+        f"its .npy header is damaged ({why}), so its array's shape and data type are unknown:"
+        f" {shown!r}; save it again"
+    )
+
+
+def _npy_header_span(head: bytes) -> tuple[int, int]:
+    """(end of the header length field, end of the header) of an .npy file starting `head`:
+    version 1 has a 2-byte field ending at byte 10, later versions a 4-byte one at byte 12."""
+    ends = {1: (10, 2), 2: (12, 4), 3: (12, 4)}  # header length field: its end, its size
+    field_end, field = ends.get(head[6] if len(head) > 6 else 1, (12, 4))
+    end = field_end
+    if len(head) >= field_end:
+        end += int.from_bytes(head[field_end - field : field_end], "little")
+    return field_end, end
+
+
 def npy_header_cut(path) -> str | None:
     """'the file is truncated: ...' for an .npy cut within its header (after its 6-byte
     signature: a shorter cut is limits.signature_cut's), else None. np.load's words had been
@@ -139,11 +173,7 @@ def npy_header_cut(path) -> str | None:
         return None
     if not head.startswith(b"\x93NUMPY"):
         return None
-    ends = {1: (10, 2), 2: (12, 4), 3: (12, 4)}  # header length field: its end, its size
-    field_end, field = ends.get(head[6] if len(head) > 6 else 1, (12, 4))
-    end = field_end
-    if len(head) >= field_end:
-        end += int.from_bytes(head[field_end - field : field_end], "little")
+    field_end, end = _npy_header_span(head)
     if size >= end:
         return None
     text, newline, _ = head[field_end:].partition(b"\n")

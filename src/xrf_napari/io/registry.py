@@ -200,14 +200,15 @@ def _sniff_npy(path: Path) -> bool:
     """A 3-D array by its header, nothing mapped: np.load(mmap_mode="r") mapped the file to read
     its ndim, and refused one cut short of the data its header declares, which napari's own
     reader then took ("Failed to read all data for array"), where read_cube says how far it is
-    short. One cut within its header is claimed too: napari's reader said 'EOF: reading array
-    header', where read_cube says it is truncated."""
-    from .arrays import npy_header, npy_header_cut
+    short. One whose header is cut or damaged is claimed too (it holds NumPy's signature: any
+    other file named .npy is claimed before the sniff, _NOT_READ_AS): napari's reader said 'EOF:
+    reading array header' or 'Cannot parse header', where read_cube says what is wrong."""
+    from .arrays import npy_header
 
     try:
         shape, dtype, _ = npy_header(path)
     except ValueError:
-        return npy_header_cut(path) is not None
+        return True
     return len(shape) == 3 and not dtype.hasobject
 
 
