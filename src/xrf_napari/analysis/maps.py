@@ -710,10 +710,10 @@ def escape_template(
     P_esc / (1 - P_esc) of its peak's counts (physics.detector's escape probability, as the
     forward model's response_matrix). Zero where no line above the Si K edge sends one here.
     `shell` ("K", "L", "M"): that shell's transitions only (_less_neighbours takes each shell's
-    out by a map of a line of that shell: ESCAPE_SHELL_LINES). `kv`: as line_template's."""
+    out by a map of a line of that shell: ESCAPE_SHELL_LINES). `kv`, `anode`: as line_template's."""
     from ..physics.detector import SI_K_EDGE, SI_KA, escape_probability
 
-    trans = _transitions(symbol, float(edges[0]), float(edges[-1]) + SI_KA + 0.5, kv)
+    trans = _transitions(symbol, float(edges[0]), float(edges[-1]) + SI_KA + 0.5, kv, anode)
     if shell is not None:
         trans = [x for x in trans if x[3].startswith(shell)]
     ref = sum(cs for _, cs, fam, _ in trans if fam == reference_family)
