@@ -243,7 +243,9 @@ def test_a_photograph_is_opened_once_for_its_header_and_its_pixels(tmp_path, mon
     Image.fromarray(rgb).save(path)
     walked = []
     real = colour_prior.check_png_chunks
-    monkeypatch.setattr(colour_prior, "check_png_chunks", lambda p: walked.append(p) or real(p))
+    monkeypatch.setattr(
+        colour_prior, "check_png_chunks", lambda p, fh=None: walked.append(p) or real(p, fh)
+    )
     img = colour_prior.read_photo(path, (40, 50))
     assert len(walked) == 1
     np.testing.assert_allclose(img * 255, rgb, atol=1)

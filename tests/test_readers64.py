@@ -1,6 +1,8 @@
 """Readers, session 64: an .npy whose header dict NumPy cannot parse is claimed and said
 damaged."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -33,3 +35,36 @@ def test_an_npy_whose_header_does_not_parse_is_claimed_and_said_damaged(tmp_path
     assert "ast." not in str(e.value) and "Cannot parse" not in str(e.value)
     assert "'shape': (4, 5, " in str(e.value)  # the header, without its padding
     assert registry.claims(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "dtype"), [("photo.tif", np.uint8), ("photo.tif", np.uint16), ("photo.png", np.uint8)]
+)
+def test_read_photo_opens_the_file_once(tmp_path, monkeypatch, name, dtype):
+    """An 8-bit TIFF photograph was opened 7 times per read_photo (its marks, its page chain
+    twice, tifffile's and Pillow's headers, the napari-layer test), a 16-bit one 5 times, a PNG
+    3 times."""
+    import builtins
+
+    import tifffile
+    from PIL import Image
+
+    from xrf_napari.analysis.colour_prior import read_photo
+
+    rgb = np.random.default_rng(3).integers(0, 255, (30, 40, 3)).astype(dtype)
+    path = tmp_path / name
+    if name.endswith(".png"):
+        Image.fromarray(rgb).save(path)
+    else:
+        tifffile.imwrite(path, rgb * (257 if dtype == np.uint16 else 1), photometric="rgb")
+    opened, real = [], builtins.open
+
+    def counting(file, *args, **kwargs):
+        if isinstance(file, (str, Path)) and Path(file) == path:
+            opened.append(file)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    img = read_photo(path, (30, 40))
+    assert len(opened) == 1
+    np.testing.assert_allclose(img * 255, rgb, atol=1)  # as read before

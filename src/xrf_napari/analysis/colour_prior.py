@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -240,18 +241,21 @@ PHOTO_BYTES_OTHER = 32
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def check_png_chunks(path) -> None:
+def check_png_chunks(path, fh=None) -> None:
     """Walk a PNG's chunks (if `path` is a PNG) before Pillow reads it: Pillow reads a chunk's
     declared length in one call, so an IDAT length byte flipped to 4 GB in a 204-byte label map
     ran it out of memory (MemoryError, unhandled). Raises CubeReadError, naming the chunk, on one
-    that runs past the end of the file; anything else is Pillow's to judge."""
+    that runs past the end of the file; anything else is Pillow's to judge. `fh`: the file
+    already open (binary), walked from its start and left open (check_tiff_pages' `fh`)."""
+    import os
     import struct
 
     from ..errors import CubeReadError
 
     path = Path(path)
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
+    with contextlib.nullcontext(fh) if fh is not None else open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(0)
         if fh.read(8) != PNG_SIGNATURE:
             return
         offset = 8
@@ -273,23 +277,26 @@ def check_png_chunks(path) -> None:
 
 
 @contextlib.contextmanager
-def open_image(path):
+def open_image(path, fh=None):
     """Pillow's image of `path`, opened and decoded without Pillow's decompression-bomb limit
     (179 Mpx, a guard for web servers: a large photograph ended in its traceback). Callers check
     the size the header declares before decoding: against the scan, or against memory. It lifts a
     module setting for the block: for the command line, not for threads. A TIFF's page chain is
     walked first (check_tiff_pages), as for a photograph and a scan, and a PNG's chunks
-    (check_png_chunks). Faults: IMAGE_FAULTS."""
+    (check_png_chunks). Faults: IMAGE_FAULTS. `fh`: the file already open (binary), read
+    through, a TIFF's page chain walked by the caller, and left open (read_photo's one opening)."""
     from PIL import Image
 
-    if Path(path).suffix.lower() in (".tif", ".tiff"):
+    if fh is None and Path(path).suffix.lower() in (".tif", ".tiff"):
         from ..tiff_pages import check_tiff_pages
 
         check_tiff_pages(path)
-    check_png_chunks(path)
+    check_png_chunks(path, fh)
+    if fh is not None:
+        fh.seek(0)
     saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
-        with Image.open(path) as im:
+        with Image.open(path if fh is None else fh) as im:
             _refuse_stub(im)
             yield im
     finally:
@@ -372,32 +379,49 @@ def not_a_file(path: Path, what: str) -> str | None:
     return None
 
 
-def _declared(path: Path, opened: contextlib.ExitStack) -> tuple[tuple, int, object]:
-    """(shape as read_photo's array will have it, bytes per sample, the Pillow image that reads it,
-    left open in `opened` for read_photo to decode, or None where tifffile reads it) from the
+class _Header(NamedTuple):
+    """What read_photo learns of a photograph from one opening of it (_declared)."""
+
+    shape: tuple  # as read_photo's array will have it
+    itemsize: int  # bytes per sample
+    im: object  # the Pillow image that decodes it, None where tifffile reads it
+    fh: object  # the file, open in read_photo's ExitStack until it is decoded
+    marks: tuple[str, str]  # (Software, Description): export.image_marks'
+    page: tuple | None  # a TIFF's first page (software, dtype, shape): _napari_saved's
+
+
+def _declared(path: Path, opened: contextlib.ExitStack) -> _Header:
+    """A photograph's _Header, the file opened once and left open in `opened` for read_photo to
+    decode (an 8-bit TIFF had been opened 7 times per read_photo: for its marks, its page chain
+    twice, tifffile's and Pillow's headers, the napari-layer test; a 16-bit one 5 times), from the
     file's header: Pillow had opened it again to decode it, walking a PNG's chunks a second time
     (0.13 s of read_photo's 0.43 s CPU for a 4000 x 3000 px PNG). A TIFF's page chain is walked
     first (the scan reader's check_tiff_pages): a bad first offset ended in "list index out of
-    range" after a stray tifffile log line. Only a TIFF of more than 8 bits a sample (16-bit
-    colour, float), or whose image spans pages (an RGB array tifffile wrote as grey rows: Pillow
-    read the first, a grey strip), is read by tifffile; an 8-bit one is read by Pillow as a PNG
-    or JPEG is (image_rgb.rgb_image): tifffile read it as stored, so an alpha channel was
-    dropped (a cut-out's surround black), a CMYK TIFF's inks taken for red, green and blue (cyan
-    read red), and an EXIF-turned one refused as of another aspect ratio. Pillow failing on one
-    tifffile reads, tifffile reads it as before. Its upright size comes from its own tags:
-    Pillow 13 gives a turned TIFF's upright size on opening it yet keeps the tag until loading
-    it, older Pillows the size as stored."""
-    upright = None  # a TIFF's (height, width) as shown
+    range" after a stray tifffile log line. Only a TIFF of more than 8 bits a sample (16-bit colour,
+    float), or whose image spans pages (an RGB array tifffile wrote as grey rows: Pillow read the
+    first, a grey strip), is read by tifffile; an 8-bit one is read by Pillow as a PNG or JPEG is
+    (image_rgb.rgb_image): tifffile read it as stored, so an alpha channel was dropped (a cut-out's
+    surround black), a CMYK TIFF's inks taken for red, green and blue (cyan read red), and an
+    EXIF-turned one refused as of another aspect ratio. Pillow failing on one tifffile reads,
+    tifffile reads it as before. Its upright size comes from its own tags: Pillow 13 gives a turned
+    TIFF's upright size on opening it yet keeps the tag until loading it, older Pillows the size as
+    stored."""
+    fh = opened.enter_context(open(path, "rb"))
     if path.suffix.lower() in (".tif", ".tiff"):
         import tifffile
 
         from ..tiff_pages import check_tiff_pages
 
-        check_tiff_pages(path)
-        with quiet_tifffile(), tifffile.TiffFile(path) as tf:
+        check_tiff_pages(path, fh)
+        fh.seek(0)
+        with quiet_tifffile(), tifffile.TiffFile(fh) as tf:  # leaves fh open
             series = tf.series[0]
-            by_tifffile = tuple(series.shape), series.dtype.itemsize, None
             page = tf.pages[0]
+            marks = page.software, page.description
+            facts = page.software, page.dtype, tuple(page.shape)
+            by_tifffile = _Header(
+                tuple(series.shape), series.dtype.itemsize, None, fh, marks, facts
+            )
             turn = page.tags.get(EXIF_ORIENTATION)
             upright = (page.imagelength, page.imagewidth)[
                 :: -1 if turn is not None and turn.value in (5, 6, 7, 8) else 1
@@ -407,24 +431,26 @@ def _declared(path: Path, opened: contextlib.ExitStack) -> tuple[tuple, int, obj
             # its first page only, a grey strip
             return by_tifffile
         try:
-            return _pillow_declared(path, opened, upright)
+            return _pillow_declared(path, opened, fh, upright)._replace(marks=marks, page=facts)
         except (OSError, SyntaxError):  # a compression or layout this Pillow cannot read
             return by_tifffile
-    return _pillow_declared(path, opened)
+    return _pillow_declared(path, opened, fh)
 
 
-def _pillow_declared(path: Path, opened, upright: tuple | None = None) -> tuple[tuple, int, object]:
-    """_declared's answer for a file Pillow reads, from one opening of it, kept in `opened` (a
+def _pillow_declared(path: Path, opened, fh, upright: tuple | None = None) -> _Header:
+    """_declared's answer for a file Pillow reads from `fh`, its image kept in `opened` (a
     TIFF's `upright` size from its own tags)."""
     from PIL import ImageMode
 
-    im = opened.enter_context(open_image(path))
+    im = opened.enter_context(open_image(path, fh))
     hw = upright or (im.height, im.width)[:: -1 if exif_turn(im) in (5, 6, 7, 8) else 1]
+    marks = im.info.get("Software", ""), im.info.get("Description", "")
     if im.mode in _CONVERTED or im.mode in ("RGBA", "RGBa", "PA"):
-        return hw + (3,), 1, im
+        return _Header(hw + (3,), 1, im, fh, marks, None)
     mode = ImageMode.getmode(im.mode)
     bands = len(mode.bands)
-    return hw + ((bands,) if bands > 1 else ()), np.dtype(mode.typestr).itemsize, im
+    shape = hw + ((bands,) if bands > 1 else ())
+    return _Header(shape, np.dtype(mode.typestr).itemsize, im, fh, marks, None)
 
 
 #: What to do about a photograph too big for memory.
@@ -484,17 +510,26 @@ def saved_layer_warning(path, shape) -> str:
 
         with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
-            saved = (
-                page.software == "tifffile.py"
-                and np.dtype(page.dtype).kind == "f"
-                and len(page.shape) == 3
-                and page.shape[2] in (3, 4)
-                and tuple(page.shape[:2]) == tuple(shape)
-            )
+            saved = _napari_saved((page.software, page.dtype, tuple(page.shape)), shape)
     except Exception:  # not a TIFF it can read: read_photo names the fault
         return ""
-    if not saved:
-        return ""
+    return _saved_layer_text(path, shape) if saved else ""
+
+
+def _napari_saved(page: tuple, shape) -> bool:
+    """saved_layer_warning's test on a TIFF's first page (software, dtype, shape)."""
+    software, dtype, page_shape = page
+    return (
+        software == "tifffile.py"
+        and np.dtype(dtype).kind == "f"
+        and len(page_shape) == 3
+        and page_shape[2] in (3, 4)
+        and tuple(page_shape[:2]) == tuple(shape)
+    )
+
+
+def _saved_layer_text(path, shape) -> str:
+    """saved_layer_warning's words."""
     return (
         f"{path}: a float RGB TIFF of exactly the scan's {shape[0]} x {shape[1]} pixels that "
         "tifffile wrote with nothing else said of it, as napari saves an image layer "
@@ -514,28 +549,31 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     why = not_a_file(path, "a photograph")
     if why:
         raise ValueError(f"{path}: {why}")
-    made = made_by_xrf_napari(path)
-    if made:
-        raise ValueError(
-            f"{path}: {made}, not a photograph: its colours are xrf-napari's own, and read as the "
-            "painting's they would only repeat them; give a photograph of the painting (the "
-            "SmallUViT's colours are --colour-prior's)"
-        )
-    with contextlib.ExitStack() as opened:  # the Pillow image of the header, decoded below
+    from .export import xrf_napari_image
+
+    with contextlib.ExitStack() as opened:  # the file and its Pillow image, decoded below
         try:
-            declared, itemsize, im = _declared(path, opened)
+            header = _declared(path, opened)
         except IMAGE_FAULTS as exc:
             raise ValueError(image_fault(path, exc)) from None
+        declared, itemsize, im, fh = header[:4]
+        made = xrf_napari_image(*header.marks)
+        if made:
+            raise ValueError(
+                f"{path}: {made}, not a photograph: its colours are xrf-napari's own, and read as"
+                " the painting's they would only repeat them; give a photograph of the painting"
+                " (the SmallUViT's colours are --colour-prior's)"
+            )
         check_photo(declared, shape, name=str(path))
-        if saved := saved_layer_warning(path, shape):
+        if header.page is not None and _napari_saved(header.page, shape):
             from ..errors import warn_outside
 
-            warn_outside(saved)
+            warn_outside(_saved_layer_text(path, shape))
         if budget is not None:
             check_photo_memory(declared, itemsize, path, budget)
         try:
             if im is None:  # 16-bit colour and float TIFFs
-                img = _tifffile_read(path)
+                img = _tifffile_read(fh)
             else:
                 from .image_rgb import rgb_image
 
@@ -552,7 +590,7 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
             if im is not None and path.suffix.lower() in (".tif", ".tiff"):
                 # an 8-bit TIFF Pillow opened but cannot decode (a compression it lacks): as before
                 with contextlib.suppress(*IMAGE_FAULTS):
-                    img = _tifffile_read(path)
+                    img = _tifffile_read(fh)
             if img is None:
                 raise ValueError(image_fault(path, exc)) from None
     try:
@@ -573,11 +611,13 @@ def _photo_out_of_memory(path, declared, exc: MemoryError):
     )
 
 
-def _tifffile_read(path) -> np.ndarray:
+def _tifffile_read(fh) -> np.ndarray:
+    """The TIFF open as `fh` (binary), read whole by tifffile, the file left open."""
     import tifffile
 
+    fh.seek(0)
     with quiet_tifffile():
-        return tifffile.imread(path)
+        return tifffile.imread(fh)
 
 
 #: Weight of the photograph's CIELAB against the element-line shares (each in [0, 1]) when both
