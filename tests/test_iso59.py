@@ -47,7 +47,8 @@ def test_a_second_look_reuses_the_worker(tmp_path):
     assert pid == worker.proc.pid != os.getpid()
     isolate._close_worker()
     assert isolate._WORKER is None
-    assert worker.proc.returncode == 0  # it ended on its own as its stdin closed
+    # it ended on its own as its stdin closed, with the status of its idle end
+    assert worker.proc.returncode == isolate.WORKER_IDLE_EXIT
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def test_a_child_left_running_without_an_answer_is_said_so():
     int) in place of saying so. Fails on the parent: TypeError."""
     stopped = CubeReadError("scan.h5", "stopped")
     with pytest.raises(CubeReadError, match="did not end when it was stopped"):
-        isolate._result(b"", None, "scan.h5", "the look", stopped)
+        isolate._result(b"", None, "scan.h5", "the look", stopped, 0.0)
 
 
 def _broken_h5py(tmp_path, monkeypatch) -> None:

@@ -125,18 +125,22 @@ def call_in_child(
     _before, started, answer = answer.partition(STARTED)  # before: what start-up printed
     if not started:  # our code never ran there (no Python, or not ours), or its imports crashed
         _not_started(code, path, what)
-    return _result(answer, code, path, what, stopped)
+    return _result(answer, code, path, what, stopped, deadline)
 
 
-def _result(answer, code, path, what: str, stopped: CubeReadError):
+def _result(answer, code, path, what: str, stopped: CubeReadError, deadline: float):
     """The result a child's answer (pickled, or unpickled already) holds, or the CubeReadError
     it, or the child's exit status `code` where the answer is not whole (it died first), says:
     a crash (_CRASH_SIGNALS) blames the file; a signal from outside does not; an exit status (a
     compiled library that called exit(), or os._exit: our code answers any Python error) had
     read "crashed (exit status 1); the file is probably corrupt", though nothing crashed and
-    nothing tells the file's fault from the installation's; None: it was left running."""
+    nothing tells the file's fault from the installation's; None: it was left running. A
+    SIGALRM is the child's own stop (_stop_after) only once the call's `deadline`
+    (time.monotonic) has passed: before it, another program's, which had read "did not finish
+    within 30 s" a moment after the call began."""
     import pickle
     import signal
+    import time
 
     try:
         status, payload = pickle.loads(answer) if isinstance(answer, bytes) else answer
@@ -155,8 +159,8 @@ def _result(answer, code, path, what: str, stopped: CubeReadError):
                 "compiled library can, on an error it does not recover from), which does not "
                 "tell whether the file or the installation is at fault",
             ) from None
-        if code == -getattr(signal, "SIGALRM", code + 1):  # it stopped itself (CHILD_GRACE_S)
-            raise stopped from None
+        if code == -getattr(signal, "SIGALRM", code + 1) and time.monotonic() >= deadline:
+            raise stopped from None  # it stopped itself (CHILD_GRACE_S past the deadline)
         how = f"killed by signal {_signal(code)}"
         if not _crashed(code):  # stopped from outside, not a crash
             raise CubeReadError(
@@ -269,14 +273,19 @@ def _serve(requests) -> tuple[bool, bytes]:
 #: Seconds a warm worker waits for its next request before it ends itself (its parent starts
 #: another at the next call): an idle interpreter with numpy and h5py holds some 60 MB.
 WORKER_IDLE_S = 600
+#: The exit status of a warm worker that ends between requests (EX_TEMPFAIL): a call that finds
+#: it ended so was never taken, and is asked again in a new one (_ended_idle). Its idle end had
+#: been status 0, as a compiled library's exit(0) during a call's work is, which was asked
+#: again too: the work done twice.
+WORKER_IDLE_EXIT = 75
 
 
 def _worker_main() -> None:
     """Child side of the warm worker (_Worker): its start as _child_main's, then requests as
     _child_main's, one after another, each answer written as its length (8 bytes, big-endian)
-    and its pickle. Ends when stdin closes (its parent closed it, or died), after
-    WORKER_IDLE_S without a request, or after a request that did not go well (what it read
-    next could be out of step)."""
+    and its pickle. Ends, status WORKER_IDLE_EXIT, when stdin closes (its parent closed it, or
+    died), after WORKER_IDLE_S without a request, or after a request that did not go well
+    (what it read next could be out of step)."""
     import select
     import sys
 
@@ -287,7 +296,8 @@ def _worker_main() -> None:
         answer.write(len(data).to_bytes(8, "big") + data)
         answer.flush()
         if not ok:
-            return
+            break
+    sys.exit(WORKER_IDLE_EXIT)
 
 
 def _stop_after(seconds: float) -> None:
@@ -548,9 +558,9 @@ def _ask_worker(
     before this call (for earlier calls, or by prestart) that ended without answering (on its
     own, idle, as the call came; killed by the system; or harmed by an earlier file) is
     replaced and the call asked once more, within the same time, unless it crashed
-    (_CRASH_SIGNALS: on this call's file) or ended with an exit status (_ended_idle). A
-    worker that takes no request in that time, or answers garbled, is killed and dropped, and
-    the call fails saying so, not blaming the file."""
+    (_CRASH_SIGNALS: on this call's file) or ended with an exit status other than its idle end's
+    (_ended_idle). A worker that takes no request in that time, or answers garbled, is killed
+    and dropped, and the call fails saying so, not blaming the file."""
     import pickle
     import time
 
@@ -590,13 +600,13 @@ def _ask_worker(
                 continue  # (a prestarted one killed before its start was done, too)
             if not worker.started:  # no Python, not ours, or it crashed in its imports
                 _not_started(worker.proc.returncode, path, what)
-            return _result(b"", worker.proc.returncode, path, what, stopped)
+            return _result(b"", worker.proc.returncode, path, what, stopped, deadline)
         except BaseException:  # Ctrl-C while waiting: no worker left in the middle of a call
             _WORKER = None
             _kill(worker.proc)
             raise
         try:
-            return _result(status, 0, path, what, stopped)
+            return _result(status, 0, path, what, stopped, deadline)
         except BaseException:  # it ends after a call that failed: dropped
             _WORKER = None
             worker.close()
@@ -649,10 +659,11 @@ def _signal(code: int) -> str:
 
 def _ended_idle(code) -> bool:
     """Whether a warm worker that ended as a call came may have ended before it took the call:
-    on its own (idle past WORKER_IDLE_S: status 0) or from outside (a signal other than a
-    crash's: the system's out-of-memory kill). One that ended with an exit status of its own
-    (a compiled library's exit(), on the work) was asked again, and did the work twice."""
-    return code == 0 or (code is not None and code < 0 and not _crashed(code))
+    on its own (idle past WORKER_IDLE_S: WORKER_IDLE_EXIT) or from outside (a signal other than
+    a crash's: the system's out-of-memory kill). One that ended with another exit status (a
+    compiled library's exit(), exit(0) too, on the work) was asked again, and did the work
+    twice."""
+    return code == WORKER_IDLE_EXIT or (code is not None and code < 0 and not _crashed(code))
 
 
 def _crashed(code) -> bool:

@@ -1,0 +1,61 @@
+"""Session 64, the command lines (`xrf-napari`, `xrf-napari-train`) and the isolation worker
+(io.isolate)."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from xrf_napari.io import CubeReadError, isolate
+
+posix_only = pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="POSIX signals")
+
+
+@posix_only
+@pytest.mark.parametrize("reuse", [False, True], ids=["child", "worker"])
+def test_a_sigalrm_from_outside_is_not_told_as_a_timeout(reuse):
+    """A reading child ended by another program's SIGALRM a moment after it began read "the
+    look did not finish within 30 s: stopped" (SIGALRM is also how it stops itself once its
+    time is past). Before the deadline it is a signal from outside, said so."""
+    with pytest.raises(CubeReadError) as err:
+        isolate.call_in_child(
+            signal.raise_signal, (signal.SIGALRM,), "scan.h5", "the look", 30, reuse=reuse
+        )
+    said = str(err.value)
+    assert "did not finish" not in said, said
+    assert "killed by signal SIGALRM before it answered, from outside" in said, said
+
+
+@posix_only
+def test_a_warm_worker_ending_with_exit_0_on_the_work_does_not_do_it_again(tmp_path):
+    """A warm worker, used before, whose work ended it with exit status 0 (a compiled library's
+    exit(0)) was taken for one that had ended idle (status 0 too): the call was asked again in a
+    new worker, the work done twice before the refusal. Here the work (the worker made a shell)
+    writes a line and exits 0: one line now, two on the parent."""
+    isolate.call_in_child(os.getpid, (), "warm.h5", "the look", 30, reuse=True)  # a worker warm
+    runs = tmp_path / "runs.txt"
+    work = ("/bin/sh", ["sh", "-c", f"echo ran >> '{runs}'; exit 0"])
+    with pytest.raises(CubeReadError) as err:
+        isolate.call_in_child(os.execv, work, "scan.h5", "the look", 30, reuse=True)
+    assert "it ended (exit status 0) before it answered" in str(err.value), str(err.value)
+    assert runs.read_text(encoding="utf-8").splitlines() == ["ran"]
+
+
+@posix_only
+def test_a_warm_worker_ending_between_requests_is_asked_again():
+    """The other side of the test above: a warm worker that ends between requests (idle, or its
+    stdin closed) ends with a status of its own, which a call finding it ended asks again."""
+    worker = subprocess.Popen(
+        [sys.executable, "-P", "-c", isolate._WORKER_CODE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    start = pickle.dumps(list(sys.path)) + pickle.dumps(())
+    out, _ = worker.communicate(start, timeout=30)  # its start, then stdin closed
+    assert out.endswith(isolate.STARTED)
+    assert worker.returncode == isolate.WORKER_IDLE_EXIT != 0
+    assert isolate._ended_idle(worker.returncode) and not isolate._ended_idle(0)
