@@ -59,3 +59,40 @@ def test_a_warm_worker_ending_between_requests_is_asked_again():
     assert out.endswith(isolate.STARTED)
     assert worker.returncode == isolate.WORKER_IDLE_EXIT != 0
     assert isolate._ended_idle(worker.returncode) and not isolate._ended_idle(0)
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (
+            ["xrf-napari", "quicklook", "x.h5", "-o", "d", "--optic", "lense"],
+            "argument --optic: invalid choice: 'lense': did you mean 'lens'? (choose from "
+            "'collimator', 'lens')",
+        ),
+        (
+            ["xrf-napari", "pigments", "x.h5", "-o", "d", "--atmosphere", "Helium"],
+            "argument --atmosphere: invalid choice: 'Helium': did you mean 'helium'?",
+        ),
+        (
+            ["xrf-napari-train", "recolouriser", "--data", "d", "--out", "o", "--target", "rbg"],
+            "argument --target: invalid choice: 'rbg': did you mean 'rgb'?",
+        ),
+        (
+            ["xrf-napari", "quicklook", "x.h5", "-o", "d", "--optic", "zzz"],
+            "argument --optic: invalid choice: 'zzz' (choose from 'collimator', 'lens')",
+        ),
+    ],
+)
+def test_every_choice_refused_names_the_one_it_resembles(argv, said, capsys):
+    """`--optic lense` said only "invalid choice: 'lense' (choose from ...)" where a command
+    name misspelt (`recolr`) was told "did you mean 'recolour'?": one hint for every choice."""
+    from xrf_napari.cli.main import main as napari_main
+    from xrf_napari.cli.train import main as train_main
+
+    main = napari_main if argv[0] == "xrf-napari" else train_main
+    with pytest.raises(SystemExit) as stop:
+        main(argv[1:])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err, err
+    assert "Traceback" not in err

@@ -172,8 +172,6 @@ def _unknown_command(prog: str, word: str, commands) -> str:
     """The refusal of a command name that is none, with the one it most resembles: `xrf-napari
     recolor` (the American spelling) or `xrf-napari-train recolorizer` said only "invalid choice:
     'recolor' (choose from ...)", and `xrf-napari help` no word on --help."""
-    import difflib
-
     from ..fileutil import printable
 
     names = ", ".join(commands)
@@ -182,12 +180,21 @@ def _unknown_command(prog: str, word: str, commands) -> str:
             f"argument COMMAND: 'help' is no command: {prog} --help lists them ({names}), "
             f"{prog} COMMAND --help a command's options"
         )
-    like = difflib.get_close_matches(word.lower(), list(commands), n=1, cutoff=0.6)
-    hint = f": did you mean {like[0]!r}?" if like else ""
     return (
-        f"argument COMMAND: invalid choice: {printable(word)!r}{hint} (choose from {names}; "
-        f"{prog} --help says what each does)"
+        f"argument COMMAND: invalid choice: {printable(word)!r}{_meant_choice(word, commands)} "
+        f"(choose from {names}; {prog} --help says what each does)"
     )
+
+
+def _meant_choice(word: str, choices) -> str:
+    """The hint ": did you mean 'X'?", X the choice `word` most resembles (or ""), in the
+    refusal of a command name and of every option's choice (`--optic lense`, `--target
+    pallete`), where only the commands' gave one."""
+    import difflib
+
+    named = {str(c).lower(): str(c) for c in choices}
+    like = difflib.get_close_matches(str(word).lower(), list(named), n=1, cutoff=0.6)
+    return f": did you mean {named[like[0]]!r}?" if like else ""
 
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
@@ -618,6 +625,17 @@ class CommandParser(argparse.ArgumentParser):
                     f"{s1} {v1} and {s2} {v2}: the same option ({shown}), given two different "
                     "values; give one"
                 )
+
+    def _check_value(self, action, value):
+        """argparse's check of a value against the option's choices, the refusal naming the
+        choice it most resembles (_meant_choice)."""
+        if action.choices is not None and value not in action.choices:
+            listed = ", ".join(map(repr, action.choices))
+            raise argparse.ArgumentError(
+                action,
+                f"invalid choice: {value!r}{_meant_choice(value, action.choices)} "
+                f"(choose from {listed})",
+            )
 
     def error(self, message):
         """argparse's refusal, the option it names as the user typed it: `recolour
