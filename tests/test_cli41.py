@@ -65,7 +65,9 @@ def test_automatic_calibration_says_where_its_tube_comes_from():
     from xrf_napari.cli.info_cmd import calibration_tube
 
     assert calibration_tube(bare)["origin"].startswith("the file names none: Rh by default")
-    assert calibration_tube(bare, "Mo")["origin"].startswith("given with --anode")
+    assert calibration_tube(bare, "Rh")["origin"].startswith("given with --anode")
+    # another tube given than the one it assumed (a saved calibration kept): not its origin
+    assert calibration_tube(bare, "Mo")["origin"].startswith("the file names none: Rh by default")
     named = cube_from_array(
         np.ones((2, 2, 512), np.float32), cal, auto_calibration=dict(auto, anode="W"), anode="W"
     )

@@ -268,14 +268,16 @@ def calibration_anode_seen(metadata) -> bool:
     return auto.get("anode_from") == ANODE_FROM_SCATTER
 
 
-def known_anode(metadata) -> str | None:
+def known_anode(metadata, given: str | None = None) -> str | None:
     """The scan's tube anode as its symbol where the file names it or it was given to read_cube
-    (named_anode), else where the automatic calibration read it off the scan's scatter lines
-    (tube_source's ANODE_FROM_SCATTER); None where it is only assumed (the default) or unknown.
+    (named_anode: a tube given wins over a saved calibration's reading), else where the
+    automatic calibration read it off the scan's scatter lines (tube_source's
+    ANODE_FROM_SCATTER); None where it is only assumed (the default) or unknown: the tube every
+    message, dock and analysis names (the element suggestion's notes, Recolour's and Embed's).
     The maps' line shares and overlaps: of a Mo tube's scan that info, quicklook and the docks
     called "read from the scan's scattered tube lines", the maps counted Rh's shares and left the
     Mo lines out of the overlaps."""
-    if named := named_anode(metadata):
+    if named := named_anode(metadata, given):  # `given`: the caller's, as named_anode's
         return named
     return calibration_anode(metadata) if calibration_anode_seen(metadata) else None
 
@@ -309,21 +311,27 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
 
 
 def tube_source(metadata, given: str | None = None) -> str:
-    """Where a scan's tube anode comes from, the one decision every message naming it words
-    (calibration_anode_origin: info, the Spectrum dock, napari's notice, the pigment fit's notes;
-    quicklook's instrument; tube_guess.scan_anode): ANODE_FROM_FILE, ANODE_FROM_GIVEN (`given`:
-    a command's --anode; or given to read_cube), ANODE_FROM_SCATTER (the automatic calibration
-    read it off the scan's scattered tube lines), ANODE_BY_DEFAULT (that calibration assumed
-    the default), "" where nothing names or assumes one. Of the APS scan `info` said "Rh by
-    default", quicklook "tube unknown", Pigments "taken from the automatic energy calibration"."""
+    """Where the anode of a scan's automatic calibration (calibration_anode) comes from, the one
+    decision every message naming it words (calibration_anode_origin: info, the Spectrum dock,
+    napari's notice, the pigment fit's notes; quicklook's instrument; tube_guess.scan_anode):
+    ANODE_FROM_FILE, ANODE_FROM_SCATTER (the calibration read it off the scan's scattered tube
+    lines), ANODE_FROM_GIVEN (the calibration's anode is the tube given: `given`, a command's
+    --anode, or given to read_cube; where no calibration assumed one, any tube given),
+    ANODE_BY_DEFAULT (that calibration assumed the default), "" where nothing names or assumes
+    one. Of the APS scan `info` said "Rh by default", quicklook "tube unknown", Pigments "taken
+    from the automatic energy calibration". The scan's tube is known_anode's (a tube given wins
+    there): a saved scan calibrated for the default Rh, opened again with --anode Mo, kept that
+    calibration, which `info` and the Spectrum dock then called "Rh (given with --anode)"."""
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return ANODE_FROM_FILE
     if calibration_anode_seen(metadata):
         return ANODE_FROM_SCATTER
-    if given or metadata.get(GIVEN_ANODE_KEY) or _calibration_anode_given(metadata):
+    assumed = calibration_anode(metadata)
+    named = named_anode(metadata, given)
+    if _calibration_anode_given(metadata) or (named and assumed in (None, named)):
         return ANODE_FROM_GIVEN
-    return ANODE_BY_DEFAULT if calibration_anode(metadata) else ""
+    return ANODE_BY_DEFAULT if assumed else ""
 
 
 def kv_from_metadata(meta: dict) -> float | None:

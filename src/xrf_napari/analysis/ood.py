@@ -91,8 +91,10 @@ class OODReport:
     unnamed: list[str] = field(default_factory=list)  # keys of UNNAMED_IF the file does not name
     anode_seen: str | None = None  # the anode its scattered lines show, where the file names none
     #: the tube anode the report was made for: the one given (a dock's Instrument choice,
-    #: --anode), else the file's; None where neither names one. Its notes read it, so a dock
-    #: tells from it that they no longer hold once another tube is chosen (stale_tube)
+    #: --anode), else the file's, else the one the automatic calibration read off the scatter
+    #: lines (detector.known_anode, as the docks' scan_tube); None where none names one. Its
+    #: notes read it, so a dock tells from it that they no longer hold once another tube is
+    #: chosen (stale_tube)
     anode: str | None = None
 
     @property
@@ -205,7 +207,7 @@ def iter_check_scan(
     """check_scan as a progress generator ((1, 2) after the read of its pixels, (2, 2) after the
     embedder's pass over them); returns the OODReport. The docks' jobs stop at its steps: a
     Cancel waited for the whole check (0.5-1 s in each part on two busy cores)."""
-    from ..detector import fwhm_from_metadata, named_anode
+    from ..detector import fwhm_from_metadata, known_anode, named_anode
     from ..energy import refuse_uncalibrated
     from .embed import load_embedder
     from .tube_guess import guess_scan_anode
@@ -221,13 +223,18 @@ def iter_check_scan(
     why = coverage_reason(cube)
     if why:
         reasons.append(why)
+    # the tube the automatic calibration read off the scatter lines where none is named, as
+    # info, quicklook and Pigments tell it (known_anode), and passed on as such (the docks'
+    # scan_tube): the one seen, not named. The notes guessed their own from the sampled pixels
+    read = None if named_anode(cube.metadata) else known_anode(cube.metadata)
     anode = named_anode(cube.metadata, anode)  # its symbol ("mo": Mo), or as written if none
+    anode = None if anode == read else anode
     # on the pixels already sampled (no further read): the tube named is kept in use, but a
     # wrong one typed (read_cube(p, anode="Rh") of a Mo scan) lost the guess that contradicts it
     seen = guess_scan_anode(cube, counts)
     contradicted = seen if anode and seen and seen != anode else None
-    if anode:
-        seen = None  # anode_seen: the tube the spectra name where none is named
+    if anode or read:
+        seen = None if anode else read  # anode_seen: the tube the spectra name where none is named
     fwhm = fwhm_from_metadata(cube.metadata)
     unnamed = [what for what, value in zip(UNNAMED_IF, (anode or seen, fwhm)) if value is None]
     trained = ", ".join(TRAINED["anodes"])
@@ -257,7 +264,7 @@ def iter_check_scan(
             f"the embedder cannot reconstruct these spectra (mismatch {score:.2f} > "
             f"{WARN_MISMATCH:g} at {counts_phrase(cpp)}{hint})"
         )
-    return OODReport(score, cpp, reasons, unnamed, seen, anode)
+    return OODReport(score, cpp, reasons, unnamed, seen, anode or read)
 
 
 def coverage_reason(cube) -> str | None:

@@ -21,10 +21,9 @@ import numpy as np
 
 from ..detector import (
     DEFAULT_FWHM_MN_EV,
-    calibration_anode,
-    calibration_anode_seen,
     detector_fwhm_kev,
     fwhm_from_metadata,
+    known_anode,
     kv_from_metadata,
     named_anode,
     tube_symbol,
@@ -222,7 +221,7 @@ class Suggestions(list):
     #: lines (l_line_note), so that suggest_for_cube warns of those a group of cells adds too
     unsure: tuple[tuple[str, str], ...] = ()
     #: The anode of `tube` the automatic calibration read off the scan's scattered tube lines
-    #: (suggest_for_cube, _calibration_tube), "" where none was read: the tube is then no longer
+    #: (suggest_for_cube, detector.known_anode), "" where none was read: the tube is then no longer
     #: unknown, as quicklook's instrument line and `info` say ("read from the scan's ...").
     tube_read: str = ""
 
@@ -1979,18 +1978,12 @@ def iter_suggest_for_cube(
     if not kw["anode"]:  # a usual anode's lines then may be the tube's scatter (Suggestions.tube)
         found.tube = tuple(s for s in found if s in SCATTER_ANODES)
         found[:] = [s for s in found if s not in found.tube]
-        seen = _calibration_tube(cube.metadata)
+        # none named: a usual anode the calibration read off the scan's scattered tube lines, a
+        # tube found as the suggestion's own peaks find one (the real PyMca .mca: no Mo peak
+        # read, quicklook's "tube unknown" beside info's "Mo (read from ... tube lines)")
+        seen = known_anode(cube.metadata)
+        seen = seen if seen in SCATTER_ANODES else None
         if seen and seen not in found.tube:
             found.tube += (seen,)
         found.tube_read = seen or ""
     return found
-
-
-def _calibration_tube(metadata) -> str | None:
-    """The usual anode the automatic calibration read off the scan's scattered tube lines (None
-    where it read none): a tube found, as the suggestion's own peaks find one. On the real PyMca
-    .mca (a monochromatised Mo source: its Rayleigh peak merged into the Compton band) no peak was
-    read as Mo, and quicklook titled "tube unknown" beside `xrf-napari info`'s "tube assumed: Mo
-    (read from the scan's scattered tube lines)"."""
-    anode = calibration_anode(metadata) if calibration_anode_seen(metadata) else None
-    return anode if anode in SCATTER_ANODES else None

@@ -427,7 +427,7 @@ def iter_recolour(
 def _iter_recolour(
     cube, rec, embedder_weights, device, tile, overlap, batch, average_flips, anode=None
 ):
-    from ..detector import named_anode
+    from ..detector import known_anode
     from .ambiguity import ambiguity_report
     from .embed import iter_embed, load_embedder
     from .line_features import CountedFeatures, line_features
@@ -440,7 +440,7 @@ def _iter_recolour(
 
         warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
-    anode = named_anode(cube.metadata, anode)  # as its symbol; the file's, or given to read_cube
+    anode = known_anode(cube.metadata, anode)  # as info tells it (one read off the scatter too)
     h, w = cube.shape[:2]
     n = h * w
     # points to stop at in the check and after it (0.5-1 s a part; the dock's Cancel waited)
@@ -539,8 +539,9 @@ def _nonfinite_message(cube, y: int, x: int) -> str:
 
 def _provenance(cube, rec, embedder, average_flips: bool, anode: str | None) -> dict:
     """What the colours were made of, saved with them (save_rgb); `anode`: the tube the
-    training-data note and the ambiguity read (given over the file's; None: neither names
-    one), which the saved image did not say."""
+    training-data note and the ambiguity read (given over the file's, else the one read off the
+    scatter lines: detector.known_anode; None: none names one), which the saved image did not
+    say."""
     from .. import __version__
     from ..fileutil import printable
     from ..provenance import code_identity

@@ -531,11 +531,13 @@ def surveyed_words(cube, suggested, name=None) -> str:
 
 def scan_tube(cube) -> str | None:
     """The anode a dock's notes on `cube` are made for: the scan's Instrument choice (an
-    Instrument row, Recolour's Tube box), else the file's or the one given to read_cube
-    (detector.named_anode; None: none names one)."""
-    from ..detector import named_anode
+    Instrument row, Recolour's Tube box), else the scan's as info, quicklook and Pigments tell it
+    (detector.known_anode: the file's, the one given to read_cube, or the one the automatic
+    calibration read off the scatter lines; None: none names one). Read by named_anode, a tube
+    read off the scatter lines was none to Recolour's and Embed's notes."""
+    from ..detector import known_anode
 
-    return SURVEYS.instrument(cube).get("anode") or named_anode(cube.metadata)
+    return SURVEYS.instrument(cube).get("anode") or known_anode(cube.metadata)
 
 
 #: What CubeDock.made_for says of a result that does not record what it was made for (a
