@@ -68,3 +68,28 @@ def test_read_photo_opens_the_file_once(tmp_path, monkeypatch, name, dtype):
     img = read_photo(path, (30, 40))
     assert len(opened) == 1
     np.testing.assert_allclose(img * 255, rgb, atol=1)  # as read before
+
+
+def test_an_npz_of_two_equally_large_cubes_says_which_and_dataset_picks(tmp_path):
+    """Of two equally large 3-D members the first was read without a word, and `--dataset`
+    could not pick the other ('an .npz file holds no named datasets')."""
+    path = tmp_path / "scan.npz"
+    raw = np.random.default_rng(4).poisson(4, (5, 6, 64)).astype(np.uint16)
+    np.savez(path, raw=raw, corrected=raw * 2)
+    with pytest.warns(UserWarning, match=r"scan.npz: members 'raw' and 'corrected' are equally"):
+        cube = read_cube(path, auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(cube.data[:]), raw)
+    cube = read_cube(path, dataset="corrected", auto_calibrate=False)
+    np.testing.assert_array_equal(np.asarray(cube.data[:]), raw * 2)
+    assert cube.metadata["member"] == "corrected"
+    with pytest.raises(CubeReadError, match=r"no member 'nope' in the .npz; its members: raw, co"):
+        read_cube(path, dataset="nope")
+
+
+def test_an_npy_of_python_objects_is_said_to_hold_no_numbers(tmp_path):
+    """It read 'not a readable .npy array (Array can't be memory-mapped: Python objects in
+    dtype.)'."""
+    path = tmp_path / "scan.npy"
+    np.save(path, np.array([[[1, "a"]]], dtype=object), allow_pickle=True)
+    with pytest.raises(CubeReadError, match=r"scan.npy: its array holds Python objects"):
+        read_cube(path)

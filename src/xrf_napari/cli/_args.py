@@ -86,7 +86,9 @@ def add_scan_options(parser, anode_help: str = ANODE_HELP) -> None:
     no calibration and no anode in its metadata was auto-calibrated for a Rh tube by `recolour`,
     `embed` and `pigments` whatever the user knew."""
     parser.add_argument("--anode", type=tube_anode, default=None, help=anode_help)
-    parser.add_argument("--dataset", help="HDF5 dataset / zarr array path (skip discovery)")
+    parser.add_argument(
+        "--dataset", help="HDF5 dataset / zarr array path / .npz member (skip discovery)"
+    )
     parser.add_argument(
         "--no-auto-calibration",
         action="store_true",

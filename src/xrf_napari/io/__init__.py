@@ -161,7 +161,7 @@ def read_cube(
         for a file naming none, it is the scan's tube too, whatever calibration it keeps
         (metadata GIVEN_ANODE_KEY, read by detector.named_anode): the element suggestion, maps,
         pigment fit and the docks' Instrument rows take it as they take a file's.
-    dataset: HDF5 dataset / zarr array path, bypassing discovery.
+    dataset: HDF5 dataset / zarr array path / .npz member, bypassing discovery.
     calibrate_later: a cube of more bytes than this (or whose pass is as slow: arrays.pass_bytes)
         that needs the automatic calibration is returned without it (source "none",
         metadata["auto_calibration"] = AUTO_PENDING), for the caller to run `auto_calibrated` (a
@@ -191,7 +191,7 @@ def read_cube(
             + " ".join(SUPPORTED_SUFFIXES),
         )
     kind = fmt.name
-    if dataset and kind not in ("hdf5", "zarr", "datastack"):
+    if dataset and kind not in ("hdf5", "zarr", "datastack", "npz"):
         raise ValueError(
             f"{path}: {a_file(kind)} holds no named datasets; leave out the dataset (--dataset)"
         )

@@ -67,10 +67,10 @@ def _cube(data, path, fmt: str, cal: Calibration | None = None, meta: dict | Non
     )
 
 
-def read_npy(path, **_options) -> Cube:
+def read_npy(path, dataset: str | None = None, **_options) -> Cube:
     path = Path(path)
     if path.suffix.lower() == ".npz":
-        return _read_npz(path)
+        return _read_npz(path, dataset)
     foreign = not_npy(path)
     if foreign:
         raise CubeReadError(path, foreign)
@@ -101,7 +101,14 @@ def _npy_short(path: Path) -> str | None:
     if any(int(n) < 0 for n in shape):  # had read 'could not be read as npy (OverflowError:
         # memory mapped length must be positive)'
         return f"its header declares a negative dimension, shape {shape}: the header is damaged"
-    if need <= have or dtype.hasobject:  # objects are pickled, of no size the header gives
+    if dtype.hasobject:  # had read 'not a readable .npy array (Array can't be memory-mapped:
+        # Python objects in dtype.)'
+        return (
+            f"its array holds Python objects ({dtype}), stored pickled, not numbers: no counts"
+            " to read (and xrf-napari loads no pickles); save the counts as an integer or float"
+            " array"
+        )
+    if need <= have:
         return None
     return (
         f"size mismatch: its header declares a {shape} {dtype} array, {need:,} bytes of data"
@@ -278,7 +285,12 @@ def not_npz(path: Path) -> str | None:
     )
 
 
-def _read_npz(path: Path) -> Cube:
+def _read_npz(path: Path, member: str | None = None) -> Cube:
+    """The cube of an .npz: `member` (read_cube's dataset=, `--dataset`), else one named counts,
+    data, cube or spectra, else the largest 3-D member; of two equally large, the first, with
+    a warning naming the other and `--dataset`, as HDF5 discovery says it (the first had been
+    read without a word, and no other could be chosen: "an .npz file holds no named
+    datasets")."""
     import zipfile
 
     foreign = not_npz(path)
@@ -290,7 +302,13 @@ def _read_npz(path: Path) -> Cube:
         raise CubeReadError(path, f"not a readable .npz archive ({exc})") from exc
     with npz:
         names = list(npz.files)
-        name = next((n for n in ("counts", "data", "cube", "spectra") if n in names), None)
+        if member is not None and member not in names:
+            raise CubeReadError(
+                path, f"no member {member!r} in the .npz; its members: {', '.join(names)}"
+            )
+        name = member or next(
+            (n for n in ("counts", "data", "cube", "spectra") if n in names), None
+        )
         shapes, packed = {}, {}
         with zipfile.ZipFile(path) as zf:
             for n in names:
@@ -316,6 +334,14 @@ def _read_npz(path: Path) -> Cube:
             if not cubes:
                 raise CubeReadError(path, f"no 3-D array among the .npz members {names}")
             name = max(cubes, key=lambda n: int(np.prod(shapes[n][0])))
+            size = int(np.prod(shapes[name][0]))
+            other = next((n for n in cubes if n != name and np.prod(shapes[n][0]) == size), None)
+            if other is not None:
+                warn_outside(
+                    f"{path}: members '{name}' and '{other}' are equally large 3-D arrays; "
+                    f"'{name}' was read (the first): choose with --dataset {other} "
+                    f"(dataset='{other}')"
+                )
         shape, dtype = shapes[name]
         require_3d(shape, path, f"member '{name}'")
         require_numeric(dtype, path, f"member '{name}'")
