@@ -93,3 +93,24 @@ def test_an_npy_of_python_objects_is_said_to_hold_no_numbers(tmp_path):
     np.save(path, np.array([[[1, "a"]]], dtype=object), allow_pickle=True)
     with pytest.raises(CubeReadError, match=r"scan.npy: its array holds Python objects"):
         read_cube(path)
+
+
+def test_a_zlib_stack_whose_page_lost_its_byte_counts_is_said_damaged(tmp_path, caplog):
+    """A zlib page stack whose 5th page's StripByteCounts tag points past the file read
+    "reading rows 0-7 failed (IndexError: tuple index out of range)" after tifffile's log line
+    "<tifffile.TiffFrame 4 @1050> <TiffTag.fromfile> raised TiffFileError(...)" (fuzz case)."""
+    import struct
+
+    import tifffile
+
+    path = tmp_path / "stack.tif"
+    cube = np.random.default_rng(5).poisson(4, (64, 8, 10)).astype(np.uint16)
+    tifffile.imwrite(path, cube, compression="zlib")
+    data = bytearray(path.read_bytes())
+    with tifffile.TiffFile(path) as tf:
+        tag = tf.pages[4].tags[279]  # StripByteCounts
+        data[tag.offset + 4 : tag.offset + 12] = struct.pack("<II", 2, len(data) + 100)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError, match=r"stack.tif: its header is damaged: page 5 gives 1"):
+        read_cube(path, auto_calibrate=False)
+    assert not [r for r in caplog.records if r.name == "tifffile"]

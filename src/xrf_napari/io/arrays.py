@@ -20,6 +20,7 @@ from ..tiff_pages import (
     TiffChainFault,
     check_tiff_pages,
     descriptions_repeat,
+    quiet_tifffile,
     stray_pointer_only,
     walk_quietly,
 )
@@ -588,7 +589,8 @@ def tiff_is_cube(path) -> bool:
             except CubeReadError:  # no TIFF (a PNG or JPEG named .tif), or more than
                 return False  # MAX_TIFF_PAGES pages (a long stack): napari's reader reads them
             with _tifffile(fh, pages, stray) as tf:
-                series = tf.series[0]
+                with quiet_tifffile():  # a damaged page's tag: read_tiff says it
+                    series = tf.series[0]
                 if _data_cut(series, os.fstat(fh.fileno()).st_size):
                     return True  # a picture cut within its strips, or holding fewer bytes
                     # than its header declares, too: napari's reader fails
@@ -728,7 +730,8 @@ def read_tiff(path, **_options) -> Cube:
             raise CubeReadError(path, f"not a TIFF file ({why or kind_hint(kind, NOT_TIFF)})")
         tf = _open_tiff(path, fh)
         try:
-            series = tf.series[0]
+            with quiet_tifffile():  # a damaged page's tag logged on stderr: said as refused
+                series = tf.series[0]
             shape, axes = tuple(series.shape), series.axes
             cut = _data_cut(series, size)  # before what it holds: a picture cut short had
             if cut:  # read 'the TIFF holds a 2-D image (300, 400) (axes YX), not a spectral stack'
@@ -829,11 +832,16 @@ def _tiff_decoded(series, declared: int, path: Path, layout: str):
         if out is None:
             return None, None
     try:
-        arr = series.asarray(out=out, buffersize=None if out is None else UNPACK_BUFFER)
+        with quiet_tifffile():  # a damaged page's tag logged on stderr: said below instead
+            arr = series.asarray(out=out, buffersize=None if out is None else UNPACK_BUFFER)
     except MemoryError:
         raise
     except Exception as exc:  # a damaged page, or a codec this installation lacks
         from ..errors import read_error
+
+        damaged = _unlocated_page(series)
+        if damaged:
+            raise CubeReadError(path, damaged) from exc
 
         rows = int(series.shape[1 if layout == "channel-first" else 0])
         raise read_error(exc, None, (slice(0, rows),), path) from exc
@@ -841,6 +849,24 @@ def _tiff_decoded(series, declared: int, path: Path, layout: str):
         arr = out.reshape(shape)
         arr.flags.writeable = False  # as every reader's map: a pass releases its pages
     return arr, how
+
+
+def _unlocated_page(series) -> str | None:
+    """Why a page of a compressed or tiled TIFF that failed to decode cannot be found in the
+    file (its strip or tile offsets and byte counts differ in number: a damaged tag), or None.
+    It had read "reading rows 0-7 failed (IndexError: tuple index out of range)" after
+    tifffile's log line "<tifffile.TiffFrame 16 @3944> <TiffTag.fromfile> raised ...". Asked
+    only once decoding failed."""
+    with quiet_tifffile():
+        for page in series.pages:
+            offsets, counts = len(page.dataoffsets), len(page.databytecounts)
+            if offsets != counts or not offsets:
+                return (
+                    f"its header is damaged: page {page.index + 1} gives {offsets} strip or "
+                    f"tile offsets but {counts} byte counts, so its image data cannot be "
+                    "found; copy or save the file again"
+                )
+    return None
 
 
 #: Compressed bytes tifffile reads at a time decoding into a temporary file (its default, 256 MiB,
