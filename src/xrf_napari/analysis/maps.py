@@ -104,6 +104,12 @@ FIT_GROUPS = {
     # orpiment (As2S3) with no lead read Pb 0.80 of lead white's counts by the window
     ("Pb", "Ma"): (("S", "Hg"), 0.35),
     ("Hg", "Ma"): (("S", "Pb"), 0.35),
+    # Cl K-alpha (2.62 keV) between Pb M-beta (2.44) and M-gamma (2.65), Hg M lines, S K-beta
+    # and a Rh tube's L-alpha (2.70), under its side windows: lead white with no chlorine read
+    # Cl -72 to -101 % of an atacamite layer's counts by the window (Rh, 12-45 kV), under 0.1 %
+    # fitted; lead white with 10 % atacamite -7.4 to -10 times its Cl, 0.97-0.99 fitted
+    # (atacamite 0.98 by the window, 0.97 fitted; /work/runs64/maps64/cl_tube.py)
+    ("Cl", "Ka"): (("Pb", "Hg", "S"), 0.35),
 }
 #: K-alpha lines mapped by their element's K-beta where a present element's lines sit on them
 #: (and none of the second group, whose lines sit on the K-beta): Sr K-alpha (14.10-14.17 keV)
@@ -173,6 +179,16 @@ FAMILIES = ("Ka", "Kb", "La", "Lb", "Lg", "Ma")
 #: 1.09): the rule reads where the spectrum puts a line, whatever puts it there.
 SHIFT_MIN_EV = 3.0
 SHIFT_PRECISION_EV = 1.0
+#: Maps whose line lies on a tube's strongest scattered line of a shell, noted where the scan's
+#: tube is that one: (element, family) -> (anode, its line, what it did). S K-alpha lies 14 eV
+#: above Mo L-alpha; the fit tells them apart by their weaker lines only (S K-beta, Mo L-beta),
+#: whose shares the paint changes (mercury's M edges take Mo L-beta1 to 0.41 of its share against
+#: L-alpha, lead white leaves it at 1.08): forward-model paints over chalk under a 20-45 kV Mo
+#: tube read S at 1.37-1.41 of vermilion's counts, lead white with no sulfur -46 to -52 % of them
+#: (/work/runs64/maps64/s_tube.py), where a Rh tube's read 1.03-1.06 and -5 to -7 %.
+TUBE_ON_LINE = {
+    ("S", "Ka"): ("Mo", "L3M5", "lead white with no sulfur read about -50 % of vermilion's S")
+}
 
 
 @dataclass(frozen=True)
@@ -602,13 +618,14 @@ def _all_transitions(
     that tube, of `anode` (_under_tube). The shares of an L-beta or L-gamma family's L1, L2 and
     L3 lines follow the tube: under 14-16 kV lead white's Pb L-beta map, scaled at 20 keV, read
     1.2 of its counts (L-beta1, an L2 line, not excited there), 1.11 under 20 kV; 0.98-1.00 so
-    under 14-50 kV."""
+    under 14-50 kV. The anode's own lines: the tube's, scattered (_scattered)."""
     import xraylib
 
     from ..elements import FAMILY_OF_TRANSITION, atomic_number
 
     z = atomic_number(symbol)
-    thick = _under_tube(symbol, kv, anode) if kv else None
+    thick = (_scattered(symbol, kv) if symbol == anode else None) if kv else None
+    thick = thick or (_under_tube(symbol, kv, anode) if kv else None)
     out = []
     for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
@@ -623,6 +640,24 @@ def _all_transitions(
         if cs > 0:
             out.append((float(e), float(cs), FAMILY_OF_TRANSITION.get(t, t[0]), t))
     return tuple(out)
+
+
+def _scattered(anode: str, kv: float) -> dict[str, float] | None:
+    """{transition: share} of the tube's own lines as they reach the sample (physics.spectrum's
+    excitation_lines), where the tube model has `anode` at `kv`: a scan's anode lines are the
+    tube's, scattered, in its shares (Mo L-beta1 / L-alpha 0.63 under 45 kV), not those of a
+    thick layer of the element (0.46). Shaped as fluorescence, the Mo L lines took S K-alpha's
+    counts, 14 eV away: under a Mo tube lead white read S -79 % of vermilion's counts, -52 % so
+    (/work/runs64/maps64/s_tube.py)."""
+    from ..physics.instrument import InstrumentProfile
+    from ..physics.spectrum import excitation_lines
+    from ..physics.tube import ANODES, KV_MAX, KV_MIN
+
+    if anode not in ANODES or kv < KV_MIN:
+        return None
+    p = InstrumentProfile(kv=float(min(kv, KV_MAX)), anode=anode)
+    names, _, photons = excitation_lines(p)
+    return dict(zip(names, photons / photons.sum())) if names else None
 
 
 def _under_tube(symbol: str, kv: float, anode: str | None) -> dict[str, float] | None:
@@ -1918,6 +1953,7 @@ def _plan_for_cube(
     ]
     if shifts:
         plans = [_note_shifts(p, edges, fwhm, fitted, shifts, kv, tube) for p in plans]
+    plans = [_note_tube_on_line(p, tube) for p in plans]
     if read:
         said = (
             f"detector FWHM {read:.0f} eV at Mn K\u03b1 read from this scan's K\u03b1 peaks "
@@ -2047,6 +2083,22 @@ def _note_shifts(
         if x in shifts
     ]
     return replace(plan, note=_join(plan.note, "; ".join(moved))) if moved else plan
+
+
+def _note_tube_on_line(plan: MapPlan, tube: str | None) -> MapPlan:
+    """The plan, its note saying that its line lies on the scan's tube's scattered line, where it
+    does (TUBE_ON_LINE)."""
+    anode, name, seen = TUBE_ON_LINE.get((plan.symbol, plan.line.family), (None, None, None))
+    if tube is None or anode != tube:
+        return plan
+    e, fam = next((e, fam) for e, _, fam, t in _all_transitions(anode) if t == name)
+    why = (
+        f"{plan.label} lies {1e3 * abs(plan.line.energy - e):.0f} eV from the {anode} tube's "
+        f"scattered {_line(anode, fam).label} ({e:.2f} keV): "
+        "told apart only by their weaker lines, whose shares the paint changes, this map can "
+        f"read the tube's scatter as {plan.symbol} and {plan.symbol} as scatter ({seen})"
+    )
+    return replace(plan, note=_join(plan.note, why))
 
 
 def iter_element_maps(

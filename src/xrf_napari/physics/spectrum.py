@@ -16,7 +16,7 @@ from .detector import efficiency, pileup, response_matrix
 from .instrument import InstrumentProfile
 from .layers import Layer, primary_fluorescence
 from .scatter import scatter
-from .tube import tube_spectrum
+from .tube import tube_lines, tube_spectrum
 from .xsec import deposit, fine_energy
 
 
@@ -31,15 +31,30 @@ def excitation(profile: InstrumentProfile, continuum: bool = True) -> np.ndarray
     """Photons per fine bin reaching the sample: the tube's spectrum through its window, the gas
     on the way and the optic. SpectrumModel's, and analysis.peaks weighs an element's K lines
     against its L lines by it (_k_over_l_height) without building a whole model."""
+    p = profile
+    tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um), continuum=continuum))
+    tube *= _gas(p)
+    return tube * p.optic_transmission(fine_energy())
+
+
+def _gas(profile: InstrumentProfile, energies=None):
+    """Transmission of the ~1 cm of air between tube optics and sample at `energies` (the fine
+    grid if None); 1 where the scanner flushes it with helium."""
     from .detector import AIR, AIR_DENSITY
     from .xsec import mixture_mu
 
+    if profile.atmosphere != "air":
+        return 1.0
+    return np.exp(-mixture_mu(AIR, energies) * AIR_DENSITY * 1.0)
+
+
+def excitation_lines(profile: InstrumentProfile) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(transition names, energies keV, photons) of the tube's characteristic lines reaching the
+    sample, as excitation's (window, gas, optic): the anode's lines a scan scatters, as the maps
+    shape them (analysis.maps._scattered)."""
     p = profile
-    tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um), continuum=continuum))
-    # ~1 cm of air between tube optics and sample (helium when the scanner flushes it)
-    if p.atmosphere == "air":
-        tube *= np.exp(-mixture_mu(AIR) * AIR_DENSITY * 1.0)
-    return tube * p.optic_transmission(fine_energy())
+    names, e, photons = tube_lines(p.anode, float(p.kv), float(p.tube_be_um))
+    return names, e, photons * _gas(p, e) * p.optic_transmission(e)
 
 
 def detection_efficiency(profile: InstrumentProfile) -> np.ndarray:

@@ -93,9 +93,46 @@ def tube_spectrum(
             mu_fine(anode)[below], rho_z, incidence_deg, takeoff_deg
         )
 
-    # characteristic lines
+    line_e, line_n = _lines(anode, float(kv), incidence_deg, takeoff_deg)[1:]
+    deposit(line_e, line_n, spec)
+
+    spec *= _be_window(mu_fine("Be"), window_be_um)
+    spec.setflags(write=False)
+    return spec
+
+
+def _be_window(mu_be: np.ndarray, window_be_um: float) -> np.ndarray:
+    """The tube's Be window's transmission at the energies of `mu_be` (Be's mass attenuation)."""
+    return np.exp(-mu_be * 1.848 * window_be_um * 1e-4)
+
+
+def tube_lines(
+    anode: str,
+    kv: float,
+    window_be_um: float = 100.0,
+    incidence_deg: float = 78.0,
+    takeoff_deg: float = 12.0,
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(transition names, energies keV, photons / (s mA sr)) of the anode's characteristic lines
+    leaving the tube window, as tube_spectrum deposits them: the maps shape a scan's scattered
+    tube lines by them (analysis.maps._scattered)."""
+    names, energies, photons = _lines(anode, float(kv), incidence_deg, takeoff_deg)
+    e = np.asarray(energies, dtype=float)
+    return names, e, np.asarray(photons) * _be_window(mu_at("Be", e), window_be_um)
+
+
+@lru_cache(maxsize=64)
+def _lines(
+    anode: str, kv: float, incidence_deg: float, takeoff_deg: float
+) -> tuple[tuple[str, ...], tuple[float, ...], tuple[float, ...]]:
+    """tube_lines' lines before the window (Ebel's characteristic lines)."""
+    import xraylib
+
+    z = xraylib.SymbolToAtomicNumber(anode)
+    a = xraylib.AtomicWeight(z)
+    e0 = float(kv)
     j = 0.0135 * z
-    line_e, line_n = [], []
+    names, line_e, line_n = [], [], []
     for zs, b, const, macro, lines in _SHELLS.values():
         edge = xraylib.EdgeEnergy(z, getattr(xraylib, f"{macro}_SHELL"))
         if edge >= e0 or edge <= 0.5:
@@ -121,11 +158,7 @@ def tube_spectrum(
             if le <= 0.5 or p <= 0:
                 continue
             fabs = _self_absorption(mu_at(anode, le)[0], rho_z, incidence_deg, takeoff_deg)
+            names.append(name)
             line_e.append(le)
             line_n.append(const * inv_s * r * omega * p * fabs)
-    deposit(line_e, line_n, spec)
-
-    # Be window
-    spec *= np.exp(-mu_fine("Be") * 1.848 * window_be_um * 1e-4)
-    spec.setflags(write=False)
-    return spec
+    return tuple(names), tuple(line_e), tuple(line_n)
