@@ -96,3 +96,16 @@ def test_every_choice_refused_names_the_one_it_resembles(argv, said, capsys):
     err = capsys.readouterr().err
     assert said in err, err
     assert "Traceback" not in err
+
+
+def test_an_empty_hdf5_file_is_said_empty(tmp_path):
+    """An empty .h5 opened by open_hdf5 (the trainers' data, export-set, evaluate) read "not an
+    HDF5 file: it does not start with the HDF5 signature (\\x89HDF); it is a text file", where
+    `xrf-napari info` says what it is."""
+    pytest.importorskip("h5py")
+    from xrf_napari.io.hdf5 import open_hdf5
+
+    (tmp_path / "cube_0000.h5").write_bytes(b"")
+    with pytest.raises(CubeReadError) as err:
+        open_hdf5(tmp_path / "cube_0000.h5")
+    assert str(err.value).endswith("cube_0000.h5: the file is empty (0 bytes)"), str(err.value)

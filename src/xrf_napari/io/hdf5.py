@@ -300,7 +300,7 @@ def _refuse_changed_while_open(f, path) -> None:
 
 
 def _open_problem(path, exc: OSError) -> str:
-    """What is wrong with a file HDF5 cannot open, in a user's words: a MATLAB v5 file, cut
+    """What is wrong with a file HDF5 cannot open, in a user's words: empty, a MATLAB v5 file, cut
     short (with how many bytes it has of those it declares), not HDF5 at all (and what it looks
     like), or a damaged header. All had read 'not a readable HDF5 file (Unable to synchronously
     open file (truncated file: eof = 81531, sblock->base_addr = 0, stored_eof = 90591))' or
@@ -314,6 +314,8 @@ def _open_problem(path, exc: OSError) -> str:
             f"the file cannot be read ({err.strerror or err}): check its permissions, or that "
             "the drive or share it lies on is reachable"
         )
+    if not head:  # it had read "not an HDF5 file: ... it is a text file"
+        return "the file is empty (0 bytes)"
     if head.startswith(b"MATLAB 5.0 MAT-file") and kind != "hdf5":  # v7.3: HDF5 at byte 512
         return (
             "is a MATLAB v5/v7 MAT-file, which is not HDF5: xrf-napari reads v7.3 .mat files; "
