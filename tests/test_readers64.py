@@ -114,3 +114,28 @@ def test_a_zlib_stack_whose_page_lost_its_byte_counts_is_said_damaged(tmp_path, 
     with pytest.raises(CubeReadError, match=r"stack.tif: its header is damaged: page 5 gives 1"):
         read_cube(path, auto_calibrate=False)
     assert not [r for r in caplog.records if r.name == "tifffile"]
+
+
+@pytest.mark.parametrize("tag", [256, 257])  # ImageWidth, ImageLength
+def test_a_tiff_whose_first_page_declares_no_pixels_is_said_damaged_and_claimed(
+    tmp_path, caplog, tag
+):
+    """It read "could not be read as tiff (ZeroDivisionError: integer division or modulo by
+    zero)" (tifffile's series detection), and napari's claim left it to napari's reader, which
+    failed the same (fuzz case)."""
+    import struct
+
+    import tifffile
+
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.ones((64, 8, 10), np.uint16))
+    data = bytearray(path.read_bytes())
+    with tifffile.TiffFile(path) as tf:
+        entry = tf.pages[0].tags[tag]
+        kind = {3: "<H", 4: "<I"}[entry.dtype]
+        data[entry.valueoffset : entry.valueoffset + struct.calcsize(kind)] = struct.pack(kind, 0)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError, match=r"stack.tif: its header is damaged: page 1 declares"):
+        read_cube(path, auto_calibrate=False)
+    assert registry.claims(path)
+    assert not [r for r in caplog.records if r.name == "tifffile"]

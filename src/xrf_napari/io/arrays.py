@@ -427,6 +427,22 @@ def _open_tiff(path: Path, fh):
         raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
 
 
+def _empty_first_page(tf) -> str | None:
+    """Why a TIFF whose first page declares no pixels (ImageWidth or ImageLength 0: a damaged
+    header) cannot be read, or None. tifffile's series detection divided by its size: "could
+    not be read as tiff (ZeroDivisionError: integer division or modulo by zero)", napari's
+    reader failing the same."""
+    with quiet_tifffile():
+        page = tf.pages.first
+        width, length = page.imagewidth, page.imagelength
+    if width and length:
+        return None
+    return (
+        f"its header is damaged: page 1 declares an image of {width} x {length} pixels"
+        " (ImageWidth x ImageLength), so it holds none; copy or save the file again"
+    )
+
+
 def _checked_pages(path: Path, fh) -> tuple[int, bool]:
     """(pages, stray) of the open TIFF `fh` by check_tiff_pages: the whole pages before a last
     pointer beyond the end of the file, and stray True, where that is its only fault
@@ -458,7 +474,8 @@ def _tifffile(fh, pages: int, stray: bool = False):
     import tifffile
 
     fh.seek(0)
-    tf = tifffile.TiffFile(fh)
+    with quiet_tifffile():  # a damaged first page's tag: the reader says what is wrong
+        tf = tifffile.TiffFile(fh)
     first = tf.pages.first
     if pages > 1 and first.is_shaped:
         try:
@@ -589,6 +606,8 @@ def tiff_is_cube(path) -> bool:
             except CubeReadError:  # no TIFF (a PNG or JPEG named .tif), or more than
                 return False  # MAX_TIFF_PAGES pages (a long stack): napari's reader reads them
             with _tifffile(fh, pages, stray) as tf:
+                if _empty_first_page(tf):  # napari's reader fails on it too
+                    return True
                 with quiet_tifffile():  # a damaged page's tag: read_tiff says it
                     series = tf.series[0]
                 if _data_cut(series, os.fstat(fh.fileno()).st_size):
@@ -730,6 +749,9 @@ def read_tiff(path, **_options) -> Cube:
             raise CubeReadError(path, f"not a TIFF file ({why or kind_hint(kind, NOT_TIFF)})")
         tf = _open_tiff(path, fh)
         try:
+            empty = _empty_first_page(tf)
+            if empty:
+                raise CubeReadError(path, empty)
             with quiet_tifffile():  # a damaged page's tag logged on stderr: said as refused
                 series = tf.series[0]
             shape, axes = tuple(series.shape), series.axes
