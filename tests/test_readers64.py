@@ -139,3 +139,20 @@ def test_a_tiff_whose_first_page_declares_no_pixels_is_said_damaged_and_claimed(
         read_cube(path, auto_calibrate=False)
     assert registry.claims(path)
     assert not [r for r in caplog.records if r.name == "tifffile"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "words"),
+    [((40, 50, 64), ": its .npy header cannot be read"), ((4, 5, 64), " (Bad CRC-32 for file")],
+)
+def test_an_npz_member_whose_header_does_not_parse_is_said_damaged(tmp_path, shape, words):
+    """It read "could not be read as npz (ValueError: Cannot parse header: ...)" (fuzz case),
+    or, a member small enough to be read whole, "(BadZipFile: Bad CRC-32 for file ...)"."""
+    path = tmp_path / "scan.npz"
+    np.savez(path, counts=np.ones(shape, np.uint16), energy=np.arange(64) * 0.01)
+    data, text = path.read_bytes(), str(shape).encode()
+    assert data.count(text) == 1
+    path.write_bytes(data.replace(text, text[:-3] + b"x4)"))
+    with pytest.raises(CubeReadError, match=r"scan.npz: member 'counts' is damaged") as err:
+        read_cube(path, auto_calibrate=False)
+    assert words in str(err.value) and "corrupt or cut short" in str(err.value)

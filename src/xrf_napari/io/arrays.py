@@ -293,6 +293,7 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
     read without a word, and no other could be chosen: "an .npz file holds no named
     datasets")."""
     import zipfile
+    import zlib
 
     foreign = not_npz(path)
     if foreign:
@@ -315,15 +316,26 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
             for n in names:
                 info = zf.getinfo(n + ".npy")
                 packed[n] = (info.compress_size, info.compress_type)
-                with zf.open(info) as fh:
-                    version = np.lib.format.read_magic(fh)
-                    read_header = (
-                        np.lib.format.read_array_header_1_0
-                        if version == (1, 0)
-                        else np.lib.format.read_array_header_2_0
-                    )
-                    shape, _, dtype = read_header(fh)
-                    shapes[n] = (tuple(shape), np.dtype(dtype))
+                try:
+                    with zf.open(info) as fh:
+                        version = np.lib.format.read_magic(fh)
+                        read_header = (
+                            np.lib.format.read_array_header_1_0
+                            if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0
+                        )
+                        shape, _, dtype = read_header(fh)
+                except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                    # had read 'could not be read as npz (ValueError: Cannot parse header: ...',
+                    # '(EOFError: no detail)', '(BadZipFile: Bad CRC-32 for file 'counts.npy')'
+                    why = {ValueError: ": its .npy header cannot be read", EOFError: ""}
+                    raise CubeReadError(
+                        path,
+                        f"member '{n}' is damaged"
+                        + next((w for t, w in why.items() if isinstance(exc, t)), f" ({exc})")
+                        + ": the archive is corrupt or cut short; copy or save it again",
+                    ) from exc
+                shapes[n] = (tuple(shape), np.dtype(dtype))
         if name is None and {"palette", "rgb"} <= set(names):  # export-set's <cube>.targets.npz
             raise CubeReadError(
                 path,
