@@ -170,7 +170,8 @@ def test_a_spot_spectrum_is_fitted_while_other_labels_layers_are_open(
     widget.use_uvit.setChecked(False)
     widget.device.setCurrentText("cpu")
     widget.cube_combo.set_layer(spot)
-    assert widget.labels_combo.current_layer().name == "my regions"
+    assert widget.labels_combo.current_layer() is None  # not listed: the spot is fitted whole
+    assert widget.labels_combo.currentText() == widget.labels_combo.WHOLE_SCAN
     with caught_notifications() as seen:
         assert widget.run() is not None
         wait_idle(qtbot, widget.job, timeout=120000)

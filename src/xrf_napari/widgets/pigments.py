@@ -401,7 +401,18 @@ class RegionsCombo(LayerCombo):
 
     def _candidates(self, viewer) -> list:
         labels = super()._candidates(viewer)
+        if self._spot():  # fitted whole unless regions of its own are chosen (PigmentsWidget.run)
+            return [ly for ly in labels if self._fits(ly)]
         return sorted(labels, key=lambda ly: not self._fits(ly))  # stable: layer order within
+
+    def _spot(self) -> bool:
+        """A spot spectrum (or a few points) chosen: other scans' Labels layers are not listed,
+        as its fit never reads them. A second .spx showed the first's "whole scan [first]
+        (another scan's regions)" as its Regions, and fitted itself whole all the same."""
+        from ..analysis.pigment_fit import is_spot_scan
+
+        cube = self._current_cube()
+        return cube is not None and is_spot_scan(cube.shape)
 
     def _label(self, layer) -> str:
         cube = self._current_cube()
@@ -418,11 +429,7 @@ class RegionsCombo(LayerCombo):
         return newest_shown([ly for ly in layers if self._fits(ly)] or layers)
 
     def refresh(self, *_):
-        from ..analysis.pigment_fit import is_spot_scan
-
-        cube = self._current_cube()
-        spot = cube is not None and is_spot_scan(cube.shape)
-        self._placeholder = self.WHOLE_SCAN if spot else self.NEEDS_REGIONS
+        self._placeholder = self.WHOLE_SCAN if self._spot() else self.NEEDS_REGIONS
         super().refresh()
         current = self.current_layer()
         if current is not None and not self._fits(current):
