@@ -156,3 +156,39 @@ def test_an_npz_member_whose_header_does_not_parse_is_said_damaged(tmp_path, sha
     with pytest.raises(CubeReadError, match=r"scan.npz: member 'counts' is damaged") as err:
         read_cube(path, auto_calibrate=False)
     assert words in str(err.value) and "corrupt or cut short" in str(err.value)
+
+
+def test_a_tiff_whose_description_tifffile_cannot_parse_is_said_damaged(tmp_path):
+    """A flipped byte after tifffile's shaped description read "could not be read as tiff
+    (ValueError: invalid image description '{"shape": [6, 7, 20]}7')" (fuzz case)."""
+    import tifffile
+
+    path = tmp_path / "scan.tif"
+    tifffile.imwrite(path, np.ones((6, 7, 20), np.uint16))
+    data = path.read_bytes()
+    text = b'{"shape": [6, 7, 20]}\x00'
+    assert data.count(text) == 1
+    path.write_bytes(data.replace(text, text[:-1] + b"7"))
+    with pytest.raises(CubeReadError, match=r"scan.tif: its header is damaged: tifffile finds no"):
+        read_cube(path, auto_calibrate=False)
+    assert registry.claims(path)
+
+
+def test_a_tiff_whose_samples_differ_in_bits_is_no_type_error(tmp_path):
+    """A flipped BitsPerSample value (one of 20 samples '14608-bit') read "could not be read as
+    tiff (TypeError: unsupported operand type(s) for %: 'tuple' and 'int')", our own size check
+    taking the tuple for a number (fuzz case)."""
+    import struct
+
+    import tifffile
+
+    path = tmp_path / "scan.tif"
+    tifffile.imwrite(path, np.ones((6, 7, 20), np.uint16), planarconfig="contig")
+    data = bytearray(path.read_bytes())
+    with tifffile.TiffFile(path) as tf:
+        tag = tf.pages[0].tags[258]  # BitsPerSample, 20 values
+        data[tag.valueoffset + 8 : tag.valueoffset + 10] = struct.pack("<H", 14608)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError, match=r"scan.tif: ") as err:
+        read_cube(path, auto_calibrate=False)
+    assert "TypeError" not in str(err.value)

@@ -439,6 +439,24 @@ def _open_tiff(path: Path, fh):
         raise CubeReadError(path, f"not a readable TIFF ({exc})") from exc
 
 
+def _first_series(tf, path: Path):
+    """tifffile's first series of `tf`, its log quiet (a damaged page's tag had been logged on
+    stderr before the refusal said it); CubeReadError where tifffile finds none in a damaged
+    header, which had read "could not be read as tiff (ValueError: invalid image description
+    '{"shape": [6, 7, 20]}7')" or "(RuntimeError: incompatible keyframe)"."""
+    try:
+        with quiet_tifffile():
+            return tf.series[0]
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise CubeReadError(
+            path,
+            f"its header is damaged: tifffile finds no image in it ({exc}); copy or save the "
+            "file again",
+        ) from exc
+
+
 def _empty_first_page(tf) -> str | None:
     """Why a TIFF whose first page declares no pixels (ImageWidth or ImageLength 0: a damaged
     header) cannot be read, or None. tifffile's series detection divided by its size: "could
@@ -620,8 +638,10 @@ def tiff_is_cube(path) -> bool:
             with _tifffile(fh, pages, stray) as tf:
                 if _empty_first_page(tf):  # napari's reader fails on it too
                     return True
-                with quiet_tifffile():  # a damaged page's tag: read_tiff says it
-                    series = tf.series[0]
+                try:
+                    series = _first_series(tf, Path(path))
+                except CubeReadError:  # napari's reader fails on it too: read_tiff says why
+                    return True
                 if _data_cut(series, os.fstat(fh.fileno()).st_size):
                     return True  # a picture cut within its strips, or holding fewer bytes
                     # than its header declares, too: napari's reader fails
@@ -764,8 +784,7 @@ def read_tiff(path, **_options) -> Cube:
             empty = _empty_first_page(tf)
             if empty:
                 raise CubeReadError(path, empty)
-            with quiet_tifffile():  # a damaged page's tag logged on stderr: said as refused
-                series = tf.series[0]
+            series = _first_series(tf, path)
             shape, axes = tuple(series.shape), series.axes
             cut = _data_cut(series, size)  # before what it holds: a picture cut short had
             if cut:  # read 'the TIFF holds a 2-D image (300, 400) (axes YX), not a spectral stack'
@@ -834,7 +853,8 @@ def _strips_short(page) -> str | None:
     65535) had read as 'a photograph' or 'a 2-D image (6, 65535)', napari's reader failing on
     it. Compressed or tiled pages, and samples of under 8 bits, are not sized here."""
     key = None if page is None else page.keyframe  # a TiffFrame's tags are its keyframe's
-    if key is None or key.compression != 1 or key.is_tiled or key.bitspersample % 8:
+    bits = None if key is None else key.bitspersample  # a tuple where the samples' differ
+    if key is None or key.compression != 1 or key.is_tiled or not isinstance(bits, int) or bits % 8:
         return None
     need, held = int(key.size) * key.bitspersample // 8, sum(int(n) for n in page.databytecounts)
     if held >= need:
