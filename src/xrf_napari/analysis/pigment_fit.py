@@ -49,6 +49,7 @@ SmallUViT prior did not help, a photograph did (docs/pigments_guide.md).
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -1499,6 +1500,15 @@ TUBE_SCATTER_TOLS = 2.0
 TUBE_SCATTER_BREADTH = 1.5
 
 
+#: At most this many residual lines are listed, the most significant first; where there are more,
+#: those of the elements that name the most of them are kept: a line of an element named by one
+#: peak alone is the weakest evidence. Taken in significance order alone, a peak named anew
+#: changed which others were listed: on the smalt swatch's candidates lacking its elements (Cr
+#: seed 2, region 7) "Bi Ma 2.48 keV", where the ground's S K-beta had named the peak, took the
+#: place of "As Ka misfit 10.53 keV", arsenic's K-alpha with its K-beta.
+UNEXPLAINED_SHOWN = 6
+
+
 #: A residual peak beside a residual as negative as MISFIT_LOBE times it, within MISFIT_SPAN line
 #: widths (the detector's FWHM), is one lobe of a line the fit shapes a little off (its place or
 #: width), not a line of its own: it is named after the line of an element the candidate holds
@@ -1607,7 +1617,8 @@ def _residual_lines(
     peak one lobe of a held line is named after it only within MISFIT_REACH line widths, and only
     a line not weak beside its main line (MISFIT_LINE_SHARE); a line of a held element is marked
     so (ResidualLine.misfit); an L line whose K-alpha should stand far above it but does not show
-    comes after other names (K_LINES_DOMINATE)."""
+    comes after other names (K_LINES_DOMINATE). At most UNEXPLAINED_SHOWN lines, most significant
+    first, those of the elements naming the most peaks kept."""
     from scipy.ndimage import gaussian_filter1d, median_filter
     from scipy.signal import find_peaks, peak_widths
 
@@ -1775,14 +1786,14 @@ def _residual_lines(
             continue  # the tube's lines, scattered: not the paint's
         if best is not None and (best.element in ground or best.element in air):
             continue  # the ground's line, the air's: not the paint's
-        if len(out) == 6:
-            break
         out.append(
             ResidualLine(best.element, best.family, e, best.element in explained)
             if best is not None
             else ResidualLine(None, "", e)
         )
-    return out
+    named = Counter(ln.element or ln.energy for ln in out)  # an unidentified peak: its own
+    by_evidence = sorted(range(len(out)), key=lambda j: -named[out[j].element or out[j].energy])
+    return [out[j] for j in sorted(by_evidence[:UNEXPLAINED_SHOWN])]
 
 
 def _colour(lib: ComponentLibrary, idx, fractions) -> tuple[float, float, float]:
