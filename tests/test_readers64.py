@@ -192,3 +192,17 @@ def test_a_tiff_whose_samples_differ_in_bits_is_no_type_error(tmp_path):
     with pytest.raises(CubeReadError, match=r"scan.tif: ") as err:
         read_cube(path, auto_calibrate=False)
     assert "TypeError" not in str(err.value)
+
+
+def test_an_npy_whose_header_length_cuts_its_dict_is_said_damaged_and_claimed(tmp_path):
+    """A header length field flipped to 29 cut the dict within a bracket: NumPy's header filter
+    raised tokenize's TokenError, which read "could not be read as npy (TokenError: ('EOF in
+    multi-line statement', (2, 0)))", and napari's claim left it to napari (fuzz case)."""
+    path = tmp_path / "scan.npy"
+    np.save(path, np.zeros((4, 5, 64), ">u2"))
+    data = bytearray(path.read_bytes())
+    data[8:10] = (29).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError, match=r"scan.npy: its .npy header is damaged \(it does"):
+        read_cube(path)
+    assert registry.claims(path)

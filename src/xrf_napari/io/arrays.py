@@ -75,9 +75,11 @@ def read_npy(path, dataset: str | None = None, **_options) -> Cube:
     foreign = not_npy(path)
     if foreign:
         raise CubeReadError(path, foreign)
+    from tokenize import TokenError  # NumPy's header filter: a header cut within a bracket
+
     try:
         arr = guard_map(np.load(path, mmap_mode="r", allow_pickle=False), path)
-    except (ValueError, OSError, OverflowError) as exc:  # Overflow: a negative dimension
+    except (ValueError, OSError, OverflowError, TokenError) as exc:  # Overflow: a negative dim
         raise CubeReadError(path, _npy_short(path) or f"not a readable .npy array ({exc})") from exc
     arr, meta = channel_order(arr, path)
     return _cube(arr, path, "npy", None, meta)
@@ -123,12 +125,17 @@ def npy_header(path) -> tuple[tuple, np.dtype, int]:
     """(shape, dtype, offset of the data) from an .npy file's header, reading nothing else
     (np.load(mmap_mode="r") maps the whole file, and refuses one shorter than its header
     declares). Raises ValueError or OSError where the file has no readable header."""
+    from tokenize import TokenError
+
     with open(path, "rb") as fh:
         version = np.lib.format.read_magic(fh)
         read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
             version, np.lib.format.read_array_header_2_0
         )
-        shape, _, dtype = read(fh)
+        try:
+            shape, _, dtype = read(fh)
+        except TokenError as exc:  # NumPy's header filter on a dict cut within a bracket
+            raise ValueError(f"Cannot parse header ({exc})") from exc
         return tuple(shape), np.dtype(dtype), fh.tell()
 
 
