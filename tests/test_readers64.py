@@ -206,3 +206,15 @@ def test_an_npy_whose_header_length_cuts_its_dict_is_said_damaged_and_claimed(tm
     with pytest.raises(CubeReadError, match=r"scan.npy: its .npy header is damaged \(it does"):
         read_cube(path)
     assert registry.claims(path)
+
+
+def test_an_spx_declaring_an_unknown_encoding_is_said_damaged(tmp_path):
+    """A flipped byte in ESPRIT's 'WINDOWS-1252' read "could not be read as a spectrum
+    (LookupError: unknown encoding: WINDOWS-12.2)" (flip case)."""
+    path = tmp_path / "spot.spx"
+    path.write_text(
+        '<?xml version="1.0" encoding="WINDOWS-12.2"?>\n<TRTSpectrum><ClassInstance '
+        'Type="TRTSpectrum"><Channels>1,2,3</Channels></ClassInstance></TRTSpectrum>\n'
+    )
+    with pytest.raises(CubeReadError, match=r"spot.spx: its XML declaration names an encoding"):
+        read_cube(path)

@@ -80,7 +80,7 @@ def _spx_xml(raw: bytes) -> bytes | str:
         if declared is None or codecs.lookup(declared[1].decode()).name.startswith("utf"):
             return raw
         return raw.decode("utf-8-sig")
-    except (LookupError, UnicodeDecodeError):  # unknown name: expat says so; not UTF-8: 8-bit
+    except (LookupError, UnicodeDecodeError):  # unknown name: read_spx says so; not UTF-8: 8-bit
         return raw
 
 
@@ -112,6 +112,12 @@ def read_spx(path) -> Spectrum:
                 "interrupted copy or save); copy or export it again",
             ) from exc
         raise CubeReadError(path, f"not a valid Bruker .spx XML file ({exc})") from exc
+    except LookupError as exc:  # had read 'could not be read as a spectrum (LookupError: ...)'
+        raise CubeReadError(
+            path,
+            f"its XML declaration names an encoding no reader knows ({exc}; ESPRIT writes "
+            "WINDOWS-1252): the file is damaged; export or copy it again",
+        ) from exc
     spec = root.find(".//ClassInstance[@Type='TRTSpectrum']")
     if spec is None:
         spec = root
