@@ -218,3 +218,16 @@ def test_an_spx_declaring_an_unknown_encoding_is_said_damaged(tmp_path):
     )
     with pytest.raises(CubeReadError, match=r"spot.spx: its XML declaration names an encoding"):
         read_cube(path)
+
+
+def test_an_npz_whose_directory_misnames_a_member_is_said_damaged(tmp_path):
+    """A flipped byte in the zip directory's 'counts.npy' read "could not be read as npz
+    (KeyError: \\"There is no item named 'counts.nky.npy' in the archive\\")" (flip case)."""
+    path = tmp_path / "scan.npz"
+    np.savez(path, counts=np.ones((4, 5, 64), np.uint16))
+    data = path.read_bytes()
+    cut = data.rindex(b"counts.npy")  # the central directory's entry, after the local header's
+    path.write_bytes(data[:cut] + b"counts.nky" + data[cut + 10 :])
+    with pytest.raises(CubeReadError, match=r"scan.npz: member 'counts.nky' is damaged \(") as e:
+        read_cube(path, auto_calibrate=False)
+    assert "corrupt or cut short" in str(e.value)

@@ -320,8 +320,11 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
         )
         shapes, packed = {}, {}
         with zipfile.ZipFile(path) as zf:
-            for n in names:
-                info = zf.getinfo(n + ".npy")
+            stored = set(zf.namelist())
+            for n in names:  # NumPy names a member without its .npy (one stored without keeps
+                # its whole name: its lookup with .npy added had read "KeyError: There is no item
+                # named 'counts.nky.npy' in the archive")
+                info = zf.getinfo(n + ".npy" if n + ".npy" in stored else n)
                 packed[n] = (info.compress_size, info.compress_type)
                 try:
                     with zf.open(info) as fh:
@@ -332,10 +335,16 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                             else np.lib.format.read_array_header_2_0
                         )
                         shape, _, dtype = read_header(fh)
-                except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
                     # had read 'could not be read as npz (ValueError: Cannot parse header: ...',
-                    # '(EOFError: no detail)', '(BadZipFile: Bad CRC-32 for file 'counts.npy')'
-                    why = {ValueError: ": its .npy header cannot be read", EOFError: ""}
+                    # '(EOFError: no detail)', '(BadZipFile: Bad CRC-32 for file 'counts.npy')',
+                    # '(OSError: [Errno 22] Invalid argument)' (its offset in the archive)
+                    why = {
+                        ValueError: ": its .npy header cannot be read",
+                        EOFError: "",
+                        zipfile.BadZipFile: f" ({exc})",
+                        OSError: ": its place in the archive cannot be read",
+                    }
                     raise CubeReadError(
                         path,
                         f"member '{n}' is damaged"
