@@ -59,35 +59,27 @@ def test_the_docks_notes_take_the_tube_read_off_the_scatter(mo_scan):
     """Recolour's and Embed's notes were made for detector.named_anode's tube (scan_tube): none,
     for a scan whose calibration read Mo off its scatter lines, which info, quicklook and
     Pigments call Mo; the notes then guessed their own from the sampled pixels. They now take
-    known_anode's, as those do, and say it as seen, not named. Fails on the parent: scan_tube
-    None."""
+    known_anode's, as those do, and say it as seen, not named: check_scan with no tube chosen
+    (the docks pass their Tube box's choice alone, widgets._common.tube_chosen). Fails on the
+    parent: scan_tube None."""
     from xrf_napari.analysis.ood import check_scan
     from xrf_napari.detector import known_anode
     from xrf_napari.widgets._common import scan_tube
 
     assert scan_tube(mo_scan) == known_anode(mo_scan.metadata) == "Mo"
-    report = check_scan(mo_scan, anode=scan_tube(mo_scan))
+    report = check_scan(mo_scan)
     assert report.anode == report.anode_seen == "Mo"  # made_for, as the dock's scan_tube now
     text = report.message()
     assert "the tube looks like Mo (from its scattered lines" in text, text
     assert "tube anode Mo" not in text, text  # not as if named
 
 
-def test_a_tube_chosen_over_the_one_read_is_named():
+def test_a_tube_chosen_over_the_one_read_is_named(mo_scan):
     """A guard: a tube chosen (the Tube box, --anode) over the one the calibration read off the
     scatter lines is the named one, and the spectra's Mo contradicts it once."""
-    from test_anode47 import _scan
-
     from xrf_napari.analysis.ood import check_scan
-    from xrf_napari.cube import cube_from_array
-    from xrf_napari.detector import ANODE_FROM_SCATTER
-    from xrf_napari.energy import Calibration
 
-    canon = Calibration.canonical()
-    cal = Calibration(canon.offset, canon.gain, source="auto")
-    auto = {"residual_ev_rms": 5.0, "matched": [], "anode": "Mo", "anode_from": ANODE_FROM_SCATTER}
-    cube = cube_from_array(_scan("Mo", 35.0), cal, auto_calibration=auto)
-    report = check_scan(cube, anode="Rh")
+    report = check_scan(mo_scan, anode="Rh")
     assert report.anode == "Rh" and report.anode_seen is None
     text = report.message()
     assert text.count("the tube looks like Mo (from its scattered lines), not the Rh named") == 1

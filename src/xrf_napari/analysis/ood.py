@@ -224,11 +224,11 @@ def iter_check_scan(
     if why:
         reasons.append(why)
     # the tube the automatic calibration read off the scatter lines where none is named, as
-    # info, quicklook and Pigments tell it (known_anode), and passed on as such (the docks'
-    # scan_tube): the one seen, not named. The notes guessed their own from the sampled pixels
+    # info, quicklook and Pigments tell it (known_anode): the one seen, not named. The notes
+    # guessed their own from the sampled pixels. A tube chosen (`anode`) is named, the read one
+    # too: the docks pass their Tube box's choice alone (scan_tube folded the read one in)
     read = None if named_anode(cube.metadata) else known_anode(cube.metadata)
     anode = named_anode(cube.metadata, anode)  # its symbol ("mo": Mo), or as written if none
-    anode = None if anode == read else anode
     # on the pixels already sampled (no further read): the tube named is kept in use, but a
     # wrong one typed (read_cube(p, anode="Rh") of a Mo scan) lost the guess that contradicts it
     seen = guess_scan_anode(cube, counts)

@@ -440,11 +440,12 @@ def _iter_recolour(
 
         warnings.warn(mismatch, stacklevel=2)
     # first, while nothing else is held: a few thousand sampled pixels, transient memory
-    anode = known_anode(cube.metadata, anode)  # as info tells it (one read off the scatter too)
     h, w = cube.shape[:2]
     n = h * w
-    # points to stop at in the check and after it (0.5-1 s a part; the dock's Cancel waited)
+    # points to stop at in the check and after it (0.5-1 s a part; the dock's Cancel waited); the
+    # tube given (the Tube box, --anode) is named there, one read off the scatter lines seen
     checking = iter_check_scan(cube, embedder_weights, str(rec.device), anode=anode)
+    anode = known_anode(cube.metadata, anode)  # as info tells it (one read off the scatter too)
     ood = yield from _rescaled(checking, 0, 0, 2 * n)  # its steps at 0 of the pass
     yield 0, 2 * n
     # Line features come from the same pass for every model: those that read them get them, and

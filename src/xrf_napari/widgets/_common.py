@@ -529,15 +529,23 @@ def surveyed_words(cube, suggested, name=None) -> str:
     return f"Scan surveyed: {n} element{'s' * (n != 1)} suggested."
 
 
+def tube_chosen(cube) -> str | None:
+    """The anode of the scan's Instrument choice (an Instrument row, Recolour's Tube box), None
+    where none is chosen: what Recolour and Embed & cluster pass to their check as named. Passed
+    scan_tube, a Rh chosen for a scan whose calibration read Rh off its scatter lines was taken
+    for the read one: "a tube that looks like Rh (...; the file does not name it)"."""
+    return SURVEYS.instrument(cube).get("anode")
+
+
 def scan_tube(cube) -> str | None:
-    """The anode a dock's notes on `cube` are made for: the scan's Instrument choice (an
-    Instrument row, Recolour's Tube box), else the scan's as info, quicklook and Pigments tell it
-    (detector.known_anode: the file's, the one given to read_cube, or the one the automatic
-    calibration read off the scatter lines; None: none names one). Read by named_anode, a tube
-    read off the scatter lines was none to Recolour's and Embed's notes."""
+    """The anode a dock's notes on `cube` are made for: the scan's Instrument choice
+    (tube_chosen), else the scan's as info, quicklook and Pigments tell it (detector.known_anode:
+    the file's, the one given to read_cube, or the one the automatic calibration read off the
+    scatter lines; None: none names one). Read by named_anode, a tube read off the scatter lines
+    was none to Recolour's and Embed's notes."""
     from ..detector import known_anode
 
-    return SURVEYS.instrument(cube).get("anode") or known_anode(cube.metadata)
+    return tube_chosen(cube) or known_anode(cube.metadata)
 
 
 #: What CubeDock.made_for says of a result that does not record what it was made for (a

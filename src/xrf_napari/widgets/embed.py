@@ -23,7 +23,7 @@ from ._common import (
     form_grid,
     nothing_yet,
     ood_made_for,
-    scan_tube,
+    tube_chosen,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
 from ._jobs import import_torch_steps, preload_labels_imports, report_error, steps_beside
@@ -58,8 +58,8 @@ def _embed_cluster_job(cube, weights, device, k, pool_low_counts: bool = True, a
     low-count scan is pooled 3 x 3 first (analysis.pooling), unless pool_low_counts is False.
     First, as Recolour does, the scan is checked against the embedder's training data
     (analysis.ood, a few thousand sampled pixels): regions of an uncalibrated or empty scan came
-    out with a plain "Done." and went on to Pigments. `anode`: the scan's tube (scan_tube: the
-    user's Instrument choice, else the file's), as Recolour's line reads it."""
+    out with a plain "Done." and went on to Pigments. `anode`: the user's Instrument choice
+    (tube_chosen; None: check_scan takes the scan's, as scan_tube), as Recolour's line reads it."""
     from ..analysis import pooling
     from ..analysis.embed import (
         auto_k_null,
@@ -256,7 +256,7 @@ class EmbedClusterWidget(CubeDock):
             self.device.currentText(),
             k,
             self.pool_check.isChecked(),
-            scan_tube(cube),  # the scan's, as Recolour's
+            tube_chosen(cube),  # as Recolour's: none chosen, check_scan takes the scan's
             cube=cube,
             description=EMBEDDING,
             on_result=lambda res: self._add_results(layer, res, check),

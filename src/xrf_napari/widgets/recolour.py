@@ -26,7 +26,7 @@ from ._common import (
     form_grid,
     nothing_yet,
     ood_made_for,
-    scan_tube,
+    tube_chosen,
 )
 from ._dialogs import weights_row
 from ._jobs import import_torch_steps, preload_labels_imports, report_error, steps_beside
@@ -233,7 +233,7 @@ class RecolourWidget(CubeDock):
             self.device.currentText(),
             self.flips_box.isChecked(),
             outline,
-            scan_tube(cube),  # the notes' (and the result's: made_for)
+            tube_chosen(cube),  # named in the notes; none: the scan's (made_for: scan_tube)
             cube=cube,
             description="Embedding, then recolouring tiles\u2026",
             on_result=lambda res: self._add_result(layer, res, outline, over),
