@@ -804,9 +804,10 @@ class PigmentsWidget(CubeDock):
     def follow_refusal(self, *_) -> None:
         """Run's refusal (CubeDock: on the scan's renaming, and here as the SmallUViT box or
         the Photograph changes), then Find regions, whose tooltip says it too: renamed, the
-        scan's old name stayed there."""
+        scan's old name stayed there; so did Find pigments' "Needs regions of <scan>"."""
         super().follow_refusal()
         self._follow_photo()
+        self._follow_regions()
 
     def _follow_regions(self, *_) -> None:
         """Find pigments is off on an image scan with no regions of its own chosen, its tooltip
