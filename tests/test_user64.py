@@ -62,3 +62,21 @@ def test_find_pigments_tooltip_names_the_scan_as_renamed(make_napari_viewer, tmp
     layer.name = "NG6461 left"
     assert "Needs regions of NG6461 left:" in widget.job.run_button.toolTip()
     assert not widget.job.run_button.isEnabled()
+
+
+def test_a_read_only_folder_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    """Saving from a dock into a folder the user may not write (a read-only share) said only
+    "Save: cannot write /share/recoloured.png: folder /share is not writable", where a folder
+    that refuses new files (/sys) is told "...; choose another output folder": both say it.
+    Simulated (tests run as root), as test_io41 does."""
+    import os
+
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    shut = tmp_path / "share"
+    shut.mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m, **k: os.fspath(p) != str(shut) and access(p, m))
+    with pytest.raises(OutputError) as err:
+        check_outputs(files=[str(shut / "recoloured.png")], inputs=[])
+    assert str(err.value).endswith(f"folder {shut} is not writable; choose another output folder")

@@ -869,7 +869,9 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
     if not anc.is_dir():
         raise OutputError(f"cannot write {what}: {anc} is not a folder")
     if not os.access(anc, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write {what}: folder {anc} is not writable")
+        raise OutputError(
+            f"cannot write {what}: folder {anc} is not writable; choose another output folder"
+        )
     probed = {} if probed is None else probed
     if anc not in probed:
         probed[anc] = _write_probe(anc)
