@@ -6,7 +6,10 @@ import pytest
 
 pytest.importorskip("xraylib")
 
-from test_pigB63 import _lines
+from test_pigB63 import FWHM_EV, _lines, _spectrum
+
+from xrf_napari.analysis import pigment_fit as pf
+from xrf_napari.physics.instrument import InstrumentProfile
 
 #: smalt's elements, and its As L-alpha, L-beta, Si K-alpha and Co K-alpha in the model
 SMALT = {"Co", "K", "Si", "As", "O"}
@@ -40,3 +43,17 @@ def test_the_line_cap_keeps_the_lines_of_elements_that_name_several_peaks():
     names = [(ln.element, ln.family) for ln in got]
     assert len(names) == 6 and ("Co", "Kb") in names and ("Co", "Ka") in names, names
     assert names.index(("Co", "Kb")) == 5, names  # the least significant, listed last
+
+
+def test_an_escape_of_the_tube_anodes_line_is_no_misfit_of_the_candidate():
+    """Fails on the parent ("Cu Ka escape misfit 6.28 keV"): under a Cu tube the anode's lines
+    are named only by their Si escape peaks, and a candidate holding copper read the escape of
+    Cu K-alpha, the tube's scattered line as much as the paint's, as its own line fitted off. It
+    is "Cu Ka escape 6.28 keV" whether the candidate holds copper or not."""
+    prof = InstrumentProfile(anode="Cu", kv=30.0, fwhm_mn_ev=FWHM_EV)
+    e, y, model = _spectrum([(8.04, 4e5), (8.90, 6e4)], [(6.30, 1500.0)])
+    for held in ({"Cu"}, {"Pb"}):
+        got = pf._residual_lines(y, model, pf._weights(y), e, prof, frozenset(held))
+        assert [(ln.element, ln.family, ln.misfit) for ln in got] == [("Cu", "Ka escape", False)], [
+            str(ln) for ln in got
+        ]

@@ -1563,7 +1563,9 @@ class ResidualLine(NamedTuple):
     family: str
     energy: float
     #: The element is one the candidate holds: its line, which the fit shapes a little off or
-    #: leaves short, not a paint it lacks ("Ti Ka misfit 4.55 keV").
+    #: leaves short, not a paint it lacks ("Ti Ka misfit 4.55 keV"). Not the tube anode's, whose
+    #: lines are named only by their escape peaks, the tube's scatter's as much as the paint's
+    #: (under a Cu tube a candidate holding copper would read "Cu Ka escape misfit 6.28 keV").
     misfit: bool = False
 
     def __str__(self) -> str:
@@ -1787,7 +1789,7 @@ def _residual_lines(
         if best is not None and (best.element in ground or best.element in air):
             continue  # the ground's line, the air's: not the paint's
         out.append(
-            ResidualLine(best.element, best.family, e, best.element in explained)
+            ResidualLine(best.element, best.family, e, best.element in explained - {profile.anode})
             if best is not None
             else ResidualLine(None, "", e)
         )
