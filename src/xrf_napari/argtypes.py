@@ -274,6 +274,17 @@ positive_float = float_in(0, lo_open=True)
 positive_seconds = float_in(0, lo_open=True, unit="s")
 
 
+def meant_choice(word, choices, cutoff: float = 0.6) -> str:
+    """The hint ": did you mean 'X'?", X the choice `word` most resembles (difflib, case
+    ignored), or "": in every refusal of a value outside a fixed set (a command's name, an
+    option's choices, --device, --anode), one rule where each had its own or none."""
+    import difflib
+
+    named = {str(c).lower(): c for c in choices}
+    like = difflib.get_close_matches(str(word).lower(), list(named), n=1, cutoff=cutoff)
+    return f": did you mean {named[like[0]]!r}?" if like else ""
+
+
 def anode_symbol(text: str) -> str:
     """An element symbol as a tube anode is read in files' metadata (elements.element_symbol): a
     symbol in any case, an English name or an atomic number (rh, Rhodium, 45 -> Rh). Any element:

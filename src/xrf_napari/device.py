@@ -13,7 +13,9 @@ def pick_device(name: str = "auto"):
     """auto -> cuda, then mps, then cpu; None too. An unknown, unavailable or missing explicit
     choice raises ValueError naming it: torch's own errors for 'cudaa' or 'cuda:x' are tracebacks,
     and 'cuda:1' on a one-GPU machine fails only at the first tensor moved there. An empty name
-    is refused as the commands' `--device ""` is: it ran on auto's choice, unsaid."""
+    is refused as the commands' `--device ""` is: it ran on auto's choice, unsaid. A misspelt
+    name is told the one it resembles (`cdua`: did you mean 'cuda'?), as a misspelt choice of
+    any option is."""
     import re
 
     import torch
@@ -30,7 +32,11 @@ def pick_device(name: str = "auto"):
         return torch.device("cpu")
     cuda = re.fullmatch(r"cuda(?::(\d+))?", name)
     if name not in ("cpu", "mps") and not cuda:
-        raise ValueError(f"unknown device {given!r}: use {DEVICE_CHOICES}")
+        from .argtypes import meant_choice
+
+        # cutoff 0.7: gpu is one letter from cpu (0.67 alike), which it must not be told
+        like = meant_choice(given, ("auto", "cpu", "cuda", "mps"), cutoff=0.7)
+        raise ValueError(f"unknown device {given!r}: use {DEVICE_CHOICES}{like}")
     if cuda and not torch.cuda.is_available():
         raise ValueError(
             f"device {given!r} requested but no CUDA GPU is available (use auto or cpu)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..argtypes import anode_symbol
+from ..argtypes import anode_symbol, meant_choice
 from ..fileutil import check_not_a_file_name
 from ..physics.tube import ANODES as TUBE_ANODES  # importing it reads no table (2-4 ms)
 
@@ -38,13 +38,15 @@ def tube_anode(text: str) -> str:
     """argparse `type=` of --anode: an element in any of anode_symbol's spellings that is an
     anode the physics models (TUBE_ANODES). Any element was taken: `--anode U` ran info,
     quicklook, recolour and embed without a word (embed's note then said "tube anode U"), and
-    only pigments refused it, after reading the scan."""
+    only pigments refused it, after reading the scan. A misspelt symbol is told the anode it
+    resembles (`Rhh`: did you mean 'Rh'?), as a misspelt choice of any option is."""
     supported = f"one of {', '.join(TUBE_ANODES)}"
     try:
         symbol = anode_symbol(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an element: give the X-ray tube's anode, {supported}"
+            + meant_choice(text, TUBE_ANODES)
         ) from None
     if symbol not in TUBE_ANODES:
         named = repr(text) if text == symbol else f"{text!r} ({symbol})"

@@ -16,6 +16,7 @@ import threading
 import warnings
 
 from .. import __version__
+from ..argtypes import meant_choice
 from ..device import DEVICE_CHOICES
 
 
@@ -181,20 +182,9 @@ def _unknown_command(prog: str, word: str, commands) -> str:
             f"{prog} COMMAND --help a command's options"
         )
     return (
-        f"argument COMMAND: invalid choice: {printable(word)!r}{_meant_choice(word, commands)} "
+        f"argument COMMAND: invalid choice: {printable(word)!r}{meant_choice(word, commands)} "
         f"(choose from {names}; {prog} --help says what each does)"
     )
-
-
-def _meant_choice(word: str, choices) -> str:
-    """The hint ": did you mean 'X'?", X the choice `word` most resembles (or ""), in the
-    refusal of a command name and of every option's choice (`--optic lense`, `--target
-    pallete`), where only the commands' gave one."""
-    import difflib
-
-    named = {str(c).lower(): str(c) for c in choices}
-    like = difflib.get_close_matches(str(word).lower(), list(named), n=1, cutoff=0.6)
-    return f": did you mean {named[like[0]]!r}?" if like else ""
 
 
 def dispatch(prog: str, description: str, commands: dict[str, tuple[str, str]], argv=None) -> int:
@@ -633,7 +623,7 @@ class CommandParser(argparse.ArgumentParser):
             listed = ", ".join(map(repr, action.choices))
             raise argparse.ArgumentError(
                 action,
-                f"invalid choice: {value!r}{_meant_choice(value, action.choices)} "
+                f"invalid choice: {value!r}{meant_choice(value, action.choices)} "
                 f"(choose from {listed})",
             )
 
