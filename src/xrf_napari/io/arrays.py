@@ -467,10 +467,14 @@ def _first_series(tf, path: Path):
         raise
     except Exception as exc:
         raise CubeReadError(
-            path,
-            f"its header is damaged: tifffile finds no image in it ({exc}); copy or save the "
-            "file again",
+            path, _header_damaged(f"tifffile finds no image in it ({exc})")
         ) from exc
+
+
+def _header_damaged(what: str) -> str:
+    """A TIFF refused for `what` its header says: "its header is damaged: <what>; copy or save
+    the file again" (one wording for the damaged-header refusals)."""
+    return f"its header is damaged: {what}; copy or save the file again"
 
 
 def _empty_first_page(tf) -> str | None:
@@ -483,9 +487,9 @@ def _empty_first_page(tf) -> str | None:
         width, length = page.imagewidth, page.imagelength
     if width and length:
         return None
-    return (
-        f"its header is damaged: page 1 declares an image of {width} x {length} pixels"
-        " (ImageWidth x ImageLength), so it holds none; copy or save the file again"
+    return _header_damaged(
+        f"page 1 declares an image of {width} x {length} pixels (ImageWidth x ImageLength), so"
+        " it holds none"
     )
 
 
@@ -931,10 +935,9 @@ def _unlocated_page(series) -> str | None:
         for page in series.pages:
             offsets, counts = len(page.dataoffsets), len(page.databytecounts)
             if offsets != counts or not offsets:
-                return (
-                    f"its header is damaged: page {page.index + 1} gives {offsets} strip or "
-                    f"tile offsets but {counts} byte counts, so its image data cannot be "
-                    "found; copy or save the file again"
+                return _header_damaged(
+                    f"page {page.index + 1} gives {offsets} strip or tile offsets but {counts}"
+                    " byte counts, so its image data cannot be found"
                 )
     return None
 
