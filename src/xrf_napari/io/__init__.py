@@ -22,6 +22,7 @@ from ..detector import (
     DEFAULT_CALIBRATION_ANODE,
     GIVEN_ANODE_KEY,
     anode_from_metadata,
+    calibration_anode,
     symbol_or_refuse,
 )
 from ..energy import Calibration
@@ -221,8 +222,12 @@ def read_cube(
         named = normalise_anode_metadata(cube.metadata, path)
         if anode and not named:  # the scan's tube from now on (named_anode), the calibration's
             cube.metadata[GIVEN_ANODE_KEY] = anode  # or the file's kept
+        given = None if named else anode
         anode = named or anode or _given_saved(cube.metadata, path)
         saved_auto = calibration is None and cube.calibration.source == "auto"
+        if saved_auto and auto_calibrate and given:
+            cube = _refitted_for_given(cube, path, given)
+            saved_auto = cube.calibration.source == "auto"
         if calibration is not None:
             cube = cube.with_calibration(calibration)
         else:
@@ -265,6 +270,27 @@ def _note_auto_saved(cube: Cube, saved: bool) -> None:
         cube.metadata[AUTO_SAVED_KEY] = True
     else:
         cube.metadata.pop(AUTO_SAVED_KEY, None)
+
+
+def _refitted_for_given(cube: Cube, path: Path, anode: str) -> Cube:
+    """A saved automatic calibration (a project .h5's) fitted again for the tube given to
+    read_cube (anode=, --anode) where it assumed another: it was kept, and `info`, quicklook and
+    the Spectrum dock advised --anode (read_cube's anode=) for another tube, which changed
+    nothing. One pass over the file, as its first read's; the saved one is kept where the new
+    fit fails, as calibration_note says (why_calibrated)."""
+    assumed = calibration_anode(cube.metadata)
+    if assumed == anode:
+        return cube
+    said = f"{path}: its saved automatic calibration assumed a {assumed or 'named'} tube"
+    out = _auto_calibrate(cube.with_calibration(Calibration.uncalibrated()), anode)
+    if out.calibration.source != "auto":
+        why = auto_calibration_failure(out.metadata)
+        cube.metadata["calibration_note"] = (
+            f"{said}; kept, as a fit for the {anode} given failed ({why})"
+        )
+        return cube
+    out.metadata["calibration_note"] = f"{said}; fitted again for the {anode} tube given"
+    return out
 
 
 def _given_saved(metadata: dict, path) -> str | None:
