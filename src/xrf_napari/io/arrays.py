@@ -896,6 +896,15 @@ def _tiff_decoded(series, declared: int, path: Path, layout: str):
     3,000-page zlib TIFF of 8 x 8 pixels took 7-26 s to open), and one pixel's spectrum every
     page (a 200 x 250 x 4096 zlib stack: 40-70 s to open, 5-6 s a pixel)."""
     key = series.keyframe
+    if not isinstance(key.compression, int):  # had read "could not be read as tiff (TypeError:
+        # int() argument must be ... not 'tuple')": a Compression tag of several values
+        raise CubeReadError(
+            path,
+            _header_damaged(
+                f"page {key.index + 1} gives {len(key.compression)} compression schemes"
+                f" {tuple(int(c) for c in key.compression)}, where a page has one"
+            ),
+        )
     if int(key.compression) == 1 and not key.is_tiled:
         return None, None
     shape, dtype = tuple(int(n) for n in series.shape), np.dtype(series.dtype)

@@ -1,0 +1,27 @@
+"""Reviewer R, session 64: the readers' damaged-file refusals (readers64's commits)."""
+
+import struct
+
+import numpy as np
+import pytest
+
+from xrf_napari.errors import CubeReadError
+from xrf_napari.io import read_cube
+
+
+def test_a_tiff_whose_compression_tag_holds_two_values_is_said_damaged(tmp_path):
+    """A flipped count of a zlib stack's Compression tag (2 values, not 1) read "could not be
+    read as tiff (TypeError: int() argument must be ... not 'tuple')": our own int() of it."""
+    import tifffile
+
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.ones((64, 6, 7), np.uint16), compression="zlib")
+    with tifffile.TiffFile(path) as tf:
+        at = tf.pages.first.tags["Compression"].offset  # its 12-byte IFD entry
+    data = bytearray(path.read_bytes())
+    data[at + 4 : at + 12] = struct.pack("<IHH", 2, 8, 8)  # count 2, values (8, 8) inline
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    assert "TypeError" not in str(err.value)
+    assert "its header is damaged: page 1 gives 2 compression schemes (8, 8)" in str(err.value)
