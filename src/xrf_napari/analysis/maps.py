@@ -183,11 +183,20 @@ SHIFT_PRECISION_EV = 1.0
 #: tube is that one: (element, family) -> (anode, its line, what it did). S K-alpha lies 14 eV
 #: above Mo L-alpha; the fit tells them apart by their weaker lines only (S K-beta, Mo L-beta),
 #: whose shares the paint changes (mercury's M edges take Mo L-beta1 to 0.41 of its share against
-#: L-alpha, lead white leaves it at 1.08): forward-model paints over chalk under a 20-45 kV Mo
-#: tube read S at 1.37-1.41 of vermilion's counts, lead white with no sulfur -46 to -52 % of them
-#: (/work/runs64/maps64/s_tube.py), where a Rh tube's read 1.03-1.06 and -5 to -7 %.
+#: L-alpha, lead white leaves it at 1.08): forward-model paints over chalk under a 12-45 kV Mo
+#: tube read S at 1.37-1.41 of vermilion's counts, lead white with no sulfur -38 to -52 % of them,
+#: lead white with 30 % vermilion 1.54-2.23 of its S (/work/runs64/maps64/s_tube.py), where a Rh
+#: tube's read 1.03-1.06, -5 to -7 % and 1.11-1.25 (12-50 kV). Two Mo templates, L-alpha and the
+#: rest, their ratio fitted, read vermilion 1.02-1.04 and lead white +2 to +25 %, but S's noise
+#: 4-6 times as large (/work/runs64/revM64/st_fam2.txt): not taken.
 TUBE_ON_LINE = {
-    ("S", "Ka"): ("Mo", "L3M5", "lead white with no sulfur read about -50 % of vermilion's S")
+    ("S", "Ka"): (
+        "Mo",
+        "L3M5",
+        "in tests sulfur-free lead white read below zero (-38 to -52 % of vermilion's sulfur), "
+        "vermilion 1.4 times its sulfur, lead white with 30 % vermilion 1.5 to 2.2 times; "
+        "check sulfur on a scan under a Rh tube (there 1.03-1.06, -5 to -7 % and 1.1 to 1.3)",
+    )
 }
 
 
@@ -2094,9 +2103,9 @@ def _note_tube_on_line(plan: MapPlan, tube: str | None) -> MapPlan:
     e, fam = next((e, fam) for e, _, fam, t in _all_transitions(anode) if t == name)
     why = (
         f"{plan.label} lies {1e3 * abs(plan.line.energy - e):.0f} eV from the {anode} tube's "
-        f"scattered {_line(anode, fam).label} ({e:.2f} keV): "
-        "told apart only by their weaker lines, whose shares the paint changes, this map can "
-        f"read the tube's scatter as {plan.symbol} and {plan.symbol} as scatter ({seen})"
+        f"scattered {_line(anode, fam).label} ({e:.2f} keV), which every point sends back: "
+        f"this map cannot reliably tell that scatter from {plan.symbol} and reads "
+        f"{plan.symbol} only roughly ({seen})"
     )
     return replace(plan, note=_join(plan.note, why))
 
