@@ -25,3 +25,19 @@ def test_a_tiff_whose_compression_tag_holds_two_values_is_said_damaged(tmp_path)
         read_cube(path, auto_calibrate=False)
     assert "TypeError" not in str(err.value)
     assert "its header is damaged: page 1 gives 2 compression schemes (8, 8)" in str(err.value)
+
+
+@pytest.mark.parametrize("sep", ["=", " = ", ":"])
+def test_a_ripple_header_of_key_equals_value_lines_says_the_separator_is_wrong(tmp_path, sep):
+    """'width=5' lines read "ripple header lacks the required key 'width'", 'width = 5' "ripple
+    key 'width' must be an integer, got '='": neither said that the separator is the fault."""
+    keys = {"width": 5, "height": 4, "depth": 64, "offset": 0, "data-length": 2}
+    keys |= {"data-type": "unsigned", "byte-order": "little-endian", "record-by": "vector"}
+    path = tmp_path / "scan.rpl"
+    path.write_text("".join(f"{k}{sep}{v}\n" for k, v in keys.items()))
+    np.zeros((4, 5, 64), np.uint16).tofile(tmp_path / "scan.raw")
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    said = str(err.value)
+    assert f"scan.rpl: the ripple header puts {sep.strip()!r} between its keys and values" in said
+    assert "('width 5')" in said and "lacks the required key" not in said

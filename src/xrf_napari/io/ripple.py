@@ -90,6 +90,18 @@ def _norm(key: str) -> str:
     return "".join(ch for ch in key.lower() if ch.isalnum())
 
 
+def _separated(text: str, name: str):
+    """The header line giving the key `name` (normalised) as 'key=value' or 'key: value', or
+    None: such a header had read "lacks the required key 'width'" ('width=5' taken for a key of
+    no value) or "ripple key 'width' must be an integer, got '='"."""
+    import re
+
+    for line in re.finditer(r"^\s*([^\s=:]+)\s*([=:])\s*(.*?)\s*$", text, re.M):
+        if _norm(line.group(1)) == name:
+            return line
+    return None
+
+
 # normalised key -> (calibration term, units the value is in unless a units key says otherwise)
 _OFFSET_KEYS = (
     "depthorigin",
@@ -190,6 +202,13 @@ def parse_header(path) -> RippleHeader:
 
     def integer(name: str, lo: int, hi: int, default=None) -> int:
         v = norm.get(name, "")
+        if (not v.strip() or v.lstrip()[:1] in ("=", ":")) and (line := _separated(text, name)):
+            raise CubeReadError(
+                path,
+                f"the ripple header puts {line.group(2)!r} between its keys and values "
+                f"({line.group(0).strip()!r}): a ripple header separates them with a tab or "
+                f"spaces ('{line.group(1)} {line.group(3)}'); write it so",
+            )
         if not v.strip():
             if default is not None:
                 return default
