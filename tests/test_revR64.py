@@ -41,3 +41,24 @@ def test_a_ripple_header_of_key_equals_value_lines_says_the_separator_is_wrong(t
     said = str(err.value)
     assert f"scan.rpl: the ripple header puts {sep.strip()!r} between its keys and values" in said
     assert "('width 5')" in said and "lacks the required key" not in said
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("# PyMca's plain format\n1\n5\n3\n", "it holds lines of numbers, not XML"),
+        (
+            "#FORMAT : EMSA/MAS Spectral Data File\n#NPOINTS : 2\n#SPECTRUM :\n1, 2\n",
+            "rename it .msa",
+        ),
+    ],
+)
+def test_a_text_spectrum_named_spx_is_told_what_it_is(tmp_path, text, said):
+    """A PyMca .mca renamed .spx read "not a valid Bruker .spx XML file (not well-formed
+    (invalid token): line 1, column 1)", as an EMSA file did ("syntax error"): now it is named,
+    as the other text readers name an .spx (limits.text_format)."""
+    path = tmp_path / "spectrum.spx"
+    path.write_text(text)
+    with pytest.raises(CubeReadError, match=r"spectrum\.spx: not a Bruker \.spx spectrum: ") as err:
+        read_cube(path, auto_calibrate=False)
+    assert said in str(err.value) and "XML file (" not in str(err.value)

@@ -88,7 +88,7 @@ def read_spx(path) -> Spectrum:
     import xml.etree.ElementTree as ET
 
     path = Path(path)
-    from .limits import MAX_TEXT_BYTES, read_bounded, refuse_binary
+    from .limits import MAX_TEXT_BYTES, decode_text, read_bounded, refuse_binary, text_format
 
     text = read_bounded(path, MAX_TEXT_BYTES, ".spx file")
     refuse_binary(path, text, "a Bruker .spx XML file")
@@ -111,6 +111,8 @@ def read_spx(path) -> Spectrum:
                 f"the .spx ends before its XML is complete ({exc}): the file looks cut short (an "
                 "interrupted copy or save); copy or export it again",
             ) from exc
+        if other := text_format(decode_text(text), "spx"):
+            raise CubeReadError(path, f"not a Bruker .spx spectrum: {other}") from exc
         raise CubeReadError(path, f"not a valid Bruker .spx XML file ({exc})") from exc
     except LookupError as exc:  # had read 'could not be read as a spectrum (LookupError: ...)'
         raise CubeReadError(

@@ -146,11 +146,11 @@ def text_format(text: str, own: str) -> str | None:
     is no other format to the .csv and .mca readers, which read its data lines as columns (it
     had been refused, 'rename it .msa', though read as before)."""
     head = text[:65536].lstrip("\ufeff \t\r\n")
-    if head.startswith("<") and "TRTSpectrum" in head:
+    if own != "spx" and head.startswith("<") and "TRTSpectrum" in head:
         return "it is a Bruker .spx spectrum (XML): rename it .spx"
     if own != "mca" and head.startswith("<<PMCA SPECTRUM>>"):
         return "it is an Amptek .mca spectrum: rename it .mca"
-    if own in ("rpl", "spe") and re.search(r"^#FORMAT\s*:\s*EMSA", head, re.M | re.I):
+    if own in ("rpl", "spe", "spx") and re.search(r"^#FORMAT\s*:\s*EMSA", head, re.M | re.I):
         return "it is an EMSA/MSA spectrum: rename it .msa"
     if own != "spe" and head.startswith("$") and re.search(r"^\$DATA:", head, re.M):
         return "it is an ASCII SPE spectrum: rename it .spe"
@@ -165,7 +165,25 @@ def text_format(text: str, own: str) -> str | None:
                 f"it is a ripple (.rpl) header, the text half of a datacube ({size}): rename it "
                 ".rpl and keep its .raw beside it"
             )
+    if own == "spx" and _number_lines(head):  # a PyMca .mca had read "not a valid Bruker .spx
+        # XML file (not well-formed (invalid token): line 1, column 1)"
+        return (
+            "it holds lines of numbers, not XML: a text spectrum, as a PyMca .mca (a column of "
+            "counts) or a .csv holds; rename it .mca or .csv"
+        )
     return None
+
+
+def _number_lines(head: str) -> bool:
+    """Whether the first 20 lines of `head` that are not blank or '#' comments are all numbers
+    (split by white space, commas or semicolons): a plain text spectrum."""
+    lines = [ln for ln in head.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    try:
+        return bool(lines) and all(
+            float(v) is not None for ln in lines[:20] for v in re.split(r"[\s,;]+", ln.strip())
+        )
+    except ValueError:
+        return False
 
 
 def looked_in_both(looked: list[Path], what: str) -> str:
