@@ -62,3 +62,29 @@ def test_a_text_spectrum_named_spx_is_told_what_it_is(tmp_path, text, said):
     with pytest.raises(CubeReadError, match=r"spectrum\.spx: not a Bruker \.spx spectrum: ") as err:
         read_cube(path, auto_calibrate=False)
     assert said in str(err.value) and "XML file (" not in str(err.value)
+
+
+def test_a_stray_last_pointer_beside_a_damaged_tag_logs_nothing(tmp_path, caplog):
+    """A stack whose last page points beyond the file (a writer's slip, read with a warning)
+    and one of whose tags is damaged had tifffile log "<TiffTag.fromfile> raised TiffFileError(
+    '<tifffile.TiffTag 296 @154> invalid data type 99')" on stderr at napari's claim and again at
+    the read (stray_pointer_only's look at the pages), above the warning that says the fault."""
+    import tifffile
+
+    from xrf_napari.io import registry
+
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.ones((64, 6, 7), np.uint16), resolution=(1, 1))
+    with tifffile.TiffFile(path) as tf:
+        unit = tf.pages.first.tags["ResolutionUnit"].offset
+        last = tf.pages[-1]
+        pointer = last.offset + 2 + 12 * len(last.tags)  # its next-page pointer
+    data = bytearray(path.read_bytes())
+    data[unit + 2 : unit + 4] = struct.pack("<H", 99)  # no TIFF data type
+    data[pointer : pointer + 4] = struct.pack("<I", len(data) + 1000)
+    path.write_bytes(bytes(data))
+    assert registry.claims(path)
+    with pytest.warns(UserWarning, match="points to a page beyond the end of the file"):
+        cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == (6, 7, 64)
+    assert not [r for r in caplog.records if r.name == "tifffile"]
