@@ -14,7 +14,8 @@ other. The order is the one the code has (lowest first):
     training   trainers and evaluation: data from synth/io, models, analysis
     cli | widgets   the command lines (cli.train dispatches to synth and training by module name)
                     and the napari docks
-    plugin     napari entry points (_reader, _writer, _sample_data) and the `xrf_napari.train` shim
+    plugin     napari entry points (_reader, _writer, _sample_data), the reader's keV readout
+               (_energy_readout) and the `xrf_napari.train` shim
 
 Every import counts: top-level ones, those inside functions (the package imports heavy libraries
 lazily, so most cross-layer imports live there), and module names handed to importlib as strings.
@@ -59,7 +60,7 @@ LAYERS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("synth",),),
     (("training",),),
     (("cli",), ("widgets",)),
-    (("_reader", "_writer", "_sample_data", "train"),),
+    (("_reader", "_energy_readout", "_writer", "_sample_data", "train"),),
 )
 
 

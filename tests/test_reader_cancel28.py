@@ -65,7 +65,10 @@ def test_closing_the_sum_layer_stops_its_pass(make_napari_viewer, tmp_path, qtbo
     assert not cube.has_sum_image  # a partial pass leaves no sum behind
     assert seen == []  # stopping is not a failure
     assert [ly.name for ly in viewer.layers] == ["painted"]
-    assert len(viewer.layers.events.removed.callbacks) == before  # its watcher is gone
+    callbacks = viewer.layers.events.removed.callbacks
+    # its watcher is gone; the energy readout's stays with the cube (_energy_readout)
+    readout = [cb for cb in callbacks if "watch_energy" in getattr(cb, "__qualname__", "")]
+    assert len(readout) == 1 and len(callbacks) - 1 == before
 
 
 def test_closing_only_the_stack_lets_the_sum_finish(

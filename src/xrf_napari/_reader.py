@@ -410,6 +410,11 @@ def cube_layers(cube) -> list:
         _warn_mixed_axes(name, axis["axis_labels"][0])
     if live and top > channel_limits[1]:
         _widen_range_later(cube, channel_limits, top)
+    if live:  # the canvas says the keV of the slider's channel (napari's slider: its step)
+        from ._energy_readout import watch_energy
+
+        for viewer in _current_viewers():
+            watch_energy(viewer)
     return [
         (
             stack,

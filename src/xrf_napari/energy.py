@@ -159,6 +159,16 @@ def energy_range_text(energy) -> str:
     return f"{lo:.3f} to {hi:.3f} keV"
 
 
+def channel_energy_text(cube, channel: int) -> str:
+    """What the canvas says of the channel napari's slider is on (napari 0.9's slider prints
+    the step, "137 | 511"): the channel's energy by the scan's own calibration, "7.875 keV
+    (channel 137)" (a curved calibration's exact keV too, which napari's linear axis cannot
+    show), or "channel 137" for a scan without one."""
+    if cube.calibration.source == "none":
+        return f"channel {channel}"
+    return f"{float(cube.energy[channel]):.3f} keV (channel {channel})"
+
+
 def _axis_refusal(cube, name: str | None, why: str) -> str:
     """The axis refusals' words: the scan, its energy range and calibration, `why`, what to
     check. They decide on the channels' edges (_calibrated_axis) and give the channels' energies,
