@@ -88,3 +88,25 @@ def test_a_stray_last_pointer_beside_a_damaged_tag_logs_nothing(tmp_path, caplog
         cube = read_cube(path, auto_calibrate=False)
     assert cube.shape == (6, 7, 64)
     assert not [r for r in caplog.records if r.name == "tifffile"]
+
+
+def test_an_npz_member_whose_compressed_data_is_damaged_is_said_damaged(tmp_path):
+    """A byte flipped within a compressed member's data (its header whole) read "could not be
+    read as npz (BadZipFile: Bad CRC-32 for file 'counts.npy')" or "(error: Error -3 while
+    decompressing data ...)": 91905c5f said so of a damaged header only."""
+    import zipfile
+
+    path = tmp_path / "scan.npz"
+    np.savez_compressed(path, counts=np.random.default_rng(1).poisson(3, (6, 7, 64)))
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("counts.npy")
+    data = bytearray(path.read_bytes())
+    data[
+        info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    ] ^= 255
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    said = str(err.value)
+    assert "scan.npz: member 'counts' is damaged" in said and "could not be read as" not in said
+    assert said.endswith("the archive is corrupt or cut short; copy or save it again")

@@ -319,6 +319,7 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
             (n for n in ("counts", "data", "cube", "spectra") if n in names), None
         )
         shapes, packed = {}, {}
+        faults = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
         with zipfile.ZipFile(path) as zf:
             stored = set(zf.namelist())
             for n in names:  # NumPy names a member without its .npy (one stored without keeps
@@ -335,22 +336,8 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                             else np.lib.format.read_array_header_2_0
                         )
                         shape, _, dtype = read_header(fh)
-                except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
-                    # had read 'could not be read as npz (ValueError: Cannot parse header: ...',
-                    # '(EOFError: no detail)', '(BadZipFile: Bad CRC-32 for file 'counts.npy')',
-                    # '(OSError: [Errno 22] Invalid argument)' (its offset in the archive)
-                    why = {
-                        ValueError: ": its .npy header cannot be read",
-                        EOFError: "",
-                        zipfile.BadZipFile: f" ({exc})",
-                        OSError: ": its place in the archive cannot be read",
-                    }
-                    raise CubeReadError(
-                        path,
-                        f"member '{n}' is damaged"
-                        + next((w for t, w in why.items() if isinstance(exc, t)), f" ({exc})")
-                        + ": the archive is corrupt or cut short; copy or save it again",
-                    ) from exc
+                except faults as exc:
+                    raise _member_damaged(path, n, exc, "its .npy header") from exc
                 shapes[n] = (tuple(shape), np.dtype(dtype))
         if name is None and {"palette", "rgb"} <= set(names):  # export-set's <cube>.targets.npz
             raise CubeReadError(
@@ -397,8 +384,14 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                 f"(an .npz cannot be memory-mapped) but only {avail / 2**30:.2f} GiB is "
                 "available; save it as an uncompressed .npy (np.save) instead",
             )
-        arr = npz[name]
-        energy = npz["energy"] if "energy" in names else None
+        loaded = {}
+        for n in (name, "energy") if "energy" in names else (name,):
+            try:
+                loaded[n] = npz[n]
+            except faults as exc:  # had read 'could not be read as npz (BadZipFile: Bad CRC-32
+                # for file 'counts.npy')', '(error: Error -3 while decompressing data ...)'
+                raise _member_damaged(path, n, exc, "its data") from exc
+        arr, energy = loaded[name], loaded.get("energy")
     meta = {"member": name}
     if energy is not None and energy_first(shape, np.size(energy)):
         arr, meta["channel_axis"] = ChannelFirstView(arr), "first"
@@ -410,6 +403,28 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
         n = arr.shape[2]
         cal = set_aside(lambda: calibration_from_energy_axis(energy, path, n), "member 'energy'")
     return _cube(arr, path, "npz", cal, meta)
+
+
+def _member_damaged(path: Path, member: str, exc: Exception, part: str) -> CubeReadError:
+    """The refusal of an .npz member zip or NumPy cannot read (`part`: 'its .npy header', 'its
+    data'), where 'could not be read as npz (ValueError: Cannot parse header: ...', '(EOFError:
+    no detail)', '(BadZipFile: Bad CRC-32 for file 'counts.npy')', '(OSError: [Errno 22]
+    Invalid argument)' (its offset in the archive) or zlib's '(error: Error -3 ...)' had been
+    the message."""
+    import zipfile
+
+    why = {
+        ValueError: f": {part} cannot be read",
+        EOFError: "",
+        zipfile.BadZipFile: f" ({exc})",
+        OSError: ": its place in the archive cannot be read",
+    }
+    return CubeReadError(
+        path,
+        f"member '{member}' is damaged"
+        + next((w for t, w in why.items() if isinstance(exc, t)), f" ({exc})")
+        + ": the archive is corrupt or cut short; copy or save it again",
+    )
 
 
 def energy_first(shape, n_energy: int) -> bool:
