@@ -866,18 +866,19 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
             f"{printable(os.readlink(anc))}, which does not exist: create that folder, or choose "
             "another output"
         )
+    out, name = printable(what), printable(anc)  # as the two refusals above
     if not anc.is_dir():
-        raise OutputError(f"cannot write {what}: {anc} is not a folder")
+        raise OutputError(f"cannot write {out}: {name} is not a folder")
     if not os.access(anc, os.W_OK | os.X_OK):
         raise OutputError(
-            f"cannot write {what}: folder {anc} is not writable; choose another output folder"
+            f"cannot write {out}: folder {name} is not writable; choose another output folder"
         )
     probed = {} if probed is None else probed
     if anc not in probed:
         probed[anc] = _write_probe(anc)
     if probed[anc] is not None:
         raise OutputError(
-            f"cannot write {what}: folder {anc} refuses new files ({probed[anc]}); choose "
+            f"cannot write {out}: folder {name} refuses new files ({probed[anc]}); choose "
             "another output folder"
         )
 

@@ -1,0 +1,23 @@
+"""Review of the user-guide walk-through's fixes (session 64): the output refusals' paths as
+the lines around them print them."""
+
+import pytest
+
+
+def test_an_output_under_an_odd_named_file_is_refused_naming_it_printably(tmp_path):
+    """A save under a file whose name holds a line break or a non-UTF-8 byte (a Latin-1 name
+    from an old share) was refused "cannot write .../a<line break>b/x.png: .../a<line break>b
+    is not a folder", the message broken in two in the dock's line and notification, where the
+    refusals beside it (a link loop, a dangling link) print such names as \\n and \\xe9."""
+    import os
+
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    for stem in ("a\nb", os.fsdecode(b"r\xe9f")):
+        (tmp_path / stem).write_bytes(b"")
+        with pytest.raises(OutputError) as err:
+            check_outputs(files=[str(tmp_path / stem / "x.png")], inputs=[])
+        said = str(err.value)
+        assert said.endswith(" is not a folder") and said.isprintable(), said
+        assert said.encode("utf-8")  # no lone surrogate left in it
+        assert said.count("a\\nb" if "\n" in stem else "r\\xe9f") == 2, said
