@@ -686,7 +686,7 @@ class EmbedClusterWidget(CubeDock):
         try:
             path = ask_save_path(
                 self,
-                "Save cluster labels",
+                "Save labels & spectra",  # the button's words (it said "Save cluster labels")
                 "PNG (*.png);;TIFF (*.tif *.tiff)",
                 suggested_path(self.save_beside(), "clusters.png"),
                 beside=save_paths,
