@@ -110,3 +110,25 @@ def test_an_npz_member_whose_compressed_data_is_damaged_is_said_damaged(tmp_path
     said = str(err.value)
     assert "scan.npz: member 'counts' is damaged" in said and "could not be read as" not in said
     assert said.endswith("the archive is corrupt or cut short; copy or save it again")
+
+
+def test_a_stack_whose_last_page_has_a_damaged_tag_logs_nothing(tmp_path, caplog):
+    """A stack whose last page's ResolutionUnit is damaged (it reads: tifffile skips the tag)
+    had tifffile log "<TiffTag.fromfile> raised TiffFileError('<tifffile.TiffTag 296 ...>
+    invalid data type 99')" on stderr at napari's claim and again at the read (_data_cut's look
+    at the last page)."""
+    import tifffile
+
+    from xrf_napari.io import registry
+
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.ones((64, 6, 7), np.uint16), resolution=(1, 1))
+    with tifffile.TiffFile(path) as tf:
+        tf.pages.useframes = False
+        unit = tf.pages[63].tags["ResolutionUnit"].offset
+    data = bytearray(path.read_bytes())
+    data[unit + 2 : unit + 4] = struct.pack("<H", 99)  # no TIFF data type
+    path.write_bytes(bytes(data))
+    assert registry.claims(path)
+    assert read_cube(path, auto_calibrate=False).shape == (6, 7, 64)
+    assert not [r for r in caplog.records if r.name == "tifffile"]

@@ -867,7 +867,8 @@ def _data_cut(series, size: int) -> str | None:
     file is left out: a multi-file OME-TIFF's last page lies in another, whose offsets had been
     taken for this one's ('truncated'). Or why those pages' strips hold less than their header
     declares (_strips_short)."""
-    pages = list(series.pages[:1]) + list(series.pages[-1:])
+    with quiet_tifffile():  # the last page read: a damaged tag of it had been logged on stderr
+        pages = list(series.pages[:1]) + list(series.pages[-1:])
     ends = [
         int(o) + int(n)
         for page in pages
