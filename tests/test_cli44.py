@@ -55,13 +55,15 @@ def test_quicklook_says_which_instrument_the_suggestion_was_made_for(
     titles = _titles(monkeypatch)
     rpl = ripple.write(tmp_path / "m6.rpl", counts, Calibration(0.0, 0.05, source="file"))
 
-    # an .rpl names no tube, optic or gas: each part says so and which option tells it
+    # an .rpl names no tube, optic or gas: each part says so and which option tells it; the Rh
+    # tube its scattered lines show under the file's calibration, as info and Pigments say it
     out = _quicklook(rpl, tmp_path / "a", capsys)
     said = next(line for line in out.splitlines() if "instrument of the suggestion" in line)
-    for part in ("tube unknown", "--anode", "kV unknown", "--kv", "collimator", "--optic"):
+    read = "Rh tube (the file names none: read from the scan's scattered tube lines)"
+    for part in (read, "kV unknown", "--kv", "collimator", "--optic"):
         assert part in said, said
     assert "air (the file names none; --atmosphere)" in said
-    assert "instrument of the suggestion: tube unknown" in titles[0].replace("\n", " ")
+    assert f"instrument of the suggestion: {read}" in " ".join(titles[0].split())
 
     # the same scan told the M6's instrument: every part "given", in the printout and the plot
     titles.clear()

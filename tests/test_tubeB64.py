@@ -44,3 +44,34 @@ def test_a_saved_automatic_calibration_is_fitted_again_for_the_tube_given(tmp_pa
     assert read_cube(path).metadata["auto_calibration"]["anode"] == "Rh"  # none given: kept
     assert main(["info", str(path), "--anode", "Mo"]) == 0
     assert "tube assumed: Mo (given with --anode" in capsys.readouterr().out
+
+
+def test_a_tube_read_under_the_files_calibration_is_told_alike(tmp_path, capsys):
+    """A Mo tube's scan with a .json sidecar calibration and no tube named: `info` named no tube,
+    quicklook said "tube unknown (the file names none; --anode)" and Pigments "Mo estimated from
+    the spectra (scatter lines)" (/work/runs64/tube64/filecal.py). read_cube now records the
+    tube the sampled spectra show under the file's calibration, and all three tell it. Fails on
+    the parent: known_anode None."""
+    import json
+
+    from test_tube63 import _canonical_sum
+
+    from xrf_napari.analysis.tube_guess import scan_anode
+    from xrf_napari.cli.main import main
+    from xrf_napari.cli.quicklook_cmd import instrument_said
+    from xrf_napari.detector import known_anode
+    from xrf_napari.io import read_cube
+
+    path, cal = _generated(tmp_path, "Mo", 1)
+    path.with_suffix(".json").write_text(json.dumps({"offset": cal.offset, "gain": cal.gain}))
+    cube = read_cube(path)
+    assert cube.calibration.source == "file"
+    assert known_anode(cube.metadata) == "Mo"
+    read = "the file names none: read from the scan's scattered tube lines"
+    assert instrument_said(cube).startswith(f"Mo tube ({read})")
+    assert scan_anode(cube, _canonical_sum(cube))[0] == "Mo"
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"tube read: Mo ({read})" in out, out
+    assert "anode_seen" not in out  # not listed as the file's metadata
+    assert known_anode(read_cube(path, anode="Rh").metadata) == "Rh"  # a tube given wins

@@ -166,6 +166,11 @@ ANODE_BY_DEFAULT = "default"
 #: The metadata key under which read_cube records the anode it was given (anode=, the commands'
 #: --anode) for a file naming none, whatever calibration the scan keeps (given_anode).
 GIVEN_ANODE_KEY = "anode_given"
+#: The metadata key under which read_cube records the anode whose scattered K lines the sampled
+#: spectra show under the file's own calibration, kept where no tube is named or given
+#: (seen_anode): the automatic calibration's reading (ANODE_FROM_SCATTER) of a scan that keeps
+#: its file's. Set again at every read.
+SEEN_ANODE_KEY = "anode_seen"
 #: cube.metadata key, True where the automatic calibration was read from the file, saved there
 #: (a project .h5 of a scan calibrated automatically), not fitted when the scan was read: set
 #: again at every read (io.read_cube, auto_calibrated), so a saved value is never taken for it.
@@ -268,6 +273,15 @@ def calibration_anode_seen(metadata) -> bool:
     return auto.get("anode_from") == ANODE_FROM_SCATTER
 
 
+def seen_anode(metadata) -> str | None:
+    """The anode read_cube read off the scatter lines under a file's calibration (SEEN_ANODE_KEY),
+    as its symbol; None where none was recorded. A scan with a .json sidecar and no tube named
+    was "tube unknown" to quicklook and named no tube in `info`, while Pigments read "Mo
+    estimated from the spectra (scatter lines)" (/work/runs64/tube64/filecal.py)."""
+    a = (metadata or {}).get(SEEN_ANODE_KEY)
+    return _symbol_or_as_written(a.strip()) if isinstance(a, str) and a.strip() else None
+
+
 def known_anode(metadata, given: str | None = None) -> str | None:
     """The scan's tube anode as its symbol where the file names it or it was given to read_cube
     (named_anode: a tube given wins over a saved calibration's reading), else where the
@@ -276,10 +290,13 @@ def known_anode(metadata, given: str | None = None) -> str | None:
     message, dock and analysis names (the element suggestion's notes, Recolour's and Embed's).
     The maps' line shares and overlaps: of a Mo tube's scan that info, quicklook and the docks
     called "read from the scan's scattered tube lines", the maps counted Rh's shares and left the
-    Mo lines out of the overlaps."""
+    Mo lines out of the overlaps. A scan keeping its file's calibration: the tube read_cube read
+    off its scatter lines (seen_anode), as tube_source's ANODE_FROM_SCATTER too."""
     if named := named_anode(metadata, given):  # `given`: the caller's, as named_anode's
         return named
-    return calibration_anode(metadata) if calibration_anode_seen(metadata) else None
+    if calibration_anode_seen(metadata):
+        return calibration_anode(metadata)
+    return None if calibration_anode(metadata) else seen_anode(metadata)
 
 
 def calibration_anode_origin(metadata: dict, given: str | None = None, napari: bool = False) -> str:
@@ -316,7 +333,8 @@ def tube_source(metadata, given: str | None = None) -> str:
     napari's notice, the pigment fit's notes; quicklook's instrument; tube_guess.scan_anode):
     ANODE_FROM_FILE, ANODE_FROM_SCATTER (the calibration read it off the scan's scattered tube
     lines), ANODE_FROM_GIVEN (the calibration's anode is the tube given: `given`, a command's
-    --anode, or given to read_cube; where no calibration assumed one, any tube given),
+    --anode, or given to read_cube; where no calibration assumed one, any tube given, else
+    ANODE_FROM_SCATTER for one read off the scatter lines under the file's: seen_anode),
     ANODE_BY_DEFAULT (that calibration assumed the default), "" where nothing names or assumes
     one. Of the APS scan `info` said "Rh by default", quicklook "tube unknown", Pigments "taken
     from the automatic energy calibration". The scan's tube is known_anode's (a tube given wins
@@ -331,6 +349,8 @@ def tube_source(metadata, given: str | None = None) -> str:
     named = named_anode(metadata, given)
     if _calibration_anode_given(metadata) or (named and assumed in (None, named)):
         return ANODE_FROM_GIVEN
+    if assumed is None and seen_anode(metadata):
+        return ANODE_FROM_SCATTER
     return ANODE_BY_DEFAULT if assumed else ""
 
 

@@ -624,8 +624,9 @@ def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibratio
     return calibrate_spectra(_spectra(source), anode=anode, **kwargs)
 
 
-def _shown_anode(total: np.ndarray, calibration: Calibration) -> str | None:
-    """tube_guess.guess_anode of a sum spectrum put on the canonical axis by `calibration`."""
+def shown_anode(total: np.ndarray, calibration: Calibration) -> str | None:
+    """tube_guess.guess_anode of a sum spectrum put on the canonical axis by `calibration`
+    (scatter_recalibrated; io's review of a file's calibration, which records it)."""
     from ..energy import to_canonical_matrix
     from .tube_guess import guess_anode
 
@@ -650,7 +651,7 @@ def scatter_recalibrated(source, result: AutoCalibration):
 
     spectra = source if isinstance(source, list) else _spectra(source)
     total = np.asarray(spectra[0], dtype=np.float64)
-    shown = _shown_anode(total, result.calibration)
+    shown = shown_anode(total, result.calibration)
     if shown is None:
         return None
     if shown == DEFAULT_CALIBRATION_ANODE:
@@ -659,7 +660,7 @@ def scatter_recalibrated(source, result: AutoCalibration):
         other = calibrate_spectra(spectra, anode=shown, peaks=result.peaks)
     except AutoCalibrationError:
         return None
-    return (other, shown) if _shown_anode(total, other.calibration) == shown else None
+    return (other, shown) if shown_anode(total, other.calibration) == shown else None
 
 
 # -- checking a file's calibration --------------------------------------------------------------

@@ -202,6 +202,7 @@ def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
         ANODE_FROM_SCATTER,
         calibration_anode,
         calibration_anode_origin,
+        known_anode,
         tube_source,
     )
     from ..physics.tube import ANODES
@@ -209,8 +210,9 @@ def scan_anode(cube, counts: np.ndarray) -> tuple[str | None, str]:
     seen, shown = _scan_guesses(cube, counts)
     assumed = calibration_anode(cube.metadata) if cube.calibration.source == "auto" else None
     scatter = "estimated from the spectra (scatter lines)"
-    if assumed in ANODES and tube_source(cube.metadata) == ANODE_FROM_SCATTER:
-        return assumed, scatter  # the calibration's reading, as info's and the Spectrum dock's
+    read = known_anode(cube.metadata) if tube_source(cube.metadata) == ANODE_FROM_SCATTER else None
+    if read in ANODES:  # the calibration's reading (or read_cube's under a file's), as info's
+        return read, scatter
     if seen:
         return seen, scatter
     if assumed in ANODES:

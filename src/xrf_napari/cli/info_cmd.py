@@ -174,6 +174,28 @@ def calibration_tube(cube, given: str | None = None) -> dict | None:
     return {"anode": anode, "origin": calibration_anode_origin(cube.metadata, given)}
 
 
+def tube_read(cube, given: str | None, metadata: dict) -> dict | None:
+    """{"anode", "origin"} of the tube read_cube read off the scatter lines under the file's own
+    calibration (detector.seen_anode), taken out of `metadata` (not the file's); None where none
+    was, or a tube is named or given. A scan with a .json sidecar and no tube named showed no tube
+    here, quicklook "tube unknown", Pigments "Mo estimated from the spectra (scatter lines)"."""
+    from ..detector import (
+        ANODE_FROM_SCATTER,
+        SEEN_ANODE_KEY,
+        calibration_anode_origin,
+        known_anode,
+        tube_source,
+    )
+
+    metadata.pop(SEEN_ANODE_KEY, None)
+    if cube.calibration.source == "auto" or tube_source(cube.metadata, given) != ANODE_FROM_SCATTER:
+        return None
+    return {
+        "anode": known_anode(cube.metadata),
+        "origin": calibration_anode_origin(cube.metadata, given),
+    }
+
+
 def tube_given(cube, anode: str | None, metadata: dict) -> dict | None:
     """{"anode", "used", "file_anode"} of the tube given with --anode, taken out of `metadata`
     (what `info` lists as the file's): read_cube records it there as the scan's tube
@@ -219,6 +241,9 @@ def run(args) -> int:
     tube = calibration_tube(cube, args.anode)
     if tube:
         info["calibration_anode"] = tube
+    read = tube_read(cube, args.anode, info["metadata"])
+    if read:
+        info["tube_read"] = read
     given = tube_given(cube, args.anode, info["metadata"])
     if given:
         info["tube_given"] = given
@@ -248,6 +273,8 @@ def run(args) -> int:
         )
     if tube:
         print(f"              tube assumed: {tube['anode']} ({tube['origin']})")
+    if read:
+        print(f"              tube read: {read['anode']} ({read['origin']})")
     if given:
         print(f"  tube given {given['anode']} (--anode{given_note(given)})")
     if info["metadata"]:

@@ -147,9 +147,9 @@ def instrument_said(
     from ..detector import (
         ANODE_BY_DEFAULT,
         ANODE_FROM_SCATTER,
-        calibration_anode,
         calibration_anode_origin,
         given_anode,
+        known_anode,
         tube_source,
     )
     from ..physics.instrument import OPTIC_WORDS
@@ -161,7 +161,7 @@ def instrument_said(
         tube = f"{read['anode']} tube ({'given' if anode or given_anode(cube.metadata) else files})"
     elif source == ANODE_FROM_SCATTER:  # the suggestion reads it so too (Suggestions.tube)
         origin = calibration_anode_origin(cube.metadata, napari=True)
-        tube = f"{calibration_anode(cube.metadata)} tube ({origin})"
+        tube = f"{known_anode(cube.metadata)} tube ({origin})"  # under a file's calibration too
     elif source == ANODE_BY_DEFAULT:  # the calibration's assumption, unknown to the suggestion
         tube = f"tube unknown ({calibration_anode_origin(cube.metadata, napari=True)}; --anode)"
     else:

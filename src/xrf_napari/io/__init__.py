@@ -21,6 +21,7 @@ from ..detector import (
     AUTO_SAVED_KEY,
     DEFAULT_CALIBRATION_ANODE,
     GIVEN_ANODE_KEY,
+    SEEN_ANODE_KEY,
     anode_from_metadata,
     calibration_anode,
     symbol_or_refuse,
@@ -220,6 +221,7 @@ def read_cube(
             sample = (total, peak)
         release_mapped_pages(cube.data)  # the sampled rows: not held while the caller works
         named = normalise_anode_metadata(cube.metadata, path)
+        cube.metadata.pop(SEEN_ANODE_KEY, None)  # read again (_review_file_calibration)
         if anode and not named:  # the scan's tube from now on (named_anode), the calibration's
             cube.metadata[GIVEN_ANODE_KEY] = anode  # or the file's kept
         given = None if named else anode
@@ -321,7 +323,9 @@ def _short(exc: BaseException, limit: int = 300) -> str:
 def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) -> Cube:
     """A file's calibration is not trusted silently: an implausible one is dropped, and one that
     contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note),
-    for the tube the scatter lines show where none is named, as _auto_calibrate's."""
+    for the tube the scatter lines show where none is named, as _auto_calibrate's. One kept, with
+    no tube named, records the anode whose scatter lines the sampled rows show under it
+    (SEEN_ANODE_KEY, detector.seen_anode), as the automatic calibration reads one."""
     auto = None
     problem = _implausible(cube.calibration, cube.n_channels)
     if problem is None and sample is not None:
@@ -333,6 +337,12 @@ def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) 
         if found is not None:
             problem, auto = found
     if problem is None:
+        if sample is not None and not anode:
+            from ..analysis.autocal import shown_anode
+
+            seen = shown_anode(sample[0], cube.calibration)
+            if seen:
+                cube.metadata[SEEN_ANODE_KEY] = seen
         return cube
     warn_outside(f"{path}: {problem}")
     out = (
