@@ -132,3 +132,23 @@ def test_a_stack_whose_last_page_has_a_damaged_tag_logs_nothing(tmp_path, caplog
     assert registry.claims(path)
     assert read_cube(path, auto_calibrate=False).shape == (6, 7, 64)
     assert not [r for r in caplog.records if r.name == "tifffile"]
+
+
+def test_an_npz_member_whose_header_length_cuts_its_dict_is_said_damaged(tmp_path):
+    """As 5d26eb0b's .npy: a member's header length field flipped to 29 cut its dict within a
+    bracket, and NumPy's header filter raised tokenize's TokenError: "could not be read as npz
+    (TokenError: ('EOF in multi-line statement', (2, 0)))" (revR64's fliptif.py 7 2000)."""
+    import zipfile
+
+    path = tmp_path / "scan.npz"
+    np.savez(path, counts=np.zeros((40, 50, 64), ">u2"))  # stored; too big to be CRC-checked whole
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("counts.npy")
+    data = bytearray(path.read_bytes())
+    names, extra = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + names + extra  # the local header's own lengths
+    data[start + 8 : start + 10] = (29).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path, auto_calibrate=False)
+    assert "scan.npz: member 'counts' is damaged: its .npy header cannot be read" in str(err.value)

@@ -301,6 +301,7 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
     datasets")."""
     import zipfile
     import zlib
+    from tokenize import TokenError
 
     foreign = not_npz(path)
     if foreign:
@@ -319,7 +320,8 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
             (n for n in ("counts", "data", "cube", "spectra") if n in names), None
         )
         shapes, packed = {}, {}
-        faults = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
+        # TokenError: NumPy's header filter on a dict cut within a bracket (as npy_header's)
+        faults = (ValueError, TokenError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
         with zipfile.ZipFile(path) as zf:
             stored = set(zf.namelist())
             for n in names:  # NumPy names a member without its .npy (one stored without keeps
@@ -412,9 +414,10 @@ def _member_damaged(path: Path, member: str, exc: Exception, part: str) -> CubeR
     Invalid argument)' (its offset in the archive) or zlib's '(error: Error -3 ...)' had been
     the message."""
     import zipfile
+    from tokenize import TokenError
 
     why = {
-        ValueError: f": {part} cannot be read",
+        (ValueError, TokenError): f": {part} cannot be read",
         EOFError: "",
         zipfile.BadZipFile: f" ({exc})",
         OSError: ": its place in the archive cannot be read",
