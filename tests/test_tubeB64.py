@@ -75,3 +75,17 @@ def test_a_tube_read_under_the_files_calibration_is_told_alike(tmp_path, capsys)
     assert f"tube read: Mo ({read})" in out, out
     assert "anode_seen" not in out  # not listed as the file's metadata
     assert known_anode(read_cube(path, anode="Rh").metadata) == "Rh"  # a tube given wins
+
+
+def test_an_ag_tubes_compton_band_is_not_read_as_rh(tmp_path):
+    """An Ag tube's scan (45 kV, seed 3): its Compton band's low edge (20.4 keV) fills the Rh
+    K-alpha window (20.2 keV), so the scatter lines showed Rh and Ag, no tube was read, and the
+    automatic calibration stayed "Rh by default" (/work/runs64/tube64/defaultcal.py). Fails on
+    the parent: tube_source "default"."""
+    from xrf_napari.detector import ANODE_FROM_SCATTER, calibration_anode, tube_source
+    from xrf_napari.io import read_cube
+
+    path, _ = _generated(tmp_path, "Ag", 3)
+    cube = read_cube(path)
+    assert tube_source(cube.metadata) == ANODE_FROM_SCATTER
+    assert calibration_anode(cube.metadata) == "Ag"

@@ -153,13 +153,26 @@ def scatter_evidence(counts: np.ndarray) -> dict[str, tuple[tuple[float, float],
 
 def guess_anode(counts: np.ndarray) -> str | None:
     """The anode whose scattered K-alpha and Compton band the spectra show, or None: none or
-    more than one does (a W, Cu or Cr tube, too low a voltage, too few counts: cannot tell)."""
+    more than one does (a W, Cu or Cr tube, too low a voltage, too few counts: cannot tell).
+    An anode shown only within another shown anode's Compton band (in_compton_band) is that
+    band's: Rh K-alpha (20.2 keV) lies at the low edge of Ag's (20.4-21.6 keV), and generated
+    Ag tubes' scans at 45-50 kV showed Rh and Ag, so no tube (5 of 18 Ag scans at 35-50 kV, none
+    now; of 90 scans of Rh, Ag, Mo, W and Cu tubes none named wrongly, before or now:
+    /work/runs64/tubeB64/item3d.py)."""
     shown = [
         a
         for a, evidence in scatter_evidence(counts).items()
         if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in evidence)
     ]
+    shown = [a for a in shown if not any(in_compton_band(a, b) for b in shown)]
     return shown[0] if len(shown) == 1 else None
+
+
+def in_compton_band(a: str, b: str) -> bool:
+    """Whether anode a's K-alpha window reaches within HALF_KEV of the Compton band of anode
+    b's higher K-alpha (its low edge at backscatter; the peak's width spreads it that far)."""
+    ka = k_alpha_anodes()
+    return ka[a] < ka[b] and ka[a] + 2 * HALF_KEV > compton_band(ka[b])[0]
 
 
 def guess_scan_anode(cube, counts: np.ndarray) -> str | None:
