@@ -413,7 +413,9 @@ def cube_layers(cube) -> list:
     if live:  # the canvas says the keV of the slider's channel (napari's slider: its step)
         from ._energy_readout import watch_energy
 
-        for viewer in _current_viewers():
+        # every viewer: a script's v1.open() goes to v1 while v2, made last, is the current
+        # one; a viewer the layers do not come to drops its readout at the next turn
+        for viewer in _viewers():
             watch_energy(viewer)
     return [
         (
