@@ -1,5 +1,5 @@
 """Review of the canvas keV readout (0b40474f, _energy_readout): the viewer a script opens a
-scan into."""
+scan into, an overlay the user took out."""
 
 from __future__ import annotations
 
@@ -52,3 +52,19 @@ def test_a_scan_opened_into_a_viewer_not_the_current_one_gets_the_readout(
     assert overlay.text == f"aps: {cube.energy[17]:.3f} keV (channel 17)"
     qtbot.waitUntil(lambda: OVERLAY_KEY not in second.canvas.overlays, timeout=2000)
     assert _readout_callbacks(second) == 0  # no cube came to it: nothing left there
+
+
+def test_an_overlay_the_user_took_out_leaves_no_callback_behind(make_napari_viewer):
+    """`del viewer.canvas.overlays["xrf_energy"]` (a console user's way to be rid of it): the
+    readout's callbacks stayed on the viewer once every cube was closed, a set more with each
+    scan opened after."""
+    viewer = make_napari_viewer()
+    before = _readout_callbacks(viewer)
+    add_cube(viewer, _cube())
+    del viewer.canvas.overlays[OVERLAY_KEY]
+    viewer.layers.clear()
+    assert _readout_callbacks(viewer) == before
+    add_cube(viewer, _cube("again"))  # a new readout, as for any scan opened
+    assert viewer.canvas.overlays[OVERLAY_KEY].text.startswith("again: ")
+    viewer.layers.clear()
+    assert _readout_callbacks(viewer) == before and OVERLAY_KEY not in viewer.canvas.overlays

@@ -20,8 +20,9 @@ OVERLAY_KEY = "xrf_energy"
 def watch_energy(viewer) -> None:
     """Give `viewer` the energy readout while it shows a cube: called as a cube's layers are
     made, before napari adds them; taken out again (overlay and callbacks) once no cube layer is
-    left, or none came by the next turn of the event loop. Later calls meanwhile do nothing;
-    never raises (a readout must not stop a file opening)."""
+    left, or none came by the next turn of the event loop (an overlay the user deleted: its
+    callbacks as the next layer goes). Later calls meanwhile do nothing; never raises (a
+    readout must not stop a file opening)."""
     try:
         overlays = viewer.canvas.overlays
         if OVERLAY_KEY in overlays:
@@ -52,11 +53,15 @@ def watch_energy(viewer) -> None:
                 update()
 
         def unwatch_if_done() -> bool:
-            if _stacks(viewer) or overlays.get(OVERLAY_KEY) is not overlay:
+            ours = overlays.get(OVERLAY_KEY) is overlay  # else taken out (del) by the user
+            if ours and _stacks(viewer):
                 return False
             for emitter, callback in hooks:
                 emitter.disconnect(callback)
-            del overlays[OVERLAY_KEY]
+            for layer in viewer.layers:
+                layer.events.metadata.disconnect(update)
+            if ours:
+                del overlays[OVERLAY_KEY]
             return True
 
         dims, layers = viewer.dims.events, viewer.layers.events
