@@ -944,6 +944,7 @@ def calibration_origin(cube) -> tuple[str, str]:
         calibration_anode,
         calibration_anode_origin,
         dict_from_metadata,
+        given_anode,
         tube_source,
         why_calibrated,
     )
@@ -971,13 +972,20 @@ def calibration_origin(cube) -> tuple[str, str]:
 
     # a saved scan's (a project .h5 of a scan so calibrated): fitted then, read from the file now
     when = " when it was first read, saved in the file" if meta.get(AUTO_SAVED_KEY) else ""
+    # a saved calibration kept as the fit for the tube given failed (io._refitted_for_given):
+    # opening the file with that anode again changes nothing
+    given = given_anode(meta)
+    fix = (
+        f"a fit for the {given} tube given failed, so open the file with a calibration"
+        if given not in (None, anode)
+        else 'open the file with its anode (command line --anode, or read_cube(path, anode="Mo")) '
+        "or with a calibration"
+    )
     tip = (
         f"{terms}, fitted by xrf-napari from the scan's peaks{when}, assuming a {anode} tube "
         f"({calibration_anode_origin(meta, napari=True)}; matched: {matched}{residual}). "
-        f"If the tube was not {anode}, the energies, markers "
-        "and maps are wrong: open the file with its anode (command line --anode, or "
-        'read_cube(path, anode="Mo")) or with a calibration (user guide, '
-        "'Fixing a calibration')."
+        f"If the tube was not {anode}, the energies, markers and maps are wrong: {fix} "
+        "(user guide, 'Fixing a calibration')."
     )
     # read off the scan's scatter lines, as tube_source words it for info and quicklook: the label
     # said "assuming" of such a tube, only its tooltip "read from the scan's scattered tube lines"
