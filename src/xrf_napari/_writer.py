@@ -189,11 +189,13 @@ def _file_metadata(cube) -> dict:
 
     out, dropped, notes = {}, [], {}
     # a snapshot: a worker (the sum pass, the survey) may add "values_checked" meanwhile
+    from .detector import SEEN_ANODE_KEY
     from .io import AUTO_PENDING, AUTO_SAVED_KEY, READ_ERROR_KEY
 
     for key, value in dict(cube.metadata).items():
-        # this session's pass; whether the calibration was read from the file (read_cube's)
-        if key in SESSION_KEYS or key in (READ_ERROR_KEY, AUTO_SAVED_KEY):
+        # this session's pass; whether the calibration was read from the file, the tube read
+        # under the file's (read_cube's, set again at every read: not the file's word)
+        if key in SESSION_KEYS or key in (READ_ERROR_KEY, AUTO_SAVED_KEY, SEEN_ANODE_KEY):
             continue
         if key == "auto_calibration" and value == AUTO_PENDING:  # saved while the pass ran
             continue
