@@ -328,7 +328,8 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
 
 
 def tube_source(metadata, given: str | None = None) -> str:
-    """Where the anode of a scan's automatic calibration (calibration_anode) comes from, the one
+    """Where the anode of a scan's automatic calibration (calibration_anode), or else the tube
+    read off the scatter lines under its file's (seen_anode), comes from, the one
     decision every message naming it words (calibration_anode_origin: info, the Spectrum dock,
     napari's notice, the pigment fit's notes; quicklook's instrument; tube_guess.scan_anode):
     ANODE_FROM_FILE, ANODE_FROM_SCATTER (the calibration read it off the scan's scattered tube
@@ -339,7 +340,8 @@ def tube_source(metadata, given: str | None = None) -> str:
     one. Of the APS scan `info` said "Rh by default", quicklook "tube unknown", Pigments "taken
     from the automatic energy calibration". The scan's tube is known_anode's (a tube given wins
     there): a saved scan calibrated for the default Rh, opened again with --anode Mo, kept that
-    calibration, which `info` and the Spectrum dock then called "Rh (given with --anode)"."""
+    calibration, which `info` and the Spectrum dock then called "Rh (given with --anode)" (it is
+    now fitted again for Mo, and kept only where that fit fails: io._refitted_for_given)."""
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return ANODE_FROM_FILE
