@@ -158,13 +158,22 @@ def guess_anode(counts: np.ndarray) -> str | None:
     band's: Rh K-alpha (20.2 keV) lies at the low edge of Ag's (20.4-21.6 keV), and generated
     Ag tubes' scans at 45-50 kV showed Rh and Ag, so no tube (5 of 18 Ag scans at 35-50 kV, none
     now; of 90 scans of Rh, Ag, Mo, W and Cu tubes none named wrongly, before or now:
-    /work/runs64/tubeB64/item3d.py)."""
+    /work/runs64/tubeB64/item3d.py). Only where its own Compton band shows less than that
+    band does: a Rh tube's scan fills Ag's band with Rh K-alpha's own spill (contrast 0.2-0.32
+    on 9 generated Rh scans at 35-50 kV), so silver in the paint (Ag K-alpha) showed Ag too;
+    Rh's own band (0.55-1.25 there; -0.09-0.28 on 9 Ag tubes' scans, whose Ag band showed
+    0.23-0.87) tells them apart (/work/runs64/revB64/silver_gen.py, silver_eval.py: 20 of 45
+    Rh sums with silver were read as Ag)."""
+    evidence = scatter_evidence(counts)
+    shown = [
+        a for a, ev in evidence.items() if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in ev)
+    ]
+    compton = {a: evidence[a][1][0] for a in shown}
     shown = [
         a
-        for a, evidence in scatter_evidence(counts).items()
-        if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in evidence)
+        for a in shown
+        if not any(in_compton_band(a, b) and compton[a] < compton[b] for b in shown)
     ]
-    shown = [a for a in shown if not any(in_compton_band(a, b) for b in shown)]
     return shown[0] if len(shown) == 1 else None
 
 
