@@ -109,3 +109,16 @@ def test_a_rh_tubes_scan_with_silver_is_not_read_as_an_ag_tube():
     silver = 0.05 * sums["Rh"].max() * np.exp(-0.5 * ((e - 22.16) / 0.12) ** 2)  # Ag K-alpha
     assert guess_anode((sums["Rh"] + silver)[None]) is None
     assert guess_anode((sums["Ag"] + silver)[None]) == "Ag"
+
+
+def test_the_tooltip_says_no_fit_failed_where_none_was_tried(tmp_path):
+    """The same saved Rh calibration opened with --anode Mo and --no-auto-calibration: no fit
+    for Mo is tried, and the tooltip said "a fit for the Mo tube given failed" (1c695a12). Fails
+    on the parent: those words; now the --anode advice as for a file opened with no tube."""
+    from xrf_napari.io import read_cube
+    from xrf_napari.widgets.spectrum import calibration_origin
+
+    cube = read_cube(_saved_default(tmp_path), anode="Mo", auto_calibrate=False)
+    assert cube.calibration.source == "auto"
+    _, tip = calibration_origin(cube)
+    assert "failed" not in tip and "open the file with its anode (command line --anode" in tip

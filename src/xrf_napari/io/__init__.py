@@ -49,6 +49,9 @@ AUTO_READ_FAILED = "not fitted: reading the file failed"
 #: ... and of one whose automatic calibration failed: AUTO_FAILED + why + AUTO_FAILED_END
 AUTO_FAILED = "failed: "
 AUTO_FAILED_END = "; energy axis is channel numbers"
+#: calibration_note's words where a saved automatic calibration is kept as its fit for the tube
+#: given failed (_refitted_for_given): the Spectrum dock's tooltip then advises no --anode.
+REFIT_KEPT = "kept, as a fit for the"
 #: cube.metadata key: what a pass over the scan's file that failed reading it (a bad block past
 #: the opening check) told the user (tell_read_failure); a save of the cube does not write it
 READ_ERROR_KEY = "xrf_read_error"
@@ -287,9 +290,7 @@ def _refitted_for_given(cube: Cube, path: Path, anode: str) -> Cube:
     out = _auto_calibrate(cube.with_calibration(Calibration.uncalibrated()), anode)
     if out.calibration.source != "auto":
         why = auto_calibration_failure(out.metadata)
-        cube.metadata["calibration_note"] = (
-            f"{said}; kept, as a fit for the {anode} given failed ({why})"
-        )
+        cube.metadata["calibration_note"] = f"{said}; {REFIT_KEPT} {anode} given failed ({why})"
         return cube
     out.metadata["calibration_note"] = f"{said}; fitted again for the {anode} tube given"
     return out
