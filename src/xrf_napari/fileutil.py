@@ -918,13 +918,14 @@ def _input_folder(i: Path, folder_inputs=()) -> str:
     is a folder by design (`folder_inputs`: a training set's --data; a .zarr scan store) gets no
     such advice: the trainers told a user whose --out lay inside --data that --data "was meant to
     be a file", and `quicklook scan.zarr -o scan.zarr/ql` said so of the scan."""
+    name = printable(i)  # as every refusal of check_outputs
     if not i.is_dir():
-        return f"{i}: choose another output"
+        return f"{name}: choose another output"
     by_design = [d for d in folder_inputs if d is not None and os.path.exists(d)]
     if i.suffix.lower() == ".zarr" or any(same_file(i, d) for d in by_design):
-        return f"folder {i}: choose another output, outside it"
+        return f"folder {name}: choose another output, outside it"
     return (
-        f"folder {i}: choose another output; or, if {i} was meant to be a file (weights, "
+        f"folder {name}: choose another output; or, if {name} was meant to be a file (weights, "
         "labels, a photo), it is a folder: give the file"
     )
 
@@ -1001,44 +1002,48 @@ def _check_outputs(files, folders, inputs, folder_inputs) -> None:
     ins = [Path(p) for p in input_files(*inputs) if os.path.exists(p)]
     probed: dict = {}
     for f in map(Path, folders):
+        out = printable(f)  # every path of a refusal so, as _writable_folder's
         for i in ins:
             if same_file(f, i) or (i.is_dir() and _inside(f, i)):
                 raise OutputError(
-                    f"output folder {f} is, or lies inside, the input "
+                    f"output folder {out} is, or lies inside, the input "
                     f"{_input_folder(i, folder_inputs)}",
                     clash=i,
                 )
         if is_link_loop(f):  # it said "exists and is not a folder"
-            raise OutputError(f"output folder {printable(f)}: {link_loop()}")
+            raise OutputError(f"output folder {out}: {link_loop()}")
         if os.path.lexists(f) and not f.is_dir():
-            raise OutputError(f"output folder {f} exists and is not a folder")
+            raise OutputError(f"output folder {out} exists and is not a folder")
         _writable_folder(f, f, probed)
     for f in map(Path, [*folders, *files]):
         why = name_too_long(f)
         if why:
-            raise OutputError(f"cannot write in {f.parent}: {why}; choose a shorter name")
+            raise OutputError(
+                f"cannot write in {printable(f.parent)}: {why}; choose a shorter name"
+            )
     targets = []  # where each file is written (a link's file): its folder probed, leftovers removed
     for f in map(Path, files):
         targets.append(target := write_target(f))
+        out = printable(f)
         st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):
-            raise OutputError(f"cannot write {f}: it exists and is not a regular file")
+            raise OutputError(f"cannot write {out}: it exists and is not a regular file")
         for i in ins:
             if same_file(f, i):
                 raise OutputError(
-                    f"output {f} is the input {i} (or a link to it): it would be "
+                    f"output {out} is the input {printable(i)} (or a link to it): it would be "
                     "overwritten; choose another output",
                     clash=i,
                 )
             if i.is_dir() and _inside(f, i):
                 raise OutputError(
-                    f"output {f} lies inside the input {_input_folder(i, folder_inputs)}",
+                    f"output {out} lies inside the input {_input_folder(i, folder_inputs)}",
                     clash=i,
                 )
         # after the inputs: a write-protected scan saved over was told to "make it writable"
         if st is not None and write_protected(f, st):
             raise OutputError(
-                f"cannot write {f}: the file is read-only (write-protected): make it "
+                f"cannot write {out}: the file is read-only (write-protected): make it "
                 "writable, or choose another output"
             )
         _writable_folder(target.parent, f, probed)

@@ -1,0 +1,41 @@
+"""Session 64 leftovers (smallA64): odd names in output refusals, a stale tube reading, an
+.npz member of an unknown compression, a TIFF series holding no page."""
+
+import os
+
+import pytest
+
+
+def test_output_refusals_print_odd_names_as_the_refusals_beside_them(tmp_path):
+    """check_outputs' refusals "output folder X exists and is not a folder", "cannot write X: it
+    exists and is not a regular file", "output X is the input X", "output X lies inside the input
+    folder X" and "cannot write X: the file is read-only" printed a name with a line break raw
+    (a dock's status line broke in two) and kept a non-UTF-8 byte as a lone surrogate, where the
+    link-loop refusal beside them printed \\n and \\xe9."""
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    for stem in ("a\nb", os.fsdecode(b"r\xe9f")):
+        shown = "a\\nb" if "\n" in stem else "r\\xe9f"
+        base = tmp_path / shown.replace("\\", "_")
+        base.mkdir()
+        odd = base / stem
+        odd.write_bytes(b"x")
+        folder = base / f"{stem}.d"
+        folder.mkdir()
+        locked = base / f"{stem}.png"
+        locked.write_bytes(b"x")
+        locked.chmod(0o444)
+        cases = [
+            (dict(folders=[odd], inputs=[]), "exists and is not a folder", 1),
+            (dict(files=[folder], inputs=[]), "it exists and is not a regular file", 1),
+            (dict(files=[odd], inputs=[odd]), "(or a link to it)", 2),
+            (dict(files=[folder / "x.png"], inputs=[folder]), "lies inside the input", 3),
+            (dict(files=[locked], inputs=[]), "the file is read-only", 1),
+        ]
+        for kwargs, words, times in cases:
+            with pytest.raises(OutputError) as err:
+                check_outputs(**kwargs)
+            said = str(err.value)
+            assert words in said and said.isprintable(), said
+            assert said.encode("utf-8")  # no lone surrogate left in it
+            assert said.count(shown) == times, said
