@@ -39,3 +39,25 @@ def test_output_refusals_print_odd_names_as_the_refusals_beside_them(tmp_path):
             assert words in said and said.isprintable(), said
             assert said.encode("utf-8")  # no lone surrogate left in it
             assert said.count(shown) == times, said
+
+
+def test_a_new_calibration_drops_the_tube_read_under_the_old_one():
+    """read_cube records the tube whose scattered K lines a scan shows under its file's
+    calibration (anode_seen); a calibration the user then set (cube.with_calibration) kept it,
+    so known_anode and tube_source still named Mo "read from the scan's scattered tube lines",
+    a reading of peaks at energies the new calibration no longer gives them. The same terms
+    again (another source) keep it: the peaks stay where they were read."""
+    import numpy as np
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.detector import SEEN_ANODE_KEY, known_anode, tube_source
+    from xrf_napari.energy import Calibration
+
+    cal = Calibration(0.0, 0.02)
+    cube = Cube(np.zeros((2, 2, 64), np.float32), cal, metadata={SEEN_ANODE_KEY: "Mo"})
+    assert known_anode(cube.metadata) == "Mo"
+    moved = cube.with_calibration(Calibration(0.1, 0.025, source="user"))
+    assert known_anode(moved.metadata) is None and tube_source(moved.metadata) == ""
+    same = cube.with_calibration(Calibration(0.0, 0.02, source="user"))
+    assert known_anode(same.metadata) == "Mo"
+    assert known_anode(cube.metadata) == "Mo"  # the original cube is left as it was

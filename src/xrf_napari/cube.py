@@ -84,8 +84,16 @@ class Cube:
         return self.path.stem if self.path else self.metadata.get("name", "cube")
 
     def with_calibration(self, calibration: Calibration) -> Cube:
-        """The same data with another calibration (e.g. one the user fitted)."""
-        out = Cube(self.data, calibration, self.live_time, dict(self.metadata), self.path)
+        """The same data with another calibration (e.g. one the user fitted). The tube read off
+        the scatter lines under the old one (detector.SEEN_ANODE_KEY) is dropped where the energies
+        change: a reading of peaks at energies no longer theirs, which known_anode kept naming."""
+        from .detector import SEEN_ANODE_KEY
+
+        metadata = dict(self.metadata)
+        terms = ("offset", "gain", "quadratic")
+        if any(getattr(calibration, t) != getattr(self.calibration, t) for t in terms):
+            metadata.pop(SEEN_ANODE_KEY, None)
+        out = Cube(self.data, calibration, self.live_time, metadata, self.path)
         out.file_stamp = self.file_stamp  # one file read: told once, whichever cube reads it
         out._sum_image = self._sum_image  # same data, same per-pixel sums and spectra
         out._spectra = self._spectra

@@ -169,7 +169,7 @@ GIVEN_ANODE_KEY = "anode_given"
 #: The metadata key under which read_cube records the anode whose scattered K lines the sampled
 #: spectra show under the file's own calibration, kept where no tube is named or given
 #: (seen_anode): the automatic calibration's reading (ANODE_FROM_SCATTER) of a scan that keeps
-#: its file's. Set again at every read.
+#: its file's. Set again at every read; dropped by another calibration (Cube.with_calibration).
 SEEN_ANODE_KEY = "anode_seen"
 #: cube.metadata key, True where the automatic calibration was read from the file, saved there
 #: (a project .h5 of a scan calibrated automatically), not fitted when the scan was read: set
