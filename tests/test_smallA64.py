@@ -61,3 +61,34 @@ def test_a_new_calibration_drops_the_tube_read_under_the_old_one():
     same = cube.with_calibration(Calibration(0.0, 0.02, source="user"))
     assert known_anode(same.metadata) == "Mo"
     assert known_anode(cube.metadata) == "Mo"  # the original cube is left as it was
+
+
+def _with_zip_method(path, method: int) -> None:
+    """Rewrite every member's compression method in the local and central headers."""
+    import struct
+
+    raw = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = raw.find(sig)
+        while start >= 0:
+            raw[start + at : start + at + 2] = struct.pack("<H", method)
+            start = raw.find(sig, start + 4)
+    path.write_bytes(bytes(raw))
+
+
+def test_an_npz_member_of_a_zip_method_python_lacks_is_named_so(tmp_path):
+    """An .npz whose members a zip tool packed with deflate64 (method 9) read "could not be read
+    as npz (NotImplementedError: That compression method is not supported)": neither the method
+    nor what to do was said."""
+    import numpy as np
+
+    from xrf_napari.io import CubeReadError, read_cube
+
+    path = tmp_path / "scan.npz"
+    np.savez(path, counts=np.ones((2, 2, 64), np.uint16))
+    _with_zip_method(path, 9)
+    with pytest.raises(CubeReadError) as err:
+        read_cube(path)
+    said = str(err.value)
+    assert "member 'counts' is compressed with zip method 9 (deflate64)" in said, said
+    assert "save it again with ordinary compression" in said and "NotImplemented" not in said

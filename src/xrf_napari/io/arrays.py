@@ -340,6 +340,16 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                         shape, _, dtype = read_header(fh)
                 except faults as exc:
                     raise _member_damaged(path, n, exc, "its .npy header") from exc
+                except NotImplementedError as exc:  # a zip method Python lacks: had read only
+                    # "(NotImplementedError: That compression method is not supported)"
+                    method = zipfile.compressor_names.get(info.compress_type, "unknown")
+                    raise CubeReadError(
+                        path,
+                        f"member '{n}' is compressed with zip method {info.compress_type} "
+                        f"({method}), which Python cannot read (not damage: a zip tool's choice, "
+                        "as Windows' for large files): save it again with ordinary compression "
+                        "(np.savez_compressed, or a zip tool's deflate)",
+                    ) from exc
                 shapes[n] = (tuple(shape), np.dtype(dtype))
         if name is None and {"palette", "rgb"} <= set(names):  # export-set's <cube>.targets.npz
             raise CubeReadError(
