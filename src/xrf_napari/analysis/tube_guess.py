@@ -25,9 +25,13 @@ import numpy as np
 #: Half-width (keV) of the window summed over a line: about one FWHM at 20 keV.
 HALF_KEV = 0.15
 #: K-alpha and its Compton band stand out when each holds this much more than the continuum.
-#: Generated cubes of each anode at 20-50 kV and 100-10,000 counts per pixel: an anode other
-#: than the tube's reached at most 0.07 on both, the tube's own 0.2-2.8 where its voltage
-#: excites its K lines well (less at 20-30 kV).
+#: Generated cubes of each anode at 20-50 kV and 100-10,000 counts per pixel: the tube's own
+#: reached 0.2-2.8 where its voltage excites its K lines well (less at 20-30 kV). Another anode
+#: can reach it on one, or both: on generated sums of Rh, Mo and Ag tubes at 35-50 kV
+#: (0bea30d3's, no silver), a Rh tube's showed Ag's band at up to 0.32 (by Rh K-alpha; Ag K-alpha
+#: at most 0.07), an Ag tube's Rh at up to 1.1 on K-alpha and 0.28 on its band (Rh K-alpha
+#: lies within Ag's band: guess_anode sets it aside), and a Mo tube's Rh and Ag K-alpha 0.2
+#: with their bands below 0.
 MIN_CONTRAST = 0.2
 #: ... and each stands this many standard deviations of its counting noise above it: a single
 #: generated pixel of 100-10,000 counts named a wrong anode 6 times in 100 on contrast alone, and
