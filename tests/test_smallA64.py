@@ -92,3 +92,19 @@ def test_an_npz_member_of_a_zip_method_python_lacks_is_named_so(tmp_path):
     said = str(err.value)
     assert "member 'counts' is compressed with zip method 9 (deflate64)" in said, said
     assert "save it again with ordinary compression" in said and "NotImplemented" not in said
+
+
+def test_a_tiff_series_holding_no_page_object_is_searched_past_it():
+    """_unlocated_page, asked once a compressed TIFF failed to decode, read every page of the
+    series; tifffile holds a page of another file (a multi-file OME-TIFF's) as None, which
+    raised AttributeError ('NoneType' has no 'dataoffsets') where _data_cut passes such a page
+    over. Stand-ins: no file with such a series and a damaged page is built here."""
+    from types import SimpleNamespace
+
+    from xrf_napari.io.arrays import _unlocated_page
+
+    damaged = SimpleNamespace(index=2, dataoffsets=(8, 16), databytecounts=(8,))
+    sound = SimpleNamespace(index=0, dataoffsets=(8,), databytecounts=(8,))
+    said = _unlocated_page(SimpleNamespace(pages=[sound, None, damaged]))
+    assert "page 3 gives 2 strip or tile offsets but 1 byte counts" in said, said
+    assert _unlocated_page(SimpleNamespace(pages=[None, sound])) is None

@@ -968,9 +968,10 @@ def _unlocated_page(series) -> str | None:
     file (its strip or tile offsets and byte counts differ in number: a damaged tag), or None.
     It had read "reading rows 0-7 failed (IndexError: tuple index out of range)" after
     tifffile's log line "<tifffile.TiffFrame 16 @3944> <TiffTag.fromfile> raised ...". Asked
-    only once decoding failed."""
+    only once decoding failed. A page tifffile holds as None (in another file of a multi-file
+    OME-TIFF) is passed over, as _data_cut does: it had raised AttributeError."""
     with quiet_tifffile():
-        for page in series.pages:
+        for page in filter(None, series.pages):
             offsets, counts = len(page.dataoffsets), len(page.databytecounts)
             if offsets != counts or not offsets:
                 return _header_damaged(
