@@ -60,7 +60,7 @@ def test_line_features_keep_strontium_k_alpha():
     lf = line_features()
     col = lf.weights[:, lf.elements.index("Sr")].astype(np.float64)
     edges = canonical_edges()
-    ka, kb = (M._line("Sr", f).energy for f in ("Ka", "Kb"))
+    ka, kb = (M.element_line("Sr", f).energy for f in ("Ka", "Kb"))
     fwhm = float(M.detector_fwhm_kev(ka, M.DEFAULT_FWHM_MN_EV))
     assert col @ M.gaussian_channels(edges, ka, fwhm) == pytest.approx(1.0, abs=0.05)
     assert abs(col @ M.gaussian_channels(edges, kb, fwhm)) < 0.1

@@ -12,7 +12,7 @@ E = CANONICAL_CAL.energy(512)
 
 
 def _forget():
-    for f in (peaks._fwhm, peaks._zero_area_kernel, peaks._line_table, peaks._lines_by_family):
+    for f in (peaks._fwhm, peaks._zero_area_kernel, peaks._line_table, peaks.lines_by_family):
         f.cache_clear()
 
 

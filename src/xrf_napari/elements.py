@@ -8,8 +8,10 @@ intensity inside one shell, not across shells).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 #: Elements seen in paintings (pigments, grounds, fillers, driers) plus common anode materials.
 PAINTING_ELEMENTS = (
@@ -171,6 +173,19 @@ def element_lines(symbol: str, max_energy: float = 60.0) -> tuple[Line, ...]:
     return tuple(out)
 
 
+@cache
+def lines_by_family(symbol: str) -> Mapping[str, Line]:
+    """The element's element_lines by family ("Ka" -> its K-alpha): the one lookup of an
+    element's line of a family for the maps, the element suggestion, the pigment notes and the
+    tube guess. Read-only: the one cached mapping serves every caller."""
+    return MappingProxyType({ln.family: ln for ln in element_lines(symbol)})
+
+
+def element_line(symbol: str, family: str) -> Line | None:
+    """The element's line of this family ("Ka", "Lg"; element_lines), or None where it has none."""
+    return lines_by_family(symbol).get(family)
+
+
 #: Weak L transitions that no family holds, by label (L-l, L-eta): IUPAC transition. Their peaks
 #: stand apart (Hg L-l 8.72 keV, 1.3 keV below L-alpha; L-eta 10.65 keV) and the physics model
 #: draws them (physics.xsec.LINE_NAMES); the families stay as the shipped models were trained on.
@@ -214,7 +229,7 @@ def k_lines_usable(symbol: str) -> bool:
 def main_line(symbol: str, e_min: float = 1.0, e_max: float = 26.0) -> Line | None:
     """The line a map of this element should use: K-alpha if inside [e_min, e_max] keV and its K
     edge is at most MAX_K_EDGE_KEV, else L-alpha, else M-alpha."""
-    lines = {ln.family: ln for ln in element_lines(symbol)}
+    lines = lines_by_family(symbol)
     for fam in ("Ka", "La", "Ma"):
         ln = lines.get(fam)
         if fam == "Ka" and ln is not None and not k_lines_usable(symbol):

@@ -47,7 +47,15 @@ from ..detector import (
     kv_from_metadata,
     tube_symbol,
 )
-from ..elements import K_OVERVOLTAGE, MAX_K_EDGE_KEV, Line, element_lines, k_edge, main_line
+from ..elements import (
+    K_OVERVOLTAGE,
+    MAX_K_EDGE_KEV,
+    Line,
+    element_line,
+    element_lines,
+    k_edge,
+    main_line,
+)
 from ..physics.xsec import LINE_NAMES
 from ._threads import one_thread
 
@@ -216,10 +224,6 @@ class MapPlan:
         return self.line.label
 
 
-def _line(symbol: str, family: str) -> Line | None:
-    return next((ln for ln in element_lines(symbol) if ln.family == family), None)
-
-
 def choose_lines(
     symbols: Iterable[str],
     present: Iterable[str],
@@ -254,7 +258,7 @@ def choose_lines(
                 # not where the tube leaves the K lines to L-alpha (Sr under 15 kV: its K edge
                 # 16.1 keV), as without Hg: an Sr K-beta map read nothing but other counts
                 under, clear = K_BETA_INSTEAD[(s, "Ka")]
-                kb = _line(s, "Kb")
+                kb = element_line(s, "Kb")
                 by = [x for x in under if x in present]
                 if by and not present & set(clear) and kb and e_min <= kb.energy <= e_max:
                     fam = "Kb"
@@ -266,7 +270,7 @@ def choose_lines(
                     f"no line of {s} between {e_min:.2f} and {e_max:.2f} keV: "
                     "it cannot be mapped from this cube"
                 )
-            ka = _line(s, "Ka")
+            ka = element_line(s, "Ka")
             if ln.family != "Ka" and ka is not None and e_min <= ka.energy <= e_max:
                 note = _join(
                     note,
@@ -283,7 +287,7 @@ def choose_lines(
         else:
             if fam not in FAMILIES:
                 raise ValueError(f"unknown line family {fam!r} for {s}; expected one of {FAMILIES}")
-            ln = _line(s, fam)
+            ln = element_line(s, fam)
             if ln is None or not e_min <= ln.energy <= e_max:
                 raise ValueError(
                     f"{s} has no {fam} line inside the cube's range {e_min:.2f}-{e_max:.2f} keV"
@@ -333,7 +337,7 @@ def _l_alpha_instead(symbol: str, kv: float, e_min: float, e_max: float) -> Line
     (its K edge above kv / elements.K_OVERVOLTAGE, as the suggestion judges it), where that line is
     on the axis and the tube excites it, and lies at L_ALPHA_INSTEAD_MIN_KEV or above where the
     tube excites the K lines at all; else None."""
-    la = _line(symbol, "La")
+    la = element_line(symbol, "La")
     if k_edge(symbol) <= kv / K_OVERVOLTAGE or la is None or not e_min <= la.energy <= e_max:
         return None
     if k_edge(symbol) < kv and la.energy < L_ALPHA_INSTEAD_MIN_KEV:
@@ -353,7 +357,7 @@ def _m_alpha_instead(symbol: str, family: str, kv: float, e_min: float, e_max: f
     the M-alpha fit's 2.5 %; lead white's Pb L-beta under 13.5-14 kV 87 and 31 % against 2.1 %,
     and it read lead white with vermilion 0.76-0.92 (forward model, 140 eV)."""
     edge = family_edge(symbol, family) if family[0] == "L" else None
-    ma = _line(symbol, "Ma")
+    ma = element_line(symbol, "Ma")
     if edge is None or edge[0] <= kv / K_OVERVOLTAGE or ma is None:
         return None
     if not e_min <= ma.energy <= e_max:
@@ -780,7 +784,7 @@ def _shift_at(
     (counts): the template, its derivative in energy, the other present elements' templates and a
     linear background fitted over the line +- 1.5 FWHM; None where it cannot be read. `kv`: the
     tube's, where known (line_template)."""
-    line = _line(symbol, family)
+    line = element_line(symbol, family)
     if line is None:
         return None
     f0 = float(detector_fwhm_kev(line.energy, fwhm_mn_ev))
@@ -1706,7 +1710,7 @@ def _excited_instead(
     proposes auto: a line chosen by hand is a window, and Pb M-alpha so read orpiment alone as
     0.80 of lead white's Pb, fitted (auto) -0.04 %."""
     for fam in ("Ka", "La", "Ma"):
-        ln = _line(plan.symbol, fam)
+        ln = element_line(plan.symbol, fam)
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
         if _excited(plan.symbol, fam, kv):
@@ -1751,7 +1755,7 @@ def _family_in_part(symbol: str, family: str, kv: float) -> str:
     edge = float(xraylib.EdgeEnergy(atomic_number(symbol), getattr(xraylib, f"{shell}_SHELL")))
     if edge < kv:
         return ""
-    label = _line(symbol, family).label
+    label = element_line(symbol, family).label
     return (
         f"{label}'s strongest line ({max(ranked)[1]}) is not excited: the tube's {kv:g} kV "
         f"stays below {symbol}'s {shell} edge ({edge:.2f} keV), so this map reads {label}'s "
@@ -1821,7 +1825,7 @@ def plan_for_cube(
             fam = [
                 f
                 for f in FAMILIES
-                if (ln := _line(s, f)) is not None
+                if (ln := element_line(s, f)) is not None
                 and e_min <= ln.energy <= e_max
                 and _excited(s, f, kv)
             ]
@@ -2103,7 +2107,7 @@ def _note_tube_on_line(plan: MapPlan, tube: str | None) -> MapPlan:
     e, fam = next((e, fam) for e, _, fam, t in _all_transitions(anode) if t == name)
     why = (
         f"{plan.label} lies {1e3 * abs(plan.line.energy - e):.0f} eV from the {anode} tube's "
-        f"scattered {_line(anode, fam).label} ({e:.2f} keV), which every point sends back: "
+        f"scattered {element_line(anode, fam).label} ({e:.2f} keV), which every point sends back: "
         f"this map cannot reliably tell that scatter from {plan.symbol} and reads "
         f"{plan.symbol} only roughly ({seen})"
     )

@@ -14,6 +14,7 @@ detector's Si escape peaks (a strong line's energy less 1.740 keV: zinc white's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -34,9 +35,11 @@ from ..elements import (
     PAINTING_ELEMENTS,
     Line,
     atomic_number,
+    element_line,
     element_lines,
     k_edge,
     k_lines_usable,
+    lines_by_family,
     minor_lines,
     transition_lines,
 )
@@ -466,11 +469,6 @@ def _side(offset: float) -> str:
 
 
 @cache
-def _lines_by_family(symbol: str) -> dict[str, Line]:
-    return {ln.family: ln for ln in element_lines(symbol)}
-
-
-@cache
 def _scattered_weight(o: Line) -> float:
     """A tube K line's radiative rate as it scatters (_suggest's tube_line_can_be): a family's
     (K-alpha, K-beta) as element_lines sums it, a transition's with those at its energy."""
@@ -704,7 +702,7 @@ def _suggest(
         j = match(ln)
         if j is None or ln.family != "Kb":
             return j
-        ka = _lines_by_family(ln.element).get("Ka")
+        ka = element_line(ln.element, "Ka")
         ja = match(ka) if ka is not None and e_lo <= ka.energy <= e_hi else None
         if ja is None or ja == j:
             return None
@@ -731,7 +729,7 @@ def _suggest(
     def tube_k_main(tube_el: str) -> float | None:
         """Height of the tube's K-alpha scatter peak (its prominence, else the spectrum's net
         height there), or None where its K-alpha lies off the axis (nothing to weigh by)."""
-        ka = _lines_by_family(tube_el).get("Ka")
+        ka = element_line(tube_el, "Ka")
         if ka is None or not e_lo <= ka.energy <= e_hi:
             return None
         jm = match(ka)
@@ -752,7 +750,7 @@ def _suggest(
         main = tube_k_main(o.element)
         if main is None:
             return True
-        ka = _lines_by_family(o.element)["Ka"]
+        ka = lines_by_family(o.element)["Ka"]
         return peaks[j].prominence <= K_BETA_SLACK * _scattered_weight(o) / ka.weight * main
 
     def closer_line(j: int, ln: Line, lines) -> bool:
@@ -776,7 +774,7 @@ def _suggest(
         for other in elements:
             if other not in l_beta_on or other in (sym, anode):
                 continue
-            la = _lines_by_family(other).get("La")
+            la = element_line(other, "La")
             if la is None or not e_lo <= la.energy <= e_hi:
                 continue
             jx = match(la)
@@ -806,7 +804,7 @@ def _suggest(
             return None
         reach = L_BETA_ON_K_FWHM * fwhm(ln1.energy)
         for other in _l_beta_on(ln1.energy, reach, elements):
-            la = _lines_by_family(other).get("La")
+            la = element_line(other, "La")
             if other in (sym, anode) or la is None or not e_lo <= la.energy <= e_hi:
                 continue
             if _tube_shapes(excited, other) is None:
@@ -840,7 +838,7 @@ def _suggest(
         peak. It is dropped only where the fit leaves the K lines no more than noise
         (TUBE_L_NOISE) and could have shown them; else `sym` stays and goes to tube_unsure (the
         warning)."""
-        la = _lines_by_family(anode).get("La") if anode else None
+        la = element_line(anode, "La") if anode else None
         if la is None or not e_lo <= la.energy <= e_hi:
             return False
         reach = tolerance_fwhm * fwhm(ln1.energy)
@@ -859,7 +857,7 @@ def _suggest(
         tube_unsure[sym] = ln1  # the fit cannot tell: kept, with a warning (tube_l_note)
         return False
 
-    def k_lines_unseen(sym: str, lines: dict[str, Line]) -> bool:
+    def k_lines_unseen(sym: str, lines: Mapping[str, Line]) -> bool:
         """Through a polycapillary lens, is the element's L-alpha the taller line and would its
         K-alpha, at the height its L-alpha peak implies, stand under detection (`detectable`)?
         The implied height is the least the instrument gives (_k_over_l_height: a thin layer,
@@ -896,7 +894,7 @@ def _suggest(
     for sym in elements:
         if anode and sym == anode:
             continue
-        lines = _lines_by_family(sym)
+        lines = lines_by_family(sym)
         for first, second in _SHELL_PAIRS:
             ln1 = lines.get(first)
             if ln1 is None or not e_lo <= ln1.energy <= e_hi:
@@ -1065,7 +1063,7 @@ def _suggest(
         on = []
         for s in dict.fromkeys([*confirmed, *single, *tube, *elements]):
             for shell in "KL" if s in confirmed or s in single or s in tube else "K":
-                first = _lines_by_family(s).get(shell + "a")
+                first = element_line(s, shell + "a")
                 if s == sym or first is None or not e_lo <= first.energy <= e_hi:
                     continue
                 l_beta, in_reach = _family_on_k(sym, s, shell, reach, fwhm_mn_ev)
@@ -1098,11 +1096,9 @@ def _suggest(
         on = [s for s in _l_lines_on_k(sym, reach, elements) if s not in tube]
         others = [s for s in confirmed if s != sym and s not in on] + list(tube)
         on = [
-            s
-            for s in on
-            if (la := _lines_by_family(s).get("La")) is not None and e_lo <= la.energy <= e_hi
+            s for s in on if (la := element_line(s, "La")) is not None and e_lo <= la.energy <= e_hi
         ]
-        kb = _lines_by_family(sym).get("Kb")
+        kb = element_line(sym, "Kb")
         if not on or kb is None:
             return None
         # its K-beta, where another confirmed element's line lies within one FWHM (a blend),
@@ -1191,7 +1187,7 @@ def _suggest(
         under the W tube, 0 since."""
         if o.family != "Lg":
             return True
-        la = _lines_by_family(o.element).get("La")
+        la = element_line(o.element, "La")
         jl = match(la) if la is not None and e_lo <= la.energy <= e_hi else None
         if la is None or jl == j:
             return True
@@ -1521,7 +1517,7 @@ def _k_over_l_height(
     if got is None:
         return None
     names, energies, counted = got
-    lines = _lines_by_family(sym)
+    lines = lines_by_family(sym)
     heights = []
     for fam, shell in (("Ka", "K"), ("La", "L")):
         ln = lines.get(fam)

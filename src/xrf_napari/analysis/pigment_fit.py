@@ -1458,9 +1458,9 @@ L_GAMMA1_SPLIT_KEV = 0.205
 def _l_gamma1(symbol: str) -> tuple:
     """The element's L-gamma1 line, labelled L-gamma, where it stands apart from the family's
     mean (L_GAMMA1_SPLIT_KEV); else none."""
-    from ..elements import element_lines, transition_lines
+    from ..elements import element_line, transition_lines
 
-    mean = next((ln for ln in element_lines(symbol) if ln.family == "Lg"), None)
+    mean = element_line(symbol, "Lg")
     g = [t for t in transition_lines(symbol) if t.family == "Lg"]
     if mean is None or not g:
         return ()
@@ -1634,7 +1634,14 @@ def _residual_lines(
     from scipy.signal import find_peaks, peak_widths
 
     from ..detector import detector_fwhm_kev
-    from ..elements import PAINTING_ELEMENTS, all_lines, element_lines, k_edge, minor_lines
+    from ..elements import (
+        PAINTING_ELEMENTS,
+        all_lines,
+        element_line,
+        element_lines,
+        k_edge,
+        minor_lines,
+    )
     from ..physics.detector import SI_KA
     from .tube_guess import compton_band
 
@@ -1696,11 +1703,8 @@ def _residual_lines(
         near = tops[np.abs(energy[tops] - e) <= tol(e)]
         return bool(len(near) and left[near].max() >= MAIN_LINE_SHARE * counts)
 
-    def line_of(element: str, family: str):  # the element's `family` line, or None
-        return next((m for m in element_lines(element) if m.family == family), None)
-
     def main_of(ln):  # the main line of its series (K-alpha, L-alpha, M-alpha), or None
-        return line_of(ln.element, ln.family[0] + "a")
+        return element_line(ln.element, ln.family[0] + "a")
 
     def weak(ln) -> bool:  # under MISFIT_LINE_SHARE of its series' main line
         main = main_of(ln)
@@ -1723,7 +1727,7 @@ def _residual_lines(
         )
 
     def k_lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha, excited, is not seen
-        ka = line_of(ln.element, "Ka")
+        ka = element_line(ln.element, "Ka")
         return not (
             ln.family[0] == "K"
             or ka is None

@@ -131,14 +131,14 @@ def k_alpha_anodes() -> Mapping[str, float]:
     K-alpha, Compton band and continuum below it lie on the canonical axis, the band clear of
     the K-alpha window: Mo, Rh and Ag, not W (K-alpha 59 keV) nor Cu or Cr (band within the
     peak). Read-only: the one cached mapping serves every caller."""
-    from ..elements import element_lines
+    from ..elements import element_line
     from ..energy import canonical_edges
     from ..physics.tube import ANODES
 
     lo, hi = canonical_edges()[[0, -1]]
     out = {}
     for anode in ANODES:
-        e = next((ln.energy for ln in element_lines(anode) if ln.family == "Ka"), None)
+        e = ka.energy if (ka := element_line(anode, "Ka")) else None
         on_axis = e and lo <= e * BELOW_BAND[0] and e + SIDE_KEV[1] <= hi
         if on_axis and compton_band(e)[1] < e - HALF_KEV:
             out[anode] = e

@@ -40,14 +40,14 @@ def anode_line(anode: str) -> float:
     """keV of the tube line a toy cube scatters: the anode's K-alpha (elements.element_lines, as the
     physics draws it), or its L-alpha where K-alpha lies above the canonical axis (W). Any anode
     of physics.tube.ANODES, so the toy takes every tube the physics does."""
-    from ..elements import element_lines
+    from ..elements import lines_by_family
     from ..energy import canonical_edges
     from ..physics.tube import ANODES
 
     if anode not in ANODES:
         raise ValueError(f"unknown anode {anode!r}; expected one of {ANODES}")
-    lines = {ln.family: ln.energy for ln in element_lines(anode)}
-    return lines["Ka"] if lines["Ka"] <= canonical_edges()[-1] else lines["La"]
+    lines = lines_by_family(anode)
+    return lines["Ka"].energy if lines["Ka"].energy <= canonical_edges()[-1] else lines["La"].energy
 
 
 def line_spectrum(energy: np.ndarray, lines, fwhm_mn_ev: float) -> np.ndarray:
