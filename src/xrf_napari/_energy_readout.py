@@ -13,6 +13,8 @@ channels. The user's own viewer.text_overlay is never touched; an overlay the us
 
 from __future__ import annotations
 
+from .widgets._layerkinds import _made_from, layer_cube  # no Qt nor napari import
+
 #: The key of our overlay in viewer.canvas.overlays (beside napari's 'text', 'scale_bar', ...).
 OVERLAY_KEY = "xrf_energy"
 
@@ -31,19 +33,19 @@ def watch_energy(viewer) -> None:
         from qtpy.QtCore import QTimer
 
         overlay = TextOverlay(position="bottom_left", visible=False)
-        state = {"shown": False}
+        shown = False  # whether update last showed it
 
         def update(_event=None):
-            if state["shown"] and not overlay.visible:  # the user hid it: left hidden
+            nonlocal shown
+            if shown and not overlay.visible:  # the user hid it: left hidden
                 return
             text = readout(viewer)
             if text is not None:
                 overlay.text = text
-            state["shown"] = text is not None
-            overlay.visible = state["shown"]
+            shown = overlay.visible = text is not None
 
         def inserted(event):
-            if _cube_of(event.value) is not None:
+            if layer_cube(event.value) is not None:
                 event.value.events.metadata.connect(update)  # a calibration delivered later
             update()
 
@@ -100,37 +102,29 @@ def readout(viewer) -> str | None:
     if axis < 0 or axis not in dims.not_displayed:
         return None
     channel = int(np.round(stack.world_to_data(dims.point[axis:])[0]))
-    cube = _cube_of(stack)
+    cube = layer_cube(stack)
     if not 0 <= channel < cube.shape[-1]:
         return None
     return f"{stack.name}: {channel_energy_text(cube, channel)}"
 
 
-def _cube_of(layer):
-    from .widgets._layerkinds import layer_cube
-
-    return layer_cube(layer)
-
-
 def _stacks(viewer) -> list:
     """The viewer's cube layers (a scan's (channels, y, x) stack), bottom to top."""
-    return [ly for ly in viewer.layers if _cube_of(ly) is not None and ly.ndim == 3]
+    return [ly for ly in viewer.layers if layer_cube(ly) is not None and ly.ndim == 3]
 
 
 def _browsed(viewer):
     """The cube layer of the selected layer's scan, else the topmost visible (else topmost)
     cube layer; None without one."""
-    from .widgets._layerkinds import _made_from
-
     stacks = _stacks(viewer)
     if not stacks:
         return None
     active = viewer.layers.selection.active
     if active is not None:
-        scan = _cube_of(active)
+        scan = layer_cube(active)
         scan = _made_from(active)[0] if scan is None else scan
         for stack in stacks:
-            if _cube_of(stack) is scan:
+            if layer_cube(stack) is scan:
                 return stack
     shown = [ly for ly in stacks if ly.visible]
     return (shown or stacks)[-1]
