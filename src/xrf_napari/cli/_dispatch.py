@@ -618,7 +618,7 @@ class CommandParser(argparse.ArgumentParser):
 
     def _check_value(self, action, value):
         """argparse's check of a value against the option's choices, the refusal naming the
-        choice it most resembles (_meant_choice)."""
+        choice it most resembles (argtypes.meant_choice)."""
         if action.choices is not None and value not in action.choices:
             listed = ", ".join(map(repr, action.choices))
             raise argparse.ArgumentError(
