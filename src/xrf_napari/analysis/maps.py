@@ -637,8 +637,8 @@ def _all_transitions(
     from ..elements import FAMILY_OF_TRANSITION, atomic_number
 
     z = atomic_number(symbol)
-    thick = (_scattered(symbol, kv) if symbol == anode else None) if kv else None
-    thick = thick or (_under_tube(symbol, kv, anode) if kv else None)
+    scattered = _scattered(symbol, kv) if kv and symbol == anode else None
+    thick = scattered or (_under_tube(symbol, kv, anode) if kv else None)
     out = []
     for t in LINE_NAMES:  # the forward model's transitions: maps count the lines spectra hold
         code = getattr(xraylib, f"{t}_LINE")
