@@ -125,18 +125,26 @@ def npy_header(path) -> tuple[tuple, np.dtype, int]:
     """(shape, dtype, offset of the data) from an .npy file's header, reading nothing else
     (np.load(mmap_mode="r") maps the whole file, and refuses one shorter than its header
     declares). Raises ValueError or OSError where the file has no readable header."""
+    with open(path, "rb") as fh:
+        shape, dtype = _read_npy_header(fh)
+        return shape, dtype, fh.tell()
+
+
+def _read_npy_header(fh) -> tuple[tuple, np.dtype]:
+    """(shape, dtype) of the .npy header `fh` starts at (a file's, or an .npz member's), `fh`
+    left at its data. Raises ValueError where it cannot be parsed: NumPy's header filter raises
+    tokenize's TokenError on a dict cut within a bracket."""
     from tokenize import TokenError
 
-    with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
-            version, np.lib.format.read_array_header_2_0
-        )
-        try:
-            shape, _, dtype = read(fh)
-        except TokenError as exc:  # NumPy's header filter on a dict cut within a bracket
-            raise ValueError(f"Cannot parse header ({exc})") from exc
-        return tuple(shape), np.dtype(dtype), fh.tell()
+    version = np.lib.format.read_magic(fh)
+    read = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+        version, np.lib.format.read_array_header_2_0
+    )
+    try:
+        shape, _, dtype = read(fh)
+    except TokenError as exc:
+        raise ValueError(f"Cannot parse header ({exc})") from exc
+    return tuple(shape), np.dtype(dtype)
 
 
 def _npy_header_damaged(path: Path, exc: ValueError) -> str:
@@ -301,7 +309,6 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
     datasets")."""
     import zipfile
     import zlib
-    from tokenize import TokenError
 
     foreign = not_npz(path)
     if foreign:
@@ -320,8 +327,7 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
             (n for n in ("counts", "data", "cube", "spectra") if n in names), None
         )
         shapes, packed = {}, {}
-        # TokenError: NumPy's header filter on a dict cut within a bracket (as npy_header's)
-        faults = (ValueError, TokenError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
+        faults = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
         with zipfile.ZipFile(path) as zf:
             stored = set(zf.namelist())
             for n in names:  # NumPy names a member without its .npy (one stored without keeps
@@ -331,13 +337,7 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                 packed[n] = (info.compress_size, info.compress_type)
                 try:
                     with zf.open(info) as fh:
-                        version = np.lib.format.read_magic(fh)
-                        read_header = (
-                            np.lib.format.read_array_header_1_0
-                            if version == (1, 0)
-                            else np.lib.format.read_array_header_2_0
-                        )
-                        shape, _, dtype = read_header(fh)
+                        shapes[n] = _read_npy_header(fh)
                 except faults as exc:
                     raise _member_damaged(path, n, exc, "its .npy header") from exc
                 except NotImplementedError as exc:  # a zip method Python lacks: had read only
@@ -350,7 +350,6 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                         "as Windows' for large files): save it again with ordinary compression "
                         "(np.savez_compressed, or a zip tool's deflate)",
                     ) from exc
-                shapes[n] = (tuple(shape), np.dtype(dtype))
         if name is None and {"palette", "rgb"} <= set(names):  # export-set's <cube>.targets.npz
             raise CubeReadError(
                 path,
@@ -424,10 +423,9 @@ def _member_damaged(path: Path, member: str, exc: Exception, part: str) -> CubeR
     Invalid argument)' (its offset in the archive) or zlib's '(error: Error -3 ...)' had been
     the message."""
     import zipfile
-    from tokenize import TokenError
 
     why = {
-        (ValueError, TokenError): f": {part} cannot be read",
+        ValueError: f": {part} cannot be read",
         EOFError: "",
         zipfile.BadZipFile: f" ({exc})",
         OSError: ": its place in the archive cannot be read",
