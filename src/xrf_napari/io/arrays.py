@@ -483,9 +483,13 @@ def _open_tiff(path: Path, fh):
 
 def _first_series(tf, path: Path):
     """tifffile's first series of `tf`, its log quiet (a damaged page's tag had been logged on
-    stderr before the refusal said it); CubeReadError where tifffile finds none in a damaged
-    header, which had read "could not be read as tiff (ValueError: invalid image description
-    '{"shape": [6, 7, 20]}7')" or "(RuntimeError: incompatible keyframe)"."""
+    stderr before the refusal said it); CubeReadError where its first page holds no pixels
+    (_empty_first_page) or tifffile finds none in a damaged header, which had read "could not
+    be read as tiff (ValueError: invalid image description '{"shape": [6, 7, 20]}7')" or
+    "(RuntimeError: incompatible keyframe)"."""
+    empty = _empty_first_page(tf)
+    if empty:
+        raise CubeReadError(path, empty)
     try:
         with quiet_tifffile():
             return tf.series[0]
@@ -682,8 +686,6 @@ def tiff_is_cube(path) -> bool:
             except CubeReadError:  # no TIFF (a PNG or JPEG named .tif), or more than
                 return False  # MAX_TIFF_PAGES pages (a long stack): napari's reader reads them
             with _tifffile(fh, pages, stray) as tf:
-                if _empty_first_page(tf):  # napari's reader fails on it too
-                    return True
                 try:
                     series = _first_series(tf, Path(path))
                 except CubeReadError:  # napari's reader fails on it too: read_tiff says why
@@ -827,9 +829,6 @@ def read_tiff(path, **_options) -> Cube:
             raise CubeReadError(path, f"not a TIFF file ({why or kind_hint(kind, NOT_TIFF)})")
         tf = _open_tiff(path, fh)
         try:
-            empty = _empty_first_page(tf)
-            if empty:
-                raise CubeReadError(path, empty)
             series = _first_series(tf, path)
             shape, axes = tuple(series.shape), series.axes
             cut = _data_cut(series, size)  # before what it holds: a picture cut short had
