@@ -227,14 +227,14 @@ def iter_check_scan(
     # info, quicklook and Pigments tell it (known_anode): the one seen, not named. The notes
     # guessed their own from the sampled pixels. A tube chosen (`anode`) is named, the read one
     # too: the docks pass their Tube box's choice alone (scan_tube folded the read one in)
-    read = None if named_anode(cube.metadata) else known_anode(cube.metadata)
+    known = known_anode(cube.metadata, anode)  # the tube named, else the one read
     anode = named_anode(cube.metadata, anode)  # its symbol ("mo": Mo), or as written if none
     # on the pixels already sampled (no further read): the tube named is kept in use, but a
     # wrong one typed (read_cube(p, anode="Rh") of a Mo scan) lost the guess that contradicts it
     seen = guess_scan_anode(cube, counts)
     contradicted = seen if anode and seen and seen != anode else None
-    if anode or read:
-        seen = None if anode else read  # anode_seen: the tube the spectra name where none is named
+    # anode_seen: the tube the spectra name where none is named
+    seen = None if anode else known or seen
     fwhm = fwhm_from_metadata(cube.metadata)
     unnamed = [what for what, value in zip(UNNAMED_IF, (anode or seen, fwhm)) if value is None]
     trained = ", ".join(TRAINED["anodes"])
@@ -264,7 +264,7 @@ def iter_check_scan(
             f"the embedder cannot reconstruct these spectra (mismatch {score:.2f} > "
             f"{WARN_MISMATCH:g} at {counts_phrase(cpp)}{hint})"
         )
-    return OODReport(score, cpp, reasons, unnamed, seen, anode or read)
+    return OODReport(score, cpp, reasons, unnamed, seen, known)
 
 
 def coverage_reason(cube) -> str | None:
