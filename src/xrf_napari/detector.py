@@ -125,6 +125,15 @@ def _symbol_or_as_written(anode: str) -> str:
         return anode
 
 
+def _recorded_anode(value) -> str | None:
+    """An anode recorded as text (a metadata value, a tube given), stripped and as its symbol
+    (_symbol_or_as_written); None where it is not text or blank: the one reading of given_anode,
+    named_anode, calibration_anode and seen_anode."""
+    return (
+        _symbol_or_as_written(value.strip()) if isinstance(value, str) and value.strip() else None
+    )
+
+
 def symbol_or_refuse(anode, refusal: Exception) -> str:
     """A tube anode as its element symbol (rh, Rhodium, 45 -> Rh), else `refusal` raised, in its
     caller's words (tests check them): the one reading of a tube given or saved where one naming
@@ -206,9 +215,8 @@ def given_anode(metadata) -> str | None:
     metadata = metadata or {}
     if anode_from_metadata(metadata):
         return None
-    a = metadata.get(GIVEN_ANODE_KEY)
-    if isinstance(a, str) and a.strip():
-        return _symbol_or_as_written(a.strip())
+    if given := _recorded_anode(metadata.get(GIVEN_ANODE_KEY)):
+        return given
     if calibration_anode_seen(metadata):
         return None
     return calibration_anode(metadata) if _calibration_anode_given(metadata) else None
@@ -250,8 +258,8 @@ def named_anode(metadata, given: str | None = None) -> str | None:
         if isinstance(given, bool) or not isinstance(given, numbers.Integral):
             raise refusal
         return symbol_or_refuse(int(given), refusal)
-    if isinstance(given, str) and given.strip():
-        return _symbol_or_as_written(given.strip())
+    if named := _recorded_anode(given):
+        return named
     return anode_from_metadata(metadata or {}) or given_anode(metadata)
 
 
@@ -261,8 +269,7 @@ def calibration_anode(metadata) -> str | None:
     which read it three ways (a project file's "rh" was Rh to the fit, another tube than the
     default to the origin, and the tube guess took its Rh scatter for evidence). A value naming
     no element is returned as written."""
-    a = (dict_from_metadata(metadata, "auto_calibration") or {}).get("anode")
-    return _symbol_or_as_written(a.strip()) if isinstance(a, str) and a.strip() else None
+    return _recorded_anode((dict_from_metadata(metadata, "auto_calibration") or {}).get("anode"))
 
 
 def calibration_anode_seen(metadata) -> bool:
@@ -278,8 +285,7 @@ def seen_anode(metadata) -> str | None:
     as its symbol; None where none was recorded. A scan with a .json sidecar and no tube named
     was "tube unknown" to quicklook and named no tube in `info`, while Pigments read "Mo
     estimated from the spectra (scatter lines)" (/work/runs64/tube64/filecal.py)."""
-    a = (metadata or {}).get(SEEN_ANODE_KEY)
-    return _symbol_or_as_written(a.strip()) if isinstance(a, str) and a.strip() else None
+    return _recorded_anode((metadata or {}).get(SEEN_ANODE_KEY))
 
 
 def known_anode(metadata, given: str | None = None) -> str | None:
