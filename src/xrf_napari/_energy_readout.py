@@ -44,9 +44,14 @@ def watch_energy(viewer) -> None:
                 overlay.text = text
             shown = overlay.visible = text is not None
 
+        def watch(layer):
+            """A calibration delivered later (the layer's metadata): a sum image's too, since
+            the reader hands the stack its Cube first and the sum last."""
+            if layer_cube(layer) is not None:
+                layer.events.metadata.connect(update)
+
         def inserted(event):
-            if layer_cube(event.value) is not None:
-                event.value.events.metadata.connect(update)  # a calibration delivered later
+            watch(event.value)
             update()
 
         def removed(event):
@@ -72,8 +77,8 @@ def watch_energy(viewer) -> None:
         hooks += [(layers.inserted, inserted), (layers.removed, removed)]
         for emitter, callback in hooks:
             emitter.connect(callback)
-        for layer in _stacks(viewer):  # added without the reader (a script's own layers)
-            layer.events.metadata.connect(update)
+        for layer in viewer.layers:  # added without the reader (a script's own layers)
+            watch(layer)
         overlays[OVERLAY_KEY] = overlay
         QTimer.singleShot(0, lambda: _quietly(unwatch_if_done))  # the layers never came
     except Exception:  # napari without canvas overlays (before 0.9): the status bar says keV
