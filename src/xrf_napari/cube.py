@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .energy import Calibration
+from .energy import CALIBRATION_TERMS, Calibration
 
 #: Default bytes per block read from the file. Large enough to amortise per-call overhead of
 #: h5py/zarr, small enough that a few blocks in flight stay far below the machine's memory.
@@ -90,8 +90,7 @@ class Cube:
         from .detector import SEEN_ANODE_KEY
 
         metadata = dict(self.metadata)
-        terms = ("offset", "gain", "quadratic")
-        if any(getattr(calibration, t) != getattr(self.calibration, t) for t in terms):
+        if any(getattr(calibration, t) != getattr(self.calibration, t) for t in CALIBRATION_TERMS):
             metadata.pop(SEEN_ANODE_KEY, None)
         out = Cube(self.data, calibration, self.live_time, metadata, self.path)
         out.file_stamp = self.file_stamp  # one file read: told once, whichever cube reads it

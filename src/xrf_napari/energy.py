@@ -20,6 +20,8 @@ CANONICAL_BIN_WIDTH = 0.05
 CANONICAL_N_CHANNELS = 512
 
 CALIBRATION_SOURCES = ("file", "user", "auto", "none")
+#: A Calibration's terms: what sets its energies (its source does not).
+CALIBRATION_TERMS = ("offset", "gain", "quadratic")
 #: What to do about a scan without calibration: the docks have no calibration control on purpose
 #: (a calibration belongs to the file); docs/user_guide.md, "Fixing a calibration".
 HOW_TO_CALIBRATE = (
@@ -39,7 +41,7 @@ class Calibration:
     source: str = "file"
 
     def __post_init__(self):
-        for name in ("offset", "gain", "quadratic"):  # plain floats: a NumPy float's repr
+        for name in CALIBRATION_TERMS:  # plain floats: a NumPy float's repr
             object.__setattr__(self, name, float(getattr(self, name)))  # is not a header value
         if self.source not in CALIBRATION_SOURCES:
             raise ValueError(
@@ -74,7 +76,7 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, d: dict) -> Calibration:
-        return cls(**{k: d[k] for k in ("offset", "gain", "quadratic", "source") if k in d})
+        return cls(**{k: d[k] for k in (*CALIBRATION_TERMS, "source") if k in d})
 
     @classmethod
     def canonical(cls) -> Calibration:
