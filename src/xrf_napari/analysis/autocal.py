@@ -153,13 +153,12 @@ class Peak:
 
 def reference_lines(anode: str | None = "Rh", e_max: float = 40.0) -> list[RefLine]:
     """Candidate lines: the anode's (Rayleigh-scattered) lines, common painting lines, zero peak."""
-    from ..elements import element_lines
+    from ..elements import element_line, element_lines
 
     lines = {}
     for el, fam, prior in PAINTING_LINES:
-        for ln in element_lines(el):
-            if ln.family == fam and ln.energy <= e_max:
-                lines[ln.label] = RefLine(ln.label, line_energy(el, fam, ln.energy), prior)
+        if (ln := element_line(el, fam)) and ln.energy <= e_max:
+            lines[ln.label] = RefLine(ln.label, line_energy(el, fam, ln.energy), prior)
     if anode:
         for ln in element_lines(anode):
             if ln.family in ANODE_PRIORS and 2.0 <= ln.energy <= e_max:

@@ -1580,10 +1580,10 @@ def _shell_lines(symbol: str) -> tuple[tuple[float, float, str], ...]:
 def _main_lines() -> dict[str, tuple[dict[str, float], np.ndarray]]:
     """Each painting element's (and Ar's) main lines by family (K-alpha, L-alpha, M-alpha: keV),
     with the other elements' main lines (_crowded)."""
-    from ..elements import PAINTING_ELEMENTS, element_lines
+    from ..elements import PAINTING_ELEMENTS, lines_by_family
 
     mains = {
-        s: {ln.family: ln.energy for ln in element_lines(s) if ln.family in ("Ka", "La", "Ma")}
+        s: {f: ln.energy for f, ln in lines_by_family(s).items() if f in ("Ka", "La", "Ma")}
         for s in (*PAINTING_ELEMENTS, "Ar")
     }
     return {
