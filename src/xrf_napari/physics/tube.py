@@ -24,6 +24,9 @@ ANODES = ("Rh", "Mo", "W", "Cu", "Ag", "Cr")
 #: instrument profile, the pigments and quicklook --kv, the element suggestion's K over L) reads
 #: these, so that none offers a voltage another refuses.
 KV_MIN, KV_MAX = 5, 60
+#: The tube's defaults (tube_spectrum and tube_lines alike): Be window (um), electron incidence and
+#: X-ray take-off angles at the anode (degrees).
+WINDOW_BE_UM, INCIDENCE_DEG, TAKEOFF_DEG = 100.0, 78.0, 12.0
 
 # shell -> (z_shell electrons, b constant, Ebel constant, xraylib edge/yield macro, lines)
 _SHELLS = {
@@ -64,9 +67,9 @@ def _self_absorption(mu, rho_z, incidence_deg, takeoff_deg):
 def tube_spectrum(
     anode: str,
     kv: float,
-    window_be_um: float = 100.0,
-    incidence_deg: float = 78.0,
-    takeoff_deg: float = 12.0,
+    window_be_um: float = WINDOW_BE_UM,
+    incidence_deg: float = INCIDENCE_DEG,
+    takeoff_deg: float = TAKEOFF_DEG,
     continuum: bool = True,
 ) -> np.ndarray:
     """Photons / (s mA sr) in each fine bin leaving the tube window (read-only array); without
@@ -109,9 +112,9 @@ def _be_window(mu_be: np.ndarray, window_be_um: float) -> np.ndarray:
 def tube_lines(
     anode: str,
     kv: float,
-    window_be_um: float = 100.0,
-    incidence_deg: float = 78.0,
-    takeoff_deg: float = 12.0,
+    window_be_um: float = WINDOW_BE_UM,
+    incidence_deg: float = INCIDENCE_DEG,
+    takeoff_deg: float = TAKEOFF_DEG,
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """(transition names, energies keV, photons / (s mA sr)) of the anode's characteristic lines
     leaving the tube window, as tube_spectrum deposits them: the maps shape a scan's scattered
