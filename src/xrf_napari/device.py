@@ -5,8 +5,9 @@ It lives at the bottom of the package so that analysis code need not import trai
 
 from __future__ import annotations
 
+_NAMES = ("auto", "cpu", "cuda", "mps")
 #: The choices pick_device takes, as every command's --device help says them.
-DEVICE_CHOICES = "auto, cpu, cuda, cuda:N (N a GPU number) or mps"
+DEVICE_CHOICES = f"{', '.join(_NAMES[:3])}, cuda:N (N a GPU number) or {_NAMES[3]}"
 
 
 def pick_device(name: str = "auto"):
@@ -35,7 +36,7 @@ def pick_device(name: str = "auto"):
         from .argtypes import meant_choice
 
         # cutoff 0.7: gpu is one letter from cpu (0.67 alike), which it must not be told
-        like = meant_choice(given, ("auto", "cpu", "cuda", "mps"), cutoff=0.7)
+        like = meant_choice(given, _NAMES, cutoff=0.7)
         raise ValueError(f"unknown device {given!r}: use {DEVICE_CHOICES}{like}")
     if cuda and not torch.cuda.is_available():
         raise ValueError(
