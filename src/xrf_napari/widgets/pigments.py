@@ -401,7 +401,10 @@ class RegionsCombo(LayerCombo):
 
     def _candidates(self, viewer) -> list:
         labels = super()._candidates(viewer)
-        if self._spot():  # fitted whole unless regions of its own are chosen (PigmentsWidget.run)
+        spot = self._spot()
+        # LayerCombo.refresh adds the placeholder after asking for candidates: one look at the scan
+        self._placeholder = self.WHOLE_SCAN if spot else self.NEEDS_REGIONS
+        if spot:  # fitted whole unless regions of its own are chosen (PigmentsWidget.run)
             return [ly for ly in labels if self._fits(ly)]
         return sorted(labels, key=lambda ly: not self._fits(ly))  # stable: layer order within
 
@@ -429,7 +432,6 @@ class RegionsCombo(LayerCombo):
         return newest_shown([ly for ly in layers if self._fits(ly)] or layers)
 
     def refresh(self, *_):
-        self._placeholder = self.WHOLE_SCAN if self._spot() else self.NEEDS_REGIONS
         super().refresh()
         current = self.current_layer()
         if current is not None and not self._fits(current):
