@@ -91,14 +91,15 @@ def _npy_short(path: Path) -> str | None:
     declaring more bytes than follow it (a copy or save cut short, or a damaged header
     declaring a (100000, 100000, 4096) array over 100 bytes) had read "not a readable .npy
     array (mmap length is greater than file size)"."""
-    import os
-
     try:
         shape, dtype, start = npy_header(path)
         need = int(np.prod(shape, dtype=object)) * dtype.itemsize
         have = os.stat(path).st_size - start
     except ValueError as exc:
-        return npy_header_cut(path) or _npy_header_damaged(path, exc)
+        size = os.stat(path).st_size  # one read of the head for both readings of it
+        with open(path, "rb") as fh:
+            head = fh.read(12 + 2**16)  # signature, length field, a version 1 header at most
+        return npy_header_cut(head, size) or _npy_header_damaged(head, exc)
     except (OSError, TypeError):
         return None
     if any(int(n) < 0 for n in shape):  # had read 'could not be read as npy (OverflowError:
@@ -147,15 +148,13 @@ def _read_npy_header(fh) -> tuple[tuple, np.dtype]:
     return tuple(shape), np.dtype(dtype)
 
 
-def _npy_header_damaged(path: Path, exc: ValueError) -> str:
+def _npy_header_damaged(head: bytes, exc: ValueError) -> str:
     """What is wrong with a whole .npy header NumPy cannot read (a changed byte, another
     program's writer): NumPy's words had been the message, the whole padded header or ast's
     'malformed node or string on line 1: <ast.Name object at 0x7f...>', and napari's claim
     left the file to napari's reader, which failed the same."""
     import ast
 
-    with open(path, "rb") as fh:
-        head = fh.read(12 + 2**16)
     field_end, end = _npy_header_span(head)
     text = head[field_end:end].decode("latin-1").strip()
     try:
@@ -181,19 +180,14 @@ def _npy_header_span(head: bytes) -> tuple[int, int]:
     return field_end, end
 
 
-def npy_header_cut(path) -> str | None:
+def npy_header_cut(head: bytes, size: int) -> str | None:
     """'the file is truncated: ...' for an .npy cut within its header (after its 6-byte
     signature: a shorter cut is limits.signature_cut's), else None. np.load's words had been
     the message: 'EOF: reading magic string, expected 8 bytes got 7', 'EOF: reading array
     header, expected 118 bytes got 10'. A file ending before the header its length field
     declares but already holding a whole header (a dict ending in a newline) is not cut short:
-    its length field is damaged ('\xff\xff' had read "truncated ... header of 65545 bytes")."""
-    try:
-        size = os.stat(path).st_size
-        with open(path, "rb") as fh:
-            head = fh.read(12 + 2**16)  # signature, length field, a version 1 header at most
-    except OSError:
-        return None
+    its length field is damaged ('\xff\xff' had read "truncated ... header of 65545 bytes").
+    head: the file's first bytes (12 + 2**16: a version 1 header at most); size: its size."""
     if not head.startswith(b"\x93NUMPY"):
         return None
     field_end, end = _npy_header_span(head)
