@@ -52,16 +52,18 @@ class Calibration:
         if self.gain <= 0:
             raise ValueError(f"calibration gain must be positive, got {self.gain} keV/channel")
 
+    def energy_at(self, ch):
+        """Energy (keV) at channel position(s) ch: one channel's without building the axis."""
+        return self.offset + self.gain * ch + self.quadratic * ch**2
+
     def energy(self, n_channels: int) -> np.ndarray:
         """Energy (keV) at the centre of each of n_channels channels."""
-        ch = np.arange(n_channels, dtype=np.float64)
-        return self.offset + self.gain * ch + self.quadratic * ch**2
+        return self.energy_at(np.arange(n_channels, dtype=np.float64))
 
     def edges(self, n_channels: int) -> np.ndarray:
         """Energy (keV) of the n_channels + 1 channel boundaries
         (half-integer channel positions)."""
-        ch = np.arange(n_channels + 1, dtype=np.float64) - 0.5
-        return self.offset + self.gain * ch + self.quadratic * ch**2
+        return self.energy_at(np.arange(n_channels + 1, dtype=np.float64) - 0.5)
 
     def channel(self, energy_kev) -> np.ndarray:
         """Fractional channel index of an energy (inverse of `energy`)."""
@@ -168,7 +170,7 @@ def channel_energy_text(cube, channel: int) -> str:
     show), or "channel 137" for a scan without one."""
     if cube.calibration.source == "none":
         return f"channel {channel}"
-    return f"{float(cube.energy[channel]):.3f} keV (channel {channel})"
+    return f"{cube.calibration.energy_at(float(channel)):.3f} keV (channel {channel})"
 
 
 def _axis_refusal(cube, name: str | None, why: str) -> str:
