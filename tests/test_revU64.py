@@ -24,7 +24,8 @@ def test_an_output_under_an_odd_named_file_is_refused_naming_it_printably(tmp_pa
         with pytest.raises(OutputError) as err:
             check_outputs(files=[str(tmp_path / stem / "x.png")], inputs=[])
         said = str(err.value)
-        assert said.endswith(" is not a folder") and said.isprintable(), said
+        assert said.endswith(" is not a folder; choose another output folder"), said
+        assert said.isprintable(), said
         assert said.encode("utf-8")  # no lone surrogate left in it
         assert said.count("a\\nb" if "\n" in stem else "r\\xe9f") == 2, said
 

@@ -868,7 +868,9 @@ def _writable_folder(folder: Path, what: Path, probed: dict | None = None) -> No
         )
     out, name = printable(what), printable(anc)  # as the two refusals above
     if not anc.is_dir():
-        raise OutputError(f"cannot write {out}: {name} is not a folder")
+        raise OutputError(
+            f"cannot write {out}: {name} is not a folder; choose another output folder"
+        )
     if not os.access(anc, os.W_OK | os.X_OK):
         raise OutputError(
             f"cannot write {out}: folder {name} is not writable; choose another output folder"
@@ -1013,7 +1015,9 @@ def _check_outputs(files, folders, inputs, folder_inputs) -> None:
         if is_link_loop(f):  # it said "exists and is not a folder"
             raise OutputError(f"output folder {out}: {link_loop()}")
         if os.path.lexists(f) and not f.is_dir():
-            raise OutputError(f"output folder {out} exists and is not a folder")
+            raise OutputError(
+                f"output folder {out} exists and is not a folder; choose another output folder"
+            )
         _writable_folder(f, f, probed)
     for f in map(Path, [*folders, *files]):
         why = name_too_long(f)

@@ -1,0 +1,19 @@
+"""Session 65, the docks as a conservator uses them (helper docks65)."""
+
+import pytest
+
+
+def test_an_output_under_a_file_or_a_file_as_folder_says_what_to_do(tmp_path):
+    """A save under a file ("notes.txt/maps.tif") was refused "cannot write ...: notes.txt is
+    not a folder", and a folder output that is a file "output folder X exists and is not a
+    folder", with no next step, where the refusals beside them (a read-only folder, a dangling
+    link) each end with one."""
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x", encoding="utf-8")
+    for kwargs in (dict(files=[blocker / "maps.tif"]), dict(folders=[blocker])):
+        with pytest.raises(OutputError) as err:
+            check_outputs(inputs=[], **kwargs)
+        said = str(err.value)
+        assert f"{blocker} " in said and said.endswith("; choose another output folder"), said
