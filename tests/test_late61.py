@@ -27,10 +27,12 @@ def _cube(gain=0.01, n=4096):
 def test_unexcited_note_names_overlap_of_line_it_proposes():
     """Under 12 kV no Pb L line is excited; the note sent Pb to M-alpha, on S K-alpha (35 eV
     away): beside orpiment (As2S3) that map read orpiment alone as 0.81 of lead white's Pb. (Auto
-    maps Pb by M-alpha there, fitted beside S, since maps62: an L line chosen keeps the note.)"""
+    maps Pb by M-alpha there, fitted beside S, since maps62, and so does M-alpha chosen since
+    session 65: the note says it is fitted, no overlap.)"""
     plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "S"], kv=12.0, lines={"Pb": "Lb"})
-    assert "Pb M\u03b1 is excited" in plans[0].note
-    assert "S K\u03b1 overlaps it: that map reads S as well" in plans[0].note
+    assert "Pb M\u03b1 is excited: choose it" in plans[0].note
+    assert "which maps Pb by it fitted beside S" in plans[0].note
+    assert "overlaps it" not in plans[0].note
     plans, _ = M.plan_for_cube(_cube(), ["Pb", "As", "Cu"], kv=12.0, lines={"Pb": "Lb"})
     said = (  # emerald green: no S
         "Pb M\u03b1 is excited: choose it (the Elemental maps panel's Line column; quicklook has "

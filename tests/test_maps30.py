@@ -171,8 +171,9 @@ def test_gold_beside_vermilion_zinc_and_lead_white_is_fitted_or_noted():
     assert au[1] == pytest.approx(leaf, rel=0.1)  # gilding on vermilion: was 4 515
     assert au[4] == pytest.approx(truth[4], rel=0.1)
 
-    # an explicitly chosen line keeps its window, and its note names the line beside it
-    (plan,), _ = plan_for_cube(cube, ["Au"], present=present, lines={"Au": "La"})
-    assert plan.method == "window" and "beside Hg L\u03b1 (1.6 FWHM)" in plan.note
+    # a line chosen in the Line column is fitted as auto's (a window until session 65)
+    (plan,), chosen = plan_for_cube(cube, ["Au"], present=present, lines={"Au": "La"})
+    assert plan.method == "fit" and "beside Hg L\u03b1 (1.6 FWHM)" in plan.note
+    np.testing.assert_array_equal(chosen, plan_for_cube(cube, ["Au"], present=present)[1])
     (plan,), _ = plan_for_cube(cube, ["Hg"], present=["Au"])  # and the other way round
     assert plan.method == "window" and "beside Au L\u03b1" in plan.note

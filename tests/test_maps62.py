@@ -78,6 +78,6 @@ def test_a_line_chosen_keeps_its_note_in_the_panels_words():
     cube = cube_from_array(np.ones((1, 1, 4096), np.float32), Calibration(offset=0.0, gain=0.01))
     plans, _ = M.plan_for_cube(cube, ["Pb", "As", "S"], kv=12.0, lines={"Pb": "Lb"})
     note = plans[0].note
-    assert "Pb M\u03b1 is excited: choose auto (the Elemental maps panel's Line column; " in note
+    assert "Pb M\u03b1 is excited: choose it (the Elemental maps panel's Line column; " in note
     assert "quicklook has no choice of line" in note
     assert "Maps panel's" not in note.replace("Elemental maps panel's", "")

@@ -15,21 +15,24 @@ def _cube(meta=None):
     return cube
 
 
-@pytest.mark.parametrize(("symbol", "chosen", "on_s"), [("Pb", "Lb", True), ("Hg", "La", False)])
-def test_an_unexcited_line_chosen_by_hand_proposes_auto_where_auto_fits(symbol, chosen, on_s):
+@pytest.mark.parametrize(("symbol", "chosen"), [("Pb", "Lb"), ("Hg", "La")])
+def test_an_unexcited_line_chosen_by_hand_proposes_the_line_fitted(symbol, chosen):
     """Under 12 kV (no Pb or Hg L line excited) a Pb or Hg L line chosen by hand beside S said
-    "Pb Mα is excited: choose it ..., though S Kα overlaps it": M-alpha chosen by hand is a
+    "Pb Mα is excited: choose it ..., though S Kα overlaps it": M-alpha chosen by hand was a
     window, which read orpiment (no lead) as 0.80-1.24 of lead white's Pb, where auto fits Pb
-    M-alpha beside S (-0.04 %). The note proposes auto, which does map it so (Hg M-alpha lies
-    1.1 FWHM from S K-alpha: no overlap said)."""
+    M-alpha beside S (-0.04 %). Session 62 proposed auto; since session 65 M-alpha chosen is
+    fitted as auto's, so the note proposes it, fitted, and says no overlap (S K-alpha lies
+    within a FWHM of Pb M-alpha)."""
     syms = [symbol, "S"]
     plans, _ = M.plan_for_cube(_cube(), syms, kv=12.0, lines={symbol: chosen})
     note = plans[0].note
-    assert f"{symbol} M\u03b1 is excited: choose auto (the Elemental maps panel's Line" in note
+    assert f"{symbol} M\u03b1 is excited: choose it (the Elemental maps panel's Line" in note
     assert f"which maps {symbol} by it fitted beside S" in note
-    assert (f"{symbol} M\u03b1 chosen is a window, and S K\u03b1 overlaps it" in note) == on_s
-    auto, _ = M.plan_for_cube(_cube(), syms, kv=12.0)
-    assert (auto[0].line.family, auto[0].method) == ("Ma", "fit")
+    assert "overlaps it" not in note and "is a window" not in note
+    auto, w_auto = M.plan_for_cube(_cube(), syms, kv=12.0)
+    picked, w_picked = M.plan_for_cube(_cube(), syms, kv=12.0, lines={symbol: "Ma"})
+    assert [(p[0].line.family, p[0].method) for p in (auto, picked)] == [("Ma", "fit")] * 2
+    np.testing.assert_array_equal(w_picked, w_auto)
 
 
 def test_an_unexcited_line_beside_no_fitted_neighbour_still_proposes_the_line():

@@ -102,7 +102,7 @@ def test_fit_and_window_notes_name_a_neighbour_alike():
 
     kw = {"present": ["Au", "Hg"], "fwhm_mn_ev": 145.0}
     (fit,) = plan_maps(["Au"], (0.0, 40.0), **kw)
-    (window,) = plan_maps(["Au"], (0.0, 40.0), lines={"Au": "La"}, **kw)
+    (window,) = plan_maps(["Au"], (0.0, 40.0), fit_groups={}, **kw)
     assert (fit.method, window.method) == ("fit", "window")
     assert "overlap" not in fit.note, fit.note
     assert "beside Hg L\u03b1 (1.6 FWHM)" in fit.note, fit.note

@@ -407,8 +407,11 @@ def plan_maps(
         beside = [
             o for o in named if f <= abs(o.energy - line.energy) < NEAR_FWHM * f and o.element != s
         ]
+        # a line chosen by hand too (the Elemental maps panel's Line column): by its window,
+        # sulfur-free lead white read S K-alpha +358 % of vermilion's S under a Mo tube, the
+        # same line left to auto -52 % (/work/runs65/maps65/pick.py)
         rivals = [x for x in fit_groups.get((s, line.family), ((), 0))[0] if x in present]
-        if rivals and (lines or {}).get(s, "auto") in ("", "auto"):
+        if rivals:
             over = [
                 o
                 for x in rivals
@@ -1192,15 +1195,13 @@ def _less_neighbours(
 
     def shell_column(y: str, family: str) -> np.ndarray | None:
         """y's map by its `family` line (fitted where FIT_GROUPS fits that line beside a
-        present element, as plan_maps would choose it), made once; None off the axis."""
+        present element: plan_maps), made once; None off the axis."""
         if (y, family) not in shell_made:
             try:
                 plan = plan_maps([y], e_range, fit_groups=fit_groups, lines={y: family}, **kw)[0]
             except ValueError:  # no such line on this axis
                 shell_made[(y, family)] = None
                 return None
-            if any(x in present for x in fit_groups.get((y, family), ((), 0))[0]):
-                plan = replace(plan, background=(), method="fit")
             shell_made[(y, family)] = neighbour_column(y, plan)
         return shell_made[(y, family)]
 
@@ -1706,20 +1707,18 @@ def _excited_instead(
     said it read no Sn K-alpha, not that Sn L-alpha would. A `present` element's excited line
     within a FWHM of it is named: beside orpiment (As2S3) under a 12 kV tube the note sent Pb
     to M-alpha, 40 eV from S K-alpha, whose map read orpiment alone as 0.80 of lead white's Pb.
-    Where auto maps the element by that line fitted beside such neighbours (FIT_GROUPS), the note
-    proposes auto: a line chosen by hand is a window, and Pb M-alpha so read orpiment alone as
-    0.80 of lead white's Pb, fitted (auto) -0.04 %."""
+    Where that line is fitted beside such neighbours (FIT_GROUPS), chosen or left to auto, the
+    note says so: by a window Pb M-alpha read orpiment alone as 0.80 of lead white's Pb, fitted
+    -0.04 %."""
     for fam in ("Ka", "La", "Ma"):
         ln = element_line(plan.symbol, fam)
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
         if _excited(plan.symbol, fam, kv):
-            s, e_min, e_max = plan.symbol, float(edges[0]), float(edges[-1])
+            s = plan.symbol
             rivals = [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in present]
-            by_auto = choose_lines([s], set(present) | {s}, e_min, e_max, None, kv)[s][0]
-            auto = bool(rivals) and by_auto.family == fam  # auto fits it, a choice is a window
-            words = f"{ln.label} is excited: choose {'auto' if auto else 'it'} ({LINE_CHOICE})"
-            if auto:
+            words = f"{ln.label} is excited: choose it ({LINE_CHOICE})"
+            if rivals:
                 words += f", which maps {s} by it fitted beside {' and '.join(rivals)}"
             f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
             on = [
@@ -1728,10 +1727,9 @@ def _excited_instead(
                 for o in element_lines(x)
                 if abs(o.energy - ln.energy) < f and _excited(x, o.family, kv)
             ]
-            if on:
-                over = f"{on[0].label} overlaps it: that map reads {on[0].element} as well"
+            if on and not rivals:
                 words += (
-                    f"; {ln.label} chosen is a window, and {over}" if auto else f", though {over}"
+                    f", though {on[0].label} overlaps it: that map reads {on[0].element} as well"
                 )
             return words
     return ""
