@@ -185,6 +185,12 @@ SEEN_ANODE_KEY = "anode_seen"
 #: again at every read (io.read_cube, auto_calibrated), so a saved value is never taken for it.
 #: Here, not in io, for the analyses that word a calibration's origin (io imports analysis).
 AUTO_SAVED_KEY = "auto_calibration_saved"
+#: `auto_calibration` key (saved with the calibration, in a project .h5 too): the tube given
+#: for which a fit of the saved automatic calibration failed, so it was kept (refit_failed_for).
+REFIT_FAILED_KEY = "refit_failed_for"
+#: calibration_note's words where a saved automatic calibration is kept as its fit for the tube
+#: given failed (io._refitted_for_given), read only in a project saved before REFIT_FAILED_KEY.
+REFIT_KEPT = "kept, as a fit for the"
 
 
 def why_calibrated(metadata) -> str:
@@ -272,6 +278,21 @@ def calibration_anode(metadata) -> str | None:
     return _recorded_anode((dict_from_metadata(metadata, "auto_calibration") or {}).get("anode"))
 
 
+def refit_failed_for(metadata, given: str | None = None) -> str | None:
+    """The tube given (`given`, a command's --anode, else given_anode) where a fit for it of the
+    saved automatic calibration failed, so the saved one was kept (io._refitted_for_given);
+    None where none failed. As `auto_calibration`'s REFIT_FAILED_KEY says, saved with it; in a
+    project saved before that record, as its note does (REFIT_KEPT's words, why_calibrated).
+    Read from the note alone, a tooltip told a fit for Cu failed where one for Mo had."""
+    given = given or given_anode(metadata)
+    if given in (None, calibration_anode(metadata)):
+        return None
+    recorded = (dict_from_metadata(metadata, "auto_calibration") or {}).get(REFIT_FAILED_KEY)
+    if recorded is not None:
+        return given if _recorded_anode(recorded) == given else None
+    return given if f"{REFIT_KEPT} {given} given failed" in why_calibrated(metadata) else None
+
+
 def calibration_anode_seen(metadata) -> bool:
     """Whether the automatic calibration took its anode from the scan's scatter lines, shown
     under the default anode's calibration too (autocal.scatter_recalibrated): evidence of the
@@ -327,6 +348,11 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
         )
     if napari:
         return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default"
+    if failed := refit_failed_for(metadata, given):  # --anode was given: no advice to give it
+        return (
+            f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default, kept as a fit for the "
+            f"{failed} tube given failed"
+        )
     return (
         f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "
         "anode=) for another tube"

@@ -21,9 +21,12 @@ from ..detector import (
     AUTO_SAVED_KEY,
     DEFAULT_CALIBRATION_ANODE,
     GIVEN_ANODE_KEY,
+    REFIT_FAILED_KEY,
+    REFIT_KEPT,
     SEEN_ANODE_KEY,
     anode_from_metadata,
     calibration_anode,
+    dict_from_metadata,
     symbol_or_refuse,
 )
 from ..energy import Calibration
@@ -49,9 +52,6 @@ AUTO_READ_FAILED = "not fitted: reading the file failed"
 #: ... and of one whose automatic calibration failed: AUTO_FAILED + why + AUTO_FAILED_END
 AUTO_FAILED = "failed: "
 AUTO_FAILED_END = "; energy axis is channel numbers"
-#: calibration_note's words where a saved automatic calibration is kept as its fit for the tube
-#: given failed (_refitted_for_given): the Spectrum dock's tooltip then advises no --anode.
-REFIT_KEPT = "kept, as a fit for the"
 #: cube.metadata key: what a pass over the scan's file that failed reading it (a bad block past
 #: the opening check) told the user (tell_read_failure); a save of the cube does not write it
 READ_ERROR_KEY = "xrf_read_error"
@@ -282,7 +282,8 @@ def _refitted_for_given(cube: Cube, path: Path, anode: str) -> Cube:
     read_cube (anode=, --anode) where it assumed another: it was kept, and `info`, quicklook and
     the Spectrum dock advised --anode (read_cube's anode=) for another tube, which changed
     nothing. One pass over the file, as its first read's; the saved one is kept where the new
-    fit fails, as calibration_note says (why_calibrated)."""
+    fit fails, as calibration_note says (why_calibrated) and its record (REFIT_FAILED_KEY,
+    saved with it: a reopened project's tooltip advised --anode again had a flag not saved)."""
     assumed = calibration_anode(cube.metadata)
     if assumed == anode:
         return cube
@@ -291,6 +292,8 @@ def _refitted_for_given(cube: Cube, path: Path, anode: str) -> Cube:
     if out.calibration.source != "auto":
         why = auto_calibration_failure(out.metadata)
         cube.metadata["calibration_note"] = f"{said}; {REFIT_KEPT} {anode} given failed ({why})"
+        saved = dict_from_metadata(cube.metadata, "auto_calibration") or {}  # not changed in place
+        cube.metadata["auto_calibration"] = {**saved, REFIT_FAILED_KEY: anode}
         return cube
     out.metadata["calibration_note"] = f"{said}; fitted again for the {anode} tube given"
     return out

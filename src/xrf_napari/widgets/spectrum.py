@@ -944,7 +944,7 @@ def calibration_origin(cube) -> tuple[str, str]:
         calibration_anode,
         calibration_anode_origin,
         dict_from_metadata,
-        given_anode,
+        refit_failed_for,
         tube_source,
         why_calibrated,
     )
@@ -968,16 +968,16 @@ def calibration_origin(cube) -> tuple[str, str]:
     matched = ", ".join(auto.get("matched", [])) or "none listed"
     residual = auto.get("residual_ev_rms")
     residual = "" if residual is None else f", residual {float(residual):.0f} eV rms"
-    from ..io import AUTO_SAVED_KEY, REFIT_KEPT
+    from ..io import AUTO_SAVED_KEY
 
     # a saved scan's (a project .h5 of a scan so calibrated): fitted then, read from the file now
     when = " when it was first read, saved in the file" if meta.get(AUTO_SAVED_KEY) else ""
     # a saved calibration kept as the fit for the tube given failed (io._refitted_for_given):
     # opening the file with that anode again changes nothing (none tried: --no-auto-calibration)
-    given = given_anode(meta)
+    failed = refit_failed_for(meta)
     fix = (
-        f"a fit for the {given} tube given failed, so open the file with a calibration"
-        if given not in (None, anode) and REFIT_KEPT in (note or "")
+        f"a fit for the {failed} tube given failed, so open the file with a calibration"
+        if failed
         else 'open the file with its anode (command line --anode, or read_cube(path, anode="Mo")) '
         "or with a calibration"
     )
