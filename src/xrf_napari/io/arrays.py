@@ -322,28 +322,36 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
         )
         shapes, packed = {}, {}
         faults = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error)
-        with zipfile.ZipFile(path) as zf:
-            stored = set(zf.namelist())
-            for n in names:  # NumPy names a member without its .npy (one stored without keeps
-                # its whole name: its lookup with .npy added had read "KeyError: There is no item
-                # named 'counts.nky.npy' in the archive")
-                info = zf.getinfo(n + ".npy" if n + ".npy" in stored else n)
-                packed[n] = (info.compress_size, info.compress_type)
-                try:
-                    with zf.open(info) as fh:
-                        shapes[n] = _read_npy_header(fh)
-                except faults as exc:
-                    raise _member_damaged(path, n, exc, "its .npy header") from exc
-                except NotImplementedError as exc:  # a zip method Python lacks: had read only
-                    # "(NotImplementedError: That compression method is not supported)"
-                    method = zipfile.compressor_names.get(info.compress_type, "unknown")
-                    raise CubeReadError(
-                        path,
-                        f"member '{n}' is compressed with zip method {info.compress_type} "
-                        f"({method}), which Python cannot read (not damage: a zip tool's choice, "
-                        "as Windows' for large files): save it again with ordinary compression "
-                        "(np.savez_compressed, or a zip tool's deflate)",
-                    ) from exc
+        zf = npz.zip  # the archive np.load opened (a second open had read its directory again)
+        stored = set(zf.namelist())
+        for n in names:  # NumPy names a member without its .npy (one stored without keeps its
+            # whole name: its lookup with .npy added had read "KeyError: There is no item named
+            # 'counts.nky.npy' in the archive")
+            info = zf.getinfo(n + ".npy" if n + ".npy" in stored else n)
+            packed[n] = (info.compress_size, info.compress_type)
+            try:
+                with zf.open(info) as fh:
+                    shapes[n] = _read_npy_header(fh)
+            except faults as exc:
+                raise _member_damaged(path, n, exc, "its .npy header") from exc
+            except (NotImplementedError, RuntimeError) as exc:  # a zip method Python lacks, or
+                # whose module (bz2, lzma) this Python was built without: had read only
+                # "(NotImplementedError: That compression method is not supported)" or
+                # "(RuntimeError: Compression requires the (missing) bz2 module)"
+                method = zipfile.compressor_names.get(info.compress_type, "unknown")
+                lacks = (
+                    "which Python cannot read (not damage: a zip tool's choice, as Windows' for "
+                    "large files): save"
+                    if isinstance(exc, NotImplementedError)
+                    else f"whose decoder this Python was built without ({exc}; the file is not "
+                    "damaged): use a Python that has it (python.org's, conda's), or save"
+                )
+                raise CubeReadError(
+                    path,
+                    f"member '{n}' is compressed with zip method {info.compress_type} "
+                    f"({method}), {lacks} it again with ordinary compression "
+                    "(np.savez_compressed, or a zip tool's deflate)",
+                ) from exc
         if name is None and {"palette", "rgb"} <= set(names):  # export-set's <cube>.targets.npz
             raise CubeReadError(
                 path,
@@ -415,9 +423,18 @@ def _member_damaged(path: Path, member: str, exc: Exception, part: str) -> CubeR
     data'), where 'could not be read as npz (ValueError: Cannot parse header: ...', '(EOFError:
     no detail)', '(BadZipFile: Bad CRC-32 for file 'counts.npy')', '(OSError: [Errno 22]
     Invalid argument)' (its offset in the archive) or zlib's '(error: Error -3 ...)' had been
-    the message."""
+    the message. An OSError of the system's (EIO, EACCES: any errno but EINVAL, the seek a
+    damaged offset makes) is no damage: it had read "its place in the archive cannot be read"."""
+    import errno
     import zipfile
 
+    if isinstance(exc, OSError) and exc.errno not in (None, errno.EINVAL):
+        return CubeReadError(
+            path,
+            f"reading member '{member}' failed ({exc.strerror or exc}): the system refused the "
+            "read, the archive may be sound; check its permissions, or that the drive or share "
+            "it lies on is reachable, and open it again",
+        )
     why = {
         ValueError: f": {part} cannot be read",
         EOFError: "",
@@ -480,19 +497,60 @@ def _first_series(tf, path: Path):
     stderr before the refusal said it); CubeReadError where its first page holds no pixels
     (_empty_first_page) or tifffile finds none in a damaged header, which had read "could not
     be read as tiff (ValueError: invalid image description '{"shape": [6, 7, 20]}7')" or
-    "(RuntimeError: incompatible keyframe)"."""
+    "(RuntimeError: incompatible keyframe)". A layout tifffile does not implement, or samples
+    of a type it cannot decode (_unreadable_samples), is not called damaged: the file may be
+    sound."""
     empty = _empty_first_page(tf)
     if empty:
         raise CubeReadError(path, empty)
     try:
         with quiet_tifffile():
-            return tf.series[0]
+            series = tf.series[0]
     except MemoryError:
         raise
+    except NotImplementedError as exc:
+        raise CubeReadError(
+            path,
+            f"its layout is one tifffile, which xrf-napari reads TIFF files with, does not "
+            f"implement ({exc}); the file may be sound: save the scan again as a plain page "
+            "stack (one page per channel)",
+        ) from exc
     except Exception as exc:
         raise CubeReadError(
             path, _header_damaged(f"tifffile finds no image in it ({exc})")
         ) from exc
+    unreadable = _unreadable_samples(tf.pages.first)
+    if unreadable:
+        raise CubeReadError(path, unreadable)
+    return series
+
+
+def _unreadable_samples(page) -> str | None:
+    """Why tifffile cannot decode the samples of `page` (it gives them no data type), or None.
+    Samples of different sizes in one pixel (BitsPerSample 8, 16, 8) are valid TIFF that
+    tifffile does not read, or a damaged tag; either way it had failed at the first row read,
+    "reading row 0 failed (ValueError: data type not supported (SampleFormat 1, (8, 16, 8)-bit));
+    the file may be corrupt or truncated"."""
+    if page.dtype is not None:
+        return None
+    bits, formats = page.bitspersample, page.sampleformat
+    if isinstance(bits, tuple) or isinstance(formats, tuple):
+        return (
+            "its pixels' samples differ in size or type (BitsPerSample "
+            f"{_tag_values(bits)}; SampleFormat {_tag_values(formats)}), which tifffile, "
+            "and so xrf-napari, cannot read: a valid but unusual TIFF, or a damaged header; save "
+            "the scan again with one sample type (e.g. 16-bit unsigned integers)"
+        )
+    return (
+        f"its samples are of a type tifffile, and so xrf-napari, cannot read ({bits}-bit, "
+        f"SampleFormat {int(formats)}); save the scan again as 8-, 16- or 32-bit integers or "
+        "32-bit floats"
+    )
+
+
+def _tag_values(value) -> str:
+    """A TIFF tag's value or values, as "8, 16, 8"."""
+    return ", ".join(str(int(v)) for v in (value if isinstance(value, tuple) else (value,)))
 
 
 def _header_damaged(what: str) -> str:

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 import numpy as np
 
-from ..energy import Calibration
+from ..energy import CALIBRATION_TERMS, Calibration
 from ..errors import CubeReadError, warn_outside
 from ..fileutil import sidecar_path  # the rule is the base layer's (the output guard uses it)
 
@@ -87,7 +87,7 @@ def json_number(text: str) -> float:
     return kept
 
 
-_CAL_KEYS = {"offset", "gain", "quadratic", "units", "energy_units", "calibration_source", "source"}
+_CAL_KEYS = {*CALIBRATION_TERMS, "units", "energy_units", "calibration_source", "source"}
 
 
 def calibration_from_mapping(m, where) -> Calibration | None:
@@ -105,9 +105,7 @@ def calibration_from_mapping(m, where) -> Calibration | None:
     if units:
         scale = _unit_scale(word, where, "'energy_units'" if "energy_units" in m else "'units'")
     try:
-        off, gain, quad = (
-            float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in ("offset", "gain", "quadratic")
-        )
+        off, gain, quad = (float(np.asarray(m.get(k, 0.0)).ravel()[0]) for k in CALIBRATION_TERMS)
         if gain <= 0:  # no energy axis in any unit: said so, without a unit assumed
             raise ValueError(not_positive(gain))
         if not units:

@@ -357,11 +357,43 @@ def read(path, **options) -> Cube:
     f, looked = _open_looked(path, dataset)
     try:
         cube = _read_open(f, path, dataset, detected=HANDED.get(looked))
-    except BaseException:
+    except BaseException as exc:
         f.close()
+        if (damaged := _structure_damaged(exc)) is not None:
+            raise CubeReadError(path, damaged) from exc
         raise
     cube.metadata.setdefault("format", "hdf5")
     return cube
+
+
+def _structure_damaged(exc: BaseException) -> str | None:
+    """Why a file that opened cannot be read, where the HDF5 library failed on its structure (a
+    group's heap, a symbol table, an object header): "a damaged HDF5 file: ... (HDF5 said:
+    Link iteration failed (bad heap free list))"; it had read "could not be read as hdf5
+    (RuntimeError: ...)". None where HDF5 did not raise it, or where the system failed the read
+    (an errno: errors.passing_read_error's storage, a permission) or a decoder is missing
+    (errors.explain_read_error): the file may be sound."""
+    import re
+
+    from ..errors import explain_read_error
+
+    if not isinstance(exc, (RuntimeError, OSError)) or isinstance(exc, CubeReadError):
+        return None
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or "h5py" not in Path(tb.tb_frame.f_code.co_filename).parts:
+        return None  # not the library's
+    text = str(exc)
+    if getattr(exc, "errno", None) or re.search(r"\berrno = [1-9]", text):
+        return None
+    if explain_read_error(exc) is not None:
+        return None
+    return (
+        "a damaged HDF5 file: it opens, but the HDF5 library cannot read its structure (its "
+        f"groups, links and object headers; HDF5 said: {text[:200]}); copy it again from its "
+        "source"
+    )
 
 
 def find_cube(path) -> str | None:

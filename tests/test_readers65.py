@@ -1,0 +1,183 @@
+"""Readers, session 65: a damaged HDF5 structure, a TIFF of mixed sample sizes, an .npz member
+whose zip method's module is missing or whose read the system refuses, each said in our words,
+the same from read_cube, `xrf-napari info` and napari's reader."""
+
+import errno
+import io
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+
+from xrf_napari._reader import read_layers
+from xrf_napari.cli.main import main
+from xrf_napari.errors import CubeReadError
+from xrf_napari.io import read_cube, registry
+
+
+def _said_everywhere(path, capsys) -> str:
+    """read_cube's refusal of `path`, checked to be what `xrf-napari info` and napari's reader
+    (claimed, then read_layers) say too."""
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path)
+    said = str(e.value)
+    capsys.readouterr()
+    try:
+        code = main(["info", str(path)])
+    except SystemExit as exc:
+        code = exc.code
+    assert code != 0
+    assert said in capsys.readouterr().err
+    assert registry.claims(path)
+    with pytest.raises(CubeReadError) as e:
+        read_layers(str(path))
+    assert str(e.value) == said
+    return said
+
+
+def test_a_damaged_hdf5_structure_is_said_damaged_with_hdf5s_words_after(tmp_path, capsys):
+    """A file that opens but whose group heap is damaged had read "could not be read as hdf5
+    (RuntimeError: Unable to synchronously check link existence (bad local heap signature))"
+    (the real APS file with one byte replaced: "(RuntimeError: Link iteration failed (bad heap
+    free list))")."""
+    import h5py
+
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f["counts"] = np.ones((4, 5, 64), np.uint16)
+    data = path.read_bytes()
+    assert data.count(b"HEAP") == 1
+    path.write_bytes(data.replace(b"HEAP", b"XXXX"))
+    said = _said_everywhere(path, capsys)
+    assert "scan.h5: a damaged HDF5 file: it opens, but the HDF5 library cannot read its" in said
+    assert "HDF5 said: " in said and "heap" in said
+    assert "RuntimeError" not in said and "could not be read as" not in said
+
+
+def _tiff(path, bits, pages=1, spp=5, dtype=np.uint8):
+    """A contiguous TIFF of `spp` samples a pixel whose BitsPerSample tag is patched to `bits`."""
+    import tifffile
+
+    shape = ((pages,) if pages > 1 else ()) + (8, 10, spp)
+    tifffile.imwrite(
+        path, np.ones(shape, dtype), photometric="minisblack", planarconfig="contig", metadata=None
+    )
+    data = bytearray(path.read_bytes())
+    with tifffile.TiffFile(path) as tf:
+        at = [page.tags[258].valueoffset for page in tf.pages]
+    for o in at:
+        data[o : o + 2 * spp] = struct.pack(f"<{spp}H", *bits)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("pages", [1, 3])
+def test_a_tiff_of_mixed_sample_sizes_is_refused_as_unreadable_not_at_its_first_row(
+    tmp_path, capsys, pages
+):
+    """BitsPerSample (8, 16, 8, 8, 8) had failed at the first row read, "reading row 0 failed
+    (ValueError: data type not supported (SampleFormat 1, (8, 16, 8, 8, 8)-bit)); the file may
+    be corrupt or truncated", and three such pages "the TIFF holds a 4-D image (3, 8, 10, 5)"."""
+    path = tmp_path / "mixed.tif"
+    _tiff(path, (8, 16, 8, 8, 8), pages)
+    said = _said_everywhere(path, capsys)
+    assert (
+        "mixed.tif: its pixels' samples differ in size or type (BitsPerSample 8, 16, 8, 8, 8;"
+        in said
+    )
+    assert "valid but unusual TIFF, or a damaged header" in said
+    assert "row 0" not in said and "ValueError" not in said
+
+
+def test_a_tiff_of_a_sample_type_tifffile_lacks_is_said_so(tmp_path):
+    """8-bit floats (SampleFormat 3): "reading row 0 failed (ValueError: data type not
+    supported ...)" too."""
+    path = tmp_path / "f8.tif"
+    _tiff(path, (8,) * 5, dtype=np.float32)
+    with pytest.raises(CubeReadError, match=r"f8.tif: its samples are of a type tifffile") as e:
+        read_cube(path)
+    assert "(8-bit, SampleFormat 3)" in str(e.value)
+
+
+def test_a_tiff_layout_tifffile_does_not_implement_is_not_called_damaged(tmp_path, monkeypatch):
+    """Any failure of tifffile's series had read "its header is damaged: tifffile finds no image
+    in it (...)", also its NotImplementedError (a layout it does not read, as SCN Z-stacks)."""
+    import tifffile
+
+    path = tmp_path / "scan.tif"
+    tifffile.imwrite(path, np.ones((64, 4, 5), np.uint16))
+
+    def not_implemented(self):
+        raise NotImplementedError("SCN series: Z-Stacks not supported")
+
+    monkeypatch.setattr(tifffile.TiffFile, "series", property(not_implemented))
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path)
+    said = str(e.value)
+    assert "scan.tif: its layout is one tifffile" in said and "Z-Stacks not supported" in said
+    assert "the file may be sound" in said and "damaged" not in said
+
+
+def _npz(path, method=zipfile.ZIP_DEFLATED):
+    buf = io.BytesIO()
+    np.save(buf, np.ones((4, 5, 64), np.uint16))
+    with zipfile.ZipFile(path, "w", method) as z:
+        z.writestr("counts.npy", buf.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("method", "module"), [(zipfile.ZIP_BZIP2, "bz2"), (zipfile.ZIP_LZMA, "lzma")]
+)
+def test_an_npz_member_whose_zip_methods_module_is_missing_is_said_so(
+    tmp_path, monkeypatch, capsys, method, module
+):
+    """A Python built without bz2 or lzma had read "could not be read as npz (RuntimeError:
+    Compression requires the (missing) bz2 module)"."""
+    path = tmp_path / "scan.npz"
+    _npz(path, method)
+    monkeypatch.setattr(zipfile, module, None)
+    said = _said_everywhere(path, capsys)
+    name = zipfile.compressor_names[method]
+    assert f"scan.npz: member 'counts' is compressed with zip method {method} ({name})" in said
+    assert f"(missing) {module} module; the file is not damaged" in said
+    assert "RuntimeError" not in said
+
+
+def test_an_npz_member_the_system_cannot_read_is_not_called_damaged(tmp_path, monkeypatch):
+    """An OSError with the system's errno (EIO: a bad sector, a share gone) had read "member
+    'counts' is damaged: its place in the archive cannot be read: the archive is corrupt or cut
+    short"; a damaged offset's EINVAL still reads so."""
+    path = tmp_path / "scan.npz"
+    _npz(path)
+
+    def refused(code):
+        def open_(self, *args, **kwargs):
+            raise OSError(code, errno.errorcode[code])
+
+        return open_
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", refused(errno.EIO))
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path)
+    said = str(e.value)
+    assert "scan.npz: reading member 'counts' failed (EIO): the system refused the read" in said
+    assert "damaged" not in said
+    monkeypatch.setattr(zipfile.ZipFile, "open", refused(errno.EINVAL))
+    with pytest.raises(CubeReadError, match="member 'counts' is damaged: its place in the arch"):
+        read_cube(path)
+
+
+def test_an_npz_is_opened_once(tmp_path, monkeypatch):
+    """_read_npz opened the archive twice (np.load, then zipfile.ZipFile for its members'
+    headers): its directory read twice."""
+    path = tmp_path / "scan.npz"
+    np.savez(path, counts=np.ones((4, 5, 64), np.uint16))
+    opened, real = [], zipfile.ZipFile.__init__
+
+    def counted(self, file, *args, **kwargs):
+        opened.append(file)
+        real(self, file, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", counted)
+    assert read_cube(path, auto_calibrate=False).data.shape == (4, 5, 64)
+    assert len(opened) == 1, opened
