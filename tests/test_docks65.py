@@ -17,3 +17,20 @@ def test_an_output_under_a_file_or_a_file_as_folder_says_what_to_do(tmp_path):
             check_outputs(inputs=[], **kwargs)
         said = str(err.value)
         assert f"{blocker} " in said and said.endswith("; choose another output folder"), said
+
+
+def test_an_output_that_is_a_folder_says_what_to_do(tmp_path):
+    """Export report... into a folder holding a folder "report.html" (or Save image... onto a
+    folder) was refused "cannot write .../report.html: it exists and is not a regular file",
+    with no next step, where the read-only file refusal beside it says "make it writable, or
+    choose another output"."""
+    from xrf_napari.fileutil import OutputError, check_outputs
+
+    (tmp_path / "report.html").mkdir()
+    with pytest.raises(OutputError) as err:
+        check_outputs(files=[tmp_path / "report.html"], inputs=[])
+    said = str(err.value)
+    assert said == (
+        f"cannot write {tmp_path / 'report.html'}: it exists and is not a regular file; "
+        "choose another output"
+    ), said

@@ -1031,7 +1031,9 @@ def _check_outputs(files, folders, inputs, folder_inputs) -> None:
         out = printable(f)
         st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):
-            raise OutputError(f"cannot write {out}: it exists and is not a regular file")
+            raise OutputError(
+                f"cannot write {out}: it exists and is not a regular file; choose another output"
+            )
         for i in ins:
             if same_file(f, i):
                 raise OutputError(
