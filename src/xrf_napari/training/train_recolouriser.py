@@ -1780,19 +1780,28 @@ def _fit_baseline(r: _Run) -> dict:
     """The per-pixel MLP (latent -> RGB) on the same training paintings; writes its weights and
     returns its metrics entries."""
     from ..models.weights import BASELINE_FILE, save_weights
+    from ..progress import tqdm_callback
     from .train_pixel_mlp import train_pixel_mlp
 
     cfg = r.cfg
     tb = time.time()
-    mlp, mlp_loss = train_pixel_mlp(
-        [hwc_to_chw(r.latents[i]) for i in r.train_idx],
-        [hwc_to_chw(r.targets[i].astype(np.float32) / 255.0) for i in r.train_idx],
-        steps=cfg["baseline_steps"],
-        device=r.device,
-        seed=cfg["seed"],
-        latent_mean=r.mean,
-        latent_std=r.std,
-    )
+    # a bar of its own: its 1500 default steps took 119 s on a busy CPU after the bar of a
+    # --steps 10 SmallUViT had ended (6 s), with no word on stderr meanwhile
+    desc = "training per-pixel MLP baseline (--baseline-steps 0 skips it)"
+    callback, close = tqdm_callback(desc, "step") if r.show else (None, lambda: None)
+    try:
+        mlp, mlp_loss = train_pixel_mlp(
+            [hwc_to_chw(r.latents[i]) for i in r.train_idx],
+            [hwc_to_chw(r.targets[i].astype(np.float32) / 255.0) for i in r.train_idx],
+            steps=cfg["baseline_steps"],
+            device=r.device,
+            seed=cfg["seed"],
+            latent_mean=r.mean,
+            latent_std=r.std,
+            progress=callback,
+        )
+    finally:
+        close()
     # its training paintings, as the SmallUViT's weights record them: evaluate's held-out verdict
     # reads them for a --baseline taken from another run
     training = {"sources": r.public["sources"], "files_sha1": r.public["files_sha1"]}
