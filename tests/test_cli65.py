@@ -90,3 +90,26 @@ def test_a_project_saved_before_the_record_still_reads(tmp_path):
     assert "a fit for the Mo tube given failed, so open the file with a calibration" in tip, tip
     _, tip = calibration_origin(read_cube(path, anode="Cu", auto_calibrate=False))
     assert "failed, so" not in tip and "open the file with its anode" in tip, tip
+
+
+def test_a_config_keys_other_case_is_named_but_still_refused():
+    """A training config's unknown keys were matched to the known ones case and all (difflib):
+    "LR" and "model.LATENT_DIM" got no hint; argtypes.meant_choice's rule (case ignored), as every
+    refusal of a choice, names "lr". Keys stay case-sensitive, as JSON's: "LR" is still refused.
+    Fails on the parent: no hint."""
+    import copy
+
+    import pytest
+
+    from xrf_napari.training.common import check_config
+    from xrf_napari.training.train_embedder import DEFAULT_TRAIN_CONFIG
+
+    defaults = copy.deepcopy(DEFAULT_TRAIN_CONFIG)
+    model = defaults["model"]
+    user = {"LR": 0.1, "stepz": 2, "model": {"LATENT_DIM": 3}}
+    with pytest.raises(ValueError) as err:
+        check_config(user, defaults, model, "c.json")
+    said = str(err.value)
+    assert "unknown keys ['LR', 'stepz', 'model.LATENT_DIM']" in said, said
+    assert "'LR': did you mean 'lr'?" in said and "'stepz': did you mean 'steps'?" in said
+    assert "'model.LATENT_DIM': did you mean 'model.latent_dim'?" in said, said

@@ -261,12 +261,13 @@ def _as_written(value) -> str:
 
 
 def _unknown_keys(path, unknown: list[str], known) -> ValueError:
-    """The refusal of a config's unknown keys, with the known key each one most resembles: "unknown
-    keys ['stepz']" left the user to find the spelling in the code."""
-    import difflib
+    """The refusal of a config's unknown keys, with the known key each one most resembles
+    (argtypes.meant_choice, case ignored, as every refusal of a choice): "unknown keys ['stepz']"
+    left the user to find the spelling in the code, and "LR" or "BATCH_SIZE" got no hint. Keys
+    stay case-sensitive, as JSON's and check_config's are."""
+    from ..argtypes import meant_choice
 
-    like = {k: difflib.get_close_matches(k, list(known), n=1, cutoff=0.6) for k in unknown}
-    hints = [f"{k!r}: did you mean {m[0]!r}?" for k, m in like.items() if m]
+    hints = [f"{k!r}{hint}" for k in unknown if (hint := meant_choice(k, known))]
     return ValueError(
         f"--config {path}: unknown keys {unknown}" + (f" ({'; '.join(hints)})" if hints else "")
     )
