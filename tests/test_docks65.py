@@ -1,6 +1,34 @@
 """Session 65, the docks as a conservator uses them (helper docks65)."""
 
 import pytest
+from _napari_helpers import open_cube, write_painted_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+def test_a_renamed_scan_is_named_by_its_stack_and_its_sum_keeps_its_name(
+    make_napari_viewer, tmp_path
+):
+    """A guard: the user guide says a renamed scan's sum image keeps its first name, as its
+    result layers do, while the panels name the scan by its datacube layer (the Datacube lists
+    follow that layer's renaming, not the sum's)."""
+    from xrf_napari.widgets._layers import CubeLayerCombo
+
+    viewer = make_napari_viewer()
+    layers = open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    stack, total = sorted(layers, key=lambda ly: -ly.ndim)
+    combo = CubeLayerCombo(viewer)  # every dock's Datacube list
+    try:
+        stack.name = "Madonna"
+        assert (combo.currentText(), total.name) == ("Madonna", "a sum")
+        total.name = "overview"
+        assert combo.currentText() == "Madonna"
+    finally:
+        combo.detach()
 
 
 def test_an_output_under_a_file_or_a_file_as_folder_says_what_to_do(tmp_path):
