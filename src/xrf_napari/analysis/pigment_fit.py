@@ -1442,6 +1442,11 @@ ESCAPE_SLACK = 3.0
 #: of 114 at 12 / 20 sigma, not 100 / 107. Arsenic's L-gamma (3 % of L-alpha) was no such line
 #: until session 64: held-out smalt and vermilion candidates read "As Lg 1.52 keV" and "As Lg
 #: misfit 1.48 keV" for peaks far above it, with no As L-alpha peak beside them.
+#: The K-beta of an element the fit holds (the candidate's, or the ground's: its K-alpha fitted,
+#: in part at least) names a peak beside other lines, still as weak beside K-alpha, the tie of
+#: support broken by nearness: a gypsum ground's S K-beta (2.46 keV, 6 % of S K-alpha), left
+#: over where the fit's S K-alpha took a little red lead's Pb M lines, read "Bi Ma 2.48 keV" on
+#: a held-out red-lead region's candidate lacking lead, with no bismuth in the painting.
 MINOR_LINE_SLACK = 3.0
 #: An L-gamma family whose strongest line (L-gamma1, L2-N4) lies this far (keV) or more from the
 #: family's mean energy names peaks by that line too: lead's L-gamma1 is at 14.76 keV, its L1-N2,3
@@ -1744,13 +1749,17 @@ def _residual_lines(
         near = np.abs(energy - parent) <= tol(parent)
         return bool(near.any() and ESCAPE_SLACK * p_esc[k] * ys[near].max() >= counts)
 
+    def held_kb(ln) -> bool:  # the K-beta of an element the fit holds (MINOR_LINE_SLACK)
+        return ln.family == "Kb" and (ln.element in explained or ln.element in ground)
+
     def names_of(e: float, i: int) -> list:
         t = tol(e)  # once per peak, not once per line (a third of the warm fit's time)
         near = [ln for ln in lines if abs(ln.energy - e) < t and admissible(ln, left[i])] + [
             ln for k, ln in enumerate(escapes) if abs(ln.energy - e) < t and escape_of(k, left[i])
         ]
-        # a weak line names only a peak no other line names (MINOR_LINE_SLACK)
-        return [ln for ln in near if not weak(ln)] or near
+        # a weak line names only a peak no other line names, but a held element's K-beta
+        # (MINOR_LINE_SLACK)
+        return [ln for ln in near if not weak(ln) or held_kb(ln)] or near
 
     def misfit_of(e: float, i: int) -> list:
         """The line of a held element whose shape the fit has a little off, where the peak is one
