@@ -42,3 +42,17 @@ def test_pb_m_alpha_chosen_is_fitted_beside_s():
     assert abs(lead[1] @ w / truth - 1.0) < 0.02
     orpiment = _forward([("Orpiment", 1.0)], kv=45.0, anode="Rh", fwhm=150.0)
     assert abs(orpiment[1] @ _plan(orpiment, syms, 45.0, lines)[1]) < 0.03 * truth
+
+
+def test_hg_l_alpha_under_a_w_tube_is_fitted_beside_its_scatter():
+    """Hg L-alpha (9.99 keV) lies 18 eV above a W tube's scattered L-beta2 (9.96): by its window
+    lead white read Hg +2.3 % of vermilion's under 45 kV, lead white with 10 % vermilion 1.18 of
+    its Hg; fitted beside W (and Pb L-alpha), -0.02 % and 0.99 (/work/runs65/maps65/hgw.py)."""
+    syms = ["Hg", "Pb", "Zn", "S"]
+    mix = _forward([("Lead white", 0.9), ("Vermilion", 0.1)], kv=45.0, anode="W", fwhm=150.0)
+    plan, w = _plan(mix, syms, 45.0)
+    assert plan.method == "fit" and "fitted together with W" in plan.note
+    truth = mix[2][("Hg", "La")]
+    assert abs(mix[1] @ w / truth - 1.0) < 0.03  # 1.18 by the window
+    lead = _forward([("Lead white", 1.0)], kv=45.0, anode="W", fwhm=150.0)
+    assert abs(lead[1] @ _plan(lead, syms, 45.0)[1]) < 0.02 * truth  # +12 % by the window

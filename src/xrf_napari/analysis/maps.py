@@ -118,6 +118,11 @@ FIT_GROUPS = {
     # fitted; lead white with 10 % atacamite -7.4 to -10 times its Cl, 0.97-0.99 fitted
     # (atacamite 0.98 by the window, 0.97 fitted; /work/runs64/maps64/cl_tube.py)
     ("Cl", "Ka"): (("Pb", "Hg", "S"), 0.35),
+    # Hg L-alpha (9.99 keV) 18 eV above a W tube's scattered L-beta2 (9.96): by the window lead
+    # white read Hg +2.3 % of vermilion's under 45 kV W, lead white with 10 % vermilion 1.18 of
+    # its Hg; fitted -0.02 % and 0.99 (Rh's window 0.98). The reach takes in Pb L-alpha (10.55),
+    # which pins Pb's template (0.35: 0.91; /work/runs65/maps65/hgw.py)
+    ("Hg", "La"): (("W",), 0.6),
 }
 #: K-alpha lines mapped by their element's K-beta where a present element's lines sit on them
 #: (and none of the second group, whose lines sit on the K-beta): Sr K-alpha (14.10-14.17 keV)
