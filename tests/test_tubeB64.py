@@ -5,14 +5,17 @@ import numpy as np
 import pytest
 
 
-def _generated(tmp_path, anode: str, seed: int):
+def _generated(tmp_path, anode: str, seed: int, **geometry):
     """A generated scan of three paints under `anode` at 45 kV, saved as .npy: no tube, kV or
-    calibration named; (path, the generator's calibration)."""
+    calibration named; (path, the generator's calibration). geometry: InstrumentProfile's
+    incidence_deg / takeoff_deg (its 150 deg scatter where none)."""
     from test_pigment_fit import RECIPES, _cube
 
     from xrf_napari.physics.instrument import InstrumentProfile
 
-    prof = InstrumentProfile(anode=anode, kv=45.0, fwhm_mn_ev=150.0, counts_per_pixel=3000.0)
+    prof = InstrumentProfile(
+        anode=anode, kv=45.0, fwhm_mn_ev=150.0, counts_per_pixel=3000.0, **geometry
+    )
     made, _ = _cube(RECIPES[:3], size=24, seed=seed, profile=prof)
     path = tmp_path / f"{anode}_{seed}.npy"
     np.save(path, np.asarray(made.data))
@@ -30,7 +33,8 @@ def test_a_saved_automatic_calibration_is_fitted_again_for_the_tube_given(tmp_pa
     from xrf_napari.io import read_cube
     from xrf_napari.io.project_h5 import write_cube
 
-    npy, _ = _generated(tmp_path, "Mo", 2)
+    # 65 deg scatter: at 150 deg the Mo tube's lines are read since tube65's lower-half continuum
+    npy, _ = _generated(tmp_path, "Mo", 2, incidence_deg=45.0, takeoff_deg=20.0)
     first = read_cube(npy)
     if first.metadata["auto_calibration"]["anode"] != "Rh":
         pytest.skip("the generator's scan no longer reads as Rh by default")

@@ -61,6 +61,12 @@ SCATTER_DEG = (65.0, 180.0)
 #: (at 0.42 and 0.71 of them; were 0.38 and 0.71), and the same names on the real files.
 BACKSCATTER_REACH = 0.015
 BACKSCATTER_BELOW = (0.86, 0.90)
+#: An anode shown within another's Compton band is set aside only where its K-alpha stands out
+#: less than this many times the other's (guess_anode): there it is the band's (an Ag tube's
+#: "Rh K-alpha" 0.52-1.11 x Ag's on 20 generated scans showing both), while a Rh tube at 65 deg
+#: scatter, whose K-beta's Compton peak falls on Ag K-alpha, showed Rh K-alpha 6.7-17.5 x Ag's
+#: (9 scans) and was read as Ag (/work/runs65/tube65/margin.py).
+BAND_K_ALPHA_RATIO = 2.0
 
 
 def _window(total: np.ndarray, lo: float, hi: float) -> tuple[float, int]:
@@ -99,19 +105,30 @@ def compton_band(e: float) -> tuple[float, float]:
     return float(compton_energy(e, SCATTER_DEG[1])), float(compton_energy(e, SCATTER_DEG[0]))
 
 
+def _below(total: np.ndarray, e: float, shares: tuple[float, float]) -> list[tuple[float, int]]:
+    """The continuum shares[0]-shares[1] x e keV in its two halves, of which _excess takes the
+    lower, as line_contrast takes the lower side: a fluorescence line in one half is not taken
+    for the continuum. Whole, lead white's Pb L-gamma (14.76-15.22 keV) filled the one under a
+    Mo tube's Compton band (15.2-15.9 keV), and 19 of 54 generated Mo tubes' scans showed no
+    tube (/work/runs65/tube65/final.py)."""
+    lo, hi = shares
+    mid = (lo + hi) / 2
+    return [_window(total, e * lo, e * mid), _window(total, e * mid, e * hi)]
+
+
 def compton_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
-    """Counts in the Compton band of e against those 9-13 % below e: the band of a line the tube
-    emits stands out (about 0 or negative for a fluorescence line). (contrast, significance)."""
-    below = _window(total, e * BELOW_BAND[0], e * BELOW_BAND[1])
-    return _excess(_window(total, *compton_band(e)), [below])
+    """Counts in the Compton band of e against those 9-13 % below e (_below): the band of a line
+    the tube emits stands out (about 0 or negative for a fluorescence line). (contrast,
+    significance)."""
+    return _excess(_window(total, *compton_band(e)), _below(total, e, BELOW_BAND))
 
 
 def backscatter_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
     """compton_contrast with the band reaching BACKSCATTER_REACH x e lower, against the
     continuum BACKSCATTER_BELOW: a Compton peak near backscatter. (contrast, significance)."""
     lo, hi = compton_band(e)
-    below = _window(total, e * BACKSCATTER_BELOW[0], e * BACKSCATTER_BELOW[1])
-    return _excess(_window(total, lo - BACKSCATTER_REACH * e, hi), [below])
+    below = _below(total, e, BACKSCATTER_BELOW)
+    return _excess(_window(total, lo - BACKSCATTER_REACH * e, hi), below)
 
 
 def compton_evidence(total: np.ndarray, e: float) -> tuple[float, float]:
@@ -167,16 +184,22 @@ def guess_anode(counts: np.ndarray) -> str | None:
     on 9 generated Rh scans at 35-50 kV), so silver in the paint (Ag K-alpha) showed Ag too;
     Rh's own band (0.55-1.25 there; -0.09-0.28 on 9 Ag tubes' scans, whose Ag band showed
     0.23-0.87) tells them apart (/work/runs64/revB64/silver_gen.py, silver_eval.py: 20 of 45
-    Rh sums with silver were read as Ag)."""
+    Rh sums with silver were read as Ag). And only where its K-alpha stands out less than
+    BAND_K_ALPHA_RATIO times that band's anode's: a Rh tube at 65 deg scatter was read as Ag."""
     evidence = scatter_evidence(counts)
     shown = [
         a for a, ev in evidence.items() if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in ev)
     ]
-    compton = {a: evidence[a][1][0] for a in shown}
+    k_alpha, compton = ({a: evidence[a][i][0] for a in shown} for i in (0, 1))
     shown = [
         a
         for a in shown
-        if not any(in_compton_band(a, b) and compton[a] < compton[b] for b in shown)
+        if not any(
+            in_compton_band(a, b)
+            and compton[a] < compton[b]
+            and k_alpha[a] < BAND_K_ALPHA_RATIO * k_alpha[b]
+            for b in shown
+        )
     ]
     return shown[0] if len(shown) == 1 else None
 
