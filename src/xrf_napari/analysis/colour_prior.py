@@ -418,7 +418,7 @@ def _declared(path: Path, opened: contextlib.ExitStack) -> _Header:
             series = tf.series[0]
             page = tf.pages[0]
             marks = page.software, page.description
-            facts = page.software, page.dtype, tuple(page.shape)
+            facts = _page_facts(page)
             by_tifffile = _Header(
                 tuple(series.shape), series.dtype.itemsize, None, fh, marks, facts
             )
@@ -510,14 +510,20 @@ def saved_layer_warning(path, shape) -> str:
 
         with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
-            saved = _napari_saved((page.software, page.dtype, tuple(page.shape)), shape)
+            saved = _napari_saved(_page_facts(page), shape)
     except Exception:  # not a TIFF it can read: read_photo names the fault
         return ""
     return _saved_layer_text(path, shape) if saved else ""
 
 
+def _page_facts(page) -> tuple:
+    """A TIFF page's (software, dtype, shape): what _napari_saved tests, read by _declared
+    (_Header.page) and by saved_layer_warning."""
+    return page.software, page.dtype, tuple(page.shape)
+
+
 def _napari_saved(page: tuple, shape) -> bool:
-    """saved_layer_warning's test on a TIFF's first page (software, dtype, shape)."""
+    """saved_layer_warning's test on a TIFF's first page (_page_facts)."""
     software, dtype, page_shape = page
     return (
         software == "tifffile.py"
