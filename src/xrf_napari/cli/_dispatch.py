@@ -204,6 +204,10 @@ def _dispatch(prog, description, commands, argv, named: list) -> int:
     if sys.stderr is None:  # `2>&-`: print(file=None) wrote the error lines to standard output
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--"]:  # the end of options before the command: the command's own words
+        argv = argv[1:]
+    if argv[:1] and argv[0] in commands:  # named before the parsers are built: a Ctrl-C then,
+        named.append(f"{prog} {argv[0]}")  # 0.2 s in on a busy machine, said "xrf-napari: ..."
     # CommandParser here and for each command: an option typed in part was read as the one it
     # begins, `embed --k 0` (meaning -k) as --k-range: "expected 2 arguments"
     top = CommandParser(
@@ -223,8 +227,6 @@ def _dispatch(prog, description, commands, argv, named: list) -> int:
     top.add_argument(
         "args", nargs=argparse.REMAINDER, help="arguments of the command (COMMAND --help)"
     ).required = False
-    if argv[:1] == ["--"]:  # the end of options before the command: the command's own words
-        argv = argv[1:]
     if not argv:
         top.error(
             f"the following arguments are required: COMMAND, one of {', '.join(commands)} "
@@ -247,7 +249,6 @@ def _dispatch(prog, description, commands, argv, named: list) -> int:
     ns = _parse(top, argv[:1], prog)
     module, help_text = commands[ns.command]
     name = f"{prog} {ns.command}"  # as its usage, warning, note and error lines name it
-    named.append(name)
     mod = importlib.import_module(module)
     parser = CommandParser(prog=name, description=help_text)
     mod.configure(parser)
