@@ -43,3 +43,40 @@ def test_a_rh_tube_at_65_degrees_is_not_read_as_ag(tmp_path):
     data = np.load(path).astype(np.float64)
     total = data.reshape(-1, data.shape[-1]).sum(axis=0)
     assert guess_anode((total @ to_canonical_matrix(cal, total.size))[None]) in (None, "Rh")
+
+
+def test_no_auto_calibration_reads_the_tube_as_pigments_does(tmp_path, capsys):
+    """A Mo tube's scan with a .json sidecar calibration and no tube named, read with
+    --no-auto-calibration (read_cube(auto_calibrate=False)): read_cube took no look at its
+    spectra, so quicklook said "tube unknown (the file names none; --anode)" and info named no
+    tube while Pigments read "Mo estimated from the spectra (scatter lines)". The look at the
+    tube is not a calibration: it is taken unchecked too. Fails on the parent: known_anode
+    None."""
+    import json
+
+    from test_tube63 import _canonical_sum
+    from test_tubeB64 import _generated
+
+    from xrf_napari.analysis.tube_guess import scan_anode
+    from xrf_napari.cli.main import main
+    from xrf_napari.cli.quicklook_cmd import instrument_said
+    from xrf_napari.detector import known_anode
+    from xrf_napari.io import read_cube
+
+    path, cal = _generated(tmp_path, "Mo", 1)
+    wrong = {"offset": cal.offset + 0.2, "gain": cal.gain}  # the automatic check would replace it
+    path.with_suffix(".json").write_text(json.dumps({"offset": cal.offset, "gain": cal.gain}))
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.calibration.source == "file"
+    assert known_anode(cube.metadata) == "Mo"
+    read = "the file names none: read from the scan's scattered tube lines"
+    assert instrument_said(cube).startswith(f"Mo tube ({read})")
+    assert scan_anode(cube, _canonical_sum(cube)) == (
+        "Mo",
+        "estimated from the spectra (scatter lines)",
+    )
+    assert main(["info", str(path), "--no-auto-calibration"]) == 0
+    assert f"tube read: Mo ({read})" in capsys.readouterr().out
+    path.with_suffix(".json").write_text(json.dumps(wrong))
+    kept = read_cube(path, auto_calibrate=False)  # unchecked: kept as the file says
+    assert (kept.calibration.source, kept.calibration.offset) == ("file", wrong["offset"])

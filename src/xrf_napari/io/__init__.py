@@ -237,9 +237,7 @@ def read_cube(
             cube = cube.with_calibration(calibration)
         else:
             if cube.calibration.source == "file":
-                cube = _review_file_calibration(
-                    cube, path, sample if auto_calibrate else None, anode
-                )
+                cube = _review_file_calibration(cube, path, sample, anode, check=auto_calibrate)
             if cube.calibration.source == "none" and auto_calibrate:
                 if calibrate_later is not None and pass_bytes(cube) > calibrate_later:
                     cube.metadata["auto_calibration"] = AUTO_PENDING
@@ -324,15 +322,19 @@ def _short(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _review_file_calibration(cube: Cube, path: Path, sample, anode: str | None) -> Cube:
+def _review_file_calibration(
+    cube: Cube, path: Path, sample, anode: str | None, check: bool = True
+) -> Cube:
     """A file's calibration is not trusted silently: an implausible one is dropped, and one that
     contradicts the peaks of the sampled rows is replaced by the automatic one (warning + note),
-    for the tube the scatter lines show where none is named, as _auto_calibrate's. One kept, with
-    no tube named, records the anode whose scatter lines the sampled rows show under it
-    (SEEN_ANODE_KEY, detector.seen_anode), as the automatic calibration reads one."""
+    for the tube the scatter lines show where none is named, as _auto_calibrate's; not `check`
+    (--no-auto-calibration) it is kept unchecked. One kept, with no tube named, records the
+    anode whose scatter lines the sampled rows show under it (SEEN_ANODE_KEY,
+    detector.seen_anode), as the automatic calibration reads one, unchecked too: a look at the
+    tube, not a calibration, where quicklook said "tube unknown" while Pigments read the tube."""
     auto = None
     problem = _implausible(cube.calibration, cube.n_channels)
-    if problem is None and sample is not None:
+    if problem is None and sample is not None and check:
         from ..analysis.autocal import check_calibration
 
         pixels = cube.shape[0] * cube.shape[1]
