@@ -80,3 +80,20 @@ def test_no_auto_calibration_reads_the_tube_as_pigments_does(tmp_path, capsys):
     path.with_suffix(".json").write_text(json.dumps(wrong))
     kept = read_cube(path, auto_calibrate=False)  # unchecked: kept as the file says
     assert (kept.calibration.source, kept.calibration.offset) == ("file", wrong["offset"])
+
+
+def test_tube_lines_refuse_a_tube_the_model_does_not_take():
+    """physics.tube.tube_lines (and excitation_lines, through it) gave uranium's lines for
+    anode "U" and lines for 100 kV, where tube_spectrum refuses both (its one caller, the maps,
+    checks first). Fails on the parent: no error."""
+    from xrf_napari.physics.instrument import InstrumentProfile
+    from xrf_napari.physics.spectrum import excitation_lines
+    from xrf_napari.physics.tube import tube_lines
+
+    with pytest.raises(ValueError, match="unknown anode 'U'; expected one of"):
+        tube_lines("U", 50.0)
+    with pytest.raises(ValueError, match="tube voltage 100.0 kV outside 5-60 kV"):
+        tube_lines("Rh", 100.0)
+    with pytest.raises(ValueError, match="unknown anode 'U'"):
+        excitation_lines(InstrumentProfile(anode="U", kv=50.0))
+    assert "KL3" in tube_lines("Rh", 50.0)[0]

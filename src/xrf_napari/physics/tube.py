@@ -76,10 +76,7 @@ def tube_spectrum(
     the continuum, the anode's characteristic lines alone."""
     import xraylib
 
-    if anode not in ANODES:
-        raise ValueError(f"unknown anode {anode!r}; expected one of {ANODES}")
-    if not KV_MIN <= kv <= KV_MAX:
-        raise ValueError(f"tube voltage {kv} kV outside {KV_MIN}-{KV_MAX} kV")
+    _check_tube(anode, kv)
     z = xraylib.SymbolToAtomicNumber(anode)
     a = xraylib.AtomicWeight(z)
     e = fine_energy()
@@ -104,6 +101,15 @@ def tube_spectrum(
     return spec
 
 
+def _check_tube(anode: str, kv: float) -> None:
+    """ValueError where the model does not take the tube: an anode not among ANODES, a voltage
+    outside KV_MIN-KV_MAX. tube_lines took any element and voltage (uranium's lines, 100 kV)."""
+    if anode not in ANODES:
+        raise ValueError(f"unknown anode {anode!r}; expected one of {ANODES}")
+    if not KV_MIN <= kv <= KV_MAX:
+        raise ValueError(f"tube voltage {kv} kV outside {KV_MIN}-{KV_MAX} kV")
+
+
 def _be_window(mu_be: np.ndarray, window_be_um: float) -> np.ndarray:
     """The tube's Be window's transmission at the energies of `mu_be` (Be's mass attenuation)."""
     return np.exp(-mu_be * 1.848 * window_be_um * 1e-4)
@@ -118,7 +124,8 @@ def tube_lines(
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """(transition names, energies keV, photons / (s mA sr)) of the anode's characteristic lines
     leaving the tube window, as tube_spectrum deposits them: the maps shape a scan's scattered
-    tube lines by them (analysis.maps._scattered)."""
+    tube lines by them (analysis.maps._scattered). A tube the model does not take: ValueError."""
+    _check_tube(anode, kv)
     names, energies, photons = _lines(anode, float(kv), incidence_deg, takeoff_deg)
     e = np.asarray(energies, dtype=float)
     return names, e, np.asarray(photons) * _be_window(mu_at("Be", e), window_be_um)
