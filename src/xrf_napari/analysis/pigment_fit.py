@@ -2589,6 +2589,7 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
         calibration_anode,
         calibration_anode_origin,
         dict_from_metadata,
+        refit_failed_for,
         why_calibrated,
     )
 
@@ -2615,13 +2616,20 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
         + (f", residual {float(rms):.0f} eV rms" if isinstance(rms, (int, float)) else "")
     ]
     if anode and anode != profile.anode:
+        # a saved calibration kept as its fit for that tube failed: --anode again changes nothing
+        fix = (
+            f"a fit for the {profile.anode} tube given failed, so open the file with a "
+            "calibration: read_cube(path, calibration=...) in Python"
+            if refit_failed_for(meta, profile.anode)
+            else "calibrate the file for the tube's real anode and fit with the same one: --anode "
+            f"on the command line does both (xrf-napari pigments FILE --anode {profile.anode}, "
+            "if that is the tube), read_cube(path, anode=...) in Python, or a calibration beside "
+            "the file"
+        )
         notes.append(
             f"contradiction: the fit's anode is {profile.anode} but the automatic energy "
             f"calibration assumed {anode}: the energy axis, and so the candidates, may be wrong; "
-            "calibrate the file for the tube's real anode and fit with the same one: --anode on "
-            f"the command line does both (xrf-napari pigments FILE --anode {profile.anode}, if "
-            "that is the tube), read_cube(path, anode=...) in Python, or a calibration beside the "
-            "file (docs/user_guide.md, 'Fixing a calibration'); the panels' Instrument tube "
+            f"{fix} (docs/user_guide.md, 'Fixing a calibration'); the panels' Instrument tube "
             "changes the fit and the suggested elements, not the energy axis"
         )
     return notes
