@@ -96,12 +96,13 @@ def test_a_fit_whose_regions_were_deleted_meanwhile_says_so(
     make_napari_viewer, qtbot, tmp_path, monkeypatch
 ):
     """The Labels layer deleted while Find pigments ran: the fit came with no word that its
-    rows select nothing (a layer deleted after the fit says "The regions changed...")."""
+    rows select nothing (a layer deleted after the fit says "The regions of this fit (...) were
+    deleted...")."""
     import threading
 
     pytest.importorskip("xraylib")
     import xrf_napari.analysis.pigment_fit as pigment_fit
-    from xrf_napari.widgets.pigments import STALE_NOTE
+    from xrf_napari.widgets.pigments import GONE_NOTE
 
     viewer = make_napari_viewer()
     widget, regions = pigments_dock_on_painted_regions(viewer, tmp_path)
@@ -119,7 +120,7 @@ def test_a_fit_whose_regions_were_deleted_meanwhile_says_so(
     wait_idle(qtbot, widget.job, timeout=120000)
     assert widget.job.last_error is None, widget.job.last_error
     assert widget.table.rowCount() == 4
-    assert widget.info.text().startswith(STALE_NOTE)
+    assert widget.info.text().startswith(GONE_NOTE.format(regions.name))
 
 
 def test_a_renamed_scan_keeps_its_one_latent_and_clusters_layer(

@@ -15,6 +15,11 @@ def make_napari_viewer(make_reused_napari_viewer):
 SIZE = 20
 #: what the Pigments panel says once its fit's Labels layer changed
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
+#: and once it was deleted
+GONE_NOTE = (
+    "The regions of this fit (\u201c{}\u201d) were deleted: choose or make regions, then press "
+    "Find pigments again."
+)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +148,7 @@ def test_deleting_the_fitted_labels_layer_says_the_regions_changed(pigments, qtb
     assert widget.table.rowCount() == 2 and STALE_NOTE not in widget.info.text()
 
     viewer.layers.remove(regions)
-    assert widget.info.text().startswith(STALE_NOTE)
+    assert widget.info.text().startswith(GONE_NOTE.format("regions"))
 
 
 # -- 3. a save named as the scan is refused before "scan.tif already exists. Replace?" ------------

@@ -81,8 +81,14 @@ PLACEMENTS = ("Below the scan", "Over the scan")
 FWHM_MIN, FWHM_MAX = 120, 300
 FWHM_FROM_FILE = FWHM_MIN - 1
 COLUMNS = ("Region", "Candidate paint", "Elements", "Notes")
-#: The info line of a fit whose Labels layer changed or was deleted since (`_regions_changed`).
+#: The info line of a fit whose Labels layer changed since (`_regions_changed`).
 STALE_NOTE = "The regions changed since this fit: press Find pigments again."
+#: The info line of a fit whose Labels layer was deleted (`_layer_removed`): STALE_NOTE's "press
+#: Find pigments again" named a button that is off once the scan has no regions left.
+GONE_NOTE = (
+    "The regions of this fit (\u201c{}\u201d) were deleted: choose or make regions, then press "
+    "Find pigments again."
+)
 #: The info line's first words once the scan's Instrument row differs from what a fit was made
 #: with (the table is of the instrument the line names, not of the row's), or its Detector box
 #: does ("The Instrument row and the Detector FWHM changed since this fit: ...": both;
@@ -1006,7 +1012,8 @@ class PigmentsWidget(CubeDock):
 
     def _layer_removed(self, event=None) -> None:
         """A fitted Labels layer deleted leaves its fits' rows selecting nothing: the info line
-        says the regions changed, as for a stroke (it said nothing, the rows went dead). A fit
+        says it was deleted (it said nothing, the rows went dead; then "changed", as for a
+        stroke, and "press Find pigments again", off with no regions left). A fit
         that followed its painted regions into a kept "(your edits)" copy (_regions_changed)
         goes back to the regions layer the copy was made from, current there once it holds the
         fitted regions again."""
@@ -1030,7 +1037,7 @@ class PigmentsWidget(CubeDock):
                 result.labels_layer, changed = back, True
                 result.stale = not np.array_equal(result.labels, back.data)
                 self._watch(back)
-            elif not result.stale:
+            else:  # the line says it was deleted (GONE_NOTE), also where it said changed
                 result.stale = changed = True
         if changed:
             self._refresh_info()
@@ -1176,13 +1183,16 @@ class PigmentsWidget(CubeDock):
             if now != result.detector:
                 changed.append("the Detector FWHM" if changed else "The Detector FWHM")
         lab = result.labels_layer
-        kept = (  # the painted regions it fitted, kept aside by a run (_regions_changed)
-            f"Fitted regions: \u201c{lab.name}\u201d. "
-            if not result.stale and edits_of(lab) is not None
-            else ""
-        )
+        if result.stale and lab is not None and lab not in getattr(self.viewer, "layers", [lab]):
+            first = GONE_NOTE.format(lab.name) + " "
+        elif result.stale:
+            first = STALE_NOTE + " "
+        elif edits_of(lab) is not None:  # painted regions it fitted, kept aside by a run
+            first = f"Fitted regions: \u201c{lab.name}\u201d. "  # (_regions_changed)
+        else:
+            first = ""
         return (
-            (STALE_NOTE + " " if result.stale else kept)
+            first
             + (CHANGED_NOTE.format(" and ".join(changed)) + " " if changed else "")
             + f"{p.anode} {p.kv:g} kV, {profile_optic_words(p.optic)}, in {p.atmosphere}, "
             f"FWHM {p.fwhm_mn_ev:.0f} eV; ground: {', '.join(rep.ground)}"
