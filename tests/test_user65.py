@@ -38,3 +38,22 @@ def test_a_ctrl_c_while_the_parsers_are_built_names_the_command(monkeypatch, cap
     monkeypatch.setattr(_dispatch, "CommandParser", interrupted)
     assert cli_main(["embed", "scan.h5", "-o", "out"]) == 130
     assert capsys.readouterr().err == "xrf-napari embed: interrupted\n"
+
+
+def test_a_trainers_stop_lines_name_the_command(capsys):
+    """Ctrl-C 9 s into `xrf-napari-train embedder` said "xrf-napari-train: SIGINT: stopping ..."
+    and "xrf-napari-train: interrupted at step 9; ...", where every other line of the command
+    (and `generate`'s "xrf-napari-train generate: interrupted") names it."""
+    import signal
+
+    from xrf_napari.argtypes import parsing
+    from xrf_napari.training.common import StopSignals
+
+    stop = StopSignals()
+    with parsing(["--data", "d", "--out", "o"], "xrf-napari-train embedder"):
+        stop._handle(signal.SIGINT, None)
+        code = stop.stop("o/checkpoint.pt", 9).code
+    assert code == 130
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("xrf-napari-train embedder: SIGINT: stopping after this step"), err
+    assert err[1].startswith("xrf-napari-train embedder: interrupted at step 9; checkpoint"), err

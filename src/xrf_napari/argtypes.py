@@ -30,6 +30,13 @@ def parsing(argv, command: str | None = None):
         _current_argv, _current_command = previous
 
 
+def command_name(default: str) -> str:
+    """The running command's name, "xrf-napari-train embedder" (set by `parsing`), else `default`
+    (outside a command): the trainers' stop lines said "xrf-napari-train: interrupted at step 9"
+    between lines naming the command."""
+    return _current_command or default
+
+
 def print_note(text: str) -> None:
     """A note, information that asks nothing of the user (what was assumed, removed, pooled), on
     stderr as the commands' warnings and errors, and named as they are ("xrf-napari quicklook:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..argtypes import parsed_argv
+from ..argtypes import command_name, parsed_argv
 from ..fileutil import atomic_path, os_error, printable, remove_stale_temporaries, write_target
 from ..models.weights import WEIGHTS_FILES
 
@@ -392,8 +392,8 @@ class StopSignals:
             raise SystemExit(128 + signum)
         self.signum = signum
         print(
-            f"xrf-napari-train: {signal.Signals(signum).name}: stopping after this step with a "
-            "checkpoint (once more: stop at once)",
+            f"{command_name('xrf-napari-train')}: {signal.Signals(signum).name}: stopping after "
+            "this step with a checkpoint (once more: stop at once)",
             file=sys.stderr,
             flush=True,
         )
@@ -419,7 +419,8 @@ class StopSignals:
 
         if show:
             print(
-                f"xrf-napari-train: interrupted at step {step}; checkpoint written to "
+                f"{command_name('xrf-napari-train')}: interrupted at step {step}; checkpoint "
+                "written to "
                 f"{checkpoint}. Continue with: {resume_command()}",
                 file=sys.stderr,
                 flush=True,
@@ -464,7 +465,8 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
                 else "no checkpoint was written: run the command again"
             )
             print(
-                f"xrf-napari-train: stopped after the training loop, while writing its results: "
+                f"{command_name('xrf-napari-train')}: stopped after the training loop, while "
+                "writing its results: "
                 f"{said}",
                 file=sys.stderr,
                 flush=True,

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..argtypes import print_note
+from ..argtypes import command_name, print_note
 from ..cube import pixels_text
 from ..device import DEVICE_CHOICES
 from .common import CHECKPOINT_NAME
@@ -761,7 +761,7 @@ def _say_embedding_stopped(parts: Path, names, key: dict, ranks: bool = False) -
         for i, name in enumerate(names)
     )
     print(
-        f"xrf-napari-train: stopped while embedding cubes: the latents of "
+        f"{command_name('xrf-napari-train')}: stopped while embedding cubes: the latents of "
         f"{'at least ' if ranks else ''}{kept} of {n} cubes "
         f"stay in {printable(parts)}; the same command embeds the rest: {command_line()}",
         file=sys.stderr,
