@@ -29,3 +29,24 @@ def test_a_held_elements_k_beta_names_a_peak_beside_other_lines():
     assert [(ln.element, ln.family, ln.misfit) for ln in own] == [("S", "Kb", True)], own
     strong = _lines(set(), LITHOPONE_LINES, [(2.47, 6000.0)])  # 0.3 of S K-alpha's counts
     assert [(ln.element, ln.family) for ln in strong] == [("Bi", "Ma")], strong
+
+
+def test_bariums_l_gamma1_names_its_peak_beside_ba_l_alpha_and_l_beta():
+    """Fails on the parent ("unidentified peak at 5.53 keV"): an L-gamma family named peaks by its
+    L-gamma1 line only where that stood 0.205 keV or more from the family's mean (Au, Hg, Pb,
+    Bi), and candidates lacking a lithopone's barium left its L-gamma1 (5.53 keV, 0.155 keV from
+    the mean) unnamed beside "Ba La" and "Ba Lb" (main-table panels' lithopone swatches)."""
+    got = _lines(set(), [(3.69, 3e4)], [(4.47, 3000.0), (4.83, 2500.0), (5.53, 700.0)])
+    assert [str(ln).rsplit(" ", 2)[0] for ln in got] == ["Ba La", "Ba Lb", "Ba Lg"], got
+
+
+def test_a_tungsten_l_gamma1_names_no_peak_without_w_l_beta():
+    """Fails on the parent in its second half (beside W L-alpha and L-beta, "Se Ka 11.28 keV"):
+    with the threshold at 0.145 keV tungsten's L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha)
+    names peaks too, but only where W L-beta shows or is held besides W L-alpha. The first half
+    guards that: a residual at W L-alpha alone (a Cu paint's excess between Cu K-alpha and
+    K-beta) lent tungsten the support that took a selenium line in session 56."""
+    alone = _lines(set(), [(3.69, 3e4)], [(8.40, 2000.0), (11.27, 1000.0)])
+    assert [str(ln).rsplit(" ", 2)[0] for ln in alone] == ["W La", "Se Ka"], alone
+    beside = _lines(set(), [(3.69, 3e4)], [(8.40, 2000.0), (9.67, 1500.0), (11.27, 1000.0)])
+    assert [str(ln).rsplit(" ", 2)[0] for ln in beside] == ["W La", "W Lb", "W Lg"], beside

@@ -1452,11 +1452,15 @@ MINOR_LINE_SLACK = 3.0
 #: family's mean energy names peaks by that line too: lead's L-gamma1 is at 14.76 keV, its L1-N2,3
 #: lines at 15.10-15.22 and the family's mean 14.98, more than a line tolerance (0.13 keV there)
 #: away, and a lead-white priming's L-gamma1 left short read "unidentified peak at 14.78 keV"
-#: (3 regions of the W and Mo main-table panels). So for Au, Hg, Pb, Bi (0.21-0.22 keV); the
-#: lighter elements' lie within 0.16 keV, a line's width there. Not tungsten's (0.20 keV): its
-#: L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha) took a selenium line added to a Cu panel's
-#: region where a W L-alpha residual lent tungsten support (/work/runs56/revP56/inject.py).
-L_GAMMA1_SPLIT_KEV = 0.205
+#: (3 regions of the W and Mo main-table panels). So for Au, Hg, Pb, Bi (0.21-0.22 keV), W (0.20),
+#: Ba (0.155), Sb (0.150) and Sn (0.148); the lighter elements' lie within 0.09 keV. Barium's
+#: L-gamma1 (5.53 keV) read "unidentified peak at 5.53 keV" beside "Ba La" and "Ba Lb" on the
+#: lithopone and cadmium-red swatches' candidates lacking barium (session 65; the threshold was
+#: 0.205 keV). Such a line names a peak only where the element's L-beta shows too (or is held),
+#: as well as its L-alpha: tungsten's L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha) had taken a
+#: selenium line added to a Cu panel's region where a W L-alpha residual alone lent tungsten
+#: support (session 56, /work/runs56/revP56/inject.py).
+L_GAMMA1_SPLIT_KEV = 0.145
 
 
 @lru_cache(maxsize=64)
@@ -1669,6 +1673,7 @@ def _residual_lines(
         + [g for s in PAINTING_ELEMENTS + air for g in _l_gamma1(s) if 1.0 <= g.energy <= 27.0]
         if ln.element != profile.anode
     ]
+    split = {g for s in PAINTING_ELEMENTS + air for g in _l_gamma1(s)}
     escapes, p_esc = _escape_lines(profile.anode)
     ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
@@ -1717,6 +1722,10 @@ def _residual_lines(
 
     def admissible(ln, counts: float) -> bool:
         main = main_of(ln)
+        if ln in split and not shows_or_holds(  # with L-beta too (L_GAMMA1_SPLIT_KEV)
+            ln.element, element_line(ln.element, "Lb").energy, counts
+        ):
+            return False
         if weak(ln):  # only with its main line, and as weak beside it (MINOR_LINE_SLACK)
             near = np.abs(energy - main.energy) <= tol(main.energy)
             return bool(
