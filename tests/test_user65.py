@@ -57,3 +57,27 @@ def test_a_trainers_stop_lines_name_the_command(capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("xrf-napari-train embedder: SIGINT: stopping after this step"), err
     assert err[1].startswith("xrf-napari-train embedder: interrupted at step 9; checkpoint"), err
+
+
+def test_a_weights_folder_that_is_no_folder_is_warned_of_once(tmp_path, monkeypatch):
+    """XRF_NAPARI_WEIGHTS=/nonexistent (a mistyped folder) made `xrf-napari recolour` use the
+    shipped pair without a word, exit 0. A folder holding one model alone still gives the shipped
+    other without a warning (a guard: that layout is documented)."""
+    import warnings
+
+    from xrf_napari.models.weights import WEIGHTS_ENV, resolve_weights
+
+    monkeypatch.setenv(WEIGHTS_ENV, str(tmp_path / "mistyped"))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        shipped = [resolve_weights("dve")[0], resolve_weights("dve")[0]]
+    assert shipped[0] == shipped[1] and shipped[0].parent.name == "weights"
+    assert [str(w.message) for w in said] == [
+        f"${WEIGHTS_ENV} names {tmp_path / 'mistyped'}, which is no folder: the shipped "
+        "dve.safetensors is used"
+    ]
+    monkeypatch.setenv(WEIGHTS_ENV, str(tmp_path))  # a folder without dve.safetensors
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        resolve_weights("dve")
+    assert said == []

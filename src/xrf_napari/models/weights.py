@@ -13,6 +13,7 @@ a config naming no model is checked as the DVE the embedder's loader would build
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -630,7 +631,24 @@ def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
     # "~/w" used the folder's file in napari and the shipped one on the command line
     if override and (Path(override).expanduser() / entry["file"]).is_file():
         return Path(override).expanduser() / entry["file"], None
+    if override and not Path(override).expanduser().is_dir():
+        _say_no_folder(override, entry["file"])
     return SHIPPED_DIR / entry["file"], entry["sha256"]
+
+
+@functools.cache
+def _say_no_folder(override: str, file: str) -> None:
+    """Once a process per model (a run resolves each two or three times): a mistyped
+    $XRF_NAPARI_WEIGHTS recoloured with the shipped pair, exit 0 and no word of it."""
+    import warnings
+
+    from ..fileutil import printable
+
+    warnings.warn(
+        f"${WEIGHTS_ENV} names {printable(override)}, which is no folder: the shipped {file} is "
+        "used",
+        stacklevel=3,
+    )
 
 
 def default_help(name: str) -> str:
