@@ -61,12 +61,56 @@ def napari_get_reader(path):
         from .io import can_read
 
         if not can_read(path):
-            return None
+            return _own_tiff_reader(path)
         _prestart_look(path)
         twin = _pair_open_twice(path)
     except Exception:  # a claim check must never raise inside napari
         return None
     return read_layers if twin is None else _already_open(twin)
+
+
+def _own_tiff_reader(path):
+    """read_own_tiff for a TIFF xrf-napari wrote (a recoloured image, a label map, an element
+    map), else None. io.claims leaves such TIFFs to napari's reader, but napari asks which reader
+    opens a .tif: XRF recolouring chosen there refused the program's own image ("refused the
+    file"), and napari's reader shows an RGB image 30 px or less on a side (a small scan's, a line
+    scan's) as a grey stack of 3-pixel strips."""
+    from pathlib import Path
+
+    from .analysis.export import image_marks, xrf_napari_image
+
+    p = Path(path)
+    if p.suffix.lower() not in (".tif", ".tiff") or not p.is_file():
+        return None
+    marks = image_marks(p)
+    return read_own_tiff if marks is not None and xrf_napari_image(*marks) else None
+
+
+def read_own_tiff(path):
+    """A TIFF xrf-napari wrote as what it is: an RGB image (the recoloured image) as RGB at any
+    size, a 32-bit label map (Save labels & spectra's TIFF) as a Labels layer, anything else (an
+    element map) as an image; named after the file, its maker in the metadata."""
+    from pathlib import Path
+
+    import numpy as np
+    import tifffile
+
+    from .analysis.export import image_marks, xrf_napari_image
+    from .io import CubeReadError
+
+    if isinstance(path, (list, tuple)):
+        path = path[0]
+    try:
+        data = tifffile.imread(path)
+        made = xrf_napari_image(*(image_marks(path) or ("", "")))
+    except Exception as exc:  # changed since the claim: told as any read error
+        return _tell(CubeReadError(path, f"could not be read ({type(exc).__name__}: {exc})"), path)
+    meta = {"name": Path(path).stem, "metadata": {"path": str(path), "made_by": made}}
+    if data.ndim == 3 and data.shape[2] == 3:
+        return [(data, {**meta, "rgb": True}, "image")]
+    if data.ndim == 2 and data.dtype == np.uint32:
+        return [(data, meta, "labels")]
+    return [(data, meta, "image")]
 
 
 def _prestart_look(path) -> None:
