@@ -97,3 +97,22 @@ def test_tube_lines_refuse_a_tube_the_model_does_not_take():
     with pytest.raises(ValueError, match="unknown anode 'U'"):
         excitation_lines(InstrumentProfile(anode="U", kv=50.0))
     assert "KL3" in tube_lines("Rh", 50.0)[0]
+
+
+def test_an_ag_tube_at_170_degrees_is_still_calibrated_for_ag(tmp_path):
+    """A generated Ag tube's scan at 170 deg scatter (45 kV, seed 3), no tube or calibration
+    named: calibrated first assuming Rh, its Compton peak (20.4 keV) taken for Rh K-alpha, its
+    "Rh K-alpha" stood out 3.7 times its misplaced Ag K-alpha; with BAND_K_ALPHA_RATIO 2 Rh was
+    not set aside as Ag's band, no tube was read and the calibration stayed "Rh by default", 180
+    eV off. Fails on the parent (ratio 2): tube_source "default"."""
+    from test_tubeB64 import _generated
+
+    from xrf_napari.detector import ANODE_FROM_SCATTER, known_anode, tube_source
+    from xrf_napari.io import read_cube
+
+    path, cal = _generated(tmp_path, "Ag", 3, incidence_deg=90.0, takeoff_deg=80.0)
+    cube = read_cube(path)
+    assert (tube_source(cube.metadata), known_anode(cube.metadata)) == (ANODE_FROM_SCATTER, "Ag")
+    e = np.arange(cube.n_channels)
+    got, true = cube.calibration, cal
+    assert np.abs((got.offset - true.offset) + (got.gain - true.gain) * e).max() < 0.05

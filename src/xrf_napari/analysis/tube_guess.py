@@ -63,10 +63,13 @@ BACKSCATTER_REACH = 0.015
 BACKSCATTER_BELOW = (0.86, 0.90)
 #: An anode shown within another's Compton band is set aside only where its K-alpha stands out
 #: less than this many times the other's (guess_anode): there it is the band's (an Ag tube's
-#: "Rh K-alpha" 0.52-1.11 x Ag's on 20 generated scans showing both), while a Rh tube at 65 deg
-#: scatter, whose K-beta's Compton peak falls on Ag K-alpha, showed Rh K-alpha 6.7-17.5 x Ag's
-#: (9 scans) and was read as Ag (/work/runs65/tube65/margin.py).
-BAND_K_ALPHA_RATIO = 2.0
+#: "Rh K-alpha" 0.52-1.11 x Ag's on 20 generated scans showing both; 2.1-3.8 x on 5 Ag tubes'
+#: scans at 170 deg put on the axis of the automatic calibration assuming Rh, whose reading
+#: of Ag there recalibrates them: at 2, 2 of them stayed "Rh by default", 180-208 eV off), while
+#: a Rh tube at 65 deg scatter, whose K-beta's Compton peak falls on Ag K-alpha, showed Rh
+#: K-alpha 6.6-17.5 x Ag's (9 scans) and was read as Ag (/work/runs65/tube65/margin.py,
+#: calpath.py, readall.py).
+BAND_K_ALPHA_RATIO = 5.0
 
 
 def _window(total: np.ndarray, lo: float, hi: float) -> tuple[float, int]:
