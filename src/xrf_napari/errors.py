@@ -324,7 +324,8 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
     compressed chunk whose bytes are damaged, named with its dataset (`data`: the array read,
     or a view of it); it read "(OSError: Can't synchronously read data (filter returned failure
     during read))", which says neither what nor where (2026-12-05: it had been told to install
-    hdf5plugin). A TIFF's compression tifffile cannot decode without imagecodecs ("<COMPRESSION.
+    hdf5plugin). So is a zarr chunk or TIFF strip whose codec failed (decompression_failed). A
+    TIFF's compression tifffile cannot decode without imagecodecs ("<COMPRESSION.
     JPEG: 7> requires the 'imagecodecs' package"; ZSTD's "No module named 'compression'"): the
     file is sound too; since the opening sample reads through read_block (1f2adc6f) it had
     opened as "the file may be corrupt or truncated"."""
@@ -341,15 +342,17 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
             f"is not damaged: install the {package} package (`pip install {package}` in "
             f"xrf-napari's environment), or save the file again {again}"
         )
-    if not isinstance(exc, OSError):
-        return None
-    if re.search(r"filter returned failure", text, re.I):
+    hdf5 = isinstance(exc, OSError)
+    if decompression_failed(exc):
         return (
             f"a compressed chunk of {_datasets_of(data) or 'the scan dataset'} there is damaged: "
-            f"its decompression failed (HDF5 said: {text[:120]}), so the file is corrupt or "
-            "truncated there (a copy, transfer or disk altered its bytes): other rows may read, "
-            "but not the whole scan; copy the file again from the instrument or a backup"
+            f"its decompression failed ({'HDF5 said: ' if hdf5 else ''}{text[:120]}), so the "
+            "file is corrupt or truncated there (a copy, transfer or disk altered its bytes): "
+            "other rows may read, but not the whole scan; copy the file again from the "
+            "instrument or a backup"
         )
+    if not hdf5:
+        return None
     if not re.search(r"plugin|not registered", text, re.I):
         return None
     return (
@@ -357,6 +360,14 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         "(HDF5 said: " + text[:160] + "); install the hdf5plugin package (`pip install "
         "hdf5plugin` in xrf-napari's environment), or save the file again with gzip compression"
     )
+
+
+def decompression_failed(exc: BaseException) -> bool:
+    """Whether a read failed in a codec that ran on damaged bytes: HDF5's "filter returned
+    failure during read" (an OSError), a zarr or TIFF codec's "Zstd decompression error",
+    zlib's "Error -3 while decompressing data"."""
+    hdf5 = isinstance(exc, OSError)
+    return bool(re.search(r"filter returned failure" if hdf5 else r"decompress", str(exc), re.I))
 
 
 #: Python modules whose absence is a compression decoder missing, and the package that
@@ -410,19 +421,22 @@ def _inner(arr, attr: str) -> list:
 
 def _datasets_of(data) -> str:
     """'dataset '/xrf/counts'' (its compression named where HDF5 says it) for the HDF5 datasets
-    `data` reads (stores_under), '' where it reads none."""
+    `data` reads (stores_under), "zarr array '/counts'" for zarr's, '' where it reads none (a
+    zarr store whose root is the array: its name "/" says nothing)."""
     names = []
     for store in [] if data is None else stores_under(data):
         name = getattr(store, "name", None)
-        if isinstance(name, str) and name.startswith("/") and name not in names:
+        if isinstance(name, str) and name.startswith("/") and name not in [*names, "/"]:
             names.append(name)
     if not names:
         return ""
-    how = getattr(stores_under(data)[0], "compression", None)
+    first = stores_under(data)[0]
+    how = getattr(first, "compression", None)
     how = f" ({how})" if isinstance(how, str) else ""
+    kind = "dataset" if type(first).__module__.startswith("h5py") else "zarr array"
     if len(names) == 1:
-        return f"dataset '{names[0]}'{how}"
-    return "the datasets " + ", ".join(f"'{n}'" for n in names) + how
+        return f"{kind} '{names[0]}'{how}"
+    return f"the {kind}s " + ", ".join(f"'{n}'" for n in names) + how
 
 
 def out_of_memory(

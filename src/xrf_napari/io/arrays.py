@@ -14,7 +14,14 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
+from ..errors import (
+    CubeReadError,
+    decompression_failed,
+    explain_read_error,
+    require_3d,
+    require_numeric,
+    warn_outside,
+)
 from ..fileutil import KIND_NAMES, cut_in_signature
 from ..tiff_pages import (
     TiffChainFault,
@@ -1532,7 +1539,22 @@ def read_zarr(path, **options) -> Cube:
         if e is not None:
             # not the rest, but one past n: n + 1 values are the channels' edges (their
             # midpoints the centres), read as the first n centres half a channel off
-            energies = np.asarray(e[: n + 2] if len(e.shape) == 1 else e[:1, : n + 2])
+            try:
+                energies = np.asarray(e[: n + 2] if len(e.shape) == 1 else e[:1, : n + 2])
+            except Exception as exc:  # a damaged chunk had read "could not be read as zarr
+                # (RuntimeError: Zstd decompression error: invalid input data)"
+                why = explain_read_error(exc)
+                if decompression_failed(exc):
+                    why = (
+                        f"a compressed chunk of it is damaged (its decompression failed: "
+                        f"{str(exc)[:120]}); copy the store again from its source"
+                    )
+                if why is None:
+                    raise
+                raise CubeReadError(
+                    path,
+                    f"zarr array '{e.path or 'energy'}' (its energy axis) cannot be read: {why}",
+                ) from exc
     require_3d(arr.shape, path, f"zarr array '{name or '/'}'")
     require_numeric(arr.dtype, path, f"zarr array '{name or '/'}'")
     if want and channel_first is None:  # as an HDF5 dataset named: `--dataset rgb` had opened
