@@ -156,10 +156,12 @@ def xrf_napari_image(software: str, description: str) -> str | None:
     """What an image is by the marks write_image (and quicklook's plots) leave in it: its
     Software text or tag and its Description or ImageDescription. "the SmallUViT's recoloured
     image of <scan>" (save_rgb's provenance JSON names the recolouriser and the scan), "an image
-    xrf-napari <version> wrote" for any other, None for an image xrf-napari did not write."""
+    xrf-napari <version> wrote" for any other, None for an image xrf-napari did not write. Its
+    marks are "xrf-napari" and a word ("xrf-napari 0.1.0", "xrf-napari quicklook"): another
+    program's name that only starts alike ("xrf-napari-tools", "xrf-naparix") is not one."""
     import json
 
-    if not str(software or "").startswith("xrf-napari"):
+    if str(software or "").split(" ")[0] != "xrf-napari":
         return None
     try:
         made = json.loads(description or "")
