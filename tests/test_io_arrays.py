@@ -154,7 +154,7 @@ def test_maxrf4u_datastack_zipstore(tmp_path):
 def test_unreadable_zarr(tmp_path):
     path = tmp_path / "broken.datastack"
     path.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(CubeReadError, match="broken.datastack: unreadable zarr"):
+    with pytest.raises(CubeReadError, match="broken.datastack: its zip archive is damaged"):
         read_cube(path)
     d = tmp_path / "empty.zarr"
     d.mkdir()

@@ -244,3 +244,41 @@ def test_a_damaged_zlib_tiff_strip_is_said_damaged(tmp_path):
     said = str(e.value)
     assert "scan.tif: " in said and "there is damaged: its decompression failed (Error -" in said
     assert "(error: " not in said
+
+
+def _datastack(path):
+    import zarr
+
+    cube = np.random.default_rng(0).poisson(20, (8, 10, 256)).astype(np.float32)
+    store = zarr.storage.ZipStore(str(path), mode="w")
+    z = zarr.open_group(store=store, mode="w")
+    z.create_array("maxrf_cube", data=cube, chunks=(4, 5, 256))
+    z.create_array("maxrf_energies", data=np.linspace(0.0, 20.0, 256))
+    store.close()
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: i for i in zf.infolist()}
+
+
+@pytest.mark.parametrize(
+    ("member", "damage", "why"),
+    [
+        ("zarr.json", "data", "(Bad CRC-32 for file 'zarr.json')"),
+        ("maxrf_cube/zarr.json", "magic", "(Bad magic number for file header)"),
+        ("maxrf_energies/zarr.json", "data", "(Bad CRC-32 for file 'maxrf_energies/zarr.json')"),
+        ("maxrf_energies/c/0", "data", "(Bad CRC-32 for file 'maxrf_energies/c/0')"),
+    ],
+)
+def test_a_damaged_datastack_zip_is_said_damaged(tmp_path, capsys, member, damage, why):
+    """A .datastack whose zip archive is damaged had read "unreadable zarr store (BadZipFile: Bad
+    magic number for file header)" or, on a member's metadata or the energy array, "could not be
+    read as datastack (BadZipFile: Bad CRC-32 for file ...)" (/work/runs65/readers65/dsfuzz.py:
+    162 and 49 of 300 flips and splices)."""
+    path = tmp_path / "scan.datastack"
+    info = _datastack(path)[member]
+    data = bytearray(path.read_bytes())
+    at = info.header_offset + (1 if damage == "magic" else 30 + len(info.filename) + 1)
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    said = _said_everywhere(path, capsys)
+    assert f"scan.datastack: its zip archive is damaged {why}: the file is corrupt or cut" in said
+    assert "BadZipFile" not in said

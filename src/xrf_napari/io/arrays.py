@@ -1166,7 +1166,18 @@ def _pages_mapped(series, dtype, fh):
 ZARR_METADATA_ERRORS = (TypeError, KeyError, ValueError, ZeroDivisionError)
 
 
+def _zip_store_damaged(path: Path, exc: Exception) -> CubeReadError:
+    """A zipped zarr store (.datastack) whose zip archive zipfile refuses: it had read "unreadable
+    zarr store (BadZipFile: Bad magic number for file header)" or, on a member's metadata, "could
+    not be read as datastack (BadZipFile: Bad CRC-32 for file 'maxrf_energies/zarr.json')"."""
+    return CubeReadError(
+        path, f"its zip archive is damaged ({exc}): the file is corrupt or cut short; copy it again"
+    )
+
+
 def _open_zarr(path: Path):
+    import zipfile
+
     import zarr
 
     # a file is a zip store (ZipStore: .datastack, .zip): an HDF5 scan named .zarr read
@@ -1181,6 +1192,8 @@ def _open_zarr(path: Path):
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
     except Exception as exc:
+        if zipped and isinstance(exc, zipfile.BadZipFile):
+            raise _zip_store_damaged(path, exc) from exc
         # a ValueError, asked first: a store whose top holds no metadata document at all
         if type(exc).__name__ in _ZARR_NOTHING_THERE and (why := _no_zarr_node(path)):
             raise CubeReadError(path, why) from exc
@@ -1488,6 +1501,8 @@ def is_zarr(path) -> bool:
 
 
 def read_zarr(path, **options) -> Cube:
+    import zipfile
+
     import zarr
 
     path = Path(path)
@@ -1543,6 +1558,8 @@ def read_zarr(path, **options) -> Cube:
                 energies = np.asarray(e[: n + 2] if len(e.shape) == 1 else e[:1, : n + 2])
             except Exception as exc:  # a damaged chunk had read "could not be read as zarr
                 # (RuntimeError: Zstd decompression error: invalid input data)"
+                if isinstance(exc, zipfile.BadZipFile):  # a .datastack's energy chunk
+                    raise _zip_store_damaged(path, exc) from exc
                 why = explain_read_error(exc)
                 if decompression_failed(exc):
                     why = (
@@ -1837,6 +1854,7 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
     instead. The fault is looked for only where zarr skipped a member: a sound store holding no
     cube had been called 'unreadable' for a metadata detail zarr itself accepts."""
     import warnings
+    import zipfile
 
     try:
         with warnings.catch_warnings(record=True) as seen:
@@ -1844,6 +1862,8 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
             arrays = dict(_walk_arrays(group))
     except ZARR_METADATA_ERRORS as exc:
         raise _metadata_error(path, exc) from exc
+    except zipfile.BadZipFile as exc:
+        raise _zip_store_damaged(path, exc) from exc
     skipped = [w for w in seen if "not recognized as a component" in str(w.message)]
     for w in seen:
         if w not in skipped:
