@@ -375,6 +375,16 @@ def write_target(path) -> Path:
         raise OutputError(f"cannot write {printable(path)}: {link_loop()}") from None
 
 
+def not_a_regular_file(path) -> OutputError:
+    """The refusal of an output that exists as a folder (or a device, a pipe): one wording from
+    check_outputs and from atomic_path, which a script's writes reach unchecked (it said the
+    same without the way on, and named the path unprintably)."""
+    return OutputError(
+        f"cannot write {printable(path)}: it exists and is not a regular file; choose another "
+        "output"
+    )
+
+
 def link_loop(name: str = "it", instead_of: str = "") -> str:
     """What is wrong with an output (`name`, or a folder above it) that is a symbolic link leading
     back to itself, and the way on: one wording wherever a loop is met. `instead_of`: what the
@@ -412,7 +422,7 @@ def atomic_path(path, suffix: str | None = None):
     target = write_target(path)
     st = _stat_or_none(target)  # one stat: whether it is there, a regular file, and its mode
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+        raise not_a_regular_file(path)
     mode = st.st_mode & 0o777 if st is not None else 0o666 & ~_umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -1031,9 +1041,7 @@ def _check_outputs(files, folders, inputs, folder_inputs) -> None:
         out = printable(f)
         st = _stat_or_none(f)
         if st is not None and not stat.S_ISREG(st.st_mode):
-            raise OutputError(
-                f"cannot write {out}: it exists and is not a regular file; choose another output"
-            )
+            raise not_a_regular_file(f)
         for i in ins:
             if same_file(f, i):
                 raise OutputError(
