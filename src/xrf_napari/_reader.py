@@ -104,13 +104,27 @@ def read_own_tiff(path):
         data = tifffile.imread(path)
         made = xrf_napari_image(*(image_marks(path) or ("", "")))
     except Exception as exc:  # changed since the claim: told as any read error
-        return _tell(CubeReadError(path, f"could not be read ({type(exc).__name__}: {exc})"), path)
+        return _tell(CubeReadError(path, _own_tiff_fault(exc)), path)
     meta = {"name": Path(path).stem, "metadata": {"path": str(path), "made_by": made}}
     if data.ndim == 3 and data.shape[2] == 3:
         return [(data, {**meta, "rgb": True}, "image")]
     if data.ndim == 2 and data.dtype == np.uint32:
         return [(data, meta, "labels")]
     return [(data, meta, "image")]
+
+
+def _own_tiff_fault(exc) -> str:
+    """Why read_own_tiff could not read the file: a compressed image whose bytes are damaged
+    (errors.decompression_failed) said so; it read "could not be read (error: Error -3 while
+    decompressing data: incorrect data check)", zlib's words for a changed byte."""
+    from .errors import decompression_failed
+
+    if decompression_failed(exc):
+        return (
+            f"its compressed image data is damaged: its decompression failed ({exc}), so the file "
+            "is corrupt (a copy, transfer or disk altered its bytes); save it again from xrf-napari"
+        )
+    return f"could not be read ({type(exc).__name__}: {exc})"
 
 
 def _prestart_look(path) -> None:
