@@ -66,7 +66,7 @@ def write(path: Path, cube, profile, extra: dict):
         metadata=meta,
     )
     print(
-        f"{path}: {cube.counts.shape}, {path.stat().st_size / 2**20:.2f} MB, "
+        f"{path}: {cube.counts.shape}, {path.stat().st_size / 2**20:.2f} MiB, "
         f"mean counts/pixel {cube.counts.sum(axis=2).mean():.0f}"
     )
 

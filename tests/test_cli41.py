@@ -100,7 +100,7 @@ def test_info_names_the_tube_an_automatic_calibration_assumed(real_data, capsys)
     assert "tube assumed: Rh (the file names none: Rh by default; --anode" in out
     assert main(["info", str(aps), "--anode", "Mo", "--json"]) == 0
     said = json.loads(capsys.readouterr().out)["calibration_anode"]
-    assert said == {"anode": "Mo", "origin": "given with --anode (read_cube's anode=)"}
+    assert said == {"anode": "Mo", "origin": "given with --anode"}
 
 
 # -- 5. generate --split without --images ---------------------------------------------------------

@@ -20,7 +20,7 @@ def test_info_json_describes_the_cube(painted, capsys):
     assert main(["info", str(painted), "--json", "--sum"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["shape"] == [H, W, 512] and info["dtype"] == "uint16"
-    assert info["size_mb"] == round(H * W * 512 * 2 / 2**20, 2)
+    assert info["size_mib"] == round(H * W * 512 * 2 / 2**20, 2)
     cal = info["calibration"]
     assert cal["offset"] == pytest.approx(1.025) and cal["gain"] == pytest.approx(0.05)
     assert cal["source"] == "file"

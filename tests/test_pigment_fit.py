@@ -232,8 +232,8 @@ def test_anode_and_resolution_estimated_when_the_file_lacks_them():
     # assumed, and that the fit's estimate contradicts it
     assert (
         "energy calibration: automatic (the file has none), assuming the Rh anode's lines among "
-        "its peaks (the file names none: Rh by default; --anode (read_cube's anode=) for another "
-        "tube), residual 12 eV rms"
+        "its peaks (the file names none: Rh by default; --anode for another tube), residual 12 "
+        "eV rms"
     ) in rep.notes
     assert any(
         n.startswith("contradiction: the fit's anode is Mo but the automatic energy calibration")

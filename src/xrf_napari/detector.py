@@ -326,7 +326,9 @@ def known_anode(metadata, given: str | None = None) -> str | None:
     return None if calibration_anode(metadata) else seen_anode(metadata)
 
 
-def calibration_anode_origin(metadata: dict, given: str | None = None, napari: bool = False) -> str:
+def calibration_anode_origin(
+    metadata: dict, given: str | None = None, napari: bool = False, auto_off: bool = False
+) -> str:
     """Where the anode an automatic calibration assumed came from, for every message naming it:
     the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo
     estimated from the spectra", and nothing told the user that Rh was only a default, nor how to
@@ -336,16 +338,18 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
     given with --anode "Rh by default". A default's own anode given (read_cube(path,
     anode="Rh")) is recorded as given (ANODE_FROM_GIVEN): the docks called it "Rh by default".
     `napari`: for napari's notice, without the command-line advice a napari user cannot follow
-    (the notice gives its own)."""
+    (the notice gives its own). The advice names the command-line option (--anode; in Python,
+    read_cube's anode=): `info` printed "--anode (read_cube's anode=)" on every file naming no
+    tube. `auto_off`: the scan was read with --no-auto-calibration, which keeps the calibration
+    unchecked whatever tube is given: --anode alone changes nothing there, leaving the option out
+    fits it again (it advised --anode after `--anode Cu --no-auto-calibration`)."""
     source = tube_source(metadata, given)
     if source == ANODE_FROM_FILE:
         return "the anode the file names"
     if source == ANODE_FROM_SCATTER:
         return "the file names none: read from the scan's scattered tube lines"
     if source == ANODE_FROM_GIVEN:
-        return (
-            "given when the scan was read" if napari else "given with --anode (read_cube's anode=)"
-        )
+        return "given when the scan was read" if napari else "given with --anode"
     if napari:
         return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default"
     if failed := refit_failed_for(metadata, given):  # --anode was given: no advice to give it
@@ -353,10 +357,13 @@ def calibration_anode_origin(metadata: dict, given: str | None = None, napari: b
             f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default, kept as a fit for the "
             f"{failed} tube given failed"
         )
-    return (
-        f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode (read_cube's "
-        "anode=) for another tube"
-    )
+    if auto_off:
+        tube = f"the {given} tube given" if given else "another tube given with --anode"
+        return (
+            f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default, kept unchecked: leave "
+            f"out --no-auto-calibration to fit it for {tube}"
+        )
+    return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode for another tube"
 
 
 def tube_source(metadata, given: str | None = None) -> str:

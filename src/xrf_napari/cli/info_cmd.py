@@ -62,8 +62,8 @@ def describe(cube, with_sum: bool = False, progress: bool = False) -> dict:
         "path": str(cube.path) if cube.path else None,
         "shape": [h, w, c],
         "dtype": str(cube.dtype),
-        # MiB, despite the key's name (kept for scripts); the text says MiB (it said "MB")
-        "size_mb": round(cube.nbytes / 2**20, 2),
+        # MiB (2**20 bytes), as the text says: the key was "size_mb", holding MiB
+        "size_mib": round(cube.nbytes / 2**20, 2),
         "size_bytes": int(cube.nbytes),
         "calibration": cube.calibration.to_dict(),
         # channel numbers are no keV: a script reading this key must not take them for energies
@@ -91,18 +91,23 @@ MAX_ITEMS = 6
 
 def readable(value, indent: int = 0, width: int = MAX_LINE, headings=None) -> list[str]:
     """Metadata as indented `key: value` lines: nested mappings one level per indent, long lists
-    cut to their first items (with the count), floats to 6 significant digits; --json has it all.
-    `headings`: {key: text} shown instead of a top-level mapping's bare `key:` heading."""
+    cut to their first items (with the count), floats to 6 significant digits; empty values (None,
+    "", {}, []) left out: a painting's metadata printed "year: None", "silhouettes: {}", Python's
+    words for nothing; --json has it all. `headings`: {key: text} shown instead of a top-level
+    mapping's bare `key:` heading."""
     from ..fileutil import printable
 
     pad = " " * indent
     lines: list[str] = []
     for key, v in value.items():
+        if v is None or (isinstance(v, (str, dict, list, tuple)) and not v):
+            continue
         heading = (headings or {}).get(key)
         key = printable(str(key))
-        if isinstance(v, dict) and v:
-            lines.append(f"{pad}{heading or key}:")
-            lines.extend(readable(v, indent + 2, width))
+        if isinstance(v, dict):
+            inner = readable(v, indent + 2, width)
+            if inner:  # a mapping of empty values alone is as empty
+                lines.extend([f"{pad}{heading or key}:", *inner])
             continue
         if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
             lines.append(f"{pad}{key}: {len(v)} entries")
@@ -161,17 +166,21 @@ def simulated_profile_note(cube) -> str | None:
     )
 
 
-def calibration_tube(cube, given: str | None = None) -> dict | None:
+def calibration_tube(cube, given: str | None = None, auto_off: bool = False) -> dict | None:
     """{"anode", "origin"} of an automatic calibration: the tube whose lines it assumed among the
     peaks and where that came from (the file, --anode, else the default Rh). `info` showed only
     "auto_calibration: anode: Rh" among the metadata, while `pigments` on the same file reported
-    the anode it estimated from the spectra, with nothing saying that Rh was only a default."""
+    the anode it estimated from the spectra, with nothing saying that Rh was only a default.
+    `auto_off`: read with --no-auto-calibration (calibration_anode_origin's)."""
     from ..detector import calibration_anode, calibration_anode_origin
 
     anode = calibration_anode(cube.metadata)  # the one reading: a saved "rh", JSON text
     if cube.calibration.source != "auto" or anode is None:
         return None
-    return {"anode": anode, "origin": calibration_anode_origin(cube.metadata, given)}
+    return {
+        "anode": anode,
+        "origin": calibration_anode_origin(cube.metadata, given, auto_off=auto_off),
+    }
 
 
 def tube_read(cube, given: str | None, metadata: dict) -> dict | None:
@@ -238,7 +247,7 @@ def run(args) -> int:
     note = simulated_profile_note(cube)
     if note and "profile" in info["metadata"]:
         info["metadata_notes"] = {"profile": note}
-    tube = calibration_tube(cube, args.anode)
+    tube = calibration_tube(cube, args.anode, args.no_auto_calibration)
     if tube:
         info["calibration_anode"] = tube
     read = tube_read(cube, args.anode, info["metadata"])
