@@ -299,6 +299,10 @@ def _refuse_changed_while_open(f, path) -> None:
         )
 
 
+#: A declared file size above this (16 TiB) is a damaged header's, not a file cut short.
+MAX_DECLARED_BYTES = 1 << 44
+
+
 def _open_problem(path, exc: OSError) -> str:
     """What is wrong with a file HDF5 cannot open, in a user's words: empty, a MATLAB v5 file, cut
     short (with how many bytes it has of those it declares), not HDF5 at all (and what it looks
@@ -325,6 +329,13 @@ def _open_problem(path, exc: OSError) -> str:
     cut = re.search(r"truncated file: eof = (\d+).*?stored_eof = (\d+)", text)
     if cut:
         has, declared = int(cut.group(1)), int(cut.group(2))
+        if declared > MAX_DECLARED_BYTES:  # a flipped high byte of the end address: it had
+            # read "truncated: it has 5120 bytes of the 18446744073709491456 its header declares"
+            return (
+                f"a damaged HDF5 file: its header declares a size of {declared:,} bytes, over "
+                f"{MAX_DECLARED_BYTES >> 40} TiB (it has {has:,}), which no scan is: the header "
+                "is damaged, not the file cut short; copy it again from its source"
+            )
         return (
             f"the HDF5 file is truncated: it has {has} bytes of the {declared} its header "
             "declares (an interrupted copy, download or acquisition); copy it again from its "
