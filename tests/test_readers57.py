@@ -130,7 +130,7 @@ def _layers_told(monkeypatch, path):
     messages its layers would notify in napari, and its Cube."""
     from xrf_napari import _reader, io
 
-    monkeypatch.setattr(io, "_review_file_calibration", lambda cube, *_a: cube)  # 1 s cold
+    monkeypatch.setattr(io, "_review_file_calibration", lambda cube, *_a, **_k: cube)  # 1 s cold
     told = []
     monkeypatch.setattr(_reader, "_notify", lambda msg, level="error": told.append((level, msg)))
     with warnings.catch_warnings():
