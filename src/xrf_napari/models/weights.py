@@ -642,13 +642,15 @@ def _say_no_folder(override: str, file: str) -> None:
     $XRF_NAPARI_WEIGHTS recoloured with the shipped pair, exit 0 and no word of it."""
     import warnings
 
+    warnings.warn(no_folder_words(f"${WEIGHTS_ENV}", override, file), stacklevel=3)
+
+
+def no_folder_words(setting: str, folder: str, file: str) -> str:
+    """What a weights folder `setting` naming no folder (mistyped) is told, the commands' warning
+    and the panels' alike."""
     from ..fileutil import printable
 
-    warnings.warn(
-        f"${WEIGHTS_ENV} names {printable(override)}, which is no folder: the shipped {file} is "
-        "used",
-        stacklevel=3,
-    )
+    return f"{setting} names {printable(folder)}, which is no folder: the shipped {file} is used"
 
 
 def default_help(name: str) -> str:

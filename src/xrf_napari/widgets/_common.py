@@ -202,7 +202,11 @@ def plugin_setting(key: str, default: str = "") -> str:
 
 
 def default_weights(name: str) -> str:
-    """The model's weights file (dve, uvit) in the settings' weights folder if there, else ''."""
+    """The model's weights file (dve, uvit) in the settings' weights folder if there, else ''
+    (the shipped one). A folder setting naming no folder (mistyped) is said once a session per
+    model in a napari notification: the commands' warning (models.weights.resolve_weights) went,
+    from a panel's job, to a worker signal nothing reads, and the panels used the shipped pair
+    without a word."""
     from ..models.weights import WEIGHTS_FILES
 
     folder = plugin_setting("weights_folder")
@@ -210,7 +214,24 @@ def default_weights(name: str) -> str:
         candidate = os.path.join(os.path.expanduser(folder), WEIGHTS_FILES[name])
         if os.path.isfile(candidate):
             return candidate
+        if not os.path.isdir(os.path.expanduser(folder)):
+            from_env = bool(os.environ.get(ENV_SETTINGS["weights_folder"]))
+            _say_no_weights_folder(from_env, folder, WEIGHTS_FILES[name])
     return ""
+
+
+@functools.cache
+def _say_no_weights_folder(from_env: bool, folder: str, file: str) -> None:
+    from napari.utils.notifications import show_warning
+
+    from ..models.weights import no_folder_words
+
+    setting = (
+        f"${ENV_SETTINGS['weights_folder']}"
+        if from_env
+        else "The weights folder of File > Preferences > XRF recolouring"
+    )
+    show_warning(no_folder_words(setting, folder, file))
 
 
 def form_grid(rows) -> QGridLayout:
