@@ -2,6 +2,13 @@
 
 import numpy as np
 import pytest
+from _napari_helpers import open_cube
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
 
 
 def test_a_script_writing_onto_a_folder_is_told_the_same_as_a_save(tmp_path):
@@ -26,3 +33,37 @@ def test_a_script_writing_onto_a_folder_is_told_the_same_as_a_save(tmp_path):
             "choose another output"
         )
         assert str(checked.value) == str(written.value) == str(atomic.value) == want
+
+
+def test_fitted_regions_added_back_are_not_said_deleted(make_napari_viewer, qtbot, tmp_path):
+    """Fails on the parent: the fitted regions layer deleted (2a6e5a1b: "The regions of this fit
+    (...) were deleted: ...") and the same layer added back (from the console or a script)
+    kept the line "were deleted" while the layer was in the list, its rows selecting nothing;
+    the fit is current again where the layer holds the labels it read, and a stroke after
+    still makes it stale."""
+    pytest.importorskip("xraylib")
+    from _napari_helpers import wait_idle
+    from _pigment_scans import CANON, stripe_scan
+
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.pigments import GONE_NOTE, STALE_NOTE, PigmentsWidget
+
+    syn, labels = stripe_scan([(["Vermilion"], [1.0]), (["Azurite"], [1.0])], 12)
+    path = write_cube(tmp_path / "scan.h5", syn.counts, CANON, metadata=dict(syn.metadata))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    regions = viewer.add_labels(labels + 1, name="my regions")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.device.setCurrentText("cpu")
+    dock.labels_combo.set_layer(regions)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 120000)
+    assert dock.job.last_error is None, dock.job.last_error
+    fitted = dock.info.text()
+    viewer.layers.remove(regions)
+    assert dock.info.text().startswith(GONE_NOTE.format("my regions"))
+    viewer.add_layer(regions)
+    assert dock.info.text() == fitted and not dock.result.stale
+    regions.paint((0, 0), 2, refresh=True)
+    assert dock.info.text().startswith(STALE_NOTE)

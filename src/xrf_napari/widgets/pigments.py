@@ -1042,6 +1042,18 @@ class PigmentsWidget(CubeDock):
         if changed:
             self._refresh_info()
 
+    def _watch_layer(self, event=None) -> None:
+        """A fitted Labels layer added back (the same layer, from a script or the console):
+        its fits are current again where it holds the labels they read, as after an undone
+        stroke (_regions_changed); the line said it was deleted while it was in the list."""
+        super()._watch_layer(event)
+        layer = getattr(event, "value", None)
+        back = [r for r in self.recall_all("result") if r.labels_layer is layer]
+        for result in back:
+            result.stale = not np.array_equal(result.labels, layer.data)
+        if back:
+            self._refresh_info()
+
     def instrument_now(self, cube):
         """The instrument Find pigments would now fit `cube` with (fit_instrument): choosing
         "Rh" for a file that names Rh is no change, where the row's choice itself was."""
