@@ -42,3 +42,40 @@ def test_the_panels_say_a_weights_folder_that_is_no_folder(
         f"The weights folder of File > Preferences > XRF recolouring names {mistyped}, which is "
         "no folder: the shipped dve.safetensors is used"
     ]
+
+
+def test_the_baselines_bar_counts_whole_steps(tmp_path, monkeypatch, capsys):
+    """The per-pixel MLP baseline's bar (dd0b41d3) read "2.00/1.50k [..., 44.4kstep/s]" at its
+    1500 default steps (progress.tqdm_callback scales totals of 1000 or more, for pixels), where the
+    SmallUViT's bar above it counts "1/1": now "2/1500"."""
+    import types
+
+    import numpy as np
+
+    from xrf_napari.models import weights
+    from xrf_napari.training import train_pixel_mlp, train_recolouriser
+
+    def two_steps(*_a, progress=None, **_k):
+        progress(1, 1500)
+        progress(2, 1500)
+        return types.SimpleNamespace(config={}, state_dict=dict), 0.1
+
+    monkeypatch.setattr(train_pixel_mlp, "train_pixel_mlp", two_steps)
+    monkeypatch.setattr(weights, "save_weights", lambda *a, **k: None)
+    monkeypatch.setattr(train_recolouriser, "hwc_to_chw", lambda a: a)  # no torch import (4 s)
+    run = types.SimpleNamespace(
+        cfg={"baseline_steps": 1500, "seed": 0, "target": "rgb"},
+        latents=[np.zeros((4, 4, 3), np.float32)],
+        targets=[np.zeros((4, 4, 3), np.uint8)],
+        train_idx=[0],
+        val_idx=[],
+        device="cpu",
+        mean=None,
+        std=None,
+        show=True,
+        public={"sources": [], "files_sha1": ""},
+        out=tmp_path,
+    )
+    train_recolouriser._fit_baseline(run)
+    err = capsys.readouterr().err
+    assert "2/1500" in err and "1.50k" not in err, err

@@ -62,8 +62,10 @@ def throttle(
         yield value
 
 
-def tqdm_callback(desc: str = "", unit: str = "px"):
-    """(callback, close) pair driving a tqdm bar from (done, total) reports (CLI use)."""
+def tqdm_callback(desc: str = "", unit: str = "px", scaled: bool | None = None):
+    """(callback, close) pair driving a tqdm bar from (done, total) reports (CLI use). scaled:
+    counts as 1.2M (None: for totals of 1000 or more); False for steps, counted whole as the
+    SmallUViT's bar counts them (the baseline's read "2.00/1.50k")."""
     from tqdm import tqdm
 
     bar = None
@@ -72,7 +74,7 @@ def tqdm_callback(desc: str = "", unit: str = "px"):
         nonlocal bar
         if bar is None:
             # scaled counts (1.2M px) for big totals; 96/96 rows, not "96.0/96.0", for small
-            scale = total >= 1000
+            scale = total >= 1000 if scaled is None else scaled
             bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=scale, dynamic_ncols=True)
         if bar.total != total:
             bar.total = total
