@@ -193,8 +193,9 @@ def test_embed_of_an_odd_name_writes_it_printable(painted, dve, tmp_path, raw):
     assert _embed(scan, out, dve) == 0
     lines = (out / "cluster_spectra.csv").read_text(encoding="utf-8").splitlines()
     assert lines[1].startswith("# pixels per cluster: cluster_1=")
-    assert lines[2].startswith("energy_keV,cluster_1")
-    table = np.loadtxt(out / "cluster_spectra.csv", delimiter=",", comments="#", skiprows=3)
+    assert lines[2] == "# tube anode: Rh"  # the sample's tube (save_spectra_csv's anode)
+    assert lines[3].startswith("energy_keV,cluster_1")
+    table = np.loadtxt(out / "cluster_spectra.csv", delimiter=",", comments="#", skiprows=4)
     assert table.shape == (512, 4)
     from xrf_napari.fileutil import printable
 
@@ -298,7 +299,9 @@ def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypa
     widget.result = result
     monkeypatch.setattr(type(widget), "_check_export", lambda self, folder: None)
     monkeypatch.setattr(type(widget), "result_layer", SimpleNamespace(data=data))
-    cube = SimpleNamespace(name="scan", path=None, calibration=SimpleNamespace(source="file"))
+    cube = SimpleNamespace(
+        name="scan", path=None, calibration=SimpleNamespace(source="file"), metadata={}
+    )
     monkeypatch.setattr(pigments_dock, "layer_cube", lambda layer: cube)
     seen = {}
     monkeypatch.setattr(pigment_report, "write_report", lambda *a, **k: seen.update(k))

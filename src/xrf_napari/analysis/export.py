@@ -16,19 +16,29 @@ from ..fileutil import atomic_path, atomic_set, made_folder, printable
 _CSV_FMT = "%.10g"
 
 
+#: The comment line naming the scan's tube in xrf-napari's spectrum CSVs ("# tube anode: Mo"),
+#: read back by io.spectra.exported_anode: a Mo tube's export had read back with no tube.
+TUBE_COMMENT = "tube anode: "
+
+
 def save_spectra_csv(
     path,
     curves: dict[str, tuple[np.ndarray, np.ndarray]],
     *,
     x_name: str = "energy_keV",
     comments: list[str] | None = None,
+    anode: str | None = None,
 ) -> Path:
     """curves: {name: (x, y)}. Curves sharing one x axis give one wide table (x, name1, name2..);
     otherwise a long table (curve, x, value). Comment lines start with '#'. Names and comments go
-    through fileutil.printable: a scan path with a line break split its comment line in two."""
+    through fileutil.printable: a scan path with a line break split its comment line in two.
+    `anode`: the scan's tube (detector.known_anode), written as a comment line io.spectra.read_csv
+    reads back (TUBE_COMMENT): the exports kept the calibration but lost the tube."""
     path = Path(path)
     if not curves:
         raise ValueError("there is no spectrum to export")
+    if anode:
+        comments = [*(comments or []), f"{TUBE_COMMENT}{anode}"]
     items = [
         (name, np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
         for name, (x, y) in curves.items()
@@ -60,6 +70,7 @@ def save_cluster_spectra(
     calibration: str,
     labels_file: str,
     edited: bool = False,
+    anode: str | None = None,
 ) -> Path:
     """The regions' mean spectra (one column per region, `cluster_1`..) and their pixel counts:
     the one layout of `xrf-napari embed`'s cluster_spectra.csv and the Embed & cluster dock's
@@ -68,7 +79,7 @@ def save_cluster_spectra(
     its column is left out (the pixel counts still list it), not written as a zero spectrum. The
     first comment line says what that first column is: it named only the calibration's source
     ("calibration file"). `edited`: the regions are the user's, painted on the clusters layer
-    after the run: the header said "K-Means cluster" of them too."""
+    after the run: the header said "K-Means cluster" of them too. `anode`: save_spectra_csv's."""
     what = "region (edited on the layer)" if edited else "region (K-Means cluster)"
     curves = {
         f"cluster_{i + 1}": (energy, spec)
@@ -90,7 +101,7 @@ def save_cluster_spectra(
         + ", ".join(f"cluster_{i + 1}={int(c)}" for i, c in enumerate(counts)),
     ]
     x_name = "channel" if calibration == "none" else "energy_keV"
-    return save_spectra_csv(path, curves, x_name=x_name, comments=comments)
+    return save_spectra_csv(path, curves, x_name=x_name, comments=comments, anode=anode)
 
 
 def write_image(

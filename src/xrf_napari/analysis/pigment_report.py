@@ -153,6 +153,7 @@ def write_report(
     command: str | None = None,
     choices: list[int] | None = None,
     origin: str | None = None,
+    anode: str | None = None,
 ) -> dict[str, Path]:
     """Write the report folder `out` (created if needed); returns {file name: path}.
 
@@ -164,7 +165,8 @@ def write_report(
     its `options`: the candidates, then the one with the suggested hidden partner; -1 none;
     default each region's first candidate); command / origin: how the report was made (the
     command line, or for a panel where the scan and regions came from), shown on the page with
-    the code's version (provenance.code_identity).
+    the code's version (provenance.code_identity); anode: the scan's tube
+    (detector.known_anode), named in region_spectra.csv (export.save_spectra_csv).
     """
     out = Path(out)
     labels = np.asarray(labels)
@@ -189,7 +191,7 @@ def write_report(
         write_image(paths["pigment_recolour.png"], painted, "the pigment recolour")
         _write_candidates(paths["candidates.csv"], report, choices)
         _write_hidden(paths["hidden_partners.csv"], report)
-        _write_spectra(paths["region_spectra.csv"], report)
+        _write_spectra(paths["region_spectra.csv"], report, anode)
         page = render_html(
             report,
             labels,
@@ -342,7 +344,7 @@ def _write_hidden(path, report):
     )
 
 
-def _write_spectra(path, report):
+def _write_spectra(path, report, anode=None):
     from .export import save_spectra_csv
 
     curves = {}
@@ -355,7 +357,10 @@ def _write_spectra(path, report):
             )
     if curves:
         save_spectra_csv(
-            path, curves, comments=["mean counts per pixel on the canonical grid (50 eV bins)"]
+            path,
+            curves,
+            comments=["mean counts per pixel on the canonical grid (50 eV bins)"],
+            anode=anode,
         )
     else:
         _csv(path, ["energy_keV"], [])

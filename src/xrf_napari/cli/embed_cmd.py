@@ -180,6 +180,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
 
     from ..analysis.embed import latent_to_rgb
     from ..analysis.export import save_cluster_spectra, write_image
+    from ..detector import known_anode
     from ..fileutil import atomic_path, printable
 
     # a path that is not UTF-8 (or holds a line break) failed the attribute after the compute
@@ -212,6 +213,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
         source=src,
         calibration=cube.calibration.source,
         labels_file=paths["labels.h5"].name,
+        anode=known_anode(cube.metadata),
     )
 
 

@@ -409,6 +409,7 @@ def run(args) -> int:
         write_report,
     )
     from ..argtypes import running_argv
+    from ..detector import known_anode
     from ..energy import refuse_off_grid
     from ..fileutil import check_output_folder, printable
     from ._args import check_output_folder_name, read_scan, refuse_uncalibrated
@@ -526,6 +527,7 @@ def run(args) -> int:
         colour_source=source,
         command=cmd,
         choices=suggested_choices(report) if args.paint_suggested else None,
+        anode=known_anode(cube.metadata, args.anode),
     )
     for note in report.notes:
         print_note(note)

@@ -647,7 +647,9 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
     if other := text_format(text, "csv"):  # an .spx had read "holds no lines of values"
         raise CubeReadError(path, f"not a spectrum table: {other}")
     lines = [(i, line.strip()) for i, line in enumerate(text.splitlines())]
-    exported = _exported_calibration([s for _, s in lines if s.startswith("#")])
+    comments = [s for _, s in lines if s.startswith("#")]
+    exported = _exported_calibration(comments)
+    tube = exported_anode(comments)
     # a line of nothing but quotes and separators is an empty line ('""' or '"",""', as a
     # spreadsheet writes an empty row): it had been read as a row of no values, and the file
     # refused as 'needs one column (counts) or two'
@@ -734,6 +736,8 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
         counts = arr[:, 0]
     if sep is not None or quoted_comma:
         extra["decimal_mark"] = ","
+    if tube:
+        extra["anode"] = tube  # the key the other readers use (detector.anode_from_metadata)
     if exported and cal is not None:
         extra["exported_calibration"] = exported
         extra["calibration_note"] = (
@@ -895,6 +899,23 @@ def _exported_calibration(comments: list[str]) -> str | None:
         if source.startswith(EXPORTED_AUTO):  # exported again after being opened again
             rest = source[len(EXPORTED_AUTO) :].strip(" ,")
             return "auto" + (f", {rest}" if rest else "")
+    return None
+
+
+def exported_anode(comments: list[str]) -> str | None:
+    """The tube anode a spectrum CSV's comment line names (TUBE_COMMENT), as its symbol; None
+    where none names an element (a table someone wrote "tube anode: unknown" in reads as before,
+    not refused for its anode)."""
+    from ..analysis.export import TUBE_COMMENT
+    from ..elements import element_symbol
+
+    for line in comments:
+        text = line.lstrip("# ").strip()
+        if text.startswith(TUBE_COMMENT) and text[len(TUBE_COMMENT) :].strip():
+            try:
+                return element_symbol(text[len(TUBE_COMMENT) :].split()[0])
+            except ValueError:
+                return None
     return None
 
 

@@ -662,7 +662,7 @@ class EmbedClusterWidget(CubeDock):
         """_write_files once the targets are checked, in the calling thread (save(), and the
         edited regions' save as its spectra are delivered)."""
         path, csv_path = self._check_targets(path, cube)
-        return _write_files(path, csv_path, result, _calibration_source(cube))
+        return _write_files(path, csv_path, result, _calibration_source(cube), _anode(cube))
 
     #: Why Save is refused while a job of the dock runs: it writes in a job (the edited regions'
     #: spectra computed first), and the panel runs one job at a time.
@@ -750,9 +750,9 @@ class EmbedClusterWidget(CubeDock):
         """Write the unedited regions in a job (as Recolour's Save): a full-size PNG froze the
         viewer while it was written on napari's GUI thread. The targets are checked here."""
         path, csv_path = self._check_targets(path, cube)
-        calibration = _calibration_source(cube)
+        calibration, anode = _calibration_source(cube), _anode(cube)
         worker = self.save_in_job(
-            lambda: _write_files(path, csv_path, result, calibration),
+            lambda: _write_files(path, csv_path, result, calibration, anode),
             cube=cube,
             saving=f"Saving {path.name}\u2026",
             saved=f"{path.name} was saved",
@@ -790,7 +790,14 @@ def _calibration_source(cube) -> str:
     return cube.calibration.source if cube is not None else "unknown"
 
 
-def _write_files(path, csv_path, result, calibration) -> tuple[Path, Path]:
+def _anode(cube) -> str | None:
+    """The scan's tube for the CSV (detector.known_anode), None where unknown or no scan."""
+    from ..detector import known_anode
+
+    return known_anode(cube.metadata) if cube is not None else None
+
+
+def _write_files(path, csv_path, result, calibration, anode=None) -> tuple[Path, Path]:
     """The labels image and the CSV (targets checked), replacing earlier ones together
     (atomic_set: a failed CSV left new labels beside the old spectra), the CSV in the `embed`
     command's layout; in the Save's job or a script's thread."""
@@ -813,6 +820,7 @@ def _write_files(path, csv_path, result, calibration) -> tuple[Path, Path]:
             calibration=calibration,
             labels_file=path.name,
             edited=edited,
+            anode=anode,
         )
     return path, csv_path
 

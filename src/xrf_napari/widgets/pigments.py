@@ -1445,6 +1445,8 @@ class PigmentsWidget(CubeDock):
     def _to_export(self, folder) -> tuple[tuple, dict]:
         """write_report's arguments for `folder` (the result's arrays by reference: a new result
         replaces them, never changes them), once refused what may not be written there."""
+        from ..detector import known_anode
+
         self._check_export(folder)
         result = self.result
         # under the thumbnails, as `xrf-napari pigments` puts them: the photograph the colours
@@ -1461,6 +1463,7 @@ class PigmentsWidget(CubeDock):
             "colour_source": result.colour_source or "SmallUViT colour",
             "choices": list(result.choices),  # the combos change it in place
             "origin": self._origin(result),
+            "anode": known_anode(layer_cube(result.cube_layer).metadata),
         }
 
     def _export_in_job(self, folder) -> None:
