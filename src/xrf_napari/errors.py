@@ -324,7 +324,8 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
     compressed chunk whose bytes are damaged, named with its dataset (`data`: the array read,
     or a view of it); it read "(OSError: Can't synchronously read data (filter returned failure
     during read))", which says neither what nor where (2026-12-05: it had been told to install
-    hdf5plugin). So is a zarr chunk or TIFF strip whose codec failed (decompression_failed). A
+    hdf5plugin). So is a zarr chunk or TIFF strip whose codec failed (decompression_failed), and
+    a zipped store's member zipfile refuses (zip_damaged). A
     TIFF's compression tifffile cannot decode without imagecodecs ("<COMPRESSION.
     JPEG: 7> requires the 'imagecodecs' package"; ZSTD's "No module named 'compression'"): the
     file is sound too; since the opening sample reads through read_block (1f2adc6f) it had
@@ -342,6 +343,11 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
             f"is not damaged: install the {package} package (`pip install {package}` in "
             f"xrf-napari's environment), or save the file again {again}"
         )
+    import zipfile
+
+    if isinstance(exc, zipfile.BadZipFile):  # a .datastack's counts chunk had read "reading row
+        # 0 failed (BadZipFile: Bad CRC-32 for file ...); the file may be corrupt or truncated"
+        return zip_damaged(exc)
     hdf5 = isinstance(exc, OSError)
     if decompression_failed(exc):
         return (
@@ -360,6 +366,12 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         "(HDF5 said: " + text[:160] + "); install the hdf5plugin package (`pip install "
         "hdf5plugin` in xrf-napari's environment), or save the file again with gzip compression"
     )
+
+
+def zip_damaged(exc: BaseException) -> str:
+    """A zip archive zipfile refuses (its BadZipFile: "Bad CRC-32 for file 'maxrf_cube/c/0/0/0'"),
+    in words: a .datastack's opening, its metadata, energy array and counts chunks alike."""
+    return f"its zip archive is damaged ({exc}): the file is corrupt or cut short; copy it again"
 
 
 def decompression_failed(exc: BaseException) -> bool:

@@ -21,6 +21,7 @@ from ..errors import (
     require_3d,
     require_numeric,
     warn_outside,
+    zip_damaged,
 )
 from ..fileutil import KIND_NAMES, cut_in_signature
 from ..tiff_pages import (
@@ -1170,9 +1171,7 @@ def _zip_store_damaged(path: Path, exc: Exception) -> CubeReadError:
     """A zipped zarr store (.datastack) whose zip archive zipfile refuses: it had read "unreadable
     zarr store (BadZipFile: Bad magic number for file header)" or, on a member's metadata, "could
     not be read as datastack (BadZipFile: Bad CRC-32 for file 'maxrf_energies/zarr.json')"."""
-    return CubeReadError(
-        path, f"its zip archive is damaged ({exc}): the file is corrupt or cut short; copy it again"
-    )
+    return CubeReadError(path, zip_damaged(exc))
 
 
 def _open_zarr(path: Path):
