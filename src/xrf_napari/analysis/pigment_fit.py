@@ -1448,33 +1448,44 @@ ESCAPE_SLACK = 3.0
 #: over where the fit's S K-alpha took a little red lead's Pb M lines, read "Bi Ma 2.48 keV" on
 #: a held-out red-lead region's candidate lacking lead, with no bismuth in the painting.
 MINOR_LINE_SLACK = 3.0
-#: An L-gamma family whose strongest line (L-gamma1, L2-N4) lies this far (keV) or more from the
-#: family's mean energy names peaks by that line too: lead's L-gamma1 is at 14.76 keV, its L1-N2,3
-#: lines at 15.10-15.22 and the family's mean 14.98, more than a line tolerance (0.13 keV there)
-#: away, and a lead-white priming's L-gamma1 left short read "unidentified peak at 14.78 keV"
-#: (3 regions of the W and Mo main-table panels). So for Au, Hg, Pb, Bi (0.21-0.22 keV), W (0.20),
-#: Ba (0.155), Sb (0.150) and Sn (0.148); the lighter elements' lie within 0.09 keV. Barium's
-#: L-gamma1 (5.53 keV) read "unidentified peak at 5.53 keV" beside "Ba La" and "Ba Lb" on the
-#: lithopone and cadmium-red swatches' candidates lacking barium (session 65; the threshold was
-#: 0.205 keV). Such a line names a peak only where the element's L-beta shows too (or is held),
-#: as well as its L-alpha: tungsten's L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha) had taken a
-#: selenium line added to a Cu panel's region where a W L-alpha residual alone lent tungsten
-#: support (session 56, /work/runs56/revP56/inject.py).
-L_GAMMA1_SPLIT_KEV = 0.145
+#: An L-beta or L-gamma family's lines (elements.transition_lines) that lie this far (keV) or more
+#: from the family's mean energy name peaks too, under the family's label (`_split_lines`): lead's
+#: L-gamma1 is at 14.76 keV, its L1-N2,3 lines at 15.10-15.22 and the family's mean 14.98, more
+#: than a line tolerance (0.13 keV there) away, and a lead-white priming's L-gamma1 left short read
+#: "unidentified peak at 14.78 keV" (3 regions of the W and Mo main-table panels; the threshold
+#: was 0.205 keV and only L-gamma1 until session 65). Barium's L-gamma1 (5.53 keV, 0.155 from the
+#: mean) and L-beta2 (5.16, 0.27) read "unidentified peak at 5.53 / 5.12-5.18 keV" beside "Ba La"
+#: and "Ba Lb" on the lithopone and cadmium-red swatches' candidates lacking barium. Such a line
+#: names a peak only where the element's L-beta shows too (or is held), as well as its L-alpha:
+#: tungsten's L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha) had taken a selenium line added to a
+#: Cu panel's region where a W L-alpha residual alone lent tungsten support (session 56,
+#: /work/runs56/revP56/inject.py). And it names only a peak no other line names, nor a misfit
+#: lobe: tin's L-beta2 (3.905 keV) took antimony's L-beta (3.89) from a held-out lead-tin yellow
+#: candidate by tin's support ("Sn Lb misfit 3.88 keV").
+L_SPLIT_KEV = 0.145
+#: ... and only a line of at least this weight (elements' line weights): not a shoulder of
+#: another (Ba's 5.154 keV, 0.013, beside its 5.157).
+L_SPLIT_WEIGHT = 0.05
 
 
 @lru_cache(maxsize=64)
-def _l_gamma1(symbol: str) -> tuple:
-    """The element's L-gamma1 line, labelled L-gamma, where it stands apart from the family's
-    mean (L_GAMMA1_SPLIT_KEV); else none."""
+def _split_lines(symbol: str) -> tuple:
+    """The element's L-beta and L-gamma lines that stand apart from their family's mean
+    (L_SPLIT_KEV), labelled by the family."""
     from ..elements import element_line, transition_lines
 
-    mean = element_line(symbol, "Lg")
-    g = [t for t in transition_lines(symbol) if t.family == "Lg"]
-    if mean is None or not g:
-        return ()
-    g1 = max(g, key=lambda t: t.weight)
-    return (g1,) if abs(g1.energy - mean.energy) >= L_GAMMA1_SPLIT_KEV else ()
+    out = []
+    for fam in ("Lb", "Lg"):
+        mean = element_line(symbol, fam)
+        out += [
+            t
+            for t in transition_lines(symbol)
+            if mean is not None
+            and t.family == fam
+            and t.weight >= L_SPLIT_WEIGHT
+            and abs(t.energy - mean.energy) >= L_SPLIT_KEV
+        ]
+    return tuple(out)
 
 
 #: A residual peak is a line left unexplained where it stands this many times the residual's own
@@ -1670,10 +1681,10 @@ def _residual_lines(
         ln
         for ln in all_lines(PAINTING_ELEMENTS + air, 1.0, 27.0)
         + [m for s in PAINTING_ELEMENTS + air for m in minor_lines(s) if 1.0 <= m.energy <= 27.0]
-        + [g for s in PAINTING_ELEMENTS + air for g in _l_gamma1(s) if 1.0 <= g.energy <= 27.0]
+        + [g for s in PAINTING_ELEMENTS + air for g in _split_lines(s) if 1.0 <= g.energy <= 27.0]
         if ln.element != profile.anode
     ]
-    split = {g for s in PAINTING_ELEMENTS + air for g in _l_gamma1(s)}
+    split = {g for s in PAINTING_ELEMENTS + air for g in _split_lines(s)}
     escapes, p_esc = _escape_lines(profile.anode)
     ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
@@ -1722,7 +1733,7 @@ def _residual_lines(
 
     def admissible(ln, counts: float) -> bool:
         main = main_of(ln)
-        if ln in split and not shows_or_holds(  # with L-beta too (L_GAMMA1_SPLIT_KEV)
+        if ln in split and not shows_or_holds(  # with L-beta too (L_SPLIT_KEV)
             ln.element, element_line(ln.element, "Lb").energy, counts
         ):
             return False
@@ -1767,8 +1778,9 @@ def _residual_lines(
             ln for k, ln in enumerate(escapes) if abs(ln.energy - e) < t and escape_of(k, left[i])
         ]
         # a weak line names only a peak no other line names, but a held element's K-beta
-        # (MINOR_LINE_SLACK)
-        return [ln for ln in near if not weak(ln) or held_kb(ln)] or near
+        # (MINOR_LINE_SLACK); then a line apart from its family's mean (L_SPLIT_KEV)
+        strong = [ln for ln in near if not weak(ln) or held_kb(ln)]
+        return [ln for ln in strong if ln not in split] or strong or near
 
     def misfit_of(e: float, i: int) -> list:
         """The line of a held element whose shape the fit has a little off, where the peak is one
@@ -1788,6 +1800,7 @@ def _residual_lines(
             and a - tol(a) <= ln.energy <= b + tol(b)
             and abs(ln.energy - e) <= MISFIT_REACH * fwhm(e)
             and not weak(ln)
+            and ln not in split
             and admissible(ln, left[i])
         ]
         return [max(held, key=lambda ln: np.interp(ln.energy, energy, ys))] if held else []
