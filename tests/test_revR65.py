@@ -3,6 +3,8 @@ chunk is said damaged in the words its opening, metadata and energy array are.""
 
 import zipfile
 
+import numpy as np
+import pytest
 from test_readers65 import _datastack, _said_everywhere
 
 
@@ -24,3 +26,32 @@ def test_a_damaged_datastack_counts_chunk_is_said_damaged_as_its_other_members(t
         "'maxrf_cube/c/0/0/0'): the file is corrupt or cut short; copy it again" in said
     )
     assert "BadZipFile" not in said and "may be corrupt or truncated" not in said
+
+
+@pytest.mark.parametrize(
+    ("driver", "kw", "opened", "said", "not_said"),
+    [
+        ("family", {"memb_size": 4096}, "scan0.h5", "is the first part of an HDF5 family", "trunc"),
+        (
+            "split",
+            {},
+            "scan-m.h5",
+            "holds the metadata of an HDF5 file written by",
+            "cannot be read",
+        ),
+    ],
+)
+def test_a_part_of_an_hdf5_file_written_in_parts_is_said_so(
+    tmp_path, capsys, driver, kw, opened, said, not_said
+):
+    """The first file of an HDF5 family (h5py's driver="family") had read "the HDF5 file is
+    truncated: it has 4096 bytes of the 10240 its header declares (an interrupted copy,
+    download or acquisition)", a sound file; a split file's metadata part "a damaged HDF5 file:
+    it starts as one, but its header cannot be read (multi driver should be used)"."""
+    import h5py
+
+    name = "scan%d.h5" if driver == "family" else "scan"
+    with h5py.File(tmp_path / name, "w", driver=driver, **kw) as f:
+        f["counts"] = np.ones((8, 8, 64), np.uint16)
+    got = _said_everywhere(tmp_path / opened, capsys)
+    assert f"{opened}: {said}" in got and not_said not in got

@@ -325,6 +325,9 @@ def _open_problem(path, exc: OSError) -> str:
             "is a MATLAB v5/v7 MAT-file, which is not HDF5: xrf-napari reads v7.3 .mat files; "
             "in MATLAB save it again with save(..., '-v7.3')"
         )
+    parted = _parted(head) if kind == "hdf5" else None
+    if parted:
+        return parted
     text = str(exc)
     cut = re.search(r"truncated file: eof = (\d+).*?stored_eof = (\d+)", text)
     if cut:
@@ -347,6 +350,30 @@ def _open_problem(path, exc: OSError) -> str:
         )
     detail = re.sub(r"^Unable to (synchronously )?open file \((.*)\)$", r"\2", text)
     return f"a damaged HDF5 file: it starts as one, but its header cannot be read ({detail})"
+
+
+def _parted(head: bytes) -> str | None:
+    """Why a file written in parts by HDF5's family or split/multi driver does not open alone,
+    from the driver its superblock names ("NCSAfami", "NCSAmult"), or None. The family's first
+    part had read "the HDF5 file is truncated: it has 4096 bytes of the 10240 its header declares
+    (an interrupted copy ...)" (it declares the whole family's size), a split file's metadata
+    part "a damaged HDF5 file: ... its header cannot be read (multi driver should be used)"."""
+    at = head.find(b"\x89HDF\r\n\x1a\n")
+    driver = head[at : at + 1024] if at >= 0 else b""
+    if b"NCSAfami" in driver:
+        return (
+            "is the first part of an HDF5 family of files (HDF5's family driver wrote one file in "
+            "parts, as scan0.h5, scan1.h5, ...), not a file cut short; xrf-napari opens whole "
+            "files: join the parts into one with HDF5's h5repart (as h5repart -family_to_sec2 "
+            "'scan%d.h5' scan.h5)"
+        )
+    if b"NCSAmult" in driver:
+        return (
+            "holds the metadata of an HDF5 file written by HDF5's split or multi driver (its "
+            "data lies in other files beside it, as scan-r.h5), not a damaged header; xrf-napari "
+            "opens whole files: save the scan again as one HDF5 file"
+        )
+    return None
 
 
 def _looks_like(head: bytes, kind: str | None) -> str:
