@@ -147,13 +147,13 @@ def test_quicklook_names_the_suggested_elements_it_did_not_map(tmp_path, capsys)
     counts = rng.poisson(np.broadcast_to(spectrum, (4, 4, spectrum.size))).astype(np.uint16)
     scan = write_cube(tmp_path / "eight.h5", counts, CANONICAL_CAL)
     assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     said = next(line for line in out.splitlines() if "elements suggested" in line)
     mapped, others = said.split("marked on the spectrum and mapped: ")[1].split("; not: ")
     assert len(mapped.split(", ")) == 6 and "Sr" in others and "--elements" in others
     argv = ["quicklook", str(scan), "-o", str(tmp_path / "q"), "--elements", "Fe", "--no-progress"]
     assert main(argv) == 0
-    assert "elements suggested" not in capsys.readouterr().out  # the user chose them
+    assert "elements suggested" not in capsys.readouterr().err  # the user chose them
 
 
 def test_pigments_refuses_a_colour_prior_on_a_single_spectrum(tmp_path, capsys):

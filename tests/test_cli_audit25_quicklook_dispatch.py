@@ -156,9 +156,10 @@ def test_quicklook_and_info_sum_show_progress_unless_told_not_to(painted, tmp_pa
     assert "survey" in err and "maps" in err
     assert "24/24 [" in err and "24.0/24.0" not in err, err  # counts, not "24.0/24.0"
     assert main(["quicklook", str(painted), "-o", str(tmp_path / "b"), "--no-progress"]) == 0
-    err = capsys.readouterr().err  # no bar; the note of the suggestion's instrument only
+    err = capsys.readouterr().err  # no bar; the notes of the suggestion's instrument and count
     lines = err.splitlines()
-    assert len(lines) == 1 and "instrument of the suggestion" in lines[0], err
+    assert len(lines) == 2 and "instrument of the suggestion" in lines[0], err
+    assert "elements suggested, strongest first" in lines[1], err
     assert main(["info", str(painted), "--sum", "--json"]) == 0
     assert "summing" in capsys.readouterr().err
     assert main(["info", str(painted), "--sum", "--no-progress"]) == 0

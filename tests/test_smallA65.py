@@ -70,3 +70,30 @@ def test_info_leaves_out_empty_metadata(tmp_path, capsys):
     assert "title: Saint" in out and "n: 0" in out, out
     for gone in ("year", "silhouettes", "notes", "None", "{}"):
         assert gone not in out, out
+
+
+def test_quicklook_says_how_many_were_suggested_when_all_are_mapped(tmp_path, capsys):
+    """quicklook printed "8 elements suggested, strongest first; ... mapped: ...; not: ..." where
+    more than six were suggested, and nothing where all were mapped; now a note on stderr, apart
+    from the files stdout lists. Fails on the parent."""
+    import numpy as np
+    from _spectra import CANONICAL_CAL, element_spectrum_lines, line_spectrum
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.io.project_h5 import write_cube
+
+    lines = []
+    for i, symbol in enumerate(["Fe", "Cu", "Zn"]):
+        lines += element_spectrum_lines(symbol, 4000.0 / (1 + 0.3 * i))
+    spectrum = line_spectrum(lines, background=(1.0, 0.0))
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(np.broadcast_to(spectrum, (4, 4, spectrum.size))).astype(np.uint16)
+    scan = write_cube(tmp_path / "three.h5", counts, CANONICAL_CAL)
+    assert main(["quicklook", str(scan), "-o", str(tmp_path / "q"), "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "suggested" not in out  # stdout lists the files written
+    said = [line for line in err.splitlines() if "suggested, strongest first" in line]
+    assert len(said) == 1 and "; not:" not in said[0], out
+    mapped = said[0].split("marked on the spectrum and mapped: ")[1].split(", ")
+    assert {"Fe", "Cu", "Zn"} <= set(mapped)
+    assert f": {len(mapped)} elements suggested, strongest first" in said[0], said[0]

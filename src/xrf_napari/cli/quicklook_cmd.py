@@ -416,11 +416,13 @@ def run(args) -> int:
     mapped = [plan.symbol for plan in plans]
     others = [s for s in suggested if s not in mapped]
     # the map files' names say which were mapped, not the rest; a single spectrum without
-    # --tiff has no file per element, and its marked elements went unnamed
-    if elements is None and mapped and (others or (spot and not args.tiff)):
+    # --tiff has no file per element, and its marked elements went unnamed; said also where all
+    # were mapped: a scan of 4 suggested said nothing, one of 8 "8 elements suggested"; a note
+    # on stderr, as the instrument's: it stood among the files stdout lists
+    if elements is None and mapped:
         said = "marked on the spectrum" + ("" if spot else " and mapped")
         rest = f"; not: {', '.join(others)} (--elements names any)" if others else ""
-        print(
+        print_note(
             f"{where}: {len(suggested)} element{'s' if len(suggested) > 1 else ''}"
             f" suggested, strongest first; {said}: {', '.join(mapped)}{rest}"
         )
