@@ -337,6 +337,14 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
             # 'counts.nky.npy' in the archive")
             info = zf.getinfo(n + ".npy" if n + ".npy" in stored else n)
             packed[n] = (info.compress_size, info.compress_type)
+            if info.flag_bits & 0x1:  # zipfile's "File ... is encrypted, password required for
+                # extraction" (a RuntimeError) had been taken for a missing bz2 or lzma module
+                raise CubeReadError(
+                    path,
+                    f"member '{n}' is encrypted (the archive was zipped with a password), which "
+                    "xrf-napari does not read: unzip it with its password and save the arrays "
+                    "again (np.savez_compressed)",
+                )
             try:
                 with zf.open(info) as fh:
                     shapes[n] = _read_npy_header(fh)
