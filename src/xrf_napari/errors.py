@@ -571,11 +571,18 @@ def passing_read_error(exc: BaseException) -> bool:
         return False
     if isinstance(exc, (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)):
         return True
-    code = exc.errno
+    return read_errno(exc) in _PASSING_ERRNOS
+
+
+def read_errno(exc: BaseException) -> int | None:
+    """The system's errno of a failed read, or None: OSError's, or where h5py leaves it None (a
+    RuntimeError has none), the one in HDF5's driver report ("file read failed: ..., errno = 5,
+    error message = 'Input/output error'")."""
+    code = getattr(exc, "errno", None)
     if code is None:
         found = re.search(r"\berrno = (\d+)", str(exc))
         code = int(found.group(1)) if found else None
-    return code in _PASSING_ERRNOS
+    return code
 
 
 def _rows_text(rows) -> str:

@@ -15,7 +15,14 @@ import numpy as np
 
 from ..cube import Cube
 from ..energy import Calibration
-from ..errors import CubeReadError, require_3d, require_numeric, warn_outside
+from ..errors import (
+    CubeReadError,
+    explain_read_error,
+    read_errno,
+    require_3d,
+    require_numeric,
+    warn_outside,
+)
 from ..fileutil import file_head, kind_if_readable
 from .calibration import (
     calibration_from_coefficients,
@@ -411,10 +418,6 @@ def _structure_damaged(exc: BaseException) -> str | None:
     (RuntimeError: ...)". None where HDF5 did not raise it, or where the system failed the read
     (an errno: errors.passing_read_error's storage, a permission) or a decoder is missing
     (errors.explain_read_error): the file may be sound."""
-    import re
-
-    from ..errors import explain_read_error
-
     if not isinstance(exc, (RuntimeError, OSError)) or isinstance(exc, CubeReadError):
         return None
     tb = exc.__traceback__
@@ -423,7 +426,7 @@ def _structure_damaged(exc: BaseException) -> str | None:
     if tb is None or "h5py" not in Path(tb.tb_frame.f_code.co_filename).parts:
         return None  # not the library's
     text = str(exc)
-    if getattr(exc, "errno", None) or re.search(r"\berrno = [1-9]", text):
+    if read_errno(exc):
         return None
     if explain_read_error(exc) is not None:
         return None
