@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path, atomic_set, made_folder, printable
+from ..fileutil import atomic_path, atomic_set, check_output_folder, made_folder, printable
 
 REPORT_FILES = (
     "report.html",
@@ -178,8 +178,9 @@ def write_report(
     choices = top_choices(report) if choices is None else list(choices)
     if len(choices) != len(report.regions):
         raise ValueError(f"{len(choices)} choices for {len(report.regions)} regions")
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--output {out}: exists and is not a folder")
+    # the refusals of `xrf-napari pigments --output` (less the option): a script writing into a
+    # file was told "--output X: exists and is not a folder", naming an option it never gave
+    check_output_folder(out, REPORT_FILES)
     from .export import write_image
 
     paths = {n: out / n for n in REPORT_FILES}
