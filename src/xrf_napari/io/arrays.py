@@ -667,8 +667,9 @@ def _photograph(tf, shape, axes: str) -> str | None:
     made = xrf_napari_image(page.software, page.description)
     if made:  # its advice, `pigments --photo`, refuses the program's own colours (read_photo)
         return (
-            f"{made}, not a spectral datacube: a {h} x {w} RGB colour image; open it with "
-            "napari's own reader (drop it on napari without choosing xrf-napari)"
+            f"{made}, not a spectral datacube: a {h} x {w} RGB colour image; open it in napari "
+            "and choose XRF recolouring when napari asks which reader: it shows the image in "
+            "colour at any size"  # it said "without choosing xrf-napari" (_reader.read_own_tiff)
         )
     return (
         f"it looks like a photograph, not a spectral datacube: a {h} x {w} "
