@@ -327,7 +327,11 @@ def known_anode(metadata, given: str | None = None) -> str | None:
 
 
 def calibration_anode_origin(
-    metadata: dict, given: str | None = None, napari: bool = False, auto_off: bool = False
+    metadata: dict,
+    given: str | None = None,
+    napari: bool = False,
+    auto_off: bool = False,
+    advice: str | None = None,
 ) -> str:
     """Where the anode an automatic calibration assumed came from, for every message naming it:
     the calibration said "assuming a Rh tube" while Pigments, for the same file, said "Mo
@@ -342,7 +346,10 @@ def calibration_anode_origin(
     read_cube's anode=): `info` printed "--anode (read_cube's anode=)" on every file naming no
     tube. `auto_off`: the scan was read with --no-auto-calibration, which keeps the calibration
     unchecked whatever tube is given: --anode alone changes nothing there, leaving the option out
-    fits it again (it advised --anode after `--anode Cu --no-auto-calibration`)."""
+    fits it again (it advised --anode after `--anode Cu --no-auto-calibration`). `advice`: the
+    caller's words after "Rh by default; " for giving another tube (the Pigments panel names its
+    Tube box: its note said "--anode for another tube" inside napari); None: --anode's, or, with
+    `napari`, none."""
     source = tube_source(metadata, given)
     if source == ANODE_FROM_FILE:
         return "the anode the file names"
@@ -350,7 +357,7 @@ def calibration_anode_origin(
         return "the file names none: read from the scan's scattered tube lines"
     if source == ANODE_FROM_GIVEN:
         return "given when the scan was read" if napari else "given with --anode"
-    if napari:
+    if napari and advice is None:
         return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default"
     if failed := refit_failed_for(metadata, given):  # --anode was given: no advice to give it
         return (
@@ -363,7 +370,8 @@ def calibration_anode_origin(
             f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default, kept unchecked: leave "
             f"out --no-auto-calibration to fit it for {tube}"
         )
-    return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; --anode for another tube"
+    advice = advice or "--anode for another tube"
+    return f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default; {advice}"
 
 
 def tube_source(metadata, given: str | None = None) -> str:

@@ -2600,12 +2600,18 @@ def iter_estimate_missing(
     return profile, out
 
 
-def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
+def calibration_notes(
+    cube, profile: InstrumentProfile, auto_off: bool = False, tube_advice: str | None = None
+) -> list[str]:
     """Notes on an automatic energy calibration, fitted when the scan was read (the file has
     none, or one set aside) or saved in the file from such a read (detector.AUTO_SAVED_KEY): which
     tube anode its matched lines assumed, how well they fit, and, when the fit's anode is another
     (estimated from the spectra, or given), that the two contradict each other: with the wrong
-    anode's lines among the matched peaks the energy axis, and every candidate, may be off."""
+    anode's lines among the matched peaks the energy axis, and every candidate, may be off.
+    `auto_off`: the scan was read with --no-auto-calibration (read_cube records nothing of it),
+    which keeps a saved calibration unchecked: --anode, advised, changed nothing there.
+    `tube_advice`: a panel's words for giving another tube (detector.calibration_anode_origin's
+    `advice`, in napari's words); None: the command line's --anode."""
     from ..detector import (
         AUTO_SAVED_KEY,
         calibration_anode,
@@ -2625,16 +2631,14 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
     why = why_calibrated(meta)  # a saved scan's: its first read's, kept under source_notes
     if meta.get(AUTO_SAVED_KEY):  # a saved scan's: fitted when it was first read, not now
         why = "saved in the file, fitted when the scan was first read" + (f": {why}" if why else "")
+    origin = calibration_anode_origin(  # a panel's words are napari's: no --anode there
+        meta, napari=tube_advice is not None, auto_off=auto_off, advice=tube_advice
+    )
     notes = [
         "energy calibration: automatic ("
         + (why if why else "the file has none")
         + ")"
-        + (
-            f", assuming the {anode} anode's lines among its peaks "
-            f"({calibration_anode_origin(meta)})"
-            if anode
-            else ""
-        )
+        + (f", assuming the {anode} anode's lines among its peaks ({origin})" if anode else "")
         + (f", residual {float(rms):.0f} eV rms" if isinstance(rms, (int, float)) else "")
     ]
     if anode and anode != profile.anode:
@@ -2643,6 +2647,9 @@ def calibration_notes(cube, profile: InstrumentProfile) -> list[str]:
             f"a fit for the {profile.anode} tube given failed, so open the file with a "
             "calibration: read_cube(path, calibration=...) in Python"
             if refit_failed_for(meta, profile.anode)
+            else "it was kept unchecked: leave out --no-auto-calibration and --anode fits it "
+            f"again (xrf-napari pigments FILE --anode {profile.anode}, if that is the tube)"
+            if auto_off
             else "calibrate the file for the tube's real anode and fit with the same one: --anode "
             f"on the command line does both (xrf-napari pigments FILE --anode {profile.anode}, "
             "if that is the tube), read_cube(path, anode=...) in Python, or a calibration beside "
@@ -2703,6 +2710,8 @@ def iter_fit_regions(
     top_n: int = TOP_N,
     usage_prior: bool = True,
     stages: bool = False,
+    auto_off: bool = False,
+    tube_advice: str | None = None,
 ):
     """Progress generator (done, total) returning a PigmentReport: through the pass over the file,
     the instrument trials when the file lacks the anode or resolution, the ground's choice, then
@@ -2713,6 +2722,7 @@ def iter_fit_regions(
     candidates X-rays leave close, from a registered photograph (colour_source "photograph") or a
     recolouring ("model"; COLOUR_TAUS), as the pigments' base rates do unless usage_prior is False.
     Only a photograph's colour matches and suggests hidden partners (`hidden_partners`).
+    auto_off, tube_advice: the calibration note's (`calibration_notes`).
     """
     if colour_source not in COLOUR_TAUS:
         raise ValueError(
@@ -2729,7 +2739,7 @@ def iter_fit_regions(
     if stages:
         yield "Fitting each region's mean spectrum\u2026"
     yield 0, len(labs)
-    notes = notes + calibration_notes(cube, profile)
+    notes = notes + calibration_notes(cube, profile, auto_off, tube_advice)
     energy = canonical_energy()
     scan_pixels = np.asarray(labels).size
     results = []

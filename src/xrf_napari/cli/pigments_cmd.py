@@ -504,6 +504,7 @@ def run(args) -> int:
             colour_priors=colours,
             colour_source="photograph" if photo is not None else "model",
             stages=True,  # a bar per stage: the pass over the file, the instrument, the regions
+            auto_off=args.no_auto_calibration,
         ),
         "pigment fit",
         "step",

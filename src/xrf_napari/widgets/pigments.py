@@ -103,6 +103,10 @@ REGIONS_TIP = (
     "Embed & cluster regions (docs/pigments_guide.md). Check them against the maps and "
     "paint over them before finding pigments. Off while the panel runs a job"
 )
+#: The calibration note's words for giving another tube (pigment_fit.calibration_notes): it
+#: said "--anode for another tube", a command-line option, in the panel. The Instrument row's
+#: Tube box sets the fit's tube, not the energy axis (the contradiction note says how to fix that)
+TUBE_ADVICE = "the Tube box sets another tube for the fit, not for this calibration"
 NO_PHOTO_TIP = (
     "Off until a Photograph of the scanned area is chosen above (without one, the Embed & "
     "cluster dock finds regions from the spectra alone).\n\n"
@@ -153,6 +157,7 @@ def _pigments_job(
         colour_priors=colours,
         colour_source="photograph" if photo is not None else "model",
         stages=True,  # each stage named in the status (the pass over the file, the instrument...)
+        tube_advice=TUBE_ADVICE,
         **(instrument or {}),
     )
     painted = paint_regions(report, labels, top_choices(report))
