@@ -1459,9 +1459,11 @@ MINOR_LINE_SLACK = 3.0
 #: names a peak only where the element's L-beta shows too (or is held), as well as its L-alpha:
 #: tungsten's L-gamma1 (11.29 keV, 0.08 keV from Se K-alpha) had taken a selenium line added to a
 #: Cu panel's region where a W L-alpha residual alone lent tungsten support (session 56,
-#: /work/runs56/revP56/inject.py). And it names only a peak no other line names, nor a misfit
-#: lobe: tin's L-beta2 (3.905 keV) took antimony's L-beta (3.89) from a held-out lead-tin yellow
-#: candidate by tin's support ("Sn Lb misfit 3.88 keV").
+#: /work/runs56/revP56/inject.py). And it names only a peak it is nearer than any other line
+#: naming it, nor a misfit lobe: tin's L-beta2 (3.905 keV) took antimony's L-beta (3.89) from a
+#: held-out lead-tin yellow candidate by tin's support ("Sn Lb misfit 3.88 keV"); but where no
+#: other line might name the peak at all, tungsten's L-gamma1 at its own energy, beside W L-alpha
+#: and L-beta, read "Se Ka 11.28 keV" (0.08 keV off, no Se K-beta).
 L_SPLIT_KEV = 0.145
 #: ... and only a line of at least this weight (elements' line weights): not a shoulder of
 #: another (Ba's 5.154 keV, 0.013, beside its 5.157).
@@ -1778,9 +1780,12 @@ def _residual_lines(
             ln for k, ln in enumerate(escapes) if abs(ln.energy - e) < t and escape_of(k, left[i])
         ]
         # a weak line names only a peak no other line names, but a held element's K-beta
-        # (MINOR_LINE_SLACK); then a line apart from its family's mean (L_SPLIT_KEV)
+        # (MINOR_LINE_SLACK); a line apart from its family's mean only a peak it is nearer
+        # than any other line (L_SPLIT_KEV)
         strong = [ln for ln in near if not weak(ln) or held_kb(ln)]
-        return [ln for ln in strong if ln not in split] or strong or near
+        plain = [ln for ln in strong if ln not in split]
+        gap = min((abs(ln.energy - e) for ln in plain), default=np.inf)
+        return plain + [ln for ln in strong if ln in split and abs(ln.energy - e) < gap] or near
 
     def misfit_of(e: float, i: int) -> list:
         """The line of a held element whose shape the fit has a little off, where the peak is one
