@@ -1713,30 +1713,27 @@ def _excited_instead(
     within a FWHM of it is named: beside orpiment (As2S3) under a 12 kV tube the note sent Pb
     to M-alpha, 40 eV from S K-alpha, whose map read orpiment alone as 0.80 of lead white's Pb.
     Where that line is fitted beside such neighbours (FIT_GROUPS), chosen or left to auto, the
-    note says so: by a window Pb M-alpha read orpiment alone as 0.80 of lead white's Pb, fitted
-    -0.04 %."""
+    note says so instead: so fitted, Pb M-alpha read orpiment alone as -0.04 %."""
+    s = plan.symbol
     for fam in ("Ka", "La", "Ma"):
-        ln = element_line(plan.symbol, fam)
+        ln = element_line(s, fam)
         if fam == plan.line.family or ln is None or not edges[0] <= ln.energy <= edges[-1]:
             continue
-        if _excited(plan.symbol, fam, kv):
-            s = plan.symbol
-            rivals = [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in present]
-            words = f"{ln.label} is excited: choose it ({LINE_CHOICE})"
-            if rivals:
-                words += f", which maps {s} by it fitted beside {' and '.join(rivals)}"
-            f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
-            on = [
-                o
-                for x in sorted(set(present) - {s})
-                for o in element_lines(x)
-                if abs(o.energy - ln.energy) < f and _excited(x, o.family, kv)
-            ]
-            if on and not rivals:
-                words += (
-                    f", though {on[0].label} overlaps it: that map reads {on[0].element} as well"
-                )
-            return words
+        if not _excited(s, fam, kv):
+            continue
+        words = f"{ln.label} is excited: choose it ({LINE_CHOICE})"
+        if rivals := [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in present]:
+            return words + f", which maps {s} by it fitted beside {' and '.join(rivals)}"
+        f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
+        on = [
+            o
+            for x in sorted(set(present) - {s})
+            for o in element_lines(x)
+            if abs(o.energy - ln.energy) < f and _excited(x, o.family, kv)
+        ]
+        if on:
+            words += f", though {on[0].label} overlaps it: that map reads {on[0].element} as well"
+        return words
     return ""
 
 
