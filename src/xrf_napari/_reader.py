@@ -95,14 +95,15 @@ def read_own_tiff(path):
     import numpy as np
     import tifffile
 
-    from .analysis.export import image_marks, xrf_napari_image
+    from .analysis.export import tiff_marks, xrf_napari_image
     from .io import CubeReadError
 
     if isinstance(path, (list, tuple)):
         path = path[0]
     try:
-        data = tifffile.imread(path)
-        made = xrf_napari_image(*(image_marks(path) or ("", "")))
+        with tifffile.TiffFile(path) as tf:  # one opening: it had opened again for the marks
+            made = xrf_napari_image(*tiff_marks(tf.pages.first))
+            data = tf.asarray()
     except Exception as exc:  # changed since the claim: told as any read error
         return _tell(CubeReadError(path, _own_tiff_fault(exc)), path)
     meta = {"name": Path(path).stem, "metadata": {"path": str(path), "made_by": made}}

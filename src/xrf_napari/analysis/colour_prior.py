@@ -411,13 +411,14 @@ def _declared(path: Path, opened: contextlib.ExitStack) -> _Header:
         import tifffile
 
         from ..tiff_pages import check_tiff_pages
+        from .export import tiff_marks
 
         check_tiff_pages(path, fh)
         fh.seek(0)
         with quiet_tifffile(), tifffile.TiffFile(fh) as tf:  # leaves fh open
             series = tf.series[0]
             page = tf.pages[0]
-            marks = page.software, page.description
+            marks = tiff_marks(page)
             facts = _page_facts(page)
             by_tifffile = _Header(
                 tuple(series.shape), series.dtype.itemsize, None, fh, marks, facts

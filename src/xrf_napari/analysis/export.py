@@ -188,21 +188,26 @@ def image_marks(path) -> tuple[str, str] | None:
     """(Software, Description) of an image file: a TIFF's (.tif, .tiff) first page's software
     tag and ImageDescription, any other image's (PNG) Software and Description texts ("" where
     absent); None for a file that cannot be read as an image. The one reader of the marks that
-    write_image and quicklook leave (xrf_napari_image, MAPS_BY_QUICKLOOK)."""
+    write_image and quicklook leave (xrf_napari_image, MAPS_BY_QUICKLOOK); a TIFF open already
+    reads them with tiff_marks."""
     path = Path(path)
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
             import tifffile
 
             with tifffile.TiffFile(path) as tif:
-                page = tif.pages[0]
-                return page.software, page.description
+                return tiff_marks(tif.pages[0])
         from PIL import Image
 
         with Image.open(path) as im:
             return im.info.get("Software", ""), im.info.get("Description", "")
     except Exception:  # not an image it can read: not one xrf-napari wrote
         return None
+
+
+def tiff_marks(page) -> tuple[str, str]:
+    """(Software, Description) of a TIFF's first page, open already (image_marks' for a TIFF)."""
+    return page.software, page.description
 
 
 def png_rgb16(rgb: np.ndarray) -> bytes:

@@ -662,9 +662,9 @@ def _photograph(tf, shape, axes: str) -> str | None:
     if not (colour or eight_bit):
         return None
     h, w = (int(s) for s in page.shape[:2]) if axes.endswith(("S", "C")) else shape[-2:]
-    from ..analysis.export import xrf_napari_image
+    from ..analysis.export import tiff_marks, xrf_napari_image
 
-    made = xrf_napari_image(page.software, page.description)
+    made = xrf_napari_image(*tiff_marks(page))
     if made:  # its advice, `pigments --photo`, refuses the program's own colours (read_photo)
         return (
             f"{made}, not a spectral datacube: a {h} x {w} RGB colour image; open it in napari "
