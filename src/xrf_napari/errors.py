@@ -435,14 +435,14 @@ def _datasets_of(data) -> str:
     """'dataset '/xrf/counts'' (its compression named where HDF5 says it) for the HDF5 datasets
     `data` reads (stores_under), "zarr array '/counts'" for zarr's, '' where it reads none (a
     zarr store whose root is the array: its name "/" says nothing)."""
-    names = []
-    for store in [] if data is None else stores_under(data):
+    names, stores = [], [] if data is None else stores_under(data)
+    for store in stores:
         name = getattr(store, "name", None)
         if isinstance(name, str) and name.startswith("/") and name not in [*names, "/"]:
             names.append(name)
     if not names:
         return ""
-    first = stores_under(data)[0]
+    first = stores[0]
     how = getattr(first, "compression", None)
     how = f" ({how})" if isinstance(how, str) else ""
     kind = "dataset" if type(first).__module__.startswith("h5py") else "zarr array"

@@ -1568,12 +1568,12 @@ def read_zarr(path, **options) -> Cube:
                 # (RuntimeError: Zstd decompression error: invalid input data)"
                 if isinstance(exc, zipfile.BadZipFile):  # a .datastack's energy chunk
                     raise _zip_store_damaged(path, exc) from exc
-                why = explain_read_error(exc)
-                if decompression_failed(exc):
-                    why = (
-                        f"a compressed chunk of it is damaged (its decompression failed: "
-                        f"{str(exc)[:120]}); copy the store again from its source"
-                    )
+                why = (
+                    f"a compressed chunk of it is damaged (its decompression failed: "
+                    f"{str(exc)[:120]}); copy the store again from its source"
+                    if decompression_failed(exc)
+                    else explain_read_error(exc)
+                )
                 if why is None:
                     raise
                 raise CubeReadError(
