@@ -627,12 +627,14 @@ def resolve_weights(name: str, path=None) -> tuple[Path, str | None]:
             "or pass a weights file"
         )
     override = os.environ.get(WEIGHTS_ENV)
-    # "~" expanded as the panels' weights folder is (widgets._common.default_weights): a quoted
-    # "~/w" used the folder's file in napari and the shipped one on the command line
-    if override and (Path(override).expanduser() / entry["file"]).is_file():
-        return Path(override).expanduser() / entry["file"], None
-    if override and not Path(override).expanduser().is_dir():
-        _say_no_folder(override, entry["file"])
+    if override:
+        # "~" expanded as the panels' weights folder is (widgets._common.default_weights): a
+        # quoted "~/w" used the folder's file in napari and the shipped one on the command line
+        folder = Path(override).expanduser()
+        if (folder / entry["file"]).is_file():
+            return folder / entry["file"], None
+        if not folder.is_dir():
+            _say_no_folder(override, entry["file"])
     return SHIPPED_DIR / entry["file"], entry["sha256"]
 
 

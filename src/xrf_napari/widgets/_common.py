@@ -211,10 +211,11 @@ def default_weights(name: str) -> str:
 
     folder = plugin_setting("weights_folder")
     if folder:
-        candidate = os.path.join(os.path.expanduser(folder), WEIGHTS_FILES[name])
+        expanded = os.path.expanduser(folder)
+        candidate = os.path.join(expanded, WEIGHTS_FILES[name])
         if os.path.isfile(candidate):
             return candidate
-        if not os.path.isdir(os.path.expanduser(folder)):
+        if not os.path.isdir(expanded):
             from_env = bool(os.environ.get(ENV_SETTINGS["weights_folder"]))
             _say_no_weights_folder(from_env, folder, WEIGHTS_FILES[name])
     return ""
