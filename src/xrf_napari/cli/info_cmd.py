@@ -109,7 +109,7 @@ def readable(value, indent: int = 0, width: int = MAX_LINE, headings=None) -> li
             if inner:  # a mapping of empty values alone is as empty
                 lines.extend([f"{pad}{heading or key}:", *inner])
             continue
-        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
+        if isinstance(v, (list, tuple)) and all(isinstance(x, dict) for x in v):
             lines.append(f"{pad}{key}: {len(v)} entries")
             for i, item in enumerate(v[:MAX_ITEMS]):
                 lines.append(f"{pad}  [{i}]")

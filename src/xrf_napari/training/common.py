@@ -420,8 +420,7 @@ class StopSignals:
         if show:
             print(
                 f"{command_name('xrf-napari-train')}: interrupted at step {step}; checkpoint "
-                "written to "
-                f"{checkpoint}. Continue with: {resume_command()}",
+                f"written to {checkpoint}. Continue with: {resume_command()}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -466,8 +465,7 @@ def said_if_stopped_finishing(checkpoint, saved_step, show: bool = True):
             )
             print(
                 f"{command_name('xrf-napari-train')}: stopped after the training loop, while "
-                "writing its results: "
-                f"{said}",
+                f"writing its results: {said}",
                 file=sys.stderr,
                 flush=True,
             )

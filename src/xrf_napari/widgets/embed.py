@@ -797,7 +797,7 @@ def _anode(cube) -> str | None:
     return known_anode(cube.metadata) if cube is not None else None
 
 
-def _write_files(path, csv_path, result, calibration, anode=None) -> tuple[Path, Path]:
+def _write_files(path, csv_path, result, calibration, anode) -> tuple[Path, Path]:
     """The labels image and the CSV (targets checked), replacing earlier ones together
     (atomic_set: a failed CSV left new labels beside the old spectra), the CSV in the `embed`
     command's layout; in the Save's job or a script's thread."""

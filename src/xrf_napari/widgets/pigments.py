@@ -1454,6 +1454,7 @@ class PigmentsWidget(CubeDock):
 
         self._check_export(folder)
         result = self.result
+        cube = layer_cube(result.cube_layer)
         # under the thumbnails, as `xrf-napari pigments` puts them: the photograph the colours
         # came from (or the SmallUViT's colours); the dock's report showed the pigment recolour
         # there, with a photograph too. Without either, the pigment recolour, as before
@@ -1462,13 +1463,13 @@ class PigmentsWidget(CubeDock):
         if bg is None and layer is not None:  # its sRGB floats, rounded as the report's own
             bg = layer.data  # colours by render_html in Export's job (0.9 s at 4000 x 4000 px)
         return (folder, result.report, result.labels), {
-            "scan_name": layer_cube(result.cube_layer).name,
+            "scan_name": cube.name,
             "background": bg,
             "region_colours": result.colours,
             "colour_source": result.colour_source or "SmallUViT colour",
             "choices": list(result.choices),  # the combos change it in place
             "origin": self._origin(result),
-            "anode": known_anode(layer_cube(result.cube_layer).metadata),
+            "anode": known_anode(cube.metadata),
         }
 
     def _export_in_job(self, folder) -> None:
