@@ -223,10 +223,10 @@ def test_notes_name_their_command_as_warnings_and_errors_do(capsys):
     from xrf_napari.argtypes import parsing, print_note
 
     with parsing([], "xrf-napari quicklook"):
-        print_note("tube voltage not in the metadata")
+        print_note("kV unknown")
     print_note("outside")
     assert capsys.readouterr().err.splitlines() == [
-        "xrf-napari quicklook: note: tube voltage not in the metadata",
+        "xrf-napari quicklook: note: kV unknown",
         "note: outside",
     ]
 

@@ -129,7 +129,10 @@ def test_a_profile_without_kv_says_the_voltage_is_assumed(profile):
 
     inst, notes = instrument_for(_Cube({"profile": dict(profile)}))
     assert inst.kv == 50.0
-    assert "tube voltage not in the metadata: 50 kV assumed" in notes
+    assert (
+        "50 kV assumed (the file names no tube voltage; --kv, or the panel's Instrument kV)"
+        in notes
+    )
     # a voltage the profile records, or one given, is no assumption
     inst, notes = instrument_for(_Cube({"profile": dict(profile, kv=35.0)}))
     assert inst.kv == 35.0 and not any("kV assumed" in n for n in notes)

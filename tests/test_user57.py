@@ -74,8 +74,9 @@ def test_quicklook_spectrum_title_lies_inside_its_png():
     suggested = Suggestions(["Ti", "Ca", "Zn", "S", "Fe", "Sr", "Hg", "Cr", "Cu", "Pb", "Co"])
     suggested.tube = ("Rh",)
     instrument = (
-        "tube unknown (the file names none; --anode), kV unknown (--kv), collimator (the file "
-        "names no lens; --optic), air (the file names none; --atmosphere)"
+        "tube unknown (the file names none; --anode), kV unknown (the file names no tube "
+        "voltage; --kv), collimator (the file names no lens; --optic), air (the file names none; "
+        "--atmosphere)"
     )
     spectrum = np.linspace(1e4, 10, 512)
     fig = spectrum_figure(cube, spectrum, suggested, plan_maps(["Fe"], (1.0, 26.0)), instrument)

@@ -403,6 +403,15 @@ def tube_source(metadata, given: str | None = None) -> str:
     return ANODE_BY_DEFAULT if assumed else ""
 
 
+def kv_unnamed(assumed: float | None, option: str = "--kv") -> str:
+    """How a command or dock says a tube voltage the file does not name: what is assumed
+    (`assumed` kV, or None: "kV unknown", nothing assumed) and the option that sets it. On the
+    APS scan pigments said "tube voltage not in the metadata: 50 kV assumed" (no option) where
+    quicklook said "kV unknown (--kv)"."""
+    said = "kV unknown" if assumed is None else f"{assumed:g} kV assumed"
+    return f"{said} (the file names no tube voltage; {option})"
+
+
 def kv_from_metadata(meta: dict) -> float | None:
     """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
     for where in (profile_from_metadata(meta) or {}, meta.get("tube") or {}, meta):

@@ -235,6 +235,7 @@ def instrument_for(
     from ..detector import (
         fwhm_from_metadata,
         kv_from_metadata,
+        kv_unnamed,
         named_anode,
         profile_from_metadata,
     )
@@ -301,9 +302,7 @@ def instrument_for(
     if kv is None:
         kv = kv_from_metadata(meta)
         if kv is None and not (prof and "anode" in prof and "kv" in prof):  # base's 50 kV
-            notes.append(
-                AssumedNote(f"tube voltage not in the metadata: {base.kv:g} kV assumed", "kv")
-            )
+            notes.append(AssumedNote(kv_unnamed(base.kv, KV_OPTIONS), "kv"))
     fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
     if fw is None:
         notes.append(
@@ -340,9 +339,11 @@ def instrument_for(
         raise PigmentFitError(f"implausible instrument: {exc}{said}") from None
 
 
+#: How to give the fit a tube voltage, on the command line and in the Pigments panel.
+KV_OPTIONS = "--kv, or the panel's Instrument kV"
 #: How to give what the fit reads of the file, where the file's own value is refused.
 _GIVE = {
-    "kv": "the tube voltage (--kv, or the panel's Instrument kV)",
+    "kv": f"the tube voltage ({KV_OPTIONS})",
     "fwhm_mn_ev": "the detector FWHM (--fwhm, or the panel's Detector)",
 }
 

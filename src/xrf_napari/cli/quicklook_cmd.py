@@ -150,6 +150,7 @@ def instrument_said(
         calibration_anode_origin,
         given_anode,
         known_anode,
+        kv_unnamed,
         tube_source,
     )
     from ..physics.instrument import OPTIC_WORDS
@@ -169,7 +170,7 @@ def instrument_said(
     if read["kv"] is not None:
         volts = f"{read['kv']:g} kV ({'given' if kv is not None else files})"
     else:
-        volts = "kV unknown (--kv)"
+        volts = kv_unnamed(None)
     lens = read["optic_cutoff_kev"] is not None
     optic_words = OPTIC_WORDS["lens" if lens else "collimator"]
     optic_from = "given" if optic else files if lens else "the file names no lens; --optic"
