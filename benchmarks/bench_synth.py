@@ -101,10 +101,10 @@ def main():
             generate_one(i, cfg)
             times.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
-            size_mb = (Path(tmp) / f"cube_{i:05d}.h5").stat().st_size / 2**20
+            size_mib = (Path(tmp) / f"cube_{i:05d}.h5").stat().st_size / 2**20
             print(
                 f"cube {i}: {times[-1]:.2f} s wall, {cpus[-1]:.2f} s CPU "
-                f"({args.size}x{args.size}x512, {args.style} style, file {size_mb:.1f} MB)"
+                f"({args.size}x{args.size}x512, {args.style} style, file {size_mib:.1f} MiB)"
             )
     first, rest = times[0], times[1:] or times
     per = float(np.mean(rest))
