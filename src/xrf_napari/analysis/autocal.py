@@ -662,6 +662,39 @@ def scatter_recalibrated(source, result: AutoCalibration):
     return (other, shown) if shown_anode(total, other.calibration) == shown else None
 
 
+def anode_agreed_calibration(source) -> tuple[AutoCalibration, str] | None:
+    """For a scan whose tube nobody named and whose calibration assuming the default Rh was
+    refused: (its calibration assuming X, X) where the fits assuming each other K-line anode
+    (tube_guess.k_alpha_anodes: Mo, Ag) all succeed, agree within a tolerance at every channel,
+    and X's scatter lines show on X's axis (shown_anode); None otherwise. Assuming Rh, Rh's L and
+    K lines took other peaks and let a calibration 5-7 keV off match as many (Pb M-alpha as the
+    zero peak, Pb L lines as Fe, Cu K), and 74 of 694 generated scans were refused; 10 of their
+    30 Mo and Ag tubes' are calibrated so, 7-20 eV from the truth, none wrongly
+    (/work/runs65/autocal65/readlist.py). One fit alone is not enough: a W tube's scan fitted
+    assuming Mo, 13.7 keV off, showed Mo, and assuming Ag failed. `source`: as
+    auto_calibrate's."""
+    from ..detector import DEFAULT_CALIBRATION_ANODE
+    from .tube_guess import k_alpha_anodes
+
+    spectra = _spectra(source)
+    peaks = spectra_peaks(spectra)
+    fits = {}
+    for anode in k_alpha_anodes():
+        if anode != DEFAULT_CALIBRATION_ANODE:
+            try:
+                fits[anode] = calibrate_spectra(spectra, anode=anode, peaks=peaks)
+            except AutoCalibrationError:
+                return None
+    if not fits:
+        return None
+    axes = np.array([r.calibration.energy(np.size(spectra[0])) for r in fits.values()])
+    if np.ptp(axes, axis=0).max() > _tolerance(max(r.calibration.gain for r in fits.values())):
+        return None
+    total = np.asarray(spectra[0], dtype=np.float64)
+    shown = [(r, a) for a, r in fits.items() if shown_anode(total, r.calibration) == a]
+    return shown[0] if len(shown) == 1 else None
+
+
 # -- checking a file's calibration --------------------------------------------------------------
 #: A file calibration is contradicted when the lines the automatic fit identified sit this far
 #: (median, keV) from where the file's calibration puts their peaks: more than detector drift

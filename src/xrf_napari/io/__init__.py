@@ -415,13 +415,18 @@ def _anode_hint(anode: str) -> str:
 
 def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
     """The cube with its automatic calibration; anode None: no tube named, the default's unless
-    the scatter lines show another (autocal.scatter_recalibrated)."""
-    from ..analysis.autocal import AutoCalibrationError, auto_calibrate
+    the scatter lines show another (autocal.scatter_recalibrated), or where the default's is
+    refused, the one the other K-line tubes agree on (autocal.anode_agreed_calibration)."""
+    from ..analysis.autocal import AutoCalibrationError, anode_agreed_calibration, auto_calibrate
 
     assumed = anode or DEFAULT_CALIBRATION_ANODE
     try:
         result = auto_calibrate(cube, anode=assumed)
     except AutoCalibrationError as exc:
+        if anode is None and (agreed := anode_agreed_calibration(cube)):
+            out = _with_auto(cube, *agreed)
+            out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_SCATTER
+            return out
         why = _few_channels(cube) or str(exc)
         cube.metadata["auto_calibration"] = f"{AUTO_FAILED}{why}{AUTO_FAILED_END}"
         return cube
