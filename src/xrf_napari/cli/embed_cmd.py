@@ -213,7 +213,8 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
         source=src,
         calibration=cube.calibration.source,
         labels_file=paths["labels.h5"].name,
-        anode=known_anode(cube.metadata),
+        # the tube the run used: --anode over the file's (the report's, as `pigments` writes)
+        anode=known_anode(cube.metadata) if ood is None else ood.anode,
     )
 
 

@@ -563,11 +563,13 @@ def scan_tube(cube) -> str | None:
     """The anode a dock's notes on `cube` are made for: the scan's Instrument choice
     (tube_chosen), else the scan's as info, quicklook and Pigments tell it (detector.known_anode:
     the file's, the one given to read_cube, or the one the automatic calibration read off the
-    scatter lines; None: none names one). Read by named_anode, a tube read off the scatter lines
-    was none to Recolour's and Embed's notes."""
+    scatter lines; None: none names one, or no scan). Read by named_anode, a tube read off the
+    scatter lines was none to Recolour's and Embed's notes. Also the tube the docks' exports
+    name ("# tube anode:"), as `pigments --anode` does: they named the scan's alone, not the
+    Mo chosen in the Instrument row that the run used."""
     from ..detector import known_anode
 
-    return tube_chosen(cube) or known_anode(cube.metadata)
+    return None if cube is None else tube_chosen(cube) or known_anode(cube.metadata)
 
 
 #: What CubeDock.made_for says of a result that does not record what it was made for (a

@@ -23,6 +23,7 @@ from ._common import (
     form_grid,
     nothing_yet,
     ood_made_for,
+    scan_tube,
     tube_chosen,
 )
 from ._dialogs import ask_save_path, suggested_path, weights_row
@@ -662,7 +663,7 @@ class EmbedClusterWidget(CubeDock):
         """_write_files once the targets are checked, in the calling thread (save(), and the
         edited regions' save as its spectra are delivered)."""
         path, csv_path = self._check_targets(path, cube)
-        return _write_files(path, csv_path, result, _calibration_source(cube), _anode(cube))
+        return _write_files(path, csv_path, result, _calibration_source(cube), scan_tube(cube))
 
     #: Why Save is refused while a job of the dock runs: it writes in a job (the edited regions'
     #: spectra computed first), and the panel runs one job at a time.
@@ -750,7 +751,7 @@ class EmbedClusterWidget(CubeDock):
         """Write the unedited regions in a job (as Recolour's Save): a full-size PNG froze the
         viewer while it was written on napari's GUI thread. The targets are checked here."""
         path, csv_path = self._check_targets(path, cube)
-        calibration, anode = _calibration_source(cube), _anode(cube)
+        calibration, anode = _calibration_source(cube), scan_tube(cube)
         worker = self.save_in_job(
             lambda: _write_files(path, csv_path, result, calibration, anode),
             cube=cube,
@@ -788,13 +789,6 @@ def _late_words(layer_name: str | None) -> str:
 def _calibration_source(cube) -> str:
     """The calibration the spectra CSV names: the scan's, "unknown" without one."""
     return cube.calibration.source if cube is not None else "unknown"
-
-
-def _anode(cube) -> str | None:
-    """The scan's tube for the CSV (detector.known_anode), None where unknown or no scan."""
-    from ..detector import known_anode
-
-    return known_anode(cube.metadata) if cube is not None else None
 
 
 def _write_files(path, csv_path, result, calibration, anode) -> tuple[Path, Path]:

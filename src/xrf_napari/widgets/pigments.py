@@ -42,6 +42,7 @@ from ._common import (
     form_grid,
     nothing_yet,
     read_failure_refusal,
+    scan_tube,
 )
 from ._dialogs import ask_folder, confirm_replace, suggested_folder
 from ._jobs import preload_labels_imports, report_error
@@ -1450,8 +1451,6 @@ class PigmentsWidget(CubeDock):
     def _to_export(self, folder) -> tuple[tuple, dict]:
         """write_report's arguments for `folder` (the result's arrays by reference: a new result
         replaces them, never changes them), once refused what may not be written there."""
-        from ..detector import known_anode
-
         self._check_export(folder)
         result = self.result
         cube = layer_cube(result.cube_layer)
@@ -1469,7 +1468,7 @@ class PigmentsWidget(CubeDock):
             "colour_source": result.colour_source or "SmallUViT colour",
             "choices": list(result.choices),  # the combos change it in place
             "origin": self._origin(result),
-            "anode": known_anode(cube.metadata),
+            "anode": scan_tube(cube),
         }
 
     def _export_in_job(self, folder) -> None:

@@ -25,6 +25,7 @@ from ._common import (
     after_calibration,
     awaits_calibration,
     nothing_yet,
+    scan_tube,
     suggestions_text,
 )
 from ._jobs import report_error
@@ -480,8 +481,6 @@ class SpectrumWidget(CubeDock):
     def _to_export(self, path) -> tuple[tuple, dict]:
         """save_spectra_csv's arguments for `path` (copies of the curves plotted now), once
         refused what may not be written there."""
-        from ..detector import known_anode
-
         cube = self.current_cube()
         # a file no save may replace first, whether or not the mean has been plotted yet
         self.check_outputs([path], also=[cube.path if cube else None])
@@ -512,7 +511,7 @@ class SpectrumWidget(CubeDock):
         }
         return (path, curves), {
             "comments": comments,
-            "anode": known_anode(cube.metadata) if layer is not None else None,
+            "anode": scan_tube(cube) if layer is not None else None,
             "x_name": "energy_keV" if "keV" in self._x_label else "channel",
         }
 
