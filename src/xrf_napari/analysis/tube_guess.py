@@ -68,7 +68,9 @@ BACKSCATTER_BELOW = (0.86, 0.90)
 #: of Ag there recalibrates them: at 2, 2 of them stayed "Rh by default", 180-208 eV off), while
 #: a Rh tube at 65 deg scatter, whose K-beta's Compton peak falls on Ag K-alpha, showed Rh
 #: K-alpha 6.6-17.5 x Ag's (9 scans) and was read as Ag (/work/runs65/tube65/margin.py,
-#: calpath.py, readall.py).
+#: calpath.py, readall.py). At or above it the band's anode is set aside: of 1,584 generated
+#: sums, 98 showed Rh and Ag, Rh K-alpha 6.7-17.5 x Ag's on the 18 Rh tubes at 65 deg, 0-0.6 x
+#: on 30 Rh tubes with silver, 0-2.3 x on 50 Ag tubes (true axis; /work/runs65/tubeB65/margin.py).
 BAND_K_ALPHA_RATIO = 5.0
 
 
@@ -188,7 +190,11 @@ def guess_anode(counts: np.ndarray) -> str | None:
     Rh's own band (0.55-1.25 there; -0.09-0.28 on 9 Ag tubes' scans, whose Ag band showed
     0.23-0.87) tells them apart (/work/runs64/revB64/silver_gen.py, silver_eval.py: 20 of 45
     Rh sums with silver were read as Ag). And only where its K-alpha stands out less than
-    BAND_K_ALPHA_RATIO times that band's anode's: a Rh tube at 65 deg scatter was read as Ag."""
+    BAND_K_ALPHA_RATIO times that band's anode's: a Rh tube at 65 deg scatter was read as Ag.
+    Where it stands out that many times more, the band's anode is set aside instead: at 65 deg
+    a Rh tube's K-beta Compton peak falls on Ag K-alpha and Rh K-alpha's spill lifts Ag's band
+    above the lower half of its continuum, so Ag showed beside Rh and 8 of 18 fresh Rh tubes'
+    scans there were 'cannot tell' (/work/runs65/tubeB65/readdiff.py)."""
     evidence = scatter_evidence(counts)
     shown = [
         a for a, ev in evidence.items() if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in ev)
@@ -202,6 +208,9 @@ def guess_anode(counts: np.ndarray) -> str | None:
             and compton[a] < compton[b]
             and k_alpha[a] < BAND_K_ALPHA_RATIO * k_alpha[b]
             for b in shown
+        )
+        and not any(
+            in_compton_band(b, a) and k_alpha[b] >= BAND_K_ALPHA_RATIO * k_alpha[a] for b in shown
         )
     ]
     return shown[0] if len(shown) == 1 else None
