@@ -205,7 +205,7 @@ def test_a_damaged_zarr_energy_chunk_is_said_damaged(tmp_path, capsys):
     _cut_in_half(path / "energy" / "c" / "0")
     said = _said_everywhere(path, capsys)
     assert "scan.zarr: zarr array 'energy' (its energy axis) cannot be read: a compressed " in said
-    assert "chunk of it is damaged (its decompression failed: Zstd decompression error" in said
+    assert "chunk of it is damaged: its decompression failed (Zstd decompression error" in said
     assert "RuntimeError" not in said
 
 

@@ -118,12 +118,11 @@ def _own_tiff_fault(exc) -> str:
     """Why read_own_tiff could not read the file: a compressed image whose bytes are damaged
     (errors.decompression_failed) said so; it read "could not be read (error: Error -3 while
     decompressing data: incorrect data check)", zlib's words for a changed byte."""
-    from .errors import decompression_failed
+    from .errors import decompression_damage, decompression_failed
 
     if decompression_failed(exc):
-        return (
-            f"its compressed image data is damaged: its decompression failed ({exc}), so the file "
-            "is corrupt (a copy, transfer or disk altered its bytes); save it again from xrf-napari"
+        return decompression_damage(
+            "its compressed image data", exc, "save it again from xrf-napari"
         )
     return f"could not be read ({type(exc).__name__}: {exc})"
 

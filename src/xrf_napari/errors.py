@@ -348,16 +348,14 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
     if isinstance(exc, zipfile.BadZipFile):  # a .datastack's counts chunk had read "reading row
         # 0 failed (BadZipFile: Bad CRC-32 for file ...); the file may be corrupt or truncated"
         return zip_damaged(exc)
-    hdf5 = isinstance(exc, OSError)
     if decompression_failed(exc):
-        return (
-            f"a compressed chunk of {_datasets_of(data) or 'the scan dataset'} there is damaged: "
-            f"its decompression failed ({'HDF5 said: ' if hdf5 else ''}{text[:120]}), so the "
-            "file is corrupt or truncated there (a copy, transfer or disk altered its bytes): "
-            "other rows may read, but not the whole scan; copy the file again from the "
-            "instrument or a backup"
+        return decompression_damage(
+            f"a compressed chunk of {_datasets_of(data) or 'the scan dataset'} there",
+            exc,
+            "other rows may read, but not the whole scan: copy the file again from the instrument "
+            "or a backup",
         )
-    if not hdf5:
+    if not isinstance(exc, OSError):
         return None
     if not re.search(r"plugin|not registered", text, re.I):
         return None
@@ -380,6 +378,18 @@ def decompression_failed(exc: BaseException) -> bool:
     zlib's "Error -3 while decompressing data"."""
     hdf5 = isinstance(exc, OSError)
     return bool(re.search(r"filter returned failure" if hdf5 else r"decompress", str(exc), re.I))
+
+
+def decompression_damage(part: str, exc: BaseException, then: str) -> str:
+    """`part` of a file ("a compressed chunk of dataset '/xrf/counts' there", "its compressed
+    image data") whose codec failed on its bytes (decompression_failed), in the one wording every
+    reader gives it, then `then`, what to do; the HDF5 rows, a zarr energy array and a TIFF
+    xrf-napari wrote had three."""
+    said = ("HDF5 said: " if isinstance(exc, OSError) else "") + str(exc)[:120]
+    return (
+        f"{part} is damaged: its decompression failed ({said}), so the file is corrupt (a copy, "
+        f"transfer or disk altered its bytes); {then}"
+    )
 
 
 #: Python modules whose absence is a compression decoder missing, and the package that

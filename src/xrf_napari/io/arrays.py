@@ -16,6 +16,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import (
     CubeReadError,
+    decompression_damage,
     decompression_failed,
     explain_read_error,
     require_3d,
@@ -1569,8 +1570,9 @@ def read_zarr(path, **options) -> Cube:
                 if isinstance(exc, zipfile.BadZipFile):  # a .datastack's energy chunk
                     raise _zip_store_damaged(path, exc) from exc
                 why = (
-                    f"a compressed chunk of it is damaged (its decompression failed: "
-                    f"{str(exc)[:120]}); copy the store again from its source"
+                    decompression_damage(
+                        "a compressed chunk of it", exc, "copy the store again from its source"
+                    )
                     if decompression_failed(exc)
                     else explain_read_error(exc)
                 )
