@@ -585,14 +585,27 @@ def passing_read_error(exc: BaseException) -> bool:
 
 
 def read_errno(exc: BaseException) -> int | None:
-    """The system's errno of a failed read, or None: OSError's, or where h5py leaves it None (a
-    RuntimeError has none), the one in HDF5's driver report ("file read failed: ..., errno = 5,
-    error message = 'Input/output error'")."""
-    code = getattr(exc, "errno", None)
-    if code is None:
-        found = re.search(r"\berrno = (\d+)", str(exc))
-        code = int(found.group(1)) if found else None
-    return code
+    """The system's errno of a failed read, or None (system_error)."""
+    return system_error(exc)[0]
+
+
+#: The system error in HDF5's driver report, which h5py gives as its error's message: "file read
+#: failed: time = ..., errno = 5, error message = 'Input/output error', buf = ...".
+_HDF5_SYSTEM_ERROR = re.compile(r"\berrno\s*=\s*(\d+)(?:, error message = '([^']*)')?")
+
+
+def system_error(exc: BaseException) -> tuple[int | None, str | None]:
+    """(errno, the system's words) of a failed read or write, each None where not known: an
+    OSError's own, where h5py's strerror is HDF5's whole driver report (two lines: time, file
+    name, buffer address, offsets), the report's errno and error message. The report comes
+    first: h5py copies an OSError's errno from it (its set_exception), so the two agree in any
+    error h5py raised, and the number and the words are the system's from one place; it is
+    also the only errno of a RuntimeError. read_errno and fileutil.cannot_write had each
+    parsed the report, the one preferring the exception's errno, the other the report's."""
+    code, words = getattr(exc, "errno", None), getattr(exc, "strerror", None)
+    if found := _HDF5_SYSTEM_ERROR.search(str(exc)):
+        code, words = int(found[1]), found[2] or words
+    return code, words
 
 
 def _rows_text(rows) -> str:

@@ -99,19 +99,14 @@ def printable(text) -> str:
     return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
-#: The system error inside an HDF5 error, whose whole driver report h5py gives as strerror.
-_HDF5_ERRNO = re.compile(r"errno = (\d+), error message = '([^']*)'")
-
-
 def cannot_write(path, exc: OSError, action: str = "write") -> OSError:
     """`exc` as one line naming the file (`cannot write PATH: No space left on device`, its errno
     and class kept, PermissionError stays one): a bare `[Errno 28] No space left on device` left
-    the user to guess which output. h5py's strerror is HDF5's whole driver report (two lines:
-    time, the temporary's name, buffer address, offsets): its system error is taken from it."""
-    code, text = exc.errno, exc.strerror
-    found = _HDF5_ERRNO.search(str(text or exc))
-    if found:
-        code, text = int(found[1]), found[2]
+    the user to guess which output. The system error of h5py's (HDF5's whole driver report) is
+    taken from it (errors.system_error)."""
+    from .errors import system_error
+
+    code, text = system_error(exc)
     return os_error(code, f"cannot {action} {printable(path)}: {text or exc}")
 
 
