@@ -64,7 +64,7 @@ def test_a_mo_or_ag_tubes_scan_refused_assuming_rh_is_calibrated(
     """Generated Ag (lead paints, 58 kV) and Mo (cadmium yellow and lead white..., 1000
     counts/pixel) tubes' scans: assuming Rh, a calibration 5-7 keV off (Pb M-alpha as the zero
     peak, Pb L lines as Fe, Cu K) matched as many peaks, so they opened on channel numbers ("two
-    calibrations ... about equally"; 11 of 74 such generated scans now calibrated 7-20 eV from
+    calibrations ... about equally"; 10 of 74 such generated scans now calibrated 7-20 eV from
     the truth, none wrongly: /work/runs65/autocal65/readlist.py). Fails on the parent: no
     calibration."""
     from xrf_napari.detector import ANODE_FROM_SCATTER

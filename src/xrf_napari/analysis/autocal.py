@@ -685,8 +685,6 @@ def anode_agreed_calibration(source) -> tuple[AutoCalibration, str] | None:
                 fits[anode] = calibrate_spectra(spectra, anode=anode, peaks=peaks)
             except AutoCalibrationError:
                 return None
-    if not fits:
-        return None
     axes = np.array([r.calibration.energy(np.size(spectra[0])) for r in fits.values()])
     if np.ptp(axes, axis=0).max() > _tolerance(max(r.calibration.gain for r in fits.values())):
         return None
