@@ -590,8 +590,11 @@ def read_errno(exc: BaseException) -> int | None:
 
 
 #: The system error in HDF5's driver report, which h5py gives as its error's message: "file read
-#: failed: time = ..., errno = 5, error message = 'Input/output error', buf = ...".
-_HDF5_SYSTEM_ERROR = re.compile(r"\berrno\s*=\s*(\d+)(?:, error message = '([^']*)')?")
+#: failed: time = ..., errno = 5, error message = 'Input/output error', buf = ..."; with its
+#: words first, as the report's file name ("name = 'scan errno = 7.h5', errno = 2, ...") may
+#: hold the bare pattern.
+_HDF5_SYSTEM_ERROR = re.compile(r"\berrno\s*=\s*(\d+), error message = '([^']*)'")
+_HDF5_ERRNO = re.compile(r"\berrno\s*=\s*(\d+)")
 
 
 def system_error(exc: BaseException) -> tuple[int | None, str | None]:
@@ -603,8 +606,11 @@ def system_error(exc: BaseException) -> tuple[int | None, str | None]:
     also the only errno of a RuntimeError. read_errno and fileutil.cannot_write had each
     parsed the report, the one preferring the exception's errno, the other the report's."""
     code, words = getattr(exc, "errno", None), getattr(exc, "strerror", None)
-    if found := _HDF5_SYSTEM_ERROR.search(str(exc)):
-        code, words = int(found[1]), found[2] or words
+    text = str(words or exc)  # not str(exc): an OSError adds its file name, which may read so
+    if found := _HDF5_SYSTEM_ERROR.search(text):
+        return int(found[1]), found[2] or words
+    if found := _HDF5_ERRNO.search(text):
+        return int(found[1]), words
     return code, words
 
 
