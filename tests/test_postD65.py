@@ -26,3 +26,22 @@ def test_a_file_named_errno_n_does_not_change_the_errno(tmp_path, h5py_made):
     assert read_errno(exc) == said.errno == 2
     assert type(said) is FileNotFoundError
     assert str(said) == "cannot write out.h5: No such file or directory"
+
+
+def test_embed_save_names_the_tube_its_run_used_after_the_row_changed(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Review of lateB65 (fc8c410d): Embed & cluster's Save named the tube chosen at Save time
+    (scan_tube), not its run's: clustered with Mo chosen, then Ag chosen in the Instrument row,
+    cluster_spectra named Ag while the run's check used Mo (`embed --anode Mo` writes Mo). Now
+    the run's OODReport's tube, as `embed` writes. Fails on the parent: "Ag"."""
+    from _napari_helpers import cluster_with_tiny_dve, wait_idle
+    from test_lateB65 import _chose_mo, _read_anode
+
+    viewer = make_napari_viewer()
+    spectrum = _chose_mo(viewer, qtbot, tmp_path)
+    embed = cluster_with_tiny_dve(viewer, qtbot, tmp_path, k=2)
+    spectrum.instrument_row.anode_combo.setCurrentText("Ag")
+    wait_idle(qtbot, spectrum.job)
+    _, csv_path = embed.save(tmp_path / "regions.png")
+    assert _read_anode(csv_path) == "Mo"

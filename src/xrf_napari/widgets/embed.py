@@ -14,6 +14,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
 from ..analysis.embed import why_one as _why_one
 from ._common import (
+    MADE_FOR_UNKNOWN,
     CubeDock,
     after_calibration,
     closed_scan_name,
@@ -663,7 +664,15 @@ class EmbedClusterWidget(CubeDock):
         """_write_files once the targets are checked, in the calling thread (save(), and the
         edited regions' save as its spectra are delivered)."""
         path, csv_path = self._check_targets(path, cube)
-        return _write_files(path, csv_path, result, _calibration_source(cube), scan_tube(cube))
+        return _write_files(
+            path, csv_path, result, _calibration_source(cube), self._tube(cube, result)
+        )
+
+    def _tube(self, cube, result) -> str | None:
+        """The tube `result`'s run used (made_for: its check's, as `embed` writes), else the
+        scan's now: scan_tube at Save named the Ag chosen after a run made for Mo."""
+        made = self.made_for(result)
+        return scan_tube(cube) if made is MADE_FOR_UNKNOWN else made
 
     #: Why Save is refused while a job of the dock runs: it writes in a job (the edited regions'
     #: spectra computed first), and the panel runs one job at a time.
@@ -751,7 +760,7 @@ class EmbedClusterWidget(CubeDock):
         """Write the unedited regions in a job (as Recolour's Save): a full-size PNG froze the
         viewer while it was written on napari's GUI thread. The targets are checked here."""
         path, csv_path = self._check_targets(path, cube)
-        calibration, anode = _calibration_source(cube), scan_tube(cube)
+        calibration, anode = _calibration_source(cube), self._tube(cube, result)
         worker = self.save_in_job(
             lambda: _write_files(path, csv_path, result, calibration, anode),
             cube=cube,
