@@ -510,6 +510,10 @@ class PigmentsResult:
     #: which the report's export must not replace (its path, not the layer: a deleted
     #: photograph's pixels are not kept for it)
     photo_file: str | None = None
+    #: the tube the fit used, as the export names it (scan_tube at Run; None: none known): read
+    #: at export, it named the Ag chosen after a fit for Mo (report.profile.anode may name a tube
+    #: the fit estimated, where `pigments` writes none)
+    tube: str | None = None
 
 
 class PigmentsWidget(CubeDock):
@@ -734,6 +738,7 @@ class PigmentsWidget(CubeDock):
                 return None
         chosen = self.instrument_now(cube)  # what a later change of the row is compared with
         detector = self.fwhm_spin.value()  # and of the Detector
+        tube = scan_tube(cube)  # what its export names
         return self.start_job(
             _pigments_job,
             cube,
@@ -748,7 +753,7 @@ class PigmentsWidget(CubeDock):
             cube=cube,
             description="Fitting each region's mean spectrum\u2026",
             on_result=lambda res: self._fitted(
-                layer, labels_layer, labels, res, chosen, detector, source_file(photo_layer)
+                layer, labels_layer, labels, res, chosen, detector, source_file(photo_layer), tube
             ),
         )
 
@@ -945,7 +950,15 @@ class PigmentsWidget(CubeDock):
                 self.labels_combo.set_layer(regions)
 
     def _fitted(
-        self, cube_layer, labels_layer, labels, value, chosen, detector=None, photo_file=None
+        self,
+        cube_layer,
+        labels_layer,
+        labels,
+        value,
+        chosen,
+        detector=None,
+        photo_file=None,
+        tube=None,
     ) -> PigmentsResult:
         from ..analysis.pigment_report import top_choices
 
@@ -961,6 +974,7 @@ class PigmentsWidget(CubeDock):
             instrument=chosen,
             detector=detector,
             photo_file=photo_file,
+            tube=tube,
         )
         result.choices = top_choices(report)
         # changed or deleted during the fit (_layer_removed ran before there was a fit to mark)
@@ -1468,7 +1482,7 @@ class PigmentsWidget(CubeDock):
             "colour_source": result.colour_source or "SmallUViT colour",
             "choices": list(result.choices),  # the combos change it in place
             "origin": self._origin(result),
-            "anode": scan_tube(cube),
+            "anode": result.tube,  # the fit's, not the one chosen since
         }
 
     def _export_in_job(self, folder) -> None:
