@@ -295,6 +295,7 @@ def test_pigments_dock_export_background_is_rounded(make_napari_viewer, monkeypa
         colour_source="",
         choices=[],  # PigmentResult's default (a list the export copies)
         background=None,  # no colour prior: the recolour layer is the background
+        tube=None,  # the tube the fit used (f551e826): none named
     )
     widget.result = result
     monkeypatch.setattr(type(widget), "_check_export", lambda self, folder: None)
