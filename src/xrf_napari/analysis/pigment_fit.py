@@ -1680,14 +1680,15 @@ def _residual_lines(
         return []
     lo, hi = float(energy[0]), float(energy[-1])
     air = AIR_ELEMENTS if profile.atmosphere != "vacuum" else ()
+    splits = [g for s in PAINTING_ELEMENTS + air for g in _split_lines(s)]
     lines = [
         ln
         for ln in all_lines(PAINTING_ELEMENTS + air, 1.0, 27.0)
         + [m for s in PAINTING_ELEMENTS + air for m in minor_lines(s) if 1.0 <= m.energy <= 27.0]
-        + [g for s in PAINTING_ELEMENTS + air for g in _split_lines(s) if 1.0 <= g.energy <= 27.0]
+        + [g for g in splits if 1.0 <= g.energy <= 27.0]
         if ln.element != profile.anode
     ]
-    split = {g for s in PAINTING_ELEMENTS + air for g in _split_lines(s)}
+    split = set(splits)
     escapes, p_esc = _escape_lines(profile.anode)
     ys = gaussian_filter1d(np.asarray(y, dtype=float), 1.0)
 
