@@ -425,14 +425,11 @@ def _structure_damaged(exc: BaseException) -> str | None:
         tb = tb.tb_next
     if tb is None or "h5py" not in Path(tb.tb_frame.f_code.co_filename).parts:
         return None  # not the library's
-    text = str(exc)
-    if read_errno(exc):
-        return None
-    if explain_read_error(exc) is not None:
+    if read_errno(exc) or explain_read_error(exc) is not None:
         return None
     return (
         "a damaged HDF5 file: it opens, but the HDF5 library cannot read its structure (its "
-        f"groups, links and object headers; HDF5 said: {text[:200]}); copy it again from its "
+        f"groups, links and object headers; HDF5 said: {str(exc)[:200]}); copy it again from its "
         "source"
     )
 

@@ -911,9 +911,9 @@ def exported_anode(comments: list[str]) -> str | None:
 
     for line in comments:
         text = line.lstrip("# ").strip()
-        if text.startswith(TUBE_COMMENT) and text[len(TUBE_COMMENT) :].strip():
+        if text.startswith(TUBE_COMMENT) and (named := text[len(TUBE_COMMENT) :].split()):
             try:
-                return element_symbol(text[len(TUBE_COMMENT) :].split()[0])
+                return element_symbol(named[0])
             except ValueError:
                 return None
     return None
