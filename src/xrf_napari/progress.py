@@ -62,10 +62,13 @@ def throttle(
         yield value
 
 
-def tqdm_callback(desc: str = "", unit: str = "px", scaled: bool | None = None):
-    """(callback, close) pair driving a tqdm bar from (done, total) reports (CLI use). scaled:
+def tqdm_callback(desc: str = "", unit: str = "px", scaled: bool | None = None, show: bool = True):
+    """(callback, close) pair driving a tqdm bar from (done, total) reports (CLI use); show=False
+    gives (None, a no-op close) for runs without a bar. scaled:
     counts as 1.2M (None: for totals of 1000 or more); False for steps, counted whole as the
     SmallUViT's bar counts them (the baseline's read "2.00/1.50k")."""
+    if not show:
+        return None, lambda: None
     from tqdm import tqdm
 
     bar = None
@@ -90,7 +93,7 @@ def tqdm_callback(desc: str = "", unit: str = "px", scaled: bool | None = None):
 def drain(gen: Generator[tuple[int, int], None, T], desc: str, unit: str, show: bool = True) -> T:
     """`run_to_end` behind a tqdm bar on stderr when `show` (a command's --no-progress turns it
     off): a pass over a big file takes minutes, and a silent terminal looks hung."""
-    callback, close = tqdm_callback(desc, unit) if show else (None, lambda: None)
+    callback, close = tqdm_callback(desc, unit, show=show)
     try:
         return run_to_end(gen, callback)
     finally:

@@ -294,7 +294,7 @@ def run(args) -> int:
     pool, note = pooling.decide(cube, not args.no_pool)
     if pool:
         print_note(f"{note}; --no-pool keeps pixels apart")
-    cb, close = (None, lambda: None) if args.no_progress else tqdm_callback("embedding", "px")
+    cb, close = tqdm_callback("embedding", "px", show=not args.no_progress)
     try:
         latent = run_to_end(
             iter_embed(

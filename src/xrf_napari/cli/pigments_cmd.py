@@ -328,7 +328,7 @@ def _drain(gen, desc: str, unit: str, progress: bool):
     yields (a str) starts a bar of its own under that name."""
     from ..progress import run_to_end, tqdm_callback
 
-    bar = [(None, lambda: None) if not progress else tqdm_callback(desc, unit)]
+    bar = [tqdm_callback(desc, unit, show=progress)]
 
     def step(done: int, total: int) -> None:
         if bar[0][0] is not None:
@@ -336,8 +336,7 @@ def _drain(gen, desc: str, unit: str, progress: bool):
 
     def stage(name: str) -> None:
         bar[0][1]()
-        if progress:
-            bar[0] = tqdm_callback(name.rstrip("\u2026").rstrip("."), "step")
+        bar[0] = tqdm_callback(name.rstrip("\u2026").rstrip("."), "step", show=progress)
 
     try:
         return run_to_end(gen, step, stage)

@@ -244,7 +244,7 @@ def run(args) -> int:
         file=sys.stderr,
     )
     # the core counts embedding then tiles on one scale: shown as a percentage, not as pixels
-    bar, close = (None, lambda: None) if args.no_progress else tqdm_callback("recolouring", "%")
+    bar, close = tqdm_callback("recolouring", "%", show=not args.no_progress)
     cb = None if bar is None else (lambda done, total: bar(round(100 * done / max(total, 1)), 100))
     try:
         result = run_to_end(steps, cb)

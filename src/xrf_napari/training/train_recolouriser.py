@@ -1788,7 +1788,7 @@ def _fit_baseline(r: _Run) -> dict:
     # a bar of its own: its 1500 default steps took 119 s on a busy CPU after the bar of a
     # --steps 10 SmallUViT had ended (6 s), with no word on stderr meanwhile
     desc = "training per-pixel MLP baseline (--baseline-steps 0 skips it)"
-    callback, close = tqdm_callback(desc, "step", scaled=False) if r.show else (None, lambda: None)
+    callback, close = tqdm_callback(desc, "step", scaled=False, show=r.show)
     try:
         mlp, mlp_loss = train_pixel_mlp(
             [hwc_to_chw(r.latents[i]) for i in r.train_idx],
