@@ -1177,13 +1177,6 @@ def _pages_mapped(series, dtype, fh):
 ZARR_METADATA_ERRORS = (TypeError, KeyError, ValueError, ZeroDivisionError)
 
 
-def _zip_store_damaged(path: Path, exc: Exception) -> CubeReadError:
-    """A zipped zarr store (.datastack) whose zip archive zipfile refuses: it had read "unreadable
-    zarr store (BadZipFile: Bad magic number for file header)" or, on a member's metadata, "could
-    not be read as datastack (BadZipFile: Bad CRC-32 for file 'maxrf_energies/zarr.json')"."""
-    return CubeReadError(path, zip_damaged(exc))
-
-
 def _open_zarr(path: Path):
     import zipfile
 
@@ -1202,7 +1195,7 @@ def _open_zarr(path: Path):
         return zarr.open(store=str(path), mode="r")
     except Exception as exc:
         if zipped and isinstance(exc, zipfile.BadZipFile):
-            raise _zip_store_damaged(path, exc) from exc
+            raise CubeReadError(path, zip_damaged(exc)) from exc
         # a ValueError, asked first: a store whose top holds no metadata document at all
         if type(exc).__name__ in _ZARR_NOTHING_THERE and (why := _no_zarr_node(path)):
             raise CubeReadError(path, why) from exc
@@ -1568,7 +1561,7 @@ def read_zarr(path, **options) -> Cube:
             except Exception as exc:  # a damaged chunk had read "could not be read as zarr
                 # (RuntimeError: Zstd decompression error: invalid input data)"
                 if isinstance(exc, zipfile.BadZipFile):  # a .datastack's energy chunk
-                    raise _zip_store_damaged(path, exc) from exc
+                    raise CubeReadError(path, zip_damaged(exc)) from exc
                 why = (
                     decompression_damage(
                         "a compressed chunk of it", exc, "copy the store again from its source"
@@ -1873,7 +1866,7 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
     except ZARR_METADATA_ERRORS as exc:
         raise _metadata_error(path, exc) from exc
     except zipfile.BadZipFile as exc:
-        raise _zip_store_damaged(path, exc) from exc
+        raise CubeReadError(path, zip_damaged(exc)) from exc
     skipped = [w for w in seen if "not recognized as a component" in str(w.message)]
     for w in seen:
         if w not in skipped:
