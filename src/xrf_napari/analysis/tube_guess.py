@@ -200,19 +200,14 @@ def guess_anode(counts: np.ndarray) -> str | None:
         a for a, ev in evidence.items() if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in ev)
     ]
     k_alpha, compton = ({a: evidence[a][i][0] for a in shown} for i in (0, 1))
-    shown = [
-        a
-        for a in shown
-        if not any(
-            in_compton_band(a, b)
-            and compton[a] < compton[b]
-            and k_alpha[a] < BAND_K_ALPHA_RATIO * k_alpha[b]
-            for b in shown
-        )
-        and not any(
-            in_compton_band(b, a) and k_alpha[b] >= BAND_K_ALPHA_RATIO * k_alpha[a] for b in shown
-        )
-    ]
+
+    def set_aside(a: str, b: str) -> str | None:  # a's K-alpha in b's Compton band: which goes
+        if k_alpha[a] >= BAND_K_ALPHA_RATIO * k_alpha[b]:
+            return b
+        return a if compton[a] < compton[b] else None
+
+    aside = {set_aside(a, b) for a in shown for b in shown if in_compton_band(a, b)}
+    shown = [a for a in shown if a not in aside]
     return shown[0] if len(shown) == 1 else None
 
 
