@@ -1705,7 +1705,12 @@ def _unexcited_words(
 
 
 def _excited_instead(
-    plan: MapPlan, kv: float, edges: np.ndarray, present=(), fwhm_mn_ev: float | None = None
+    plan: MapPlan,
+    kv: float,
+    edges: np.ndarray,
+    present=(),
+    fwhm_mn_ev: float | None = None,
+    tube: str | None = None,
 ) -> str:
     """Where a map's line cannot be excited, the element's main line that can (on the axis, its
     edge below kv), as the map's note proposes it: a Sn K-alpha map chosen under a 20 kV tube
@@ -1713,7 +1718,9 @@ def _excited_instead(
     within a FWHM of it is named: beside orpiment (As2S3) under a 12 kV tube the note sent Pb
     to M-alpha, 40 eV from S K-alpha, whose map read orpiment alone as 0.80 of lead white's Pb.
     Where that line is fitted beside such neighbours (FIT_GROUPS), chosen or left to auto, the
-    note says so instead: so fitted, Pb M-alpha read orpiment alone as -0.04 %."""
+    note says so instead: so fitted, Pb M-alpha read orpiment alone as -0.04 %. `tube`: the
+    scan's anode, which the maps count present (a W tube's Hg L-alpha is fitted beside W) but
+    this note does not name as an overlap (its scattered lines: Rh L-gamma on Cd L-alpha)."""
     s = plan.symbol
     for fam in ("Ka", "La", "Ma"):
         ln = element_line(s, fam)
@@ -1722,7 +1729,8 @@ def _excited_instead(
         if not _excited(s, fam, kv):
             continue
         words = f"{ln.label} is excited: choose it ({LINE_CHOICE})"
-        if rivals := [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in present]:
+        fitted = set(present) | ({tube} if tube else set())
+        if rivals := [x for x in FIT_GROUPS.get((s, fam), ((), 0))[0] if x in fitted]:
             return words + f", which maps {s} by it fitted beside {' and '.join(rivals)}"
         f = float(detector_fwhm_kev(ln.energy, fwhm_mn_ev or DEFAULT_FWHM_MN_EV))
         on = [
@@ -1835,7 +1843,7 @@ def plan_for_cube(
     if not apart:
         return _plan_for_cube(cube, symbols, present=present, kv=kv, **kw)
     made = {}  # symbol -> (plan, column)
-    fwhm_of = _widths_and_tube(cube, fwhm_ev, spectrum, anode)[0]
+    fwhm_of, _, tube = _widths_and_tube(cube, fwhm_ev, spectrum, anode)
     groups = ([kept] if kept else []) + [[s] for s in apart]
     for group in groups:
         # the kept ones judged there (_unseen), those apart already not counted present
@@ -1847,7 +1855,7 @@ def plan_for_cube(
         for i, p in enumerate(plans):
             if p.symbol in apart:
                 why = _unexcited_words(p, apart[p.symbol], kv, given, p.symbol in present)
-                instead = _excited_instead(p, kv, edges, present | set(kept), fwhm_of)
+                instead = _excited_instead(p, kv, edges, present | set(kept), fwhm_of, tube)
                 p = replace(p, note=_join(_join(why, p.note), instead))
             made[p.symbol] = (p, w[:, i])
     plans = [made[s][0] for s in symbols]

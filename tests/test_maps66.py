@@ -1,0 +1,28 @@
+"""Session 66, elemental maps: notes of a chosen line the tube cannot excite, and the maps a
+conservator meets on coarse channels and beside the tube's lines."""
+
+import numpy as np
+
+from xrf_napari.analysis import maps as M
+from xrf_napari.cube import cube_from_array
+from xrf_napari.io.calibration import Calibration
+
+
+def _flat_cube(anode: str):
+    """A one-pixel 0-40.96 keV cube (10 eV channels) naming its tube."""
+    cal = Calibration(offset=0.0, gain=0.01)
+    return cube_from_array(np.ones((1, 1, 4096), np.float32), cal, profile={"anode": anode})
+
+
+def test_a_chosen_hg_l_gamma_under_a_w_tube_proposes_l_alpha_fitted_beside_w():
+    """Under a 14 kV W tube Hg L-gamma (L2 edge 14.21 keV) is not excited; its note proposes Hg
+    L-alpha, which the maps fit beside the tube's W (FIT_GROUPS), and says so (it said only
+    "choose it", as if a window read it beside W L-beta2 18 eV away). The tube's lines are not
+    named as overlaps: a Cd K-alpha chosen under a 20 kV Rh tube proposes Cd L-alpha plainly."""
+    plans, _ = M.plan_for_cube(_flat_cube("W"), ["Hg"], kv=14.0, lines={"Hg": "Lg"})
+    assert "Hg L\u03b1 is excited: choose it (" in plans[0].note
+    assert plans[0].note.endswith("which maps Hg by it fitted beside W")
+    chosen, _ = M.plan_for_cube(_flat_cube("W"), ["Hg"], kv=14.0, lines={"Hg": "La"})
+    assert chosen[0].method == "fit" and "fitted together with W" in chosen[0].note
+    plans, _ = M.plan_for_cube(_flat_cube("Rh"), ["Cd"], kv=20.0, lines={"Cd": "Ka"})
+    assert plans[0].note.endswith("Cd L\u03b1 is excited: choose it (" + M.LINE_CHOICE + ")")
