@@ -35,10 +35,14 @@ def ask_save_path(
     if not path:
         return path
     ask = [path] if OWN_REPLACE_QUESTION else []
+    if path.endswith(".") and os.path.basename(path).strip("."):  # "z.png." is "z.png"
+        path = path.rstrip(".")
+        ask = [path]
     if not _has_offered_suffix(path, filters):
         suffix = filter_suffix(chosen or filters.split(";;")[0])
+        _refuse_other_picture(path, filters, suffix)
         if suffix:
-            path = path.rstrip(".") + suffix  # "name." is "name"
+            path += suffix
             ask = [path]
     others = [str(p) for p in (beside(path) if beside else []) if str(p) != path]
     if check is not None:
@@ -59,15 +63,46 @@ def _has_offered_suffix(path: str, filters: str) -> bool:
         return False
     if re.search(r"\(\*\)|\*\.\*", filters):
         return True
-    return suffix in {s.lower() for s in re.findall(r"\*(\.[^\s;()*]+)", filters)}
+    return suffix in {s.lower() for s in filter_suffixes(filters)}
+
+
+#: Picture suffixes: typed where the dialog offers none of them, the name asks for a file type
+#: the save does not write (a JPEG, a BMP), not for a dot of its own.
+PICTURE_SUFFIXES = frozenset(
+    ".png .tif .tiff .jpg .jpeg .jpe .jfif .jp2 .j2k .bmp .dib .gif .webp .avif .heic .heif "
+    ".ico .tga .psd .ppm .pgm .pbm .pnm .exr .svg .pdf .eps .ps".split()
+)
+
+
+def _refuse_other_picture(path: str, filters: str, chosen_suffix: str) -> None:
+    """Refuse a name whose suffix is a picture type the dialog does not offer (`filters`),
+    advising the chosen type's suffix: "x.jpg" was saved as "x.jpg.png", a PNG named like a
+    JPEG, and "x.png" from Export CSV as "x.png.csv"."""
+    import re
+
+    name = os.path.basename(path)
+    stem, typed = os.path.splitext(name)
+    if typed.lower() not in PICTURE_SUFFIXES or not chosen_suffix:
+        return
+    kinds = " or ".join(k.strip() for k in re.findall(r"([^;()]+)\(", filters))
+    offered = ", ".join(filter_suffixes(filters))
+    raise ValueError(
+        f"cannot save {name}: this save does not write {typed} files; it writes {kinds} "
+        f"({offered}): name it {stem}{chosen_suffix}, or give the name without a suffix and "
+        "choose the file type in the dialog"
+    )
+
+
+def filter_suffixes(filters: str) -> list[str]:
+    """The suffixes dialog filters offer ("PNG (*.png);;TIFF (*.tif *.tiff)": .png, .tif, .tiff)."""
+    import re
+
+    return re.findall(r"\*(\.[^\s;()*]+)", filters)
 
 
 def filter_suffix(name_filter: str) -> str:
     """The first suffix of a dialog filter ("TIFF (*.tif *.tiff)": ".tif"; "All (*)": "")."""
-    import re
-
-    found = re.search(r"\*(\.[^\s;()*]+)", name_filter)
-    return found.group(1) if found else ""
+    return next(iter(filter_suffixes(name_filter)), "")
 
 
 def suggested_path(scan_path, name: str) -> str:
