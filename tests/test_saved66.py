@@ -3,6 +3,7 @@ not write) and `xrf-napari info` on the plugin's own region and element-map TIFF
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from _napari_helpers import open_cube, write_painted_cube
 
@@ -101,3 +102,47 @@ def test_the_docks_save_buttons_treat_dots_and_picture_types_alike(
     wait_idle(qtbot, spectrum.job)
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".h5") == ["spectra.csv"]
     assert not asked
+
+
+def _map_tiff(folder):
+    """One element map as Save maps… and `quicklook --tiff` write it (save_element_maps)."""
+    from types import SimpleNamespace
+
+    from xrf_napari.analysis.export import MAPS_BY_QUICKLOOK, save_element_maps
+
+    line = SimpleNamespace(family="Ka", energy=6.4)
+    plan = SimpleNamespace(
+        symbol="Fe", line=line, peak=(6.3, 6.5), background=[], method="fit", note=""
+    )
+    maps = {"Fe": np.arange(12.0).reshape(3, 4)}
+    save_element_maps(folder, "panel", [plan], maps, made_by=MAPS_BY_QUICKLOOK)
+    return folder / "panel_Fe_Ka.tif"
+
+
+def test_info_names_the_plugins_own_region_and_element_map_tiffs(tmp_path, capsys):
+    """`xrf-napari info` on a region map (Save labels & spectra's TIFF) or an element map (Save
+    maps…, quicklook --tiff) said only "the TIFF holds a 2-D image (40, 50) (axes YX), not a
+    spectral stack". Now it says which of the plugin's outputs it is and how to open it; a TIFF
+    another program wrote keeps the old words."""
+    import tifffile
+
+    from xrf_napari.analysis.export import save_label_image
+    from xrf_napari.cli.main import main
+
+    regions = tmp_path / "regions.tif"
+    save_label_image(regions, np.arange(20).reshape(4, 5) % 3)
+    other = tmp_path / "other.tif"
+    tifffile.imwrite(other, np.zeros((4, 5), np.uint32))
+    said = {}
+    for path in (regions, _map_tiff(tmp_path), other):
+        assert main(["info", str(path)]) != 0
+        said[path.name] = capsys.readouterr().err
+    assert (
+        "regions.tif: a region map that xrf-napari wrote (4 x 5, region numbers"
+        in said["regions.tif"]
+    ), said
+    assert "it opens as a Labels layer, the Pigments panel's Regions" in said["regions.tif"]
+    fe = said["panel_Fe_Ka.tif"]
+    assert "panel_Fe_Ka.tif: the Fe Ka map of panel that xrf-napari wrote (3 x 4, net line" in fe
+    assert "open it in napari (as an image of its values) or in Fiji" in fe, fe
+    assert "2-D image (4, 5) (axes YX), not a spectral stack" in said["other.tif"], said

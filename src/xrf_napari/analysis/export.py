@@ -210,6 +210,37 @@ def tiff_marks(page) -> tuple[str, str]:
     return page.software, page.description
 
 
+def saved_image_words(page) -> str | None:
+    """What a one-image TIFF xrf-napari wrote is and how to open it, from its first `page`
+    (open already), for a reader refusing it as a scan; None for another program's image.
+    `xrf-napari info` on a region map or an element map said only "the TIFF holds a 2-D image
+    (40, 50) (axes YX), not a spectral stack"."""
+    import json
+
+    made = xrf_napari_image(*tiff_marks(page))
+    if made is None:
+        return None
+    h, w = (int(n) for n in page.shape[:2])
+    try:
+        record = json.loads(page.description or "")
+    except ValueError:
+        record = None
+    if isinstance(record, dict) and "element" in record:  # save_element_maps' record
+        scan = record.get("scan") or "a scan"
+        return (
+            f"the {record['element']} {record.get('line', '')} map of {scan} that xrf-napari "
+            f"wrote ({h} x {w}, {record.get('values') or MAP_VALUES}), not a spectral "
+            "datacube; open it in napari (as an image of its values) or in Fiji, QGIS or PyMca"
+        )
+    if np.dtype(page.dtype) == np.uint32:  # save_label_image's TIFF
+        return (
+            f"a region map that xrf-napari wrote ({h} x {w}, region numbers as pixel values: "
+            "Embed & cluster's Save labels & spectra), not a spectral datacube; open it in "
+            "napari: it opens as a Labels layer, the Pigments panel's Regions"
+        )
+    return f"{made} ({h} x {w}), not a spectral datacube; open it in napari"
+
+
 def png_rgb16(rgb: np.ndarray) -> bytes:
     """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering)."""
     import struct

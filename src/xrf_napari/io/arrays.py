@@ -696,8 +696,15 @@ def _image_stack(hwc, dtype) -> str:
 
 def _not_a_stack(tf, shape, axes) -> str:
     """Why a TIFF whose first series is a plain image is no cube; separate pages of one size
-    (element maps written one page at a time) are named as such, not as one 2-D image."""
+    (element maps written one page at a time) are named as such, not as one 2-D image, and an
+    image xrf-napari wrote (a region or element map) as what it is."""
     pages = len(tf.pages)
+    if pages == 1:
+        from ..analysis.export import saved_image_words
+
+        saved = saved_image_words(tf.pages[0])
+        if saved:
+            return saved
     if len(shape) == 2 and pages > 1 and len(tf.series) == pages:
         return (
             f"the TIFF holds {pages} separate images of {shape[0]} x {shape[1]}, such as "
