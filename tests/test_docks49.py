@@ -14,7 +14,7 @@ def make_napari_viewer(make_reused_napari_viewer):
 
 def test_maps_stale_note_says_an_unknown_kv_as_the_command_line_does():
     """A kV neither the file nor the Instrument row names read "no kV named" in Elemental maps'
-    stale line, where quicklook says "kV unknown" and the row "kV: file's (none)"."""
+    stale line, where quicklook says "kV unknown" and the row "kV: file's (unknown)"."""
     from xrf_napari.widgets.maps import _instrument_words
 
     words = _instrument_words({"kv": None, "optic_cutoff_kev": None, "atmosphere": "air"}, ["kv"])

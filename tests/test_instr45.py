@@ -63,9 +63,9 @@ def test_a_kv_typed_counts_once_finished_and_one_out_of_range_is_refused_with_a_
     told = []
     row.changed.connect(told.append)
     box = row.kv_spin
-    assert box.text() == "kV: file's (none)"
+    assert box.text() == "kV: file's (unknown)"
 
-    _type(box, "45", replace=False)  # typed onto "kV: file's (none)": it was refused
+    _type(box, "45", replace=False)  # typed onto "kV: file's (unknown)": it was refused
     assert told == [] and box.text() == "45 kV"  # nothing taken while typing
     _finish(box, "enter")
     assert told == [{"kv": 45.0}] and row.choice() == {"kv": 45.0}
@@ -92,7 +92,7 @@ def test_a_kv_typed_counts_once_finished_and_one_out_of_range_is_refused_with_a_
     _finish(box, "enter")
     assert row.note.isVisible()
     row.set_choice({})  # another scan shown: its own row, no note of this one's typing
-    assert not row.note.isVisible() and box.text() == "kV: file's (none)"
+    assert not row.note.isVisible() and box.text() == "kV: file's (unknown)"
 
 
 def test_the_choices_of_a_file_opened_twice_stay_with_their_copy(

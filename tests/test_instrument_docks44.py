@@ -121,7 +121,7 @@ def test_another_scan_keeps_its_own_choice_in_every_dock(two_scans, qtbot, monke
         dock.cube_combo.set_layer(second)
     assert pigments.instrument() == {} and spectrum.instrument_row.choice() == {}
     kv_box = pigments.instrument_row.kv_spin
-    assert kv_box.value() == kv_box.minimum()  # "kV: file's (none)"
+    assert kv_box.value() == kv_box.minimum()  # "kV: file's (unknown)"
     _choose(spectrum.instrument_row, kv=40)
     assert pigments.instrument() == {"kv": 40.0}
     pigments.cube_combo.set_layer(first)

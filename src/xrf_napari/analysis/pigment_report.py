@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +210,51 @@ def write_report(
         with atomic_path(paths["report.html"]) as tmp:
             tmp.write_text(page, encoding="utf-8")
     return paths
+
+
+#: How every report.html xrf-napari wrote begins (the generator mark follows it since
+#: 2026-12-07; earlier pages go straight on to their title, with or without a line break).
+_PAGE_START = '<!DOCTYPE html><html><head><meta charset="utf-8">'
+_EARLIER_PAGE = re.compile(r"\n?<title>Pigment hypotheses: ")
+
+
+def _generator() -> str:
+    """The page's generator mark: "xrf-napari <version>"."""
+    from .. import __version__
+
+    return f"xrf-napari {__version__}"
+
+
+def written_report(path) -> bool:
+    """Whether `path` is a report.html xrf-napari wrote (a pigments run or the Pigments panel's
+    Export): its generator mark, or the start every earlier version's page had (its title
+    "Pigment hypotheses: ..." right after the charset). Another page of that name (the user's
+    own notes, a web page saved there) is not one, and `xrf-napari pigments` does not replace it;
+    an unreadable file is not one either."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024).decode("utf-8", "replace")
+    except OSError:
+        return False
+    if not head.startswith(_PAGE_START):
+        return False
+    rest = head[len(_PAGE_START) :]
+    return rest.startswith('<meta name="generator" content="xrf-napari ') or bool(
+        _EARLIER_PAGE.match(rest)
+    )
+
+
+def report_in_the_way(out) -> list[str]:
+    """The files of REPORT_FILES in folder `out` that a report written there would replace though
+    they are no earlier report's: all those present, unless report.html is one xrf-napari wrote
+    (written_report; its tables and images were written with it, all at once). `xrf-napari
+    pigments -o DIR` replaced a report.html (or a candidates.csv) of the user's without a word;
+    the Pigments panel asks before replacing any of them."""
+    out = Path(out)
+    present = [n for n in REPORT_FILES if os.path.lexists(out / n)]
+    if not present or written_report(out / "report.html"):
+        return []
+    return present
 
 
 def _made_by(esc, command, origin) -> str:
@@ -558,7 +605,7 @@ def render_html(
     overview = _png_data_uri(_overview(painted))
     fwhm = f"{p.fwhm_mn_ev:.0f}"
     n_regions = f"{len(report.regions)} region{'' if len(report.regions) == 1 else 's'}"
-    return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+    return f"""{_PAGE_START}<meta name="generator" content="{esc(_generator())}">
 <title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Pigment hypotheses: {esc(scan_name)}</h1>

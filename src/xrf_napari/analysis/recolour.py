@@ -354,6 +354,34 @@ def embedder_mismatch(rec: Recolouriser, embedder) -> str | None:
     )
 
 
+def refuse_default_embedder(rec: Recolouriser, embedder) -> None:
+    """A ValueError where no embedder was given and the one taken by default ($XRF_NAPARI_WEIGHTS's
+    or the panels' weights folder's dve.safetensors, else the shipped one) is not the embedder
+    `rec` was trained with (embedder_mismatch): a folder holding only the user's uvit.safetensors
+    recoloured with the shipped embedder, warned "its colours will be wrong" and exited 0 (the
+    panels said nothing). An embedder given (--embedder, the panel's Embedder weights) is the
+    user's choice: used, with embedder_mismatch's warning."""
+    if embedder_mismatch(rec, embedder) is None:
+        return
+    from ..fileutil import printable
+    from ..models.weights import WEIGHTS_FILES
+
+    dve = WEIGHTS_FILES["dve"]
+    folder = rec.path.parent
+    missing = (
+        f"{printable(folder)} holds {printable(rec.path.name)} but no {dve}, so "
+        if not (folder / dve).is_file()
+        else ""
+    )
+    raise ValueError(
+        f"{missing}the recolouriser {printable(rec.path)} would be paired with the default "
+        f"embedder {printable(embedder.path)} (none was given), but it was trained on another "
+        f"embedder's latents (SHA-256 {rec.config['embedder_sha256'][:12]}...): its colours "
+        f"would be wrong; put the embedder it was trained with beside it as {dve}, or give it "
+        "(recolour's --embedder, the Recolour panel's Embedder weights)"
+    )
+
+
 def check_input_width(
     rec: Recolouriser, embedder, names: tuple[str, str] = ("the recolouriser", "the embedder")
 ) -> None:
@@ -404,7 +432,8 @@ def iter_recolour(
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
     memory.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
     allocation that kills the process (napari with it) after the embedding; so is an embedder
-    whose latent the recolouriser cannot read (`check_input_width`); and before any model is
+    whose latent the recolouriser cannot read (`check_input_width`), or, none given, one
+    it was not trained with (`refuse_default_embedder`); and before any model is
     loaded, a scan the models cannot read: without an energy calibration, or wholly off their
     energy grid (energy.refuse_uncalibrated, refuse_off_grid)."""
     from ..energy import refuse_off_grid, refuse_uncalibrated
@@ -413,7 +442,10 @@ def iter_recolour(
     refuse_uncalibrated(cube)
     refuse_off_grid(cube, "the models")
     rec = load_recolouriser(weights, device)
-    check_input_width(rec, load_embedder(embedder_weights, device))  # cached for the pass
+    embedder = load_embedder(embedder_weights, device)  # cached for the pass
+    check_input_width(rec, embedder)
+    if embedder_weights is None:
+        refuse_default_embedder(rec, embedder)
     if free is None:
         from ..memory import memory_budget
 

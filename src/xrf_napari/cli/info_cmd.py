@@ -239,7 +239,19 @@ def finite_or_null(value):
     return value
 
 
+def kv_words(kv: float | None) -> str:
+    """The tube voltage as `info` says it, in quicklook's words: the file's, or unknown
+    (detector.kv_unnamed, naming the commands whose --kv sets it). `info` said nothing of it, so
+    a file naming none was told only by quicklook's and pigments' notes."""
+    from ..detector import kv_unnamed
+
+    if kv is None:
+        return kv_unnamed(None, "quicklook's and pigments' --kv")
+    return f"{kv:g} kV (the file's)"
+
+
 def run(args) -> int:
+    from ..detector import kv_from_metadata
     from ._args import read_scan
 
     cube = read_scan(args)
@@ -256,6 +268,7 @@ def run(args) -> int:
     given = tube_given(cube, args.anode, info["metadata"])
     if given:
         info["tube_given"] = given
+    info["tube_kv"] = kv_from_metadata(cube.metadata)  # None: the file names none
     if args.json:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
@@ -286,6 +299,7 @@ def run(args) -> int:
         print(f"              tube read: {read['anode']} ({read['origin']})")
     if given:
         print(f"  tube given {given['anode']} (--anode{given_note(given)})")
+    print(f"  voltage    {kv_words(info['tube_kv'])}")
     if info["metadata"]:
         print("  metadata")
         headings = {"profile": f"profile ({note})"} if note else None

@@ -43,7 +43,8 @@ def configure(parser) -> None:
         "--output",
         "-o",
         required=True,
-        help="report folder (created if needed; existing report files in it are replaced)",
+        help="report folder (created if needed; an earlier report in it is replaced, files of its "
+        "names that xrf-napari did not write are refused)",
     )
     # --anode, --kv, --optic, --atmosphere: quicklook's, in the same words (one helper); checked
     # here, not after minutes of embedding: the forward model's ranges
@@ -396,6 +397,29 @@ def _is_the_scan(labels, scan) -> bool:
     return Path(labels).suffix.lower() not in (".h5", ".hdf5") and same_file(labels, scan)
 
 
+def refuse_replacing_others(out: Path) -> None:
+    """Refuse, before the scan is read, a report folder whose report.html (or other report
+    files) xrf-napari did not write (pigment_report.report_in_the_way): they were replaced."""
+    from ..analysis.pigment_report import report_in_the_way
+    from ..fileutil import printable
+
+    files = report_in_the_way(out)
+    if not files:
+        return
+    if "report.html" in files:
+        what = (
+            f"{printable(out / 'report.html')} was not written by xrf-napari (it has no "
+            "xrf-napari report's mark)"
+        )
+    else:
+        what = f"{printable(out)} holds no report.html xrf-napari wrote, so it is no earlier report"
+    them = "it" if len(files) == 1 else "them"
+    raise ValueError(
+        f"--output {printable(out)}: {what}, and the report would replace {', '.join(files)} "
+        f"there: nothing was written; give another --output, or move {them} out of that folder"
+    )
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -419,6 +443,7 @@ def run(args) -> int:
     check_output_folder(
         out, REPORT_FILES, inputs=[args.input, args.labels, args.photo], option="--output"
     )
+    refuse_replacing_others(out)
     if args.paint_suggested and not args.photo:
         raise ValueError("--paint-suggested needs --photo: only a photograph suggests partners")
     if args.photo:  # named by its option, as --labels, and before the scan is read

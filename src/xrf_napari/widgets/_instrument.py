@@ -172,8 +172,9 @@ class InstrumentRow(QWidget):
     def show_file(self, metadata) -> None:
         """The first entries name what the file says (the scan's metadata; None: no scan), as the
         suggestion reads it: an optic or gas it does not name is a collimator, air; a tube or kV
-        it does not name is unknown ("none"). A tube given to read_cube (anode=, --anode) for a
-        file naming none is "given" (detector.given_anode): it said "file's (none)" of it."""
+        it does not name is unknown ("none"; a kV "unknown"). A tube given to read_cube (anode=,
+        --anode) for a file naming none is "given" (detector.given_anode): it said "file's
+        (none)" of it."""
         from ..detector import given_anode, kv_from_metadata, named_anode
         from ..physics.instrument import excitation_from_metadata
 
@@ -187,7 +188,9 @@ class InstrumentRow(QWidget):
                 "optic": " (lens)" if excitation["optic_cutoff_kev"] is not None else " (none)",
                 "gas": f" ({excitation['atmosphere'] or 'none'})",
                 "tube": f" ({named_anode(metadata) or 'none'})",
-                "kv": f" ({kv:g})" if kv is not None else " (none)",
+                # "unknown", as info, quicklook and the maps' stale line say it ("none" read as
+                # a tube without voltage)
+                "kv": f" ({kv:g})" if kv is not None else " (unknown)",
             }
         self.optic_combo.setItemText(0, f"optic: file's{said['optic']}")
         self.gas_combo.setItemText(0, f"gas: file's{said['gas']}")
