@@ -167,3 +167,29 @@ def test_the_instrument_row_says_an_unnamed_kv_is_unknown(qtbot):
     assert row.kv_spin.specialValueText() == "kV: file's (unknown)"
     row.show_file({"profile": {"anode": "Rh", "kv": 40}})
     assert row.kv_spin.specialValueText() == "kV: file's (40)"
+
+
+def test_the_recolour_panel_refuses_it_with_its_embedder_box_empty(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The Recolour panel given that lone recolouriser (its weights folder holds no dve, so the
+    Embedder weights box stays empty) recoloured with the shipped embedder without a word (its
+    job swallowed the warning). Now its job is refused in recolour's words. Fails on the parent:
+    the job ends without an error."""
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.widgets.recolour import RecolourWidget
+
+    folder, scan = _lone_recolouriser(tmp_path)
+    viewer = make_napari_viewer()
+    open_cube(viewer, scan)
+    dock = RecolourWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.weights_edit.setText(str(folder / "uvit.safetensors"))
+    dock.embedder_edit.setText("")
+    dock.device.setCurrentText("cpu")
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, timeout=60000)
+    error = str(dock.job.last_error)
+    assert f"{folder} holds uvit.safetensors but no dve.safetensors" in error, error
+    assert not [ly for ly in viewer.layers if "recoloured" in ly.name]
