@@ -146,3 +146,27 @@ def test_info_names_the_plugins_own_region_and_element_map_tiffs(tmp_path, capsy
     assert "panel_Fe_Ka.tif: the Fe Ka map of panel that xrf-napari wrote (3 x 4, net line" in fe
     assert "open it in napari (as an image of its values) or in Fiji" in fe, fe
     assert "2-D image (4, 5) (axes YX), not a spectral stack" in said["other.tif"], said
+
+
+def test_info_names_the_plugins_own_png_without_the_photograph_advice(tmp_path, capsys):
+    """`xrf-napari info` on a PNG the plugin wrote (Save labels & spectra's region image, a
+    quicklook map, the recoloured image) advised "give a photograph of a scan to `xrf-napari
+    pigments --photo`", which refuses the plugin's own images. Now it says what the PNG is; a
+    PNG another program wrote keeps that advice."""
+    from PIL import Image
+
+    from xrf_napari.analysis.export import save_label_image
+    from xrf_napari.cli.main import main
+
+    regions = tmp_path / "regions.png"
+    save_label_image(regions, np.arange(20).reshape(4, 5) % 3)
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (5, 4)).save(photo)
+    said = {}
+    for path in (regions, photo):
+        assert main(["info", str(path)]) != 0
+        said[path.name] = capsys.readouterr().err
+    assert "regions.png: unsupported file type '.png': an image xrf-napari " in said["regions.png"]
+    assert "a picture, not a spectral datacube; open it in napari" in said["regions.png"]
+    assert "--photo" not in said["regions.png"], said
+    assert "give a photograph of a scan to `xrf-napari pigments --photo`" in said["photo.png"]

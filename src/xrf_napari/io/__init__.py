@@ -45,6 +45,19 @@ _PICTURE_ADVICE = (
     "--photo`, or open it with napari's own reader (drop it on napari without choosing xrf-napari)"
 )
 
+
+def _picture_words(path) -> str:
+    """_PICTURE_ADVICE, or for an image xrf-napari wrote (a quicklook map, a region map, the
+    recoloured image as PNG) what it is: the advice sent those to `pigments --photo`, which
+    refuses them (colour_prior.made_by_xrf_napari)."""
+    from ..analysis.colour_prior import made_by_xrf_napari
+
+    made = made_by_xrf_napari(path)
+    if made is None:
+        return _PICTURE_ADVICE
+    return f"{made}, a picture, not a spectral datacube; open it in napari or an image viewer"
+
+
 #: metadata["auto_calibration"] of a cube whose automatic calibration read_cube left to its caller.
 AUTO_PENDING = "pending"
 #: ... and of one whose calibration pass failed (the user was told): the label its Cube keeps.
@@ -191,7 +204,7 @@ def read_cube(
         raise CubeReadError(
             path,
             f"unsupported file type {path.suffix or '(no suffix)'!r}"
-            + (f": {_PICTURE_ADVICE}" if picture else "")
+            + (f": {_picture_words(path)}" if picture else "")
             + "; supported: "
             + " ".join(SUPPORTED_SUFFIXES),
         )
