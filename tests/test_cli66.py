@@ -111,22 +111,34 @@ def test_recolour_refuses_a_default_embedder_its_weights_were_not_trained_on(
     assert "its colours would be wrong; put the embedder it was trained with beside it" in err
 
 
-def test_the_panels_recolour_job_refuses_it_too(tmp_path):
+def test_the_panels_recolour_job_refuses_it_too(tmp_path, monkeypatch):
     """The Recolour and Pigments panels run iter_recolour with the Embedder weights box empty
-    (None) where the weights folder holds no dve.safetensors: refused in the same words. Fails
-    on the parent: no refusal."""
+    (None) where the weights folder holds no dve.safetensors: refused in the same words. A
+    dve.safetensors beside --weights is not the default (only a weights folder's is), and one
+    that is the folder's is not called missing. Fails on the parent: no refusal."""
+    import shutil
+
     from xrf_napari.analysis.recolour import iter_recolour
     from xrf_napari.io import read_cube
 
+    monkeypatch.delenv("XRF_NAPARI_WEIGHTS", raising=False)
     folder, scan = _lone_recolouriser(tmp_path)
+    uvit = folder / "uvit.safetensors"
     with pytest.raises(ValueError, match="holds uvit.safetensors but no dve.safetensors"):
-        iter_recolour(read_cube(scan), weights=folder / "uvit.safetensors", device="cpu")
+        iter_recolour(read_cube(scan), weights=uvit, device="cpu")
     # an embedder given is the user's choice: used (embedder_mismatch warns as it runs); a pair
     # trained together (no record, as the tiny test models) goes on
     save_tiny_models(tmp_path)
     dve = tmp_path / "dve.safetensors"
-    iter_recolour(read_cube(scan), weights=folder / "uvit.safetensors", embedder_weights=dve)
+    iter_recolour(read_cube(scan), weights=uvit, embedder_weights=dve, device="cpu")
     iter_recolour(read_cube(scan), weights=tmp_path / "uvit.safetensors", device="cpu")
+    shutil.copy(dve, folder / "dve.safetensors")  # another embedder than the one it records
+    with pytest.raises(ValueError, match="beside it is used only when given") as beside:
+        iter_recolour(read_cube(scan), weights=uvit, device="cpu")
+    monkeypatch.setenv("XRF_NAPARI_WEIGHTS", str(folder))
+    with pytest.raises(ValueError, match="in place of dve.safetensors beside it") as own:
+        iter_recolour(read_cube(scan), device="cpu")
+    assert "but no dve.safetensors" not in str(beside.value) + str(own.value)
 
 
 def test_info_says_the_tube_voltage(tmp_path, capsys):

@@ -367,18 +367,25 @@ def refuse_default_embedder(rec: Recolouriser, embedder) -> None:
     from ..models.weights import WEIGHTS_FILES
 
     dve = WEIGHTS_FILES["dve"]
-    folder = rec.path.parent
-    missing = (
-        f"{printable(folder)} holds {printable(rec.path.name)} but no {dve}, so "
-        if not (folder / dve).is_file()
-        else ""
-    )
+    beside = rec.path.parent / dve
+    options = "(recolour's --embedder, the Recolour panel's Embedder weights)"
+    give = f"give it {options}"
+    missing = ""
+    if not beside.is_file():
+        missing = f"{printable(rec.path.parent)} holds {printable(rec.path.name)} but no {dve}, so "
+        way = f"put the embedder it was trained with beside it as {dve}, or {give}"
+    elif beside.resolve() == Path(embedder.path).resolve():  # the weights folder's own
+        way = f"put the embedder it was trained with in place of {dve} beside it, or {give}"
+    else:  # beside --weights, but only a weights folder's is taken when none is given
+        way = (
+            f"give the embedder it was trained with {options}: {printable(beside)} beside it is "
+            "used only when given"
+        )
     raise ValueError(
         f"{missing}the recolouriser {printable(rec.path)} would be paired with the default "
         f"embedder {printable(embedder.path)} (none was given), but it was trained on another "
         f"embedder's latents (SHA-256 {rec.config['embedder_sha256'][:12]}...): its colours "
-        f"would be wrong; put the embedder it was trained with beside it as {dve}, or give it "
-        "(recolour's --embedder, the Recolour panel's Embedder weights)"
+        f"would be wrong; {way}"
     )
 
 
