@@ -346,7 +346,9 @@ def calibration_anode_origin(
     read_cube's anode=): `info` printed "--anode (read_cube's anode=)" on every file naming no
     tube. `auto_off`: the scan was read with --no-auto-calibration, which keeps the calibration
     unchecked whatever tube is given: --anode alone changes nothing there, leaving the option out
-    fits it again (it advised --anode after `--anode Cu --no-auto-calibration`). `advice`: the
+    fits it again (it advised --anode after `--anode Cu --no-auto-calibration`), for the tube
+    given, or given to read_cube (pigments' note said "another tube given with --anode" after
+    `--anode Cu`: calibration_notes knows no --anode). `advice`: the
     caller's words after "Rh by default; " for giving another tube (the Pigments panel names its
     Tube box: its note said "--anode for another tube" inside napari); None: --anode's, or, with
     `napari`, none."""
@@ -364,7 +366,8 @@ def calibration_anode_origin(
             f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default, kept as a fit for the "
             f"{failed} tube given failed"
         )
-    if auto_off:
+    if auto_off:  # the tube given to read_cube where the caller names none (pigments' notes)
+        given = given or given_anode(metadata)
         tube = f"the {given} tube given" if given else "another tube given with --anode"
         return (
             f"the file names none: {DEFAULT_CALIBRATION_ANODE} by default, kept unchecked: leave "
