@@ -2,6 +2,7 @@
 conservator meets on coarse channels and beside the tube's lines."""
 
 import numpy as np
+import pytest
 
 from xrf_napari.analysis import maps as M
 from xrf_napari.cube import cube_from_array
@@ -26,3 +27,21 @@ def test_a_chosen_hg_l_gamma_under_a_w_tube_proposes_l_alpha_fitted_beside_w():
     assert chosen[0].method == "fit" and "fitted together with W" in chosen[0].note
     plans, _ = M.plan_for_cube(_flat_cube("Rh"), ["Cd"], kv=20.0, lines={"Cd": "Ka"})
     assert plans[0].note.endswith("Cd L\u03b1 is excited: choose it (" + M.LINE_CHOICE + ")")
+
+
+def test_nickel_beside_cobalt_k_beta_is_fitted():
+    """Ni K-alpha (7.48 keV) lies 1.2 FWHM below Co K-beta (7.65): by its window, cobalt blue
+    with no nickel read Ni at about 40 % of smalt's (2 % NiO) map and smalt 1.11 of its Ni
+    (forward model, Rh 45 kV, 140 eV). Fitted beside Co (and Cu's K-alpha flank), as Co K-alpha
+    beside Fe K-beta: both within 5 %, and emerald green (copper, no nickel) too."""
+    from test_maps61 import _forward
+
+    paints = [_forward([(n, 1.0)], kv=45.0) for n in ("Smalt", "Cobalt blue", "Emerald green")]
+    x = np.array([[y for _, y, _ in paints]], dtype=np.float32)
+    cube = cube_from_array(x, paints[0][0].calibration, profile={"fwhm_mn_ev": 140.0})
+    present = ["Co", "Ni", "Cu", "Fe", "As", "Bi", "K", "Si", "Ca"]
+    (plan,), w = M.plan_for_cube(cube, ["Ni"], present=present, spectrum=x[0].sum(0), kv=45.0)
+    assert plan.method == "fit" and "fitted together with Co and Cu" in plan.note
+    v = x[0].astype(np.float64) @ w[:, 0].astype(np.float64)
+    assert v[0] / paints[0][2][("Ni", "Ka")] == pytest.approx(1.0, abs=0.05)
+    assert abs(v[1]) < 0.05 * v[0] and abs(v[2]) < 0.05 * v[0]

@@ -23,8 +23,8 @@ Known overlaps of painting elements:
 - K K-alpha (3.31), Ca K-alpha (3.69) and the L lines of Cd (3.13), Sn (3.44) and Sb (3.60), on
   cubes that end below the K lines of the last three, overlap each other's: fitted the same way.
 - P K-alpha (2.01) beside Hg M-alpha, S K-alpha, Pb M-alpha and Sr L-alpha; Co K-alpha (6.93) on
-  Fe K-beta (7.06), Mn K-alpha (5.90) on Cr K-beta (5.95), and Cr K-alpha (5.41) between Ba
-  L-beta2 and L-gamma1: fitted the same way.
+  Fe K-beta (7.06), Mn K-alpha (5.90) on Cr K-beta (5.95), Ni K-alpha (7.48) below Co K-beta
+  (7.65), and Cr K-alpha (5.41) between Ba L-beta2 and L-gamma1: fitted the same way.
 - Barium is mapped from L-alpha even on cubes that reach its K-alpha (32 keV): its K edge (37.4 keV)
   is beyond what a 40-50 kV tube excites usefully (elements.MAX_K_EDGE_KEV).
 """
@@ -103,6 +103,11 @@ FIT_GROUPS = {
     # (9 % of its Cr), 3 092. The reach takes in the neighbour's K-alpha, which pins its template
     ("Co", "Ka"): (("Fe",), 0.6),
     ("Mn", "Ka"): (("Cr",), 0.55),
+    # Ni K-alpha (7.48 keV) 1.2 FWHM below Co K-beta (7.65): beside smalt's 2 % NiO, cobalt
+    # blue with no nickel read Ni +28 to +62 % of smalt's by the window (Rh, W, Mo tubes, 125-165
+    # eV, 10-40 eV channels), -1.4 to +1.7 % fitted; smalt 1.06-1.19 of its Ni, 0.97-0.99. Cu
+    # joins for its K-alpha's flank at the region's top (emerald green -1 to -2 %, -101 % without)
+    ("Ni", "Ka"): (("Co", "Cu"), 0.6),
     # Cr K-alpha (5.41 keV) between Ba L-beta2 (5.16) and L-gamma1 (5.53), under its side windows:
     # lithopone read Cr -7 536 per 1e6 counts by the window (7 % of its Ba L-alpha), +592 fitted;
     # the reach takes in Ba L-alpha
