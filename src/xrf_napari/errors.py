@@ -349,11 +349,13 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         # 0 failed (BadZipFile: Bad CRC-32 for file ...); the file may be corrupt or truncated"
         return zip_damaged(exc)
     if decompression_failed(exc):
+        again = "copy the file again from the instrument or a backup"
+        if _reads_tiff(data):  # every row's read decodes each page it crosses: no row reads
+            return decompression_damage("a compressed strip or tile of the TIFF", exc, again)
         return decompression_damage(
             f"a compressed chunk of {_datasets_of(data) or 'the scan dataset'} there",
             exc,
-            "other rows may read, but not the whole scan: copy the file again from the instrument "
-            "or a backup",
+            f"other rows may read, but not the whole scan: {again}",
         )
     if not isinstance(exc, OSError):
         return None
@@ -439,6 +441,18 @@ def _inner(arr, attr: str) -> list:
     if got is None:
         return []
     return list(got) if isinstance(got, (list, tuple)) else [got]
+
+
+def _reads_tiff(data) -> bool:
+    """Whether `data` reads a TIFF's pages (a tifffile series decoded at opening, or the zarr
+    array over tifffile's store): a damaged strip had been called "a compressed chunk of the
+    scan dataset"."""
+    stores = [] if data is None else stores_under(data)
+    return any(
+        type(s).__module__.startswith("tifffile")
+        or type(getattr(s, "store", None)).__module__.startswith("tifffile")
+        for s in stores
+    )
 
 
 def _datasets_of(data) -> str:
@@ -546,12 +560,9 @@ def read_error(exc: Exception, data, key: tuple, path) -> CubeReadError:
     why = explain_read_error(exc, data)
     if why:  # an HDF5 filter missing here, or a damaged chunk: said in words
         return CubeReadError(path, f"reading {where} failed: {why}")
-    if passing_read_error(exc):  # had said "the file may be corrupt or truncated"
-        return CubeReadError(
-            path,
-            f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}): the storage "
-            "did not answer (a network drive dropped or busy?); the file itself may be sound",
-        )
+    if passing_read_error(exc) or system_refused(exc):  # had said "the file may be corrupt
+        # or truncated", after HDF5's whole driver report
+        return CubeReadError(path, f"reading {where} failed: {refused_read(exc)}")
     return CubeReadError(
         path,
         f"reading {where} failed ({type(exc).__name__}: {str(exc)[:200]}); "
@@ -582,6 +593,30 @@ def passing_read_error(exc: BaseException) -> bool:
     if isinstance(exc, (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)):
         return True
     return read_errno(exc) in _PASSING_ERRNOS
+
+
+def system_refused(exc: BaseException) -> bool:
+    """Whether an OSError carries the system's errno (EACCES, ESTALE...; h5py's in its driver
+    report), not EINVAL, the errno of a seek to a damaged offset."""
+    code = read_errno(exc) if isinstance(exc, OSError) else None
+    return code not in (None, 0, errno.EINVAL)
+
+
+def refused_read(exc: BaseException) -> str:
+    """A read the system refused (an errno of its own: EIO, a share's timeout, EACCES), in the one
+    wording every reader gives it: no damage of the file's. A slider chunk had read "the storage
+    did not answer", an .npz member "the system refused the read", and HDF5's errno came as its
+    whole driver report (time, buffer address, offsets)."""
+    code, words = system_error(exc)
+    name = errno.errorcode.get(code) if code is not None else None
+    said = words or str(exc)[:120] or type(exc).__name__
+    if name and name not in said:
+        said = f"{said}, {name}"
+    return (
+        f"the system refused the read ({said}), so the file itself may be sound: check that the "
+        "drive or share it lies on is reachable (a network drive dropped or busy?) and that it "
+        "may be read, then try again"
+    )
 
 
 def read_errno(exc: BaseException) -> int | None:

@@ -19,8 +19,10 @@ from ..errors import (
     decompression_damage,
     decompression_failed,
     explain_read_error,
+    refused_read,
     require_3d,
     require_numeric,
+    system_refused,
     warn_outside,
     zip_damaged,
 )
@@ -442,16 +444,10 @@ def _member_damaged(path: Path, member: str, exc: Exception, part: str) -> CubeR
     Invalid argument)' (its offset in the archive) or zlib's '(error: Error -3 ...)' had been
     the message. An OSError of the system's (EIO, EACCES: any errno but EINVAL, the seek a
     damaged offset makes) is no damage: it had read "its place in the archive cannot be read"."""
-    import errno
     import zipfile
 
-    if isinstance(exc, OSError) and exc.errno not in (None, errno.EINVAL):
-        return CubeReadError(
-            path,
-            f"reading member '{member}' failed ({exc.strerror or exc}): the system refused the "
-            "read, the archive may be sound; check its permissions, or that the drive or share "
-            "it lies on is reachable, and open it again",
-        )
+    if system_refused(exc):
+        return CubeReadError(path, f"reading member '{member}' failed: {refused_read(exc)}")
     why = {
         ValueError: f": {part} cannot be read",
         EOFError: "",
@@ -929,6 +925,7 @@ def read_tiff(path, **_options) -> Cube:
             if arr is None:
                 import zarr
 
+                _quiet_zarr_tasks()  # a row's damaged strips fail in tasks zarr gathers
                 store = tf.aszarr()
                 weakref.finalize(store, fh.close)  # fh lives as long as the store reading it
                 arr, how, kept = zarr.open(store, mode="r"), "zarr", tf
@@ -1030,7 +1027,7 @@ def _tiff_decoded(series, declared: int, path: Path, layout: str):
             raise CubeReadError(path, damaged) from exc
 
         rows = int(series.shape[1 if layout == "channel-first" else 0])
-        raise read_error(exc, None, (slice(0, rows),), path) from exc
+        raise read_error(exc, series, (slice(0, rows),), path) from exc
     if out is not None:
         arr = out.reshape(shape)
         arr.flags.writeable = False  # as every reader's map: a pass releases its pages
@@ -1180,8 +1177,35 @@ def _pages_mapped(series, dtype, fh):
 #: What zarr's own metadata parser raises on opening a store or walking its members: a shape of
 #: floats ('Expected an iterable of integers'), a missing key, a sharding codec's inner chunk of
 #: length 0 (ZeroDivisionError); `_metadata_error` names the document, where they had read
-#: 'unreadable zarr store (TypeError: ...)', a bug's words.
-ZARR_METADATA_ERRORS = (TypeError, KeyError, ValueError, ZeroDivisionError)
+#: 'unreadable zarr store (TypeError: ...)', a bug's words; a fill value or a length past 64
+#: bits (OverflowError; AttributeError "'int' object has no attribute 'item'") had read
+#: "could not be read as zarr (...)".
+ZARR_METADATA_ERRORS = (
+    TypeError, KeyError, ValueError, ZeroDivisionError, OverflowError, AttributeError
+)  # fmt: skip
+
+
+class _ZarrTaskNoise:
+    """A filter of the "asyncio" logger that drops asyncio's reports on zarr's own tasks: "Task
+    exception was never retrieved" (zarr gathers a group's members, or a row's chunks, at once;
+    where two of a damaged .datastack fail, the gather raises the first, which we word, and
+    asyncio printed the second's traceback on stderr when it was freed) and "Task was destroyed
+    but it is pending!" (the siblings left running, at exit). Other asyncio reports pass."""
+
+    @staticmethod
+    def filter(record) -> bool:
+        text = record.getMessage()
+        noise = ("Task exception was never retrieved", "Task was destroyed but it is pending")
+        return not (text.startswith(noise) and f"{os.sep}zarr{os.sep}" in text)
+
+
+def _quiet_zarr_tasks() -> None:
+    """Install _ZarrTaskNoise on the "asyncio" logger, once per process."""
+    import logging
+
+    log = logging.getLogger("asyncio")
+    if _ZarrTaskNoise not in log.filters:
+        log.addFilter(_ZarrTaskNoise)
 
 
 def _open_zarr(path: Path):
@@ -1189,6 +1213,7 @@ def _open_zarr(path: Path):
 
     import zarr
 
+    _quiet_zarr_tasks()
     # a file is a zip store (ZipStore: .datastack, .zip): an HDF5 scan named .zarr read
     # "unreadable zarr store (BadZipFile: File is not a zip file)"
     zipped = path.is_file()
@@ -1258,7 +1283,11 @@ def _metadata_error(path: Path, exc: BaseException) -> CubeReadError:
         return CubeReadError(
             path, f"unreadable zarr store: its metadata (zarr.json, .zarray or .zgroup) {what}"
         )
-    return CubeReadError(path, f"unreadable zarr store ({type(exc).__name__}: {exc})")
+    return CubeReadError(
+        path,
+        f"unreadable zarr store: zarr cannot read its metadata (zarr said: {str(exc)[:160]}): "
+        "the store is damaged, or written by a zarr version this one does not read",
+    )
 
 
 #: zarr metadata documents and the most of them (and bytes each) zarr_metadata_fault reads.
@@ -1290,8 +1319,30 @@ def zarr_metadata_fault(path) -> str | None:
         if rel.endswith(".zattrs"):
             continue
         problem = (_zarr3_problem if rel.endswith("zarr.json") else _zarr2_problem)(rel, doc)
-        if problem:
+        if problem or (problem := _zarr_refuses(rel, doc)):
             return f"{rel} {problem}"
+    return None
+
+
+def _zarr_refuses(rel: str, doc: dict) -> str | None:
+    """zarr's own refusal of an array document the checks above pass (a codec's setting out of
+    range, "Value must be less than or equal to 22"; a data type it does not know; a fill value
+    past the type's range, "OverflowError: Python int too large to convert to C long"), said as
+    the document being damaged or of a kind zarr does not read, not in the library's words
+    alone; None where zarr reads it."""
+    if rel.rsplit("/", 1)[-1] not in ("zarr.json", ".zarray") or doc.get("node_type") == "group":
+        return None
+    try:
+        from zarr.core.metadata import ArrayV2Metadata, ArrayV3Metadata
+    except ImportError:  # zarr 2 (pyproject allows >= 2.16): its own words stay
+        return None
+    try:
+        (ArrayV3Metadata if rel.endswith("zarr.json") else ArrayV2Metadata).from_dict(doc)
+    except Exception as exc:  # noqa: BLE001 - any refusal of zarr's is the document's
+        return (
+            "is damaged, or uses a setting this zarr version does not read (zarr said: "
+            f"{str(exc)[:160] or type(exc).__name__}); copy the store again from its source"
+        )
     return None
 
 
@@ -1364,6 +1415,12 @@ def _whole_numbers(doc: dict, key: str) -> str | None:
         return (
             f"is invalid: {key!r} is {_shown(value)}, not a list of whole numbers "
             f"({_shown(bad[0])} is a JSON {_json_type(bad[0])})"
+        )
+    if huge := [v for v in value if v > np.iinfo(np.int64).max]:  # zarr failed on them in
+        # its own words ("'int' object has no attribute 'item'", "Maximum allowed dimension")
+        return (
+            f"is invalid: {key!r} is {_shown(value)}, past the largest length an array can have "
+            f"(2**63 - 1; {_shown(huge[0])})"
         )
     return None
 
@@ -1522,6 +1579,7 @@ def read_zarr(path, **options) -> Cube:
     channel_first = None  # nothing in the store says (a root array: `zarr.save(path, cube)`)
     if isinstance(node, zarr.Array):
         arr, name = node, ""
+        _lengths_fit([arr], path)
     else:
         arrays, skipped_fault = _arrays_of(node, path)
         arrays.update(_ome_images(node, arrays))
@@ -1712,6 +1770,15 @@ def _require_chunks(arr, path: Path, name: str) -> None:
             f"{grid[bad[0]]} along an axis of {shape[bad[0]]} values cannot hold any of them; "
             "the store's metadata (.zarray or zarr.json) is corrupt",
         )
+    size = int(np.prod(grid, dtype=object)) * np.dtype(arr.dtype).itemsize if grid else 0
+    if size > available_memory():  # each chunk is decoded whole: its first read had failed
+        # "(ValueError: Maximum allowed dimension exceeded); the file may be corrupt or truncated"
+        raise CubeReadError(
+            path,
+            f"zarr array '{name}' of shape {shape} declares chunks {grid} of {size / 2**30:.3g} "
+            "GiB each, more than this machine's memory, and a chunk is read whole: the store's "
+            "metadata (.zarray or zarr.json) is corrupt, or its chunks too large to read here",
+        )
 
 
 def _ome_axes(group, name: str) -> list[tuple[str, str]] | None:
@@ -1874,6 +1941,7 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
         raise _metadata_error(path, exc) from exc
     except zipfile.BadZipFile as exc:
         raise CubeReadError(path, zip_damaged(exc)) from exc
+    _lengths_fit(arrays.values(), path)
     skipped = [w for w in seen if "not recognized as a component" in str(w.message)]
     for w in seen:
         if w not in skipped:
@@ -1885,6 +1953,15 @@ def _arrays_of(group, path: Path) -> tuple[dict, str | None]:
             + (f"its metadata {fault}" if fault else str(skipped[0].message)),
         )
     return arrays, fault
+
+
+def _lengths_fit(arrays, path: Path) -> None:
+    """Refuse, naming the document (_metadata_error), zarr arrays whose shape zarr opened past
+    a 64-bit length: their first use had failed "could not be read as zarr (AttributeError:
+    'int' object has no attribute 'item')"."""
+    top = np.iinfo(np.int64).max
+    if any(int(n) > top for a in arrays for n in a.shape):
+        raise _metadata_error(path, OverflowError(f"an array's length past {top}"))
 
 
 def _walk_arrays(group, prefix: str = ""):

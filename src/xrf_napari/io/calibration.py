@@ -284,6 +284,15 @@ def calibration_from_energy_axis(
     if abs(quad) * e.size**2 < 1e-6:  # numerically linear
         quad = 0.0
         coef = np.polyfit(ch, e, 1)[::-1]
+    if not (np.isfinite(coef).all() and coef[1] > 0):  # rising values that fit no
+        # detector's axis (one value far off: a damaged vector); Calibration's ValueError had
+        # read "could not be read as hdf5 (ValueError: calibration gain must be positive, got
+        # -0.0748 keV/channel)"
+        raise CubeReadError(
+            where,
+            f"energy axis rises too unevenly to be a detector's: its fit gives a gain of "
+            f"{float(coef[1]):.4g} keV/channel (a damaged or edited value?)",
+        )
     return Calibration(float(coef[0]), float(coef[1]), quad, source="file")
 
 

@@ -9,6 +9,7 @@ alive); data is read lazily in row blocks.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from ..errors import (
     CubeReadError,
     explain_read_error,
     read_errno,
+    refused_read,
     require_3d,
     require_numeric,
     warn_outside,
@@ -415,23 +417,45 @@ def _structure_damaged(exc: BaseException) -> str | None:
     """Why a file that opened cannot be read, where the HDF5 library failed on its structure (a
     group's heap, a symbol table, an object header): "a damaged HDF5 file: ... (HDF5 said:
     Link iteration failed (bad heap free list))"; it had read "could not be read as hdf5
-    (RuntimeError: ...)". None where HDF5 did not raise it, or where the system failed the read
-    (an errno: errors.passing_read_error's storage, a permission) or a decoder is missing
-    (errors.explain_read_error): the file may be sound."""
-    if not isinstance(exc, (RuntimeError, OSError)) or isinstance(exc, CubeReadError):
+    (RuntimeError: ...)". Where the system failed the read (an errno: a share's timeout, a
+    permission), errors.refused_read's words: the file may be sound (it had read "could not be
+    read as hdf5 (OSError: ...)" with HDF5's whole driver report). None where HDF5 did not
+    raise it or a decoder is missing (errors.explain_read_error)."""
+    if not isinstance(exc, (RuntimeError, OSError, KeyError, ValueError)):
         return None
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None or "h5py" not in Path(tb.tb_frame.f_code.co_filename).parts:
-        return None  # not the library's
-    if read_errno(exc) or explain_read_error(exc) is not None:
+    if isinstance(exc, CubeReadError) or not _raised_in_h5py(exc):
+        return None
+    keyed = isinstance(exc, KeyError) and exc.args  # str() of a KeyError adds quotes
+    text = str(exc.args[0]) if keyed else str(exc)
+    if isinstance(exc, ValueError):  # h5py's conversion of a float type's header (1 of 2,048
+        # byte flips of a small cube: "Insufficient precision in available types to represent
+        # (63, 52, 11, 0, 52)"); any other ValueError of h5py's is a call's, not the file's
+        if not text.startswith("Insufficient precision"):
+            return None
+        return (
+            "a dataset's data type, in its header, is one h5py cannot represent (h5py said: "
+            f"{text[:120]}): a damaged header, or a float of an unusual precision; copy it "
+            "again from its source, or save the scan as 32- or 64-bit floats"
+        )
+    if isinstance(exc, KeyError) and re.search(r"not found|doesn't exist", text):
+        return None  # a name missing, not damage ("unable to determine object type" is)
+    if read_errno(exc):
+        return f"reading it failed: {refused_read(exc)}"
+    if explain_read_error(exc) is not None:
         return None
     return (
         "a damaged HDF5 file: it opens, but the HDF5 library cannot read its structure (its "
-        f"groups, links and object headers; HDF5 said: {str(exc)[:200]}); copy it again from its "
+        f"groups, links and object headers; HDF5 said: {text[:200]}); copy it again from its "
         "source"
     )
+
+
+def _raised_in_h5py(exc: BaseException) -> bool:
+    """Whether the innermost frame of exc's traceback lies in h5py's folder."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and "h5py" in Path(tb.tb_frame.f_code.co_filename).parts
 
 
 def find_cube(path) -> str | None:
