@@ -45,3 +45,24 @@ def test_nickel_beside_cobalt_k_beta_is_fitted():
     v = x[0].astype(np.float64) @ w[:, 0].astype(np.float64)
     assert v[0] / paints[0][2][("Ni", "Ka")] == pytest.approx(1.0, abs=0.05)
     assert abs(v[1]) < 0.05 * v[0] and abs(v[2]) < 0.05 * v[0]
+
+
+def test_bismuth_beside_lead_l_alpha_is_fitted():
+    """Bi L-alpha (10.84 keV) lies 1.6 FWHM above Pb L-alpha and As K-alpha (10.55, 10.53): by its
+    window lead white read Bi at about 60 % of smalt's (2 % Bi2O3) map, lead white with smalt
+    several times its Bi (forward model, Rh 45 kV, 140 eV). Fitted beside Pb, As and Hg (reaching
+    Hg L-alpha, which pins mercury's template): each within 5 % of smalt's, vermilion within 8 %."""
+    from test_maps61 import _forward
+
+    names = ("Smalt", "Lead white", "Vermilion")
+    paints = [_forward([(n, 1.0)], kv=45.0) for n in names]
+    mix = _forward([("Smalt", 0.5), ("Lead white", 0.5)], kv=45.0)
+    x = np.array([[y for _, y, _ in paints] + [mix[1]]], dtype=np.float32)
+    cube = cube_from_array(x, paints[0][0].calibration, profile={"fwhm_mn_ev": 140.0})
+    present = ["Bi", "Pb", "As", "Hg", "S", "Co", "Ni", "K", "Si", "Ca"]
+    (plan,), w = M.plan_for_cube(cube, ["Bi"], present=present, spectrum=x[0].sum(0), kv=45.0)
+    assert plan.method == "fit" and "fitted together with Pb and As and Hg" in plan.note
+    v = x[0].astype(np.float64) @ w[:, 0].astype(np.float64)
+    assert v[0] / paints[0][2][("Bi", "La")] == pytest.approx(1.0, abs=0.05)
+    assert v[3] / mix[2][("Bi", "La")] == pytest.approx(1.0, abs=0.08)
+    assert abs(v[1]) < 0.05 * v[0] and abs(v[2]) < 0.08 * v[0]

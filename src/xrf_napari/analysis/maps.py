@@ -24,7 +24,8 @@ Known overlaps of painting elements:
   cubes that end below the K lines of the last three, overlap each other's: fitted the same way.
 - P K-alpha (2.01) beside Hg M-alpha, S K-alpha, Pb M-alpha and Sr L-alpha; Co K-alpha (6.93) on
   Fe K-beta (7.06), Mn K-alpha (5.90) on Cr K-beta (5.95), Ni K-alpha (7.48) below Co K-beta
-  (7.65), and Cr K-alpha (5.41) between Ba L-beta2 and L-gamma1: fitted the same way.
+  (7.65), Bi L-alpha (10.84) above Pb L-alpha and As K-alpha, and Cr K-alpha (5.41) between Ba
+  L-beta2 and L-gamma1: fitted the same way.
 - Barium is mapped from L-alpha even on cubes that reach its K-alpha (32 keV): its K edge (37.4 keV)
   is beyond what a 40-50 kV tube excites usefully (elements.MAX_K_EDGE_KEV).
 """
@@ -108,6 +109,11 @@ FIT_GROUPS = {
     # eV, 10-40 eV channels), -1.4 to +1.7 % fitted; smalt 1.06-1.19 of its Ni, 0.97-0.99. Cu
     # joins for its K-alpha's flank at the region's top (emerald green -1 to -2 %, -101 % without)
     ("Ni", "Ka"): (("Co", "Cu"), 0.6),
+    # Bi L-alpha (10.84 keV) 1.6 FWHM above Pb L-alpha and As K-alpha (10.55, 10.53): beside
+    # smalt's 2 % Bi2O3, lead white read Bi +46 to +168 % of smalt's by the window (Rh 45 kV,
+    # 125-165 eV), +0.4 to +2.2 % fitted. The reach takes in As K-beta (11.73) and Hg L-alpha
+    # (9.99), which pin their templates (0.95: vermilion +6 to +15 %, its window's +9 to +12 %)
+    ("Bi", "La"): (("Pb", "As", "Hg"), 1.0),
     # Cr K-alpha (5.41 keV) between Ba L-beta2 (5.16) and L-gamma1 (5.53), under its side windows:
     # lithopone read Cr -7 536 per 1e6 counts by the window (7 % of its Ba L-alpha), +592 fitted;
     # the reach takes in Ba L-alpha
