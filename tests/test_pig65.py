@@ -41,11 +41,12 @@ def test_bariums_l_gamma1_names_its_peak_beside_ba_l_alpha_and_l_beta():
 
 
 def test_a_tungsten_l_gamma1_names_no_peak_without_w_l_beta():
-    """A guard: with the threshold at 0.145 keV tungsten's L-gamma1 (11.29 keV, 0.08 keV from Se
-    K-alpha) names peaks too, but only where W L-beta shows or is held besides W L-alpha: a
-    residual at W L-alpha alone (a Cu paint's excess between Cu K-alpha and K-beta) lent
-    tungsten the support that took a selenium line in session 56. Where it is nearer the peak
-    than any other line naming it (Se K-alpha, 11.21 keV), W L-gamma1 names it."""
+    """A guard: with the threshold at 0.145 keV (0.11 since session 66) tungsten's L-gamma1
+    (11.29 keV, 0.08 keV from Se K-alpha) names peaks too, but only where W L-beta shows or is
+    held besides W L-alpha: a residual at W L-alpha alone (a Cu paint's excess between Cu
+    K-alpha and K-beta) lent tungsten the support that took a selenium line in session 56. Where
+    it is nearer the peak than any other line naming it (Se K-alpha, 11.21 keV), W L-gamma1
+    names it."""
     alone = _lines(set(), [(3.69, 3e4)], [(8.40, 2000.0), (11.27, 1000.0)])
     assert [str(ln).rsplit(" ", 2)[0] for ln in alone] == ["W La", "Se Ka"], alone
     beside = _lines(set(), [(3.69, 3e4)], [(8.40, 2000.0), (9.67, 1500.0), (11.33, 1000.0)])
