@@ -467,6 +467,17 @@ def calibrate_spectra(
             "calibrate manually with two known peaks"
         )
     off, gain, resid = _fit(matches, gain)
+    if (lowest := off + gain * min(p.channel for p in peaks)) < -_tolerance(gain):
+        # no line lies below 0 keV, and the zero peak sits at 0: a scan whose first channels are
+        # cut can start above OFFSET_RANGE, and the best fit inside it be a wrong one passing
+        # every other check (7 of 1,101 generated scans cut or binned: 10-17 keV off at 4-32 eV
+        # rms, their lowest peaks put at -0.95..-0.19 keV; right axes put none below zero but
+        # the real M6 .spx's and PyMca .mca's zero peaks, at -0.006 keV)
+        raise AutoCalibrationError(
+            f"the best calibration puts a peak at {lowest:.2f} keV, below zero, where no line "
+            "lies: the spectrum may start above the energies searched (its first channels cut?); "
+            "calibrate manually with two known peaks"
+        )
     rms = float(np.sqrt(np.mean(resid**2)) * 1e3)
     if rms > max_residual_ev:
         raise AutoCalibrationError(f"fit residual {rms:.0f} eV rms is too large")
@@ -641,7 +652,10 @@ def scatter_recalibrated(source, result: AutoCalibration):
     band): that calibration matched Rh K-alpha among its peaks, yet a fit on the other peaks
     alone gave the same axis within 2 eV, still showing Rh, on generated Rh scans and the real
     M6 .spx; a Mo or Ag tube's spectrum of three painting lines failed the fit assuming Rh or
-    showed no tube, none read as Rh (session 63); None otherwise. It stayed Rh
+    showed no tube, none read as Rh (session 63); where they show no tube (Rh only by default),
+    anode_agreed_calibration's answer: an Ag tube's scans had been Rh by default 178-576 eV off
+    (Ag K-alpha taken as Rh K-beta at 175 deg, Pb M-alpha as Rh L-alpha binned to 100 eV/channel);
+    None otherwise. It stayed Rh
     even on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the
     scatter lines (tube_guess.scan_anode), then named another tube than the Spectrum dock; a Rh
     tube's scan was "Rh by default" though its lines showed Rh. `source`: as auto_calibrate's, or
@@ -651,8 +665,8 @@ def scatter_recalibrated(source, result: AutoCalibration):
     spectra = source if isinstance(source, list) else _spectra(source)
     total = np.asarray(spectra[0], dtype=np.float64)
     shown = shown_anode(total, result.calibration)
-    if shown is None:
-        return None
+    if shown is None:  # no tube shown: Rh only by default
+        return anode_agreed_calibration(spectra, result.peaks)
     if shown == DEFAULT_CALIBRATION_ANODE:
         return result, shown
     try:
@@ -662,9 +676,12 @@ def scatter_recalibrated(source, result: AutoCalibration):
     return (other, shown) if shown_anode(total, other.calibration) == shown else None
 
 
-def anode_agreed_calibration(source) -> tuple[AutoCalibration, str] | None:
+def anode_agreed_calibration(
+    source, peaks: list | None = None
+) -> tuple[AutoCalibration, str] | None:
     """For a scan whose tube nobody named and whose calibration assuming the default Rh was
-    refused: (its calibration assuming X, X) where the fits assuming each other K-line anode
+    refused or shows no tube (scatter_recalibrated): (its calibration assuming X, X) where the
+    fits assuming each other K-line anode
     (tube_guess.k_alpha_anodes: Mo, Ag) all succeed, agree within a tolerance at every channel,
     and X's scatter lines show on X's axis (shown_anode); None otherwise. Assuming Rh, Rh's L and
     K lines took other peaks and let a calibration 5-7 keV off match as many (Pb M-alpha as the
@@ -672,12 +689,12 @@ def anode_agreed_calibration(source) -> tuple[AutoCalibration, str] | None:
     30 Mo and Ag tubes' are calibrated so, 7-20 eV from the truth, none wrongly
     (/work/runs65/autocal65/readlist.py). One fit alone is not enough: a W tube's scan fitted
     assuming Mo, 13.7 keV off, showed Mo, and assuming Ag failed. `source`: as
-    auto_calibrate's."""
+    scatter_recalibrated's; `peaks`: its spectra_peaks where already found."""
     from ..detector import DEFAULT_CALIBRATION_ANODE
     from .tube_guess import k_alpha_anodes
 
-    spectra = _spectra(source)
-    peaks = spectra_peaks(spectra)
+    spectra = source if isinstance(source, list) else _spectra(source)
+    peaks = spectra_peaks(spectra) if peaks is None else peaks
     fits = {}
     for anode in k_alpha_anodes():
         if anode != DEFAULT_CALIBRATION_ANODE:
