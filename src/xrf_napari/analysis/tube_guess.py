@@ -4,9 +4,10 @@ A file without a header names no tube; the training-data note (ood.check_scan) t
 the tube is not named. A Mo, Rh or Ag tube's K lines scatter off the painting: Rayleigh peaks at
 the lines' energies over a Compton band below them. A pigment can put the same element's K lines
 in the spectrum (molybdate orange: Mo) but without the Compton band, so an anode is named only
-when its K-alpha stands above the continuum and so does the Compton band just below it, and no
-other anode's does (K-beta is too weak to add evidence: through a polycapillary the generated Rh
-tubes' stood 0-0.12 above the continuum). The anodes, their K-alpha and Compton energies come
+when its K-alpha stands above the continuum and so does the Compton band just below it, beyond
+the line's own spill into it (band_beyond_spill), and no other anode's does (K-beta is too weak
+to add evidence: through a polycapillary the generated Rh tubes' stood 0-0.12 above the
+continuum). The anodes, their K-alpha and Compton energies come
 from the physics (physics.tube.ANODES, elements.element_lines, physics.scatter.compton_energy),
 so the guess reads the lines the generator draws. A W tube has no K lines in 1-26.6 keV, and a
 Cu or Cr tube's Compton band reaches into its K-alpha peak (Cu 0.07-0.25 keV below 8.04 keV, Cr
@@ -72,6 +73,13 @@ BACKSCATTER_BELOW = (0.86, 0.90)
 #: sums, 98 showed Rh and Ag, Rh K-alpha 6.7-17.5 x Ag's on the 18 Rh tubes at 65 deg, 0-0.6 x
 #: on 30 Rh tubes with silver, 0-2.3 x on 50 Ag tubes (true axis; /work/runs65/tubeB65/margin.py).
 BAND_K_ALPHA_RATIO = 5.0
+#: Detector resolution (eV FWHM at Mn K-alpha) for band_spill: the widest the pigment fit tries
+#: (pigment_fit.FWHM_GRID). A line's Gaussian this wide spills the most into the band below it.
+SPILL_FWHM_EV = 185.0
+#: A band is its anode's Compton scatter only where its K-alpha's spill (band_spill) makes less
+#: than this share of its counts over the continuum (band_beyond_spill): an anode shown on a band
+#: that is mostly its line's spill is a pigment's line.
+SPILL_SHARE = 0.5
 
 
 def _window(total: np.ndarray, lo: float, hi: float) -> tuple[float, int]:
@@ -85,22 +93,41 @@ def _window(total: np.ndarray, lo: float, hi: float) -> tuple[float, int]:
     return float(total[a:b].sum()), b - a
 
 
-def _excess(window: tuple[float, int], continuum: list[tuple[float, int]]) -> tuple[float, float]:
-    """(contrast, significance) of a window's counts over the lowest continuum per bin among the
-    given windows: contrast = counts / continuum - 1, significance in Poisson sigmas."""
+def _expected(window: tuple[float, int], continuum: list[tuple[float, int]]) -> float:
+    """The counts a window would hold at the lowest continuum per bin among the given windows;
+    NaN where the window or every continuum lies off the axis, or that continuum is empty."""
     (n, bins), per_bin = window, [c / b for c, b in continuum if b and np.isfinite(c)]
     if not bins or not np.isfinite(n) or not per_bin or min(per_bin) <= 0:
+        return float("nan")
+    return min(per_bin) * bins
+
+
+def _excess(window: tuple[float, int], continuum: list[tuple[float, int]]) -> tuple[float, float]:
+    """(contrast, significance) of a window's counts over the lowest continuum per bin among the
+    given windows (_expected): contrast = counts / continuum - 1, significance in Poisson
+    sigmas."""
+    expected, n = _expected(window, continuum), window[0]
+    if not np.isfinite(expected):
         return float("nan"), float("nan")
-    expected = min(per_bin) * bins
     return n / expected - 1.0, (n - expected) / np.sqrt(expected)
+
+
+def _over(window: tuple[float, int], continuum: list[tuple[float, int]]) -> float:
+    """A window's counts over its continuum (_expected); 0 where that is unknown."""
+    return float(np.nan_to_num(window[0] - _expected(window, continuum)))
+
+
+def _line_windows(total: np.ndarray, e: float) -> tuple[tuple[float, int], list]:
+    """A line at e keV's window (HALF_KEV either side) and its continuum 0.3-0.5 keV either side."""
+    near, far = SIDE_KEV
+    sides = [_window(total, e - far, e - near), _window(total, e + near, e + far)]
+    return _window(total, e - HALF_KEV, e + HALF_KEV), sides
 
 
 def line_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
     """A line at e keV against the continuum 0.3-0.5 keV either side (the lower of the two):
     (contrast, significance), about (0, 0) where there is no line."""
-    near, far = SIDE_KEV
-    sides = [_window(total, e - far, e - near), _window(total, e + near, e + far)]
-    return _excess(_window(total, e - HALF_KEV, e + HALF_KEV), sides)
+    return _excess(*_line_windows(total, e))
 
 
 def compton_band(e: float) -> tuple[float, float]:
@@ -125,26 +152,64 @@ def compton_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
     """Counts in the Compton band of e against those 9-13 % below e (_below): the band of a line
     the tube emits stands out (about 0 or negative for a fluorescence line). (contrast,
     significance)."""
-    return _excess(_window(total, *compton_band(e)), _below(total, e, BELOW_BAND))
+    return _excess(*_band_windows(total, e)[0])
+
+
+def _backscatter_band(e: float) -> tuple[float, float]:
+    """compton_band of e reaching BACKSCATTER_REACH x e lower: a Compton peak near backscatter."""
+    lo, hi = compton_band(e)
+    return lo - BACKSCATTER_REACH * e, hi
 
 
 def backscatter_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
-    """compton_contrast with the band reaching BACKSCATTER_REACH x e lower, against the
-    continuum BACKSCATTER_BELOW: a Compton peak near backscatter. (contrast, significance)."""
-    lo, hi = compton_band(e)
-    below = _below(total, e, BACKSCATTER_BELOW)
-    return _excess(_window(total, lo - BACKSCATTER_REACH * e, hi), below)
+    """compton_contrast over _backscatter_band, against the continuum BACKSCATTER_BELOW.
+    (contrast, significance)."""
+    return _excess(*_band_windows(total, e)[1])
+
+
+def _band_windows(total: np.ndarray, e: float) -> list:
+    """(band window, its continuum windows) of compton_contrast and of backscatter_contrast."""
+    return [
+        (_window(total, *compton_band(e)), _below(total, e, BELOW_BAND)),
+        (_window(total, *_backscatter_band(e)), _below(total, e, BACKSCATTER_BELOW)),
+    ]
+
+
+def _strongest_band(total: np.ndarray, e: float) -> tuple:
+    """The (evidence, windows) of _band_windows whose evidence stands out most, by the
+    nearer-passing of MIN_CONTRAST and MIN_SIGMA (NaN counts as none)."""
+
+    def strength(pair: tuple) -> float:
+        s = min(pair[0][0] / MIN_CONTRAST, pair[0][1] / MIN_SIGMA)
+        return s if np.isfinite(s) else -np.inf
+
+    return max(((_excess(*w), w) for w in _band_windows(total, e)), key=strength)
 
 
 def compton_evidence(total: np.ndarray, e: float) -> tuple[float, float]:
-    """The stronger of compton_contrast and backscatter_contrast, by the nearer-passing of
-    MIN_CONTRAST and MIN_SIGMA (NaN counts as none)."""
+    """The stronger of compton_contrast and backscatter_contrast (_strongest_band)."""
+    return _strongest_band(total, e)[0]
 
-    def strength(ev: tuple[float, float]) -> float:
-        s = min(ev[0] / MIN_CONTRAST, ev[1] / MIN_SIGMA)
-        return s if np.isfinite(s) else -np.inf
 
-    return max(compton_contrast(total, e), backscatter_contrast(total, e), key=strength)
+@cache
+def band_spill(anode: str) -> float:
+    """Counts a fluorescence line at the anode's K-alpha puts in the anode's Compton band
+    (_backscatter_band, which holds compton_band), per count in its line window: its K-alpha
+    transitions as a SPILL_FWHM_EV detector's Gaussians on the canonical axis. Mo K-alpha2
+    (17.37 keV) lies 0.27 keV above the band (to 17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %."""
+    from scipy.special import erf
+
+    from ..elements import transition_lines
+    from ..energy import canonical_edges
+    from ..physics.detector import sigma_kev
+
+    edges, e = canonical_edges(), k_alpha_anodes()[anode]
+    line = np.zeros(len(edges) - 1)
+    for t in transition_lines(anode):
+        if t.family == "Ka":
+            s = sigma_kev(t.energy, SPILL_FWHM_EV)
+            line += t.weight * np.diff(erf((edges - t.energy) / (np.sqrt(2) * s))) / 2
+    return _window(line, *_backscatter_band(e))[0] / _line_windows(line, e)[0][0]
 
 
 @cache
@@ -167,14 +232,35 @@ def k_alpha_anodes() -> Mapping[str, float]:
     return MappingProxyType(out)
 
 
+def _summed(counts: np.ndarray) -> np.ndarray:
+    """The sum of (m, 512) canonical spectra."""
+    return np.asarray(counts, dtype=np.float64).reshape(-1, np.shape(counts)[-1]).sum(axis=0)
+
+
 def scatter_evidence(counts: np.ndarray) -> dict[str, tuple[tuple[float, float], ...]]:
     """Per K-line anode: ((K-alpha contrast, sigma), (Compton contrast, sigma)) of the sum of
     (m, 512) canonical spectra."""
-    total = np.asarray(counts, dtype=np.float64).reshape(-1, np.shape(counts)[-1]).sum(axis=0)
+    total = _summed(counts)
     return {
         a: (line_contrast(total, e), compton_evidence(total, e))
         for a, e in k_alpha_anodes().items()
     }
+
+
+def _shown(ev: tuple[tuple[float, float], ...]) -> bool:
+    """Whether each (contrast, significance), a K-alpha's and its Compton band's, stands out
+    (MIN_CONTRAST and MIN_SIGMA)."""
+    return all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in ev)
+
+
+def band_beyond_spill(total: np.ndarray, anode: str) -> bool:
+    """Whether the anode's K-alpha line's own spill (band_spill x the line's counts over its
+    continuum) makes less than SPILL_SHARE of its Compton band's counts over their continuum
+    (compton_evidence's window): a tube's band is its Compton scatter, a pigment's line
+    (molybdate orange's Mo) has only the spill."""
+    e = k_alpha_anodes()[anode]
+    spill = band_spill(anode) * max(_over(*_line_windows(total, e)), 0.0)
+    return spill < SPILL_SHARE * _over(*_strongest_band(total, e)[1])
 
 
 def guess_anode(counts: np.ndarray) -> str | None:
@@ -194,11 +280,14 @@ def guess_anode(counts: np.ndarray) -> str | None:
     Where it stands out that many times more, the band's anode is set aside instead: at 65 deg
     a Rh tube's K-beta Compton peak falls on Ag K-alpha and Rh K-alpha's spill lifts Ag's band
     above the lower half of its continuum, so Ag showed beside Rh and 8 of 18 fresh Rh tubes'
-    scans there were 'cannot tell' (/work/runs65/tubeB65/readdiff.py)."""
+    scans there were 'cannot tell' (/work/runs65/tubeB65/readdiff.py). The one anode left is
+    named only where its own line's spill makes less than half of its band (band_beyond_spill):
+    a pigment's Mo lines added by hand at 0.2 / 0.3 / 1 x the highest peak of 966 generated
+    sums of Rh, Ag, W, Cu and Cr tubes read 6 / 17 / 239 of them as a Mo tube; none now (of 204
+    Mo tubes' sums with those lines, 202 / 202 / 202 -> 194 / 185 / 149 read as Mo;
+    /work/runs66/tube66/trade.py)."""
     evidence = scatter_evidence(counts)
-    shown = [
-        a for a, ev in evidence.items() if all(c > MIN_CONTRAST and z > MIN_SIGMA for c, z in ev)
-    ]
+    shown = [a for a, ev in evidence.items() if _shown(ev)]
     k_alpha, compton = ({a: evidence[a][i][0] for a in shown} for i in (0, 1))
 
     def set_aside(a: str, b: str) -> str | None:  # a's K-alpha in b's Compton band: which goes
@@ -208,7 +297,9 @@ def guess_anode(counts: np.ndarray) -> str | None:
 
     aside = {set_aside(a, b) for a in shown for b in shown if in_compton_band(a, b)}
     shown = [a for a in shown if a not in aside]
-    return shown[0] if len(shown) == 1 else None
+    if len(shown) != 1 or not band_beyond_spill(_summed(counts), shown[0]):
+        return None
+    return shown[0]
 
 
 def in_compton_band(a: str, b: str) -> bool:
