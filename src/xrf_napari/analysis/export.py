@@ -104,6 +104,18 @@ def save_cluster_spectra(
     return save_spectra_csv(path, curves, x_name=x_name, comments=comments, anode=anode)
 
 
+#: What write_image writes, by suffix: PNG or TIFF.
+IMAGE_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def refuse_image_suffix(path, what: str) -> None:
+    """Refuse `path` unless write_image writes its suffix (the one rule of the docks' save(path)
+    from a script and of write_image): Embed & cluster's save("x.jpg") wrote x.png and
+    save("regions 2024.03.12") regions 2024.03.png, where Recolour's refused them."""
+    if Path(path).suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
+
+
 def write_image(
     path,
     data: np.ndarray,
@@ -121,6 +133,7 @@ def write_image(
 
     software = f"xrf-napari {__version__}"
     path = Path(path)
+    refuse_image_suffix(path, what)
     suffix = path.suffix.lower()
     data = np.asarray(data)
     tiff = suffix in (".tif", ".tiff")
@@ -144,7 +157,7 @@ def write_image(
                 if description:
                     info.add_itxt("Description", description)  # iTXt: UTF-8 allowed
                 Image.fromarray(data).save(tmp, format="PNG", pnginfo=info)
-    elif tiff:
+    else:
         import tifffile
 
         # a label map: regions compress well; metadata=None: no tifffile shape record
@@ -158,8 +171,6 @@ def write_image(
                 software=software,
                 **extra,
             )
-    else:
-        raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
     return path
 
 

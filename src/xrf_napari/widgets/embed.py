@@ -878,8 +878,9 @@ def _dropped_words(latent_before, clusters_before, clusters: bool = True) -> str
 
 def save_paths(path) -> tuple[Path, Path]:
     """(labels image, `<stem>_spectra.csv` beside it) that Save labels & spectra writes for the
-    chosen `path`; a suffix other than .png, .tif or .tiff becomes .png."""
+    chosen `path`; one not ending in .png, .tif or .tiff refused, as Recolour's save() does."""
+    from ..analysis.export import refuse_image_suffix
+
     path = Path(path)
-    if path.suffix.lower() not in (".png", ".tif", ".tiff"):
-        path = path.with_suffix(".png")
+    refuse_image_suffix(path, "a label map")
     return path, path.with_name(f"{path.stem}_spectra.csv")
