@@ -1,10 +1,12 @@
 """Review of saved66 (session 66): one rule for a script's save of an image (Embed & cluster's
-save(path) as Recolour's)."""
+save(path) as Recolour's), and a name typed with a space at its end in the docks' save dialogs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+
+IMAGES = "PNG (*.png);;TIFF (*.tif *.tiff)"
 
 
 @pytest.fixture
@@ -54,3 +56,26 @@ def test_the_embed_docks_save_from_a_script_refuses_what_recolours_refuses(
         embed.save(tmp_path / "x.jpg")
     assert not list(tmp_path.glob("x*"))
     assert [p.name for p in embed.save(tmp_path / "x.png")] == ["x.png", "x_spectra.csv"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "filters", "chosen", "saved"),
+    [
+        ("z.png ", IMAGES, "PNG (*.png)", "z.png"),
+        ("z.tif .", IMAGES, "PNG (*.png)", "z.tif"),
+        ("regions  ", IMAGES, "TIFF (*.tif *.tiff)", "regions.tif"),
+        ("spectra.csv ", "CSV (*.csv)", "CSV (*.csv)", "spectra.csv"),
+    ],
+)
+def test_a_name_ending_in_a_space_is_saved_under_the_name_before_it(
+    qtbot, tmp_path, monkeypatch, typed, filters, chosen, saved
+):
+    """A name typed with a space at its end ("z.png ", as pasted) was saved as "z.png .png"
+    (Embed & cluster's CSV beside it "z.png _spectra.csv"), "spectra.csv " as "spectra.csv
+    .csv": the trailing dot was dropped, not the space, which Windows drops alike."""
+    from qtpy.QtWidgets import QFileDialog
+
+    from xrf_napari.widgets._dialogs import ask_save_path
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / typed), chosen))
+    assert ask_save_path(None, "Save", filters) == str(tmp_path / saved)

@@ -35,8 +35,9 @@ def ask_save_path(
     if not path:
         return path
     ask = [path] if OWN_REPLACE_QUESTION else []
-    if path.endswith(".") and os.path.basename(path).strip("."):  # "z.png." is "z.png"
-        path = path.rstrip(".")
+    # "z.png." and "z.png " are "z.png", as Windows takes them: a space kept made "z.png .png"
+    if path.endswith((".", " ")) and os.path.basename(path).strip(". "):
+        path = path.rstrip(". ")
         ask = [path]
     if not _has_offered_suffix(path, filters):
         suffix = filter_suffix(chosen or filters.split(";;")[0])
