@@ -213,9 +213,10 @@ def write_report(
 
 
 #: How every report.html xrf-napari wrote begins (the generator mark follows it since
-#: 2026-12-07; earlier pages go straight on to their title, with or without a line break).
+#: 2026-12-07; earlier pages go straight on to their title, with or without a line break, which
+#: Windows wrote as CRLF: the page is written as text).
 _PAGE_START = '<!DOCTYPE html><html><head><meta charset="utf-8">'
-_EARLIER_PAGE = re.compile(r"\n?<title>Pigment hypotheses: ")
+_EARLIER_PAGE = re.compile(r"(\r?\n)?<title>Pigment hypotheses: ")
 
 
 def _generator() -> str:
