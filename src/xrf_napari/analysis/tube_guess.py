@@ -41,7 +41,7 @@ MIN_SIGMA = 10.0
 #: The continuum a line is weighed against: 0.3-0.5 keV either side of it (line_contrast).
 SIDE_KEV = (0.3, 0.5)
 #: The continuum a Compton band is weighed against: 9-13 % below the line, under the band even
-#: at backscatter (compton_contrast), as shares of the line's energy.
+#: at backscatter (_band_windows), as shares of the line's energy.
 BELOW_BAND = (0.87, 0.91)
 #: Scattering angles (deg, beam to detector axis) whose Compton energies bound the Compton band:
 #: from the least the generator's instruments use (65 deg, physics.instrument) to backscatter,
@@ -148,27 +148,16 @@ def _below(total: np.ndarray, e: float, shares: tuple[float, float]) -> list[tup
     return [_window(total, e * lo, e * mid), _window(total, e * mid, e * hi)]
 
 
-def compton_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
-    """Counts in the Compton band of e against those 9-13 % below e (_below): the band of a line
-    the tube emits stands out (about 0 or negative for a fluorescence line). (contrast,
-    significance)."""
-    return _excess(*_band_windows(total, e)[0])
-
-
 def _backscatter_band(e: float) -> tuple[float, float]:
     """compton_band of e reaching BACKSCATTER_REACH x e lower: a Compton peak near backscatter."""
     lo, hi = compton_band(e)
     return lo - BACKSCATTER_REACH * e, hi
 
 
-def backscatter_contrast(total: np.ndarray, e: float) -> tuple[float, float]:
-    """compton_contrast over _backscatter_band, against the continuum BACKSCATTER_BELOW.
-    (contrast, significance)."""
-    return _excess(*_band_windows(total, e)[1])
-
-
 def _band_windows(total: np.ndarray, e: float) -> list:
-    """(band window, its continuum windows) of compton_contrast and of backscatter_contrast."""
+    """(band window, its continuum windows), twice: the Compton band of e against the continuum
+    9-13 % below e (_below), where the band of a line the tube emits stands out (about 0 or
+    negative for a fluorescence line), and _backscatter_band against BACKSCATTER_BELOW."""
     return [
         (_window(total, *compton_band(e)), _below(total, e, BELOW_BAND)),
         (_window(total, *_backscatter_band(e)), _below(total, e, BACKSCATTER_BELOW)),
@@ -187,7 +176,7 @@ def _strongest_band(total: np.ndarray, e: float) -> tuple:
 
 
 def compton_evidence(total: np.ndarray, e: float) -> tuple[float, float]:
-    """The stronger of compton_contrast and backscatter_contrast (_strongest_band)."""
+    """(contrast, significance) of the stronger of _band_windows' two (_strongest_band)."""
     return _strongest_band(total, e)[0]
 
 
