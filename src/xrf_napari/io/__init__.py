@@ -175,8 +175,10 @@ def read_cube(
         (`analysis.autocal`); failure leaves channel numbers (source "none"), never an exception.
     anode: tube anode hint for auto-calibration (the file's own anode metadata wins); a symbol in
         any case, an English name or an atomic number ("rh", "Rhodium", 45 -> "Rh"). None: Rh,
-        unless the scan's scatter lines show another tube (autocal.scatter_recalibrated). Given
-        for a file naming none, it is the scan's tube too, whatever calibration it keeps
+        unless the scan's scatter lines show another tube (autocal.scatter_recalibrated), or the
+        fit assuming Rh is refused or shows no tube and those assuming Mo and Ag agree, one
+        showing its tube (autocal.anode_agreed_calibration). Given for a file naming none, it is
+        the scan's tube too, whatever calibration it keeps
         (metadata GIVEN_ANODE_KEY, read by detector.named_anode): the element suggestion, maps,
         pigment fit and the docks' Instrument rows take it as they take a file's.
     dataset: HDF5 dataset / zarr array path / .npz member, bypassing discovery.
@@ -429,7 +431,8 @@ def _anode_hint(anode: str) -> str:
 def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
     """The cube with its automatic calibration; anode None: no tube named, the default's unless
     the scatter lines show another (autocal.scatter_recalibrated), or where the default's is
-    refused, the one the other K-line tubes agree on (autocal.anode_agreed_calibration)."""
+    refused or shows no tube (scatter_recalibrated asks then), the one the other K-line tubes
+    agree on (autocal.anode_agreed_calibration)."""
     from ..analysis.autocal import AutoCalibrationError, anode_agreed_calibration, auto_calibrate
 
     assumed = anode or DEFAULT_CALIBRATION_ANODE
@@ -458,9 +461,10 @@ def auto_calibration_failure(metadata) -> str | None:
 
 def _with_auto_seen(cube: Cube, source, result, anode: str | None) -> Cube:
     """_with_auto of `result` (calibrated assuming `anode`, else the default), or, where no tube
-    is named and the spectra of `source` so calibrated show another's scatter lines, of the
-    calibration for that tube (autocal.scatter_recalibrated): a file's calibration replaced for
-    contradicting its peaks had stayed with the default's (revB53)."""
+    is named and the spectra of `source` so calibrated show another's scatter lines (or none, and
+    the fits assuming Mo and Ag agree), of the calibration for that tube
+    (autocal.scatter_recalibrated): a file's calibration replaced for contradicting its peaks had
+    stayed with the default's (revB53)."""
     from ..analysis.autocal import scatter_recalibrated
 
     seen = None if anode else scatter_recalibrated(source, result)
