@@ -359,6 +359,15 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         )
     if not isinstance(exc, OSError):
         return None
+    if "addr overflow" in text:  # a chunk's address in the index altered: it had read
+        # "(OSError: Can't synchronously read data (addr overflow, addr = ..., eoa = 4574));
+        # the file may be corrupt or truncated"
+        return (
+            f"a chunk of {_datasets_of(data) or 'the scan dataset'} there lies past the end of "
+            f"the file (HDF5 said: {text[:120]}): the file is damaged (its chunk index altered) "
+            "or cut short; other rows may read, but not the whole scan: copy the file again "
+            "from the instrument or a backup"
+        )
     if not re.search(r"plugin|not registered", text, re.I):
         return None
     return (
