@@ -1226,7 +1226,10 @@ def _open_zarr(path: Path):
             return zarr.open(store=store, mode="r")
         return zarr.open(store=str(path), mode="r")
     except Exception as exc:
-        if zipped and isinstance(exc, zipfile.BadZipFile):
+        # zipfile's NotImplementedError on opening is a directory entry's "version needed
+        # to extract" past any zip's ("zip file version 7.3"): it had read "unreadable zarr
+        # store (NotImplementedError: ...)"
+        if zipped and isinstance(exc, (zipfile.BadZipFile, NotImplementedError)):
             raise CubeReadError(path, zip_damaged(exc)) from exc
         # a ValueError, asked first: a store whose top holds no metadata document at all
         if type(exc).__name__ in _ZARR_NOTHING_THERE and (why := _no_zarr_node(path)):
