@@ -24,7 +24,8 @@ Known overlaps of painting elements:
   cubes that end below the K lines of the last three, overlap each other's: fitted the same way.
 - P K-alpha (2.01) beside Hg M-alpha, S K-alpha, Pb M-alpha and Sr L-alpha; Co K-alpha (6.93) on
   Fe K-beta (7.06), Mn K-alpha (5.90) on Cr K-beta (5.95), Ni K-alpha (7.48) below Co K-beta
-  (7.65), Bi L-alpha (10.84) above Pb L-alpha and As K-alpha, and Cr K-alpha (5.41) between Ba
+  (7.65), Bi L-alpha (10.84) above Pb L-alpha and As K-alpha (beside a W tube's scattered L
+  lines with Hg's L1, L2 and L3 lines free: TUBE_SUBSHELLS), and Cr K-alpha (5.41) between Ba
   L-beta2 and L-gamma1: fitted the same way.
 - Barium is mapped from L-alpha even on cubes that reach its K-alpha (32 keV): its K edge (37.4 keV)
   is beyond what a 40-50 kV tube excites usefully (elements.MAX_K_EDGE_KEV).
@@ -166,6 +167,14 @@ EXCITATION_KEV = 20.0
 #: vermilion and no arsenic read As 1 584 per 1e5 counts by the window, -183 with one xraylib
 #: template per element, +29 per subshell, against 193 for real 3 % orpiment (analysis audit 29).
 SUBSHELL_FITS = {("As", "Kb")}
+#: Fits in which these neighbours get one template per vacancy subshell where the scan's tube's
+#: scattered lines are fitted too: a W tube's L lines (9.6-11.7 keV) lie among Hg's around Bi
+#: L-alpha. With one template for Hg, vermilion read Bi -7 to -34 % of smalt's (2 % Bi2O3)
+#: under 25-50 kV W tubes (forward model, 125-170 eV), a mix of smalt, vermilion and lead white
+#: -0.19 to 0.28 of its Bi; with Hg's L1, L2 and L3 lines free -11 to +2 % and 0.64-1.15. Not
+#: beside other tubes: under Rh, Mo and Ag tubes vermilion then read -4 to -10 % (one template
+#: -6 to +9 %; /work/runs66/revM66/fresh.py, fresh2.py, bi2.py)
+TUBE_SUBSHELLS = {("Bi", "La"): ("Hg",)}
 #: Windowed lines on a neighbour's line, taken out by the neighbour's own map times its line
 #: ratios (its template per count of its mapped line: _less_neighbours): Pb L-beta (mapped when
 #: arsenic is present) on Se K-beta (12.50 keV, cadmium red), 0.6 FWHM away. Cadmium red read Pb
@@ -1008,17 +1017,21 @@ def _fit_row(
         )
 
     templates = [template(plan.symbol, reference_family=plan.line.family)]
-    if (plan.symbol, plan.line.family) in SUBSHELL_FITS:
-        # one template per vacancy of each neighbour: how its L1, L2 and L3 lines share out
-        # depends on the tube spectrum (edges 12-16 keV for Hg and Pb), not on xraylib's ratios
-        # at EXCITATION_KEV (vermilion's L3 lines 30 % stronger against L2 than there)
-        for x in members[1:]:
-            # a vacancy with no line inside the region (only a far line's flank) is left out:
-            # it would only trade noise with the background terms
-            for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv, anode)}):
-                templates.append(template(x, subshell=sh))
-    else:
-        templates += [template(x) for x in members[1:]]
+    key = (plan.symbol, plan.line.family)
+    # one template per vacancy of these neighbours: how its L1, L2 and L3 lines share out
+    # depends on the tube spectrum (edges 12-16 keV for Hg and Pb), not on xraylib's ratios
+    # at EXCITATION_KEV (vermilion's L3 lines 30 % stronger against L2 than there)
+    freed = set(members[1:]) if key in SUBSHELL_FITS else set()
+    if anode in members:  # the tube's scattered lines fitted too (TUBE_SUBSHELLS)
+        freed |= set(TUBE_SUBSHELLS.get(key, ()))
+    for x in members[1:]:
+        if x not in freed:
+            templates.append(template(x))
+            continue
+        # a vacancy with no line inside the region (only a far line's flank) is left out:
+        # it would only trade noise with the background terms
+        for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv, anode)}):
+            templates.append(template(x, subshell=sh))
     if background:
         templates.append(np.ones_like(centres))
         templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
