@@ -278,20 +278,16 @@ class _warnings_told:
 
     def __exit__(self, *exc):
         import warnings
-        from pathlib import Path
 
         caught, self._caught = self._caught, None
         if warnings.showwarning is self._shown:
             warnings.showwarning = self._before
         if _napari_shows_warnings(self._before):  # napari's hook showed them
             return False
-        from .errors import FileWarning
+        from .errors import ours_to_tell
 
-        ours = str(Path(__file__).parent)
         for message, category, filename in caught:  # a FileWarning points at the reader's caller
-            if issubclass(category, FileWarning) or (
-                issubclass(category, UserWarning) and str(filename).startswith(ours)
-            ):
+            if ours_to_tell(category, filename):
                 _notify(str(message), level="warning")
         return False
 

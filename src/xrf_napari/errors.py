@@ -19,6 +19,17 @@ class FileWarning(UserWarning):
     notification by this class, where it had looked for this package's files in its location."""
 
 
+def ours_to_tell(category: type, filename: str) -> bool:
+    """Whether a warning is this package's to tell in napari: a reader's FileWarning (said at its
+    caller's line), or a UserWarning raised in this package's files; not a library's."""
+    import os
+
+    return issubclass(category, FileWarning) or (
+        issubclass(category, UserWarning)
+        and str(filename).startswith(os.path.dirname(__file__) + os.sep)
+    )
+
+
 def warn_outside(message: str) -> None:
     """warnings.warn(message, FileWarning) at the first frame outside this package: the line of
     the script, test or napari code that called read_cube, parse_header or the napari reader,

@@ -360,8 +360,7 @@ def refuse_default_embedder(rec: Recolouriser, embedder) -> None:
     `rec` was trained with (embedder_mismatch): a folder holding only the user's uvit.safetensors
     recoloured with the shipped embedder, warned "its colours will be wrong" and exited 0 (the
     panels said nothing). An embedder given (--embedder, the panel's Embedder weights) is the
-    user's choice: used, with embedder_mismatch's warning on the command line (a panel's job
-    swallows warnings)."""
+    user's choice: used, with embedder_mismatch's warning (a panel's in a notification)."""
     if embedder_mismatch(rec, embedder) is None:
         return
     from ..fileutil import printable

@@ -242,6 +242,7 @@ class JobPanel(QWidget):
         worker.yielded.connect(self._on_progress)
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_error)
+        worker.warned.connect(self._on_warned)
         worker.aborted.connect(self._on_aborted)
         worker.finished.connect(self._reset)
         self._quit_on_destroy = _quitter(worker)
@@ -480,6 +481,23 @@ class JobPanel(QWidget):
         self.last_error = exc
         self.status.setText(f"Failed: {exc}")
         show_error(str(exc) or type(exc).__name__)
+
+    def _on_warned(self, shown: tuple) -> None:
+        """A warning of this package the job raised (errors.ours_to_tell), told in a notification
+        once a session, as napari tells one raised outside a job: superqt's worker sends each to
+        its `warned` signal, which nothing read, so a Recolour panel given an embedder its
+        recolouriser was not trained on recoloured without a word (`recolour` warns). Not one
+        already told (a weights folder that is no folder, said as the panel opened)."""
+        from napari.utils.notifications import notification_manager, show_warning
+
+        from ..errors import ours_to_tell
+
+        message, category, filename = shown[:3]
+        text = str(message)
+        if ours_to_tell(category, filename) and all(
+            str(n.message) != text for n in notification_manager.records
+        ):
+            show_warning(text)
 
     def _reset(self) -> None:
         if self._delivery is not None:  # the worker finished; its result is still being added
