@@ -419,7 +419,9 @@ def _write_element_maps(
     table = folder / names[-1]
     with atomic_path(table) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(
-            f"# {made_by}: {values} of {printable(name)}; one 32-bit float "
+            # the scan named before the values: "{values} of {name}" put it after their
+            # live-time words ("... live times run 0.498-1.22 s of aps")
+            f"# {made_by}: maps of {printable(name)} in {values}; one 32-bit float "
             "TIFF per map; values not clipped at 0 (negative pixels are noise around an absent "
             "line), so totals and region means are unbiased\n"
         )
