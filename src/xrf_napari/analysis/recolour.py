@@ -354,13 +354,15 @@ def embedder_mismatch(rec: Recolouriser, embedder) -> str | None:
     )
 
 
-def refuse_default_embedder(rec: Recolouriser, embedder) -> None:
+def refuse_default_embedder(rec: Recolouriser, embedder, instead: str | None = None) -> None:
     """A ValueError where no embedder was given and the one taken by default ($XRF_NAPARI_WEIGHTS's
     or the panels' weights folder's dve.safetensors, else the shipped one) is not the embedder
     `rec` was trained with (embedder_mismatch): a folder holding only the user's uvit.safetensors
     recoloured with the shipped embedder, warned "its colours will be wrong" and exited 0 (the
     panels said nothing). An embedder given (--embedder, the panel's Embedder weights) is the
-    user's choice: used, with embedder_mismatch's warning (a panel's in a notification)."""
+    user's choice: used, with embedder_mismatch's warning (a panel's in a notification).
+    `instead`: the other way on for a caller that takes no embedder (pigments --colour-prior,
+    the Pigments panel), which was told to give one "(recolour's --embedder, ...)"."""
     if embedder_mismatch(rec, embedder) is None:
         return
     from ..fileutil import printable
@@ -369,7 +371,7 @@ def refuse_default_embedder(rec: Recolouriser, embedder) -> None:
     dve = WEIGHTS_FILES["dve"]
     beside = rec.path.parent / dve
     options = "(recolour's --embedder, the Recolour panel's Embedder weights)"
-    give = f"give it {options}"
+    give = instead or f"give it {options}"
     missing = ""
     if not beside.is_file():
         missing = f"{printable(rec.path.parent)} holds {printable(rec.path.name)} but no {dve}, so "
@@ -377,10 +379,9 @@ def refuse_default_embedder(rec: Recolouriser, embedder) -> None:
     elif beside.resolve() == Path(embedder.path).resolve():  # the weights folder's own
         way = f"put the embedder it was trained with in place of {dve} beside it, or {give}"
     else:  # beside --weights, but only a weights folder's is taken when none is given
-        way = (
-            f"give the embedder it was trained with {options}: {printable(beside)} beside it is "
-            "used only when given"
-        )
+        used = f"{printable(beside)} beside it is used only when given"
+        way = f"give the embedder it was trained with {options}: {used}"
+        way = way if instead is None else f"{used}; {instead}"
     raise ValueError(
         f"{missing}the recolouriser {printable(rec.path)} would be paired with the default "
         f"embedder {printable(embedder.path)} (none was given), but it was trained on another "
@@ -428,12 +429,14 @@ def iter_recolour(
     average_flips=False,
     free: int | None = None,
     anode: str | None = None,
+    instead: str | None = None,
 ):
     """A generator yielding (done, total) over embedding (first half) then tiles (second half)
     and returning RecolourResult. `average_flips`: see Recolouriser.iter_predict. `anode`: the
     X-ray tube's anode the user named (the Recolour dock's Tube box, `recolour --anode`), over
     the file's, for the notes (ood, ambiguity): a Cu tube the file does not name had its own
-    scattered Cu lines name copper pigments.
+    scattered Cu lines name copper pigments. `instead`: refuse_default_embedder's, for a caller
+    that takes no embedder.
 
     Checked at this call, before the generator is made and the scan read: the tiling, and the
     memory the recolouring needs (`Recolouriser.tiling`) against `free` bytes (default:
@@ -452,7 +455,7 @@ def iter_recolour(
     embedder = load_embedder(embedder_weights, device)  # cached for the pass
     check_input_width(rec, embedder)
     if embedder_weights is None:
-        refuse_default_embedder(rec, embedder)
+        refuse_default_embedder(rec, embedder, instead)
     if free is None:
         from ..memory import memory_budget
 

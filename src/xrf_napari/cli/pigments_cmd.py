@@ -383,7 +383,9 @@ def uvit_colours(cube, labels, device) -> tuple[dict, np.ndarray]:  # noqa: F821
     from ..analysis.recolour import iter_recolour
     from ..progress import run_to_end
 
-    rgb = run_to_end(iter_recolour(cube, device=device)).rgb
+    # pigments takes no embedder: its way on is the weights folder's, or no colour prior
+    instead = "leave out --colour-prior (pigments takes no --embedder: $XRF_NAPARI_WEIGHTS's pair)"
+    rgb = run_to_end(iter_recolour(cube, device=device, instead=instead)).rgb
     return region_mean_colours(rgb, labels), rgb
 
 

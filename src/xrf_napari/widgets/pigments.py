@@ -108,6 +108,12 @@ REGIONS_TIP = (
 #: said "--anode for another tube", a command-line option, in the panel. The Instrument row's
 #: Tube box sets the fit's tube, not the energy axis (the contradiction note says how to fix that)
 TUBE_ADVICE = "the Tube box sets another tube for the fit, not for this calibration"
+#: The way on where the SmallUViT's colours would pair a recolouriser with an embedder it was
+#: not trained on (recolour.refuse_default_embedder): this panel has no Embedder weights box.
+UVIT_INSTEAD = (
+    "untick SmallUViT region colours (this panel takes no Embedder weights: the weights "
+    "folder's pair, File > Preferences > XRF recolouring)"
+)
 NO_PHOTO_TIP = (
     "Off until a Photograph of the scanned area is chosen above (without one, the Embed & "
     "cluster dock finds regions from the spectra alone).\n\n"
@@ -148,7 +154,11 @@ def _pigments_job(
 
         rgb = (
             yield from iter_dock_recolour(
-                cube, weights=weights, embedder_weights=embedder_weights, device=device
+                cube,
+                weights=weights,
+                embedder_weights=embedder_weights,
+                device=device,
+                instead=UVIT_INSTEAD,  # this panel takes no embedder
             )
         ).rgb
         colours, source = region_mean_colours(rgb, labels), "SmallUViT colour"
@@ -745,8 +755,10 @@ class PigmentsWidget(CubeDock):
             labels,
             self.use_uvit.isChecked(),
             self.device.currentText(),
-            self.uvit_weights,
-            self.dve_weights,
+            # the weights folder's files as of this run: a dve.safetensors put beside its
+            # uvit.safetensors (as the refusal of the shipped embedder says) was not seen
+            self.uvit_weights or default_weights("uvit") or None,
+            self.dve_weights or default_weights("dve") or None,
             photo,
             self.instrument(),
             _photo_name(photo_layer) if photo_layer is not None else "the photograph",
