@@ -39,7 +39,8 @@ def test_the_resolution_trials_share_their_tubes_spectra(monkeypatch):
     tube = InstrumentProfile(anode="Cu", kv=37.5, fwhm_mn_ev=150.0)  # fitted by no other test
     calls = _count_fluorescence(monkeypatch)
     prof, out = pf.estimate_missing(tube, notes, y[None])
-    assert out[-1].startswith("detector resolution not in the metadata: about")
+    assert out[-1].startswith("detector resolution not in the metadata: ")
+    assert f"{prof.fwhm_mn_ev:g} eV" in out[-1] and "estimated from the peak widths" in out[-1]
     whole = pf.component_library(prof)
     # a library's fluorescence: each paint pigment's thin and thick layer, the grounds (fewer
     # than 2 x 2 per pigment); the parent's four libraries made four times as many

@@ -2631,10 +2631,26 @@ def iter_estimate_missing(
     if miss_fwhm:
         profile = yield from best_of(replace(profile, fwhm_mn_ev=f) for f in FWHM_GRID)
         out.append(
-            f"detector resolution not in the metadata: about {profile.fwhm_mn_ev:g} eV at Mn "
-            "K-alpha, estimated from the peak widths"
+            "detector resolution not in the metadata: "
+            + fwhm_estimate_words(profile.fwhm_mn_ev, FWHM_GRID)
         )
     return profile, out
+
+
+def fwhm_estimate_words(fwhm: float, grid) -> str:
+    """The resolution estimated on `grid` (FWHM_GRID) as the note says it: at an end of the grid
+    the fit tried nothing beyond, so the detector may be wider (narrower) still. The real APS
+    scan's K-alpha peaks read 197 eV (the element maps' width); its note said "about 185 eV",
+    the grid's top, with no word of that."""
+    said = "at Mn K-alpha, estimated from the peak widths"
+    grid = sorted(grid)
+    for end, more, most in ((grid[-1], "wider", "widest"), (grid[0], "narrower", "narrowest")):
+        if len(grid) > 1 and fwhm == end:
+            return (
+                f"{fwhm:g} eV or {more} {said}: {fwhm:g} eV is the {most} the fit tries (--fwhm, "
+                f"or the panel's Detector, sets a {more} one)"
+            )
+    return f"about {fwhm:g} eV {said}"
 
 
 def calibration_notes(
