@@ -53,3 +53,28 @@ def test_an_estimated_resolution_at_the_widest_the_fit_tries_says_it_may_be_wide
         words == f"about {sorted(FWHM_GRID)[1]:g} eV at Mn K-alpha, estimated from the peak widths"
     )
     assert "is the narrowest the fit tries" in fwhm_estimate_words(min(FWHM_GRID), FWHM_GRID)
+
+
+def _noise_scan(tmp_path):
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    data = np.random.default_rng(0).poisson(3, (4, 4, 512)).astype(np.uint16)
+    return write_cube(tmp_path / "flat.h5", data, Calibration(1.0, 0.05))
+
+
+@pytest.mark.parametrize("name", ["scan.mca", "scan.rpl", "scan.spx", "scan.zarr"])
+def test_an_output_folder_named_like_a_scan_file_is_refused(tmp_path, capsys, name):
+    """`quicklook X -o out/scan.mca` quietly made a folder named scan.mca (holding PNGs), where
+    `-o x.h5` was refused: every ending the readers open (their own list) is refused alike."""
+    from xrf_napari.cli.main import main
+    from xrf_napari.io.registry import SUPPORTED_SUFFIXES
+
+    assert name[name.index(".") :] in SUPPORTED_SUFFIXES
+    scan = _noise_scan(tmp_path)
+    out = tmp_path / "out" / name
+    assert main(["quicklook", str(scan), "-o", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--output {out}: names a scan ({out.suffix}, an ending xrf-napari opens" in err, err
+    assert f"give a folder, e.g. {out.with_suffix('')}" in err, err
+    assert not out.exists()

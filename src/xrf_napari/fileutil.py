@@ -1106,19 +1106,30 @@ FILE_SUFFIXES = (
 )  # fmt: skip
 
 
-def check_not_a_file_name(out, command: str, option: str = "--out", prefix: str = "") -> None:
+def check_not_a_file_name(
+    out, command: str, option: str = "--out", prefix: str = "", scans: tuple = ()
+) -> None:
     """Refuse a new folder `out` (given by `option`) whose name ends like a file's (.png, .h5,
-    .safetensors ...: FILE_SUFFIXES) for `command`, which writes several files into it; an
-    existing folder or file is left to the caller's checks. `xrf-napari-train generate --out
-    set.png` or `embedder --out dve.safetensors` made a folder of that name."""
+    .safetensors ...: FILE_SUFFIXES) or like a scan's (`scans`: the readers' suffixes,
+    io.registry.SUPPORTED_SUFFIXES, which this layer cannot import) for `command`, which writes
+    several files into it; an existing folder or file is left to the caller's checks.
+    `xrf-napari-train generate --out set.png` or `embedder --out dve.safetensors` made a folder
+    of that name."""
     from pathlib import Path
 
     path = Path(out)
     # `--out set.h5/`: the separator ends a folder's name, asked for as one
     folder = str(out).endswith(tuple(s for s in (os.sep, os.altsep) if s))
-    if folder or os.path.lexists(path) or path.suffix.lower() not in FILE_SUFFIXES:
+    ending = path.suffix.lower()
+    if folder or os.path.lexists(path):
+        return
+    if ending in FILE_SUFFIXES:
+        what = f"a file ({path.suffix})"
+    elif ending in scans:  # `quicklook X -o out/scan.mca` made a folder "scan.mca"
+        what = f"a scan ({path.suffix}, an ending xrf-napari opens as a scan)"
+    else:
         return
     raise ValueError(
-        f"{option} {out}: names a file ({path.suffix}); {command} writes several files into a "
+        f"{option} {out}: names {what}; {command} writes several files into a "
         f"folder: give a folder, e.g. {path.with_suffix('')}{prefix}"
     )

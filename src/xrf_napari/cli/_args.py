@@ -183,12 +183,14 @@ def how_to_calibrate(args) -> str:
 
 def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = False) -> None:
     """Refuse, before any work, an --output that names a file for a command that writes a folder
-    of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...). The
-    message says what to give instead; an existing folder of any name is taken, and one of the
-    `inputs` is left to fileutil.check_outputs ("is, or lies inside, the input")."""
+    of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...) or like a
+    scan the readers open (.mca, .rpl, .zarr ...: io.registry.SUPPORTED_SUFFIXES). The message
+    says what to give instead; an existing folder of any name is taken, and one of the `inputs`
+    is left to fileutil.check_outputs ("is, or lies inside, the input")."""
     from pathlib import Path
 
     from ..fileutil import is_link_loop, link_loop, same_file
+    from ..io.registry import SUPPORTED_SUFFIXES
 
     path = Path(out)
     if path.is_dir():
@@ -209,4 +211,4 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
             f"--output {out}: is a file, not a folder; {command} writes several files into a "
             f"folder: give a folder (new or existing){prefix}"
         )
-    check_not_a_file_name(out, command, "--output", prefix)
+    check_not_a_file_name(out, command, "--output", prefix, scans=SUPPORTED_SUFFIXES)
