@@ -5,9 +5,9 @@ the tube is not named. A Mo, Rh or Ag tube's K lines scatter off the painting: R
 the lines' energies over a Compton band below them. A pigment can put the same element's K lines
 in the spectrum (molybdate orange: Mo) but without the Compton band, so an anode is named only
 when its K-alpha stands above the continuum and so does the Compton band just below it, beyond
-the line's own spill into it (band_beyond_spill), and no other anode's does (K-beta is too weak
-to add evidence: through a polycapillary the generated Rh tubes' stood 0-0.12 above the
-continuum). The anodes, their K-alpha and Compton energies come
+the line's own spill into it and a paint's K-beta lines inside it (band_beyond_spill), and no
+other anode's does (K-beta is too weak to add evidence: through a polycapillary the generated
+Rh tubes' stood 0-0.12 above the continuum). The anodes, their K-alpha and Compton energies come
 from the physics (physics.tube.ANODES, elements.element_lines, physics.scatter.compton_energy),
 so the guess reads the lines the generator draws. A W tube has no K lines in 1-26.6 keV, and a
 Cu or Cr tube's Compton band reaches into its K-alpha peak (Cu 0.07-0.25 keV below 8.04 keV, Cr
@@ -181,24 +181,28 @@ def compton_evidence(total: np.ndarray, e: float) -> tuple[float, float]:
 
 
 @cache
-def band_spill(anode: str) -> float:
-    """Counts a fluorescence line at the anode's K-alpha puts in the anode's Compton band
-    (_backscatter_band, which holds compton_band), per count in its line window: its K-alpha
-    transitions as a SPILL_FWHM_EV detector's Gaussians on the canonical axis. Mo K-alpha2
-    (17.37 keV) lies 0.27 keV above the band (to 17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %."""
+def band_spill(anode: str, source: str | None = None) -> float:
+    """Counts the K lines of `source` (default: the anode) put in the anode's Compton band
+    (_backscatter_band, which holds compton_band), per count in the source's K-alpha window:
+    the lines as a SPILL_FWHM_EV detector's Gaussians on the canonical axis. The anode's own
+    K-alpha at the band's top: Mo K-alpha2 (17.37 keV) lies 0.27 keV above the band (to
+    17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %. Another anode's K-beta (its K-alpha is
+    in_compton_band's): Mo K-beta (19.6 keV) lies inside Rh's band, 17.9 %."""
     from scipy.special import erf
 
     from ..elements import transition_lines
     from ..energy import canonical_edges
     from ..physics.detector import sigma_kev
 
-    edges, e = canonical_edges(), k_alpha_anodes()[anode]
-    line = np.zeros(len(edges) - 1)
-    for t in transition_lines(anode):
-        if t.family == "Ka":
+    source = source or anode
+    edges, anodes = canonical_edges(), k_alpha_anodes()
+    lines = {"Ka": np.zeros(len(edges) - 1), "Kb": np.zeros(len(edges) - 1)}
+    for t in transition_lines(source):
+        if t.family in lines:
             s = sigma_kev(t.energy, SPILL_FWHM_EV)
-            line += t.weight * np.diff(erf((edges - t.energy) / (np.sqrt(2) * s))) / 2
-    return _window(line, *_backscatter_band(e))[0] / _line_windows(line, e)[0][0]
+            lines[t.family] += t.weight * np.diff(erf((edges - t.energy) / (np.sqrt(2) * s))) / 2
+    band = _window(lines["Ka" if source == anode else "Kb"], *_backscatter_band(anodes[anode]))
+    return band[0] / _line_windows(lines["Ka"], anodes[source])[0][0]
 
 
 @cache
@@ -243,13 +247,18 @@ def _shown(ev: tuple[tuple[float, float], ...]) -> bool:
 
 
 def band_beyond_spill(total: np.ndarray, anode: str) -> bool:
-    """Whether the anode's K-alpha line's own spill (band_spill x the line's counts over its
-    continuum) makes less than SPILL_SHARE of its Compton band's counts over their continuum
-    (compton_evidence's window): a tube's band is its Compton scatter, a pigment's line
-    (molybdate orange's Mo) has only the spill."""
-    e = k_alpha_anodes()[anode]
-    spill = band_spill(anode) * max(_over(*_line_windows(total, e)), 0.0)
-    return spill < SPILL_SHARE * _over(*_strongest_band(total, e)[1])
+    """Whether the anode's Compton band (compton_evidence's window) holds counts over its
+    continuum beyond the K-beta lines other anodes' elements put inside it (band_spill x their
+    K-alpha's counts over its continuum), and its own K-alpha's spill makes less than
+    SPILL_SHARE of them: a tube's band is its Compton scatter, a pigment's line (molybdate
+    orange's Mo) has only the spill. A paint's Mo K-beta filled Rh's band: of generated Ag,
+    W, Cu and Cr tubes' scans of lead molybdate paints, 41 of 296 were read as Rh (at 65-135
+    deg scatter), none now, and none of 86 Rh tubes' is lost (/work/runs66/revT66/evalf.py)."""
+    anodes = k_alpha_anodes()
+    over = {a: max(_over(*_line_windows(total, e)), 0.0) for a, e in anodes.items()}
+    inside = sum(band_spill(anode, a) * over[a] for a in anodes if a != anode)
+    beyond = _over(*_strongest_band(total, anodes[anode])[1]) - inside
+    return band_spill(anode) * over[anode] < SPILL_SHARE * beyond
 
 
 def guess_anode(counts: np.ndarray) -> str | None:
@@ -270,7 +279,8 @@ def guess_anode(counts: np.ndarray) -> str | None:
     a Rh tube's K-beta Compton peak falls on Ag K-alpha and Rh K-alpha's spill lifts Ag's band
     above the lower half of its continuum, so Ag showed beside Rh and 8 of 18 fresh Rh tubes'
     scans there were 'cannot tell' (/work/runs65/tubeB65/readdiff.py). The one anode left is
-    named only where its own line's spill makes less than half of its band (band_beyond_spill):
+    named only where its own line's spill makes less than half of its band beyond a paint's
+    K-beta lines inside it (band_beyond_spill):
     a pigment's Mo lines added by hand at 0.2 / 0.3 / 1 x the highest peak of 966 generated
     sums of Rh, Ag, W, Cu and Cr tubes read 6 / 17 / 239 of them as a Mo tube; none now (of 204
     Mo tubes' sums with those lines, 202 / 202 / 202 -> 194 / 185 / 149 read as Mo;
