@@ -79,3 +79,51 @@ def test_the_pigments_panel_reads_the_weights_folder_as_it_runs(
     assert started, "no job started"
     given = [str(a) for a in started[0] if isinstance(a, str)]
     assert str(folder / "dve.safetensors") in given, started[0]
+
+
+def test_a_tube_voltage_in_volts_is_read_and_nonsense_is_named(tmp_path, capsys):
+    """A file's tube voltage in volts (kV 50000) was passed over: `info` said "the file names no
+    tube voltage" above a metadata listing "kV: 50000", and the maps and fit took none. Now read
+    as volts and said so; a number neither kV nor volts is named, set aside. Fails on the parent:
+    "the file names no tube voltage" both times."""
+    import json
+
+    from _cli_models import write_toy_scan
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io.project_h5 import write_cube
+
+    counts = write_toy_scan(tmp_path / "s.h5", 4, 4, 2)[1]
+    for name, kv in (("v.h5", 50000), ("bad.h5", 250)):
+        write_cube(tmp_path / name, counts, Calibration.canonical(), metadata={"kV": kv})
+    assert main(["info", str(tmp_path / "v.h5")]) == 0
+    said = capsys.readouterr().out
+    assert "  voltage    50 kV (the file's kV 50000, read as volts)" in said, said
+    assert main(["info", str(tmp_path / "v.h5"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tube_kv"] == 50.0
+    assert main(["info", str(tmp_path / "bad.h5")]) == 0
+    said = capsys.readouterr().out
+    assert (
+        "  voltage    kV unknown (the file's kV 250 is no tube voltage, neither 5-100 kV nor "
+        "5000-100000 V: set aside; quicklook's and pigments' --kv)"
+    ) in said, said
+
+
+def test_kv_reading_takes_the_unit_the_text_names():
+    """Text naming its unit is read in it, a number of kV as before; words and flags are no
+    voltage. Fails on the parent: no kv_reading."""
+    from xrf_napari.detector import kv_from_metadata, kv_reading
+
+    assert kv_reading({"tube_voltage_kv": 40}) == (None, "")  # not a key readers write
+    assert kv_reading({"profile": {"kv": 35}}) == (35.0, "")
+    assert kv_reading({"tube": {"kV": "40 kV"}}) == (40.0, "")
+    assert kv_reading({"kv": "45000 V"}) == (45.0, "the file's kv '45000 V', read as volts")
+    assert (
+        kv_reading({"kv": "50 V"})[0] is None
+        and "'50 V' is no tube voltage" in kv_reading({"kv": "50 V"})[1]
+    )
+    assert kv_reading({"kV": 250, "tube": {"kv": 40}}) == (40.0, "")  # the readable one
+    for nothing in ("unknown", True, [50]):
+        assert kv_reading({"kV": nothing}) == (None, "")
+    assert kv_from_metadata({"kV": 50000}) == 50.0

@@ -406,23 +406,70 @@ def tube_source(metadata, given: str | None = None) -> str:
     return ANODE_BY_DEFAULT if assumed else ""
 
 
-def kv_unnamed(assumed: float | None, option: str = "--kv") -> str:
+def kv_unnamed(assumed: float | None, option: str = "--kv", meta: dict | None = None) -> str:
     """How a command or dock says a tube voltage the file does not name: what is assumed
     (`assumed` kV, or None: "kV unknown", nothing assumed) and the option that sets it. On the
     APS scan pigments said "tube voltage not in the metadata: 50 kV assumed" (no option) where
-    quicklook said "kV unknown (--kv)"."""
+    quicklook said "kV unknown (--kv)". `meta`: the file's, whose voltage set aside
+    (kv_reading) is said instead of "the file names no tube voltage"."""
     said = "kV unknown" if assumed is None else f"{assumed:g} kV assumed"
-    return f"{said} (the file names no tube voltage; {option})"
+    kv, note = kv_reading(meta) if meta else (None, "")
+    why = note if kv is None and note else "the file names no tube voltage"
+    return f"{said} ({why}; {option})"
 
 
 def kv_from_metadata(meta: dict) -> float | None:
-    """Tube voltage under any of the keys readers use (the Bruker reader writes `kV`)."""
+    """Tube voltage in kV under any of the keys readers use (the Bruker reader writes `kV`),
+    or None (kv_reading)."""
+    return kv_reading(meta)[0]
+
+
+#: A tube voltage read as kV, and as volts (no tube runs at 5000 kV, none at 5 V).
+KV_SPAN, VOLT_SPAN = (5.0, 100.0), (5e3, 1e5)
+
+
+def kv_reading(meta: dict) -> tuple[float | None, str]:
+    """(the file's tube voltage in kV or None, a note): a number in KV_SPAN as kV; one in
+    VOLT_SPAN, or text with its unit ("50 kV", "50000 V"), converted, the note saying so; the
+    note "" where the file names none. A voltage in volts (an HDF5 root attribute
+    `tube_voltage` 50000) or as text was passed over without a word: `info` said "the file
+    names no tube voltage" above the metadata listing it. Another number is set aside (None),
+    the note saying which."""
+    set_aside = ""
     for where in (profile_from_metadata(meta) or {}, meta.get("tube") or {}, meta):
         if not isinstance(where, dict):
             continue
-        lower = {str(k).lower(): v for k, v in where.items()}
+        lower = {str(k).lower(): k for k in where}  # the file's spelling, for the note
         for key in ("kv", "voltage_kv", "high_voltage_kv", "tube_kv"):
-            v = lower.get(key)
-            if isinstance(v, (int, float)) and 5 <= v <= 100:
-                return float(v)
-    return None
+            if key not in lower:
+                continue
+            kv, note = _as_kv(where[lower[key]], lower[key])
+            if kv is not None:
+                return kv, note
+            set_aside = set_aside or note
+    return None, set_aside
+
+
+def _as_kv(value, key: str) -> tuple[float | None, str]:
+    """kv_reading's one value under `key`: (kV, "") read as kV, (kV, note) as volts, (None,
+    why) for a number or text that is no voltage, (None, "") for anything else (a list)."""
+    import numbers
+    import re
+
+    unit = ""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(kV|V)?\s*", value, re.I)
+        if m is None:
+            return None, ""  # words ("unknown"), not a number given in other units
+        number, unit = float(m[1]), (m[2] or "").lower()
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        return None, ""
+    said = f"the file's {key} " + (repr(value) if isinstance(value, str) else f"{number:g}")
+    if unit != "v" and KV_SPAN[0] <= number <= KV_SPAN[1]:
+        return number, ""
+    if unit != "kv" and VOLT_SPAN[0] <= number <= VOLT_SPAN[1]:
+        return number / 1000.0, f"{said}, read as volts"
+    kv, volts = (f"{x:g}-{y:g}" for x, y in (KV_SPAN, VOLT_SPAN))
+    return None, f"{said} is no tube voltage, neither {kv} kV nor {volts} V: set aside"

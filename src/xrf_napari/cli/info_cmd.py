@@ -239,19 +239,22 @@ def finite_or_null(value):
     return value
 
 
-def kv_words(kv: float | None) -> str:
-    """The tube voltage as `info` says it, in quicklook's words: the file's, or unknown
-    (detector.kv_unnamed, naming the commands whose --kv sets it). `info` said nothing of it, so
-    a file naming none was told only by quicklook's and pigments' notes."""
-    from ..detector import kv_unnamed
+def kv_words(meta: dict) -> str:
+    """The file's tube voltage as `info` says it, in quicklook's words: the file's (read as
+    volts, it says so), or unknown (detector.kv_unnamed: none named, or which value was set
+    aside; naming the commands whose --kv sets it). `info` said nothing of it, so a file naming
+    none was told only by quicklook's and pigments' notes."""
+    from ..detector import kv_reading, kv_unnamed
 
+    kv, note = kv_reading(meta)
     if kv is None:
-        return kv_unnamed(None, "quicklook's and pigments' --kv")
-    return f"{kv:g} kV (the file's)"
+        return kv_unnamed(None, "quicklook's and pigments' --kv", meta)
+    origin = note or "the file's"
+    return f"{kv:g} kV ({origin})"
 
 
 def run(args) -> int:
-    from ..detector import kv_from_metadata
+    from ..detector import kv_reading
     from ._args import read_scan
 
     cube = read_scan(args)
@@ -268,7 +271,9 @@ def run(args) -> int:
     given = tube_given(cube, args.anode, info["metadata"])
     if given:
         info["tube_given"] = given
-    info["tube_kv"] = kv_from_metadata(cube.metadata)  # None: the file names none
+    info["tube_kv"], kv_note = kv_reading(cube.metadata)  # None: the file names none, or no kV
+    if kv_note:  # read as volts, or set aside
+        info["tube_kv_note"] = kv_note
     if args.json:
         print(json.dumps(finite_or_null(info), default=str, indent=1))
         return 0
@@ -299,7 +304,7 @@ def run(args) -> int:
         print(f"              tube read: {read['anode']} ({read['origin']})")
     if given:
         print(f"  tube given {given['anode']} (--anode{given_note(given)})")
-    print(f"  voltage    {kv_words(info['tube_kv'])}")
+    print(f"  voltage    {kv_words(cube.metadata)}")
     if info["metadata"]:
         print("  metadata")
         headings = {"profile": f"profile ({note})"} if note else None

@@ -170,7 +170,7 @@ def instrument_said(
     if read["kv"] is not None:
         volts = f"{read['kv']:g} kV ({'given' if kv is not None else files})"
     else:
-        volts = kv_unnamed(None)
+        volts = kv_unnamed(None, meta=cube.metadata)  # none named, or a value set aside
     lens = read["optic_cutoff_kev"] is not None
     optic_words = OPTIC_WORDS["lens" if lens else "collimator"]
     optic_from = "given" if optic else files if lens else "the file names no lens; --optic"
