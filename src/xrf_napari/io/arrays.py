@@ -1773,14 +1773,39 @@ def _require_chunks(arr, path: Path, name: str) -> None:
             f"{grid[bad[0]]} along an axis of {shape[bad[0]]} values cannot hold any of them; "
             "the store's metadata (.zarray or zarr.json) is corrupt",
         )
-    size = int(np.prod(grid, dtype=object)) * np.dtype(arr.dtype).itemsize if grid else 0
-    if size > available_memory():  # each chunk is decoded whole: its first read had failed
-        # "(ValueError: Maximum allowed dimension exceeded); the file may be corrupt or truncated"
+    _require_chunks_fit(arr, path, name, grid, shape)
+
+
+def _require_chunks_fit(arr, path: Path, name: str, grid: tuple, shape: tuple) -> None:
+    """Refuse a zarr array a read of which needs more at once than this machine's memory
+    (memory.memory_total, not what is free now: a busy machine had refused a sound store on one
+    opening and not the next): a chunk, decoded whole, or a sharded array's inner chunk and its
+    shard's index (16 bytes an inner chunk); a shard itself is read in parts, so one larger
+    than free memory (a whole cube's) is sound. Such lengths (hand-edited or corrupt) had failed
+    at the first read, "(ValueError: Maximum allowed dimension exceeded); the file may be
+    corrupt or truncated"."""
+    from ..memory import memory_total
+
+    try:
+        inner = tuple(int(c) for c in arr.chunks)
+    except (AttributeError, TypeError, ValueError):  # another grid (zarr v3 extensions)
+        inner = grid
+    if not inner:
+        return
+    sharded = inner != grid
+    size = int(np.prod(inner, dtype=object)) * np.dtype(arr.dtype).itemsize
+    index = 16 * int(np.prod([-(-g // max(c, 1)) for g, c in zip(grid, inner)], dtype=object))
+    if not sharded or size >= index:
+        need, what, whole = size, f"chunks {inner} of {size / 2**30:.3g} GiB each", "a chunk"
+    else:
+        need, whole = index, "a shard's index"
+        what = f"shards {grid} of chunks {inner}, whose index takes {index / 2**30:.3g} GiB"
+    if need > (total := memory_total()):
         raise CubeReadError(
             path,
-            f"zarr array '{name}' of shape {shape} declares chunks {grid} of {size / 2**30:.3g} "
-            "GiB each, more than this machine's memory, and a chunk is read whole: the store's "
-            "metadata (.zarray or zarr.json) is corrupt, or its chunks too large to read here",
+            f"zarr array '{name}' of shape {shape} declares {what}, more than this machine's "
+            f"memory ({total / 2**30:.3g} GiB), and {whole} is read whole: the store's metadata "
+            "(.zarray or zarr.json) is corrupt, or its chunks too large to read here",
         )
 
 
