@@ -1,12 +1,15 @@
 """Review of readers66 (f064b185): a zarr array's chunks are judged against the machine's memory,
-not what is free at the opening, and a sharded array by its inner chunks and shard index."""
+not what is free at the opening, and a sharded array by its inner chunks and shard index; a read
+of a file deleted or replaced meanwhile (ENOENT, ESTALE) is said so."""
+
+import errno
 
 import numpy as np
 import pytest
 import zarr
 
 from xrf_napari import memory
-from xrf_napari.errors import CubeReadError
+from xrf_napari.errors import CubeReadError, read_block
 from xrf_napari.io import arrays, read_cube
 
 CUBE = np.arange(4 * 5 * 64, dtype=np.uint16).reshape(4, 5, 64)
@@ -40,3 +43,28 @@ def test_a_zarr_chunk_larger_than_the_machine_is_refused_naming_its_memory(tmp_p
         read_cube(path, auto_calibrate=False)
     said = str(e.value)
     assert "declares chunks (4, 5, 64) of " in said and "more than this machine's memory (" in said
+
+
+class _Gone:
+    """An array whose every read fails as one of a file deleted or replaced meanwhile."""
+
+    shape, dtype = (4, 5, 64), np.dtype(np.uint16)
+
+    def __init__(self, code):
+        self.code = code
+
+    def __getitem__(self, key):
+        raise OSError(self.code, {errno.ENOENT: "No such file or directory"}.get(self.code, "x"))
+
+
+@pytest.mark.parametrize("code", [errno.ENOENT, errno.ESTALE], ids=["ENOENT", "ESTALE"])
+def test_a_read_of_a_file_gone_meanwhile_is_said_so(tmp_path, code):
+    """ESTALE (a share's file deleted or replaced on the server) and ENOENT had read "the system
+    refused the read (...), so the file itself may be sound: check that the drive or share it
+    lies on is reachable", which no check of the drive mends."""
+    with pytest.raises(CubeReadError) as e:
+        read_block(_Gone(code), (slice(0, 2),), tmp_path / "scan.h5")
+    said = str(e.value)
+    assert "reading rows 0-1 failed: the file is gone (" in said, said
+    assert f"{errno.errorcode[code]}): deleted, moved or replaced since it was opened" in said
+    assert "may be sound" not in said

@@ -632,6 +632,12 @@ def refused_read(exc: BaseException) -> str:
     said = words or str(exc)[:120] or type(exc).__name__
     if name and name not in said:
         said = f"{said}, {name}"
+    if code in (errno.ENOENT, errno.ESTALE):  # the file deleted, moved or replaced meanwhile
+        # (on a share: ESTALE): no drive to check; it had read "so the file itself may be sound"
+        return (
+            f"the file is gone ({said}): deleted, moved or replaced since it was opened; open "
+            "it again where it now lies"
+        )
     return (
         f"the system refused the read ({said}), so the file itself may be sound: check that the "
         "drive or share it lies on is reachable (a network drive dropped or busy?) and that it "
