@@ -127,3 +127,25 @@ def test_kv_reading_takes_the_unit_the_text_names():
     for nothing in ("unknown", True, [50]):
         assert kv_reading({"kV": nothing}) == (None, "")
     assert kv_from_metadata({"kV": 50000}) == 50.0
+
+
+def test_the_spectrum_docks_export_csv_refuses_a_pictures_name(make_napari_viewer, qtbot, tmp_path):
+    """The Spectrum dock's export_csv(path) from a script wrote a CSV named x.jpg, where Export
+    CSV... refuses that name and Embed's save(path) a name it does not write. Fails on the
+    parent: x.jpg written."""
+    from _cli_models import write_toy_scan
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    scan = write_toy_scan(tmp_path / "s.h5", 4, 4, 2)[0]
+    viewer = make_napari_viewer()
+    open_cube(viewer, scan)
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    with pytest.raises(ValueError, match=r"x\.JPG: the spectra are saved as \.csv"):
+        dock.export_csv(tmp_path / "x.JPG")
+    assert not (tmp_path / "x.JPG").exists()
+    dock.export_csv(tmp_path / "spectra 2024.03")  # a dot of its own: written as named
+    assert (tmp_path / "spectra 2024.03").read_text(encoding="utf-8").startswith("# xrf-napari")
