@@ -4,6 +4,7 @@ the end of the widths the fit tries, and an --output folder named like a scan fi
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,3 +79,58 @@ def test_an_output_folder_named_like_a_scan_file_is_refused(tmp_path, capsys, na
     assert f"--output {out}: names a scan ({out.suffix}, an ending xrf-napari opens" in err, err
     assert f"give a folder, e.g. {out.with_suffix('')}" in err, err
     assert not out.exists()
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+def _two_cubes(viewer):
+    from _napari_helpers import add_cube
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    cubes = []
+    for i, name in enumerate(("scan A", "scan/B")):
+        counts = np.full((3, 4, 16), i + 1, np.uint16)
+        cubes.append(Cube(counts, Calibration(0.1 * i, 0.05), metadata={"name": name}))
+        add_cube(viewer, cubes[-1])
+    layers = [ly for ly in viewer.layers if ly.ndim == 3]  # the cubes' layers, not their sums
+    assert len(layers) == 2
+    return cubes, layers
+
+
+def test_two_cube_layers_saved_at_once_are_written_one_h5_each(make_napari_viewer, tmp_path):
+    """Saving two selected cube layers with a .h5 name: napari said "No data written! A plugin
+    could not be found to write these 2 layers" (xrf-napari's writer took exactly one layer).
+    Each cube is now written to its own project HDF5, `<name>_<layer>.h5`, and reads back with
+    its calibration."""
+    import xrf_napari
+
+    viewer = make_napari_viewer()
+    cubes, layers = _two_cubes(viewer)
+    viewer.layers.selection = set(layers)
+    written = viewer.layers.save(str(tmp_path / "cubes.h5"), selected=True)
+    assert len(written) == 2, written
+    for cube, path in zip(cubes, written, strict=True):
+        assert Path(path).parent == tmp_path and Path(path).name.startswith("cubes_"), path
+        back = xrf_napari.read_cube(path)
+        assert back.calibration.offset == cube.calibration.offset
+        assert back.calibration.gain == cube.calibration.gain
+        assert np.array_equal(np.asarray(back.data[()]), np.asarray(cube.data[()]))
+
+
+def test_a_cube_saved_with_its_sum_image_is_refused_naming_the_sum(make_napari_viewer, tmp_path):
+    """Two layers at once, a cube and its sum image, with a .h5 name: the sum image is no cube,
+    and the save is refused saying so before anything is written."""
+    from xrf_napari._writer import CubeSaveError
+
+    viewer = make_napari_viewer()
+    _, layers = _two_cubes(viewer)
+    viewer.layers.selection = {layers[0], viewer.layers[f"{layers[0].name} sum"]}
+    with pytest.raises(CubeSaveError, match=f"layer '{layers[0].name} sum' is the sum image of"):
+        viewer.layers.save(str(tmp_path / "cubes.h5"), selected=True)
+    assert list(tmp_path.iterdir()) == []

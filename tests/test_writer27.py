@@ -55,10 +55,12 @@ def _ripple_cube(viewer, tmp_path):
 
 
 def _our_writer():
-    """xrf-napari's WriterContribution, as the Save dialog hands it to napari for its file type."""
+    """xrf-napari's single-layer WriterContribution, as the Save dialog hands it to napari for
+    its file type (the other, write_cubes, takes several cube layers at once)."""
     from npe2 import PluginManager
 
-    (writer,) = PluginManager.instance().get_manifest("xrf-napari").contributions.writers
+    writers = PluginManager.instance().get_manifest("xrf-napari").contributions.writers
+    (writer,) = [w for w in writers if w.command == "xrf-napari.write_cube"]
     return writer
 
 

@@ -9,7 +9,7 @@ of any other scan, photograph or regions layer opened from a file in the viewer,
 overwritten, as in the docks' saves. Only `.h5`/`.hdf5` is claimed, so every other image layer
 and suffix stays with napari's builtin writers; any other layer sent here is refused with a
 message saying what to do (raised, not `[]`: napari would only say that the plugin wrote
-nothing).
+nothing). Several cube layers saved at once go one file each (write_cube_layers).
 """
 
 from __future__ import annotations
@@ -104,6 +104,54 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     except (CubeReadError, ValueError, OSError) as exc:  # nothing was left under `out`
         raise CubeSaveError(f"layer {name!r} not saved to {printable(out)}: {exc}") from exc
     return [str(out)]
+
+
+def write_cube_layers(path: str, layer_data: list) -> list[str]:
+    """npe2 multi-layer writer: several cube layers saved at once (Save Selected Layers with a
+    `.h5` name) each to its own project HDF5 beside `path`, `<name>_<layer>.h5` (a project HDF5
+    holds one cube). napari said "No data written! A plugin could not be found to write these
+    2 layers", write_cube_layer taking exactly one. Every layer must be a cube layer and every
+    file new (nobody typed its name) before any is written; one that then fails names the files
+    written before it. Returns the paths written."""
+    import os
+    from pathlib import Path
+
+    from .analysis.export import file_stem
+    from .fileutil import printable
+
+    out = Path(path)
+    stem, ext = os.path.splitext(out.name)  # npe2 sends a name ending in one of SUFFIXES
+    if not stem.strip("."):
+        raise CubeSaveError(
+            f"{len(layer_data)} layers not saved: {printable(out.name)!r} has no file name before "
+            f"the suffix; give a name such as cubes{SUFFIXES[0]}"
+        )
+    names = [str(meta.get("name") or "layer") for _, meta, *_ in layer_data]
+    for name, (data, meta, *_) in zip(names, layer_data, strict=True):
+        _layer_cube(name, data, meta)  # refuses a layer that is not a cube layer, saying why
+    targets = [out.with_name(f"{stem}_{file_stem(n)}{ext}") for n in names]
+    for i, target in enumerate(targets):
+        if target in targets[:i]:
+            raise CubeSaveError(
+                f"layers {names[targets.index(target)]!r} and {names[i]!r} not saved: both "
+                f"would be written to {printable(target)}; rename one of the layers"
+            )
+        if os.path.lexists(target):
+            raise CubeSaveError(
+                f"layer {names[i]!r} not saved: {printable(target)} already exists (several "
+                f"cubes are saved one file each, {stem}_<layer>{ext}, names nobody typed); "
+                "choose another name, or move that file away"
+            )
+    written: list[str] = []
+    for target, (data, meta, *_) in zip(targets, layer_data, strict=True):
+        try:
+            written += write_cube_layer(str(target), data, meta)
+        except CubeSaveError as exc:
+            if not written:
+                raise
+            done = ", ".join(printable(w) for w in written)
+            raise CubeSaveError(f"{exc} (written before it: {done})") from exc
+    return written
 
 
 def _given_without_suffix(path) -> str | None:
