@@ -68,3 +68,27 @@ def test_a_read_of_a_file_gone_meanwhile_is_said_so(tmp_path, code):
     assert "reading rows 0-1 failed: the file is gone (" in said, said
     assert f"{errno.errorcode[code]}): deleted, moved or replaced since it was opened" in said
     assert "may be sound" not in said
+
+
+@pytest.mark.parametrize("sharded", [True, False], ids=["shard index", "crc32c chunk"])
+def test_a_zarr_checksum_that_does_not_match_is_said_damaged(tmp_path, sharded):
+    """A byte flipped in a sharded array's index (its crc32c) or in a chunk a crc32c codec
+    guards had read "reading row 0 failed (ValueError: Stored and computed checksum do not
+    match. Stored: b'...'. Computed: b'...'.); the file may be corrupt or truncated"."""
+    path = tmp_path / "scan.zarr"
+    if sharded:
+        _store(path, chunks=(1, 5, 64), shards=(2, 5, 64))
+    else:
+        _store(path, chunks=(2, 5, 64), compressors=[zarr.codecs.Crc32cCodec()])
+    first = next(f for f in sorted((path / "counts" / "c").rglob("*")) if f.is_file())
+    raw = bytearray(first.read_bytes())
+    raw[-10 if sharded else 7] ^= 0x40  # in the shard's index; in the chunk's data
+    first.write_bytes(bytes(raw))
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path, auto_calibrate=False)
+    said = str(e.value)
+    assert (
+        "reading row 0 failed: a chunk of zarr array '/counts' there is damaged: its stored "
+        "checksum does not match its bytes" in said
+    ), said
+    assert "ValueError" not in said and "may be corrupt or truncated" not in said

@@ -368,6 +368,15 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
             exc,
             f"other rows may read, but not the whole scan: {again}",
         )
+    if "checksum do not match" in text:  # zarr's crc32c codec, a sharded array's index's
+        # (a byte flipped): it had read "reading row 0 failed (ValueError: Stored and computed
+        # checksum do not match. Stored: b'...'. ...); the file may be corrupt or truncated"
+        return (
+            f"a chunk of {_datasets_of(data) or 'the scan dataset'} there is damaged: its stored "
+            "checksum does not match its bytes, so the file is corrupt (a copy, transfer or disk "
+            "altered its bytes); other rows may read, but not the whole scan: copy the file "
+            "again from the instrument or a backup"
+        )
     if not isinstance(exc, OSError):
         return None
     if "addr overflow" in text:  # a chunk's address in the index altered: it had read
