@@ -1,8 +1,11 @@
 """Review of readers66 (f064b185): a zarr array's chunks are judged against the machine's memory,
 not what is free at the opening, and a sharded array by its inner chunks and shard index; a read
-of a file deleted or replaced meanwhile (ENOENT, ESTALE) is said so."""
+of a file deleted or replaced meanwhile (ENOENT, ESTALE) is said so; asyncio's reports of tasks
+not zarr's pass the filter on zarr's."""
 
 import errno
+import logging
+import os
 
 import numpy as np
 import pytest
@@ -92,3 +95,26 @@ def test_a_zarr_checksum_that_does_not_match_is_said_damaged(tmp_path, sharded):
         "checksum does not match its bytes" in said
     ), said
     assert "ValueError" not in said and "may be corrupt or truncated" not in said
+
+
+def _never_retrieved(defined_at: str) -> str:
+    return (
+        "Task exception was never retrieved\nfuture: <Task finished name='Task-9' coro=<load() "
+        f"done, defined at {defined_at}:12> exception=FileNotFoundError(2, 'No such file', "
+        f"'{os.sep.join(('', 'data', 'zarr', 'scan.zarr'))}')>"
+    )
+
+
+def test_an_asyncio_report_naming_a_folder_called_zarr_is_not_hidden(caplog):
+    """The filter f064b185 puts on the "asyncio" logger, for the whole process, dropped any
+    "Task exception was never retrieved" whose text held a folder called zarr, as a task of the
+    user's or another plugin's reading /data/zarr/scan.zarr: now only those of zarr's own tasks
+    (their coroutine defined in zarr's package folder)."""
+    arrays._quiet_zarr_tasks()
+    theirs = _never_retrieved(os.sep.join(("", "home", "u", "tools", "scans.py")))
+    zarrs = _never_retrieved(os.path.join(os.path.dirname(zarr.__file__), "core", "group.py"))
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        logging.getLogger("asyncio").error(theirs)
+        logging.getLogger("asyncio").error(zarrs)
+    told = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert told == [theirs], told
