@@ -12,30 +12,10 @@ import numpy as np
 import pytest
 import tifffile
 import zarr
+from test_readers65 import _said_everywhere
 
-from xrf_napari._reader import read_layers
-from xrf_napari.cli.main import main
 from xrf_napari.errors import CubeReadError, read_block
 from xrf_napari.io import read_cube
-
-
-def _said_everywhere(path, capsys) -> str:
-    """read_cube's refusal of `path`, checked to be what `xrf-napari info` and napari's reader
-    say too."""
-    with pytest.raises(CubeReadError) as e:
-        read_cube(path)
-    said = str(e.value)
-    capsys.readouterr()
-    try:
-        code = main(["info", str(path)])
-    except SystemExit as exc:
-        code = exc.code
-    assert code != 0
-    assert said in capsys.readouterr().err
-    with pytest.raises(CubeReadError) as e:
-        read_layers(str(path))
-    assert str(e.value) == said
-    return said
 
 
 def _datastack(path, damaged=()):
