@@ -149,3 +149,31 @@ def test_the_spectrum_docks_export_csv_refuses_a_pictures_name(make_napari_viewe
     assert not (tmp_path / "x.JPG").exists()
     dock.export_csv(tmp_path / "spectra 2024.03")  # a dot of its own: written as named
     assert (tmp_path / "spectra 2024.03").read_text(encoding="utf-8").startswith("# xrf-napari")
+
+
+def test_embed_keeps_files_of_its_names_it_did_not_write(tmp_path, capsys):
+    """`embed -o DIR` replaced DIR/labels.png (and latent.h5, ...) whatever they were: the names
+    are generic, and a user's own labels.png was lost. Now refused before the scan is read,
+    unless an earlier run's latent.h5 or labels.h5 lies there (a rerun replaces its set). Fails on
+    the parent: the user's labels.png replaced, exit 0."""
+    from _cli_models import write_toy_scan
+
+    from xrf_napari.cli.embed_cmd import written_by_embed
+    from xrf_napari.cli.main import main
+
+    save_tiny_models(tmp_path)
+    scan = write_toy_scan(tmp_path / "s.h5", 8, 8, 2)[0]
+    out = tmp_path / "out"
+    out.mkdir()
+    mine = out / "labels.png"
+    mine.write_bytes(b"my picture")
+    argv = ["embed", str(scan), "-o", str(out), "-k", "2", "--device", "cpu", "--no-progress"]
+    argv += ["--weights", str(tmp_path / "dve.safetensors")]
+    err = _refused(capsys, argv)
+    assert mine.read_bytes() == b"my picture" and not (out / "latent.h5").exists()
+    assert "labels.png there were not written by xrf-napari embed" in err, err
+    mine.unlink()
+    assert main(argv) == 0, capsys.readouterr().err
+    assert written_by_embed(out / "labels.h5") and written_by_embed(out / "latent.h5")
+    assert main(argv) == 0, capsys.readouterr().err  # a rerun replaces its own set
+    assert not written_by_embed(mine) and not written_by_embed(tmp_path / "gone.h5")

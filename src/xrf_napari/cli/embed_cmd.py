@@ -2,9 +2,10 @@
 
 OUT is a folder (created if needed) receiving latent.h5, latent.png, labels.h5, labels.png and
 cluster_spectra.csv; if OUT's last part ends with "_", "-" or "." it is a prefix instead
-(`--output results/scan1_` writes results/scan1_latent.h5, ...). Existing files of those names are
-replaced, all together at the end (fileutil.atomic_set): an interrupted run leaves the earlier
-run's set whole, never the latent of one scan beside the labels of another.
+(`--output results/scan1_` writes results/scan1_latent.h5, ...). An earlier run's files of those
+names are replaced, all together at the end (fileutil.atomic_set): an interrupted run leaves the
+earlier run's set whole, never the latent of one scan beside the labels of another; files of
+those names that no earlier run wrote are refused (others_in_the_way).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def configure(parser) -> None:
         "--output",
         "-o",
         required=True,
-        help="output folder, or prefix ending in _ - or . (existing files of the same names are "
-        "replaced)",
+        help="output folder, or prefix ending in _ - or . (an earlier run's files of the same "
+        "names are replaced, files of those names it did not write are refused)",
     )
     # the user's tube over the file's for the training-data line, as recolour's --anode
     add_scan_options(
@@ -101,6 +102,29 @@ def output_paths(out) -> dict[str, Path]:
     if is_prefix(out):
         return {n: Path(str(out) + n) for n in OUTPUT_NAMES}
     return {n: Path(out) / n for n in OUTPUT_NAMES}
+
+
+def written_by_embed(path) -> bool:
+    """Whether `path` is a latent.h5 or labels.h5 an embed run wrote: an HDF5 file whose
+    `latent` or `labels` dataset sits beside the `source` attribute every version recorded."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return "source" in f.attrs and ("latent" in f or "labels" in f)
+    except Exception:  # not an HDF5 file it can read: not one embed wrote
+        return False
+
+
+def others_in_the_way(paths: dict) -> list[Path]:
+    """The outputs present that a run would replace though no earlier run wrote them: all those
+    present (a link leading nowhere holds nothing to lose) unless its latent.h5 or labels.h5 is
+    embed's (written_by_embed; the set was written together). The names are generic: a user's
+    own labels.png or labels.h5 in the folder was replaced without a word."""
+    present = [p for p in paths.values() if p.exists()]
+    if not present or any(written_by_embed(paths[n]) for n in ("latent.h5", "labels.h5")):
+        return []
+    return present
 
 
 #: Bytes of an output beyond its arrays: an HDF5 file's header and attributes (code, command,
@@ -247,6 +271,14 @@ def run(args) -> int:
         inputs=[args.input, args.weights],
         option="--output",
     )
+    others = others_in_the_way(paths)
+    if others:  # before the scan is read, as pigments' report folder (refuse_replacing_others)
+        names = ", ".join(printable(p.name) for p in others)
+        raise ValueError(
+            f"--output {printable(args.output)}: {names} there were not written by xrf-napari "
+            "embed (no latent.h5 or labels.h5 of an earlier run beside them), and this run would "
+            "replace them: nothing was written; give another --output, or move them out of the way"
+        )
 
     from ..analysis import pooling
     from ..analysis.embed import (
