@@ -169,6 +169,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..fileutil import check_not_a_file_name, check_output_folder, option_first
+    from ..io.registry import SUPPORTED_SUFFIXES
     from .dataset import (
         MAX_N_CUBES,
         GenerateConfig,
@@ -180,7 +181,8 @@ def run(args) -> int:
     )
 
     _check_seed(args.seed, args.out)  # first, as argparse's refusals of the other numbers
-    check_not_a_file_name(args.out, "generate")  # `--out set.png` made a folder "set.png"
+    # `--out set.png` made a folder "set.png"
+    check_not_a_file_name(args.out, "generate", scans=SUPPORTED_SUFFIXES)
     # --images is a folder by design: not told it might have been meant as a file
     check_output_folder(
         args.out,

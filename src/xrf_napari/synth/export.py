@@ -61,8 +61,10 @@ def configure(p) -> None:
 
 def run(args) -> int:
     from ..fileutil import check_not_a_file_name, check_outputs, printable
+    from ..io.registry import SUPPORTED_SUFFIXES
 
-    check_not_a_file_name(args.out, "export-set")  # `--out set.h5` made a folder "set.h5"
+    # `--out set.h5` made a folder "set.h5"
+    check_not_a_file_name(args.out, "export-set", scans=SUPPORTED_SUFFIXES)
     formats = FORMATS if args.format == "all" else (args.format,)
     outs = {f: Path(args.out) / f if args.format == "all" else Path(args.out) for f in formats}
     check_outputs(

@@ -730,9 +730,10 @@ def check_input_width(rec, emb) -> None:
 
 def run(args) -> int:
     from ..fileutil import check_not_a_file_name, check_output_folder
+    from ..io.registry import SUPPORTED_SUFFIXES
 
     if args.out:  # `--out eval.md` made a folder "eval.md"
-        check_not_a_file_name(args.out, "evaluate")
+        check_not_a_file_name(args.out, "evaluate", scans=SUPPORTED_SUFFIXES)
     check_output_folder(
         args.out,
         OUTPUTS,

@@ -771,9 +771,11 @@ def run(args) -> int:
 
 def _run(args) -> int:
     from ..fileutil import check_not_a_file_name, check_output_folder
+    from ..io.registry import SUPPORTED_SUFFIXES
     from .common import TRAINER_RECORDS, TRAINER_WEIGHTS
 
-    check_not_a_file_name(args.out, "embedder")  # `--out dve.safetensors` made that folder
+    # `--out dve.safetensors` made that folder
+    check_not_a_file_name(args.out, "embedder", scans=SUPPORTED_SUFFIXES)
     check_output_folder(
         args.out,
         (CHECKPOINT_NAME, *TRAINER_RECORDS, TRAINER_WEIGHTS["embedder"]),

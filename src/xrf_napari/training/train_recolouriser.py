@@ -1129,10 +1129,12 @@ class _Run:
 
 def run(args) -> int:
     from ..fileutil import check_not_a_file_name
+    from ..io.registry import SUPPORTED_SUFFIXES
     from .common import removed_if_failed
     from .distributed import closed_if_started
 
-    check_not_a_file_name(args.out, "recolouriser")  # `--out uvit.safetensors` made that folder
+    # `--out uvit.safetensors` made that folder
+    check_not_a_file_name(args.out, "recolouriser", scans=SUPPORTED_SUFFIXES)
     with removed_if_failed(args.out), closed_if_started():
         return _run(args)
 
