@@ -111,8 +111,9 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
     `.h5` name) each to its own project HDF5 beside `path`, `<name>_<layer>.h5` (a project HDF5
     holds one cube). napari said "No data written! A plugin could not be found to write these
     2 layers", write_cube_layer taking exactly one. Every layer must be a cube layer and every
-    file new (nobody typed its name) before any is written; one that then fails names the files
-    written before it. Returns the paths written."""
+    file new (nobody typed its name), and no two names the same file where capitals are ignored
+    (Windows, macOS), before any is written; where one then fails, those written before it are
+    removed, so that saving again is not refused by them. Returns the paths written."""
     import os
     from pathlib import Path
 
@@ -130,11 +131,15 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
     for name, (data, meta, *_) in zip(names, layer_data, strict=True):
         _layer_cube(name, data, meta)  # refuses a layer that is not a cube layer, saying why
     targets = [out.with_name(f"{stem}_{file_stem(n)}{ext}") for n in names]
+    folded = [str(t).casefold() for t in targets]  # "Scan", "scan": one file on Windows, macOS
     for i, target in enumerate(targets):
-        if target in targets[:i]:
+        if folded[i] in folded[:i]:
+            j = folded.index(folded[i])
             raise CubeSaveError(
-                f"layers {names[targets.index(target)]!r} and {names[i]!r} not saved: both "
-                f"would be written to {printable(target)}; rename one of the layers"
+                f"layers {names[j]!r} and {names[i]!r} not saved: both would be written to "
+                f"{printable(targets[j])}"
+                + (" (one file where capitals are ignored)" if targets[j] != target else "")
+                + "; rename one of the layers"
             )
         if os.path.lexists(target):
             raise CubeSaveError(
@@ -143,14 +148,23 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
                 "choose another name, or move that file away"
             )
     written: list[str] = []
-    for target, (data, meta, *_) in zip(targets, layer_data, strict=True):
-        try:
+    try:
+        for target, (data, meta, *_) in zip(targets, layer_data, strict=True):
             written += write_cube_layer(str(target), data, meta)
-        except CubeSaveError as exc:
-            if not written:
-                raise
-            done = ", ".join(printable(w) for w in written)
-            raise CubeSaveError(f"{exc} (written before it: {done})") from exc
+    except CubeSaveError as exc:
+        if not written:
+            raise
+        left = []  # new files (checked above): kept, saving again was refused ("already exists")
+        for done in written:
+            try:
+                os.remove(done)
+            except OSError:
+                left.append(printable(done))
+        raise CubeSaveError(
+            f"{exc} ({', '.join(left)}, written before it, could not be removed)"
+            if left
+            else f"{exc}; nothing saved (the {len(written)} file(s) written before it removed)"
+        ) from exc
     return written
 
 
