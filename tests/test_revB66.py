@@ -86,3 +86,26 @@ def test_one_cube_layer_keeps_the_single_layer_writer_and_several_get_the_other(
         assert pm.get_writer(name, ["image"])[0].command == "xrf-napari.write_cube"
         for n in (2, 3):
             assert pm.get_writer(name, ["image"] * n)[0].command == "xrf-napari.write_cubes"
+
+
+def test_a_name_typed_without_its_suffix_is_checked_as_the_files_written(tmp_path):
+    """The Save dialog, its file type *datacubes (HDF5, one file each)* chosen, passes the name
+    as typed: "cubes" was checked as cubes_A, cubes_B (none there), while the files written were
+    cubes_A.h5, cubes_B.h5, so an existing cubes_B.h5 was met only after cubes_A.h5 was written,
+    said as "the Save dialog asked about 'cubes_B' only; type 'cubes_B.h5' in full", a name
+    nobody can type here. Now refused first, as for "cubes.h5"; ".h5" (no name before the
+    suffix) wrote ".h5_A.h5" and is refused. Fails on the parent."""
+    from xrf_napari._writer import CubeSaveError, write_cube_layers
+
+    (tmp_path / "cubes_B.h5").write_bytes(b"mine")
+    layers = [_layer("A"), _layer("B", 2)]
+    for typed in ("cubes", "cubes."):
+        with pytest.raises(CubeSaveError, match=r"cubes_B\.h5 already exists \(several cubes"):
+            write_cube_layers(str(tmp_path / typed), layers)
+    with pytest.raises(CubeSaveError, match="'.h5' has no file name before the suffix"):
+        write_cube_layers(str(tmp_path / ".h5"), layers)
+    assert [p.name for p in tmp_path.iterdir()] == ["cubes_B.h5"]
+    assert (tmp_path / "cubes_B.h5").read_bytes() == b"mine"
+    written = write_cube_layers(str(tmp_path / "new"), layers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cubes_B.h5", "new_A.h5", "new_B.h5"]
+    assert len(written) == 2

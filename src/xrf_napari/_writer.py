@@ -121,8 +121,12 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
     from .fileutil import printable
 
     out = Path(path)
-    stem, ext = os.path.splitext(out.name)  # npe2 sends a name ending in one of SUFFIXES
-    if not stem.strip("."):
+    # npe2 sends a name ending in one of SUFFIXES; the Save dialog, with this file type chosen,
+    # the name as typed: "cubes" (or "cubes.") is cubes.h5, as write_cube_layer reads it, so that
+    # the files checked below are those written
+    stem, ext = os.path.splitext(out.name.rstrip("."))
+    ext = ext or SUFFIXES[0]
+    if not stem.strip(".") or stem.lower() in SUFFIXES:  # ".h5": ".h5_scan.h5" was written
         raise CubeSaveError(
             f"{len(layer_data)} layers not saved: {printable(out.name)!r} has no file name before "
             f"the suffix; give a name such as cubes{SUFFIXES[0]}"
