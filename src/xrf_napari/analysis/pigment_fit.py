@@ -302,7 +302,7 @@ def instrument_for(
     if kv is None:
         kv = kv_from_metadata(meta)
         if kv is None and not (prof and "anode" in prof and "kv" in prof):  # base's 50 kV
-            notes.append(AssumedNote(kv_unnamed(base.kv, KV_OPTIONS), "kv"))
+            notes.append(AssumedNote(kv_unnamed(base.kv, KV_OPTIONS, meta), "kv"))
     fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
     if fw is None:
         notes.append(
