@@ -72,3 +72,20 @@ def test_a_spectrum_of_five_peaks_all_on_lines_still_calibrates():
     e = np.arange(512)
     assert len(got.matched_peaks) == 5
     assert np.abs(got.calibration.energy_at(e) - (1.025 + 0.05 * e)).max() < 0.06
+
+
+def test_a_fit_taking_the_tubes_line_for_hg_l_beta_without_hg_l_alpha_is_refused(tmp_path):
+    """A generated Mo tube's scan at 30 kV on orpiment and lead white (all 512 channels) was
+    calibrated "Rh by default" 7.6 keV off at 39 eV/channel (for 50): Pb M-alpha as the zero
+    peak, Pb L-alpha, L-beta and L-gamma as Fe and Cu K-alpha and Au L-alpha, the tube's Mo
+    K-alpha as Hg L-beta, with no peak where that axis puts Hg L-alpha, which comes with every
+    L-beta. Now refused, saying so. Fails on the parent: a wrong axis."""
+    from test_cutcal66 import _read, _scan
+
+    from xrf_napari.io import auto_calibration_failure
+
+    recipes = [(["Orpiment", "Lead white"], [0.5, 0.5])]
+    path, offset, gain = _scan(tmp_path, "Mo", 30.0, 45.0, 20.0, 2000.0, recipes, 54)
+    err, cube = _read(path, offset, gain)
+    assert err is None, f"calibrated {err:.3f} keV off"
+    assert "sees none at its L-alpha" in auto_calibration_failure(cube.metadata)
