@@ -360,22 +360,15 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         # 0 failed (BadZipFile: Bad CRC-32 for file ...); the file may be corrupt or truncated"
         return zip_damaged(exc)
     if decompression_failed(exc):
-        again = "copy the file again from the instrument or a backup"
         if _reads_tiff(data):  # every row's read decodes each page it crosses: no row reads
-            return decompression_damage("a compressed strip or tile of the TIFF", exc, again)
-        return decompression_damage(
-            f"a compressed chunk of {_datasets_of(data) or 'the scan dataset'} there",
-            exc,
-            f"other rows may read, but not the whole scan: {again}",
-        )
+            return decompression_damage("a compressed strip or tile of the TIFF", exc, _COPY_AGAIN)
+        return decompression_damage(f"a compressed {_chunk_of(data)}", exc, _OTHER_ROWS)
     if "checksum do not match" in text:  # zarr's crc32c codec, a sharded array's index's
         # (a byte flipped): it had read "reading row 0 failed (ValueError: Stored and computed
         # checksum do not match. Stored: b'...'. ...); the file may be corrupt or truncated"
         return (
-            f"a chunk of {_datasets_of(data) or 'the scan dataset'} there is damaged: its stored "
-            "checksum does not match its bytes, so the file is corrupt (a copy, transfer or disk "
-            "altered its bytes); other rows may read, but not the whole scan: copy the file "
-            "again from the instrument or a backup"
+            f"a {_chunk_of(data)} is damaged: its stored checksum does not match its bytes, so the "
+            f"file is corrupt (a copy, transfer or disk altered its bytes); {_OTHER_ROWS}"
         )
     if not isinstance(exc, OSError):
         return None
@@ -383,10 +376,8 @@ def explain_read_error(exc: BaseException, data=None) -> str | None:
         # "(OSError: Can't synchronously read data (addr overflow, addr = ..., eoa = 4574));
         # the file may be corrupt or truncated"
         return (
-            f"a chunk of {_datasets_of(data) or 'the scan dataset'} there lies past the end of "
-            f"the file (HDF5 said: {text[:120]}): the file is damaged (its chunk index altered) "
-            "or cut short; other rows may read, but not the whole scan: copy the file again "
-            "from the instrument or a backup"
+            f"a {_chunk_of(data)} lies past the end of the file (HDF5 said: {text[:120]}): the "
+            f"file is damaged (its chunk index altered) or cut short; {_OTHER_ROWS}"
         )
     if not re.search(r"plugin|not registered", text, re.I):
         return None
@@ -470,6 +461,17 @@ def _inner(arr, attr: str) -> list:
     if got is None:
         return []
     return list(got) if isinstance(got, (list, tuple)) else [got]
+
+
+#: What to do about a damaged chunk: a scan's other rows may still read (not a TIFF's: each row
+#: decodes every page it crosses).
+_COPY_AGAIN = "copy the file again from the instrument or a backup"
+_OTHER_ROWS = f"other rows may read, but not the whole scan: {_COPY_AGAIN}"
+
+
+def _chunk_of(data) -> str:
+    """'chunk of <the datasets `data` reads> there', the damaged part explain_read_error names."""
+    return f"chunk of {_datasets_of(data) or 'the scan dataset'} there"
 
 
 def _reads_tiff(data) -> bool:
