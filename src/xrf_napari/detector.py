@@ -44,6 +44,15 @@ def detector_fwhm_kev(energy_kev, fwhm_mn_ev: float = DEFAULT_FWHM_MN_EV):
     return 2.3548 * np.sqrt(noise_var + per_kev * np.clip(e, 0.0, None))
 
 
+def gaussian_channels(edges: np.ndarray, energy: float, fwhm: float) -> np.ndarray:
+    """Unit-area Gaussian line (`fwhm` keV) integrated over each channel."""
+    from scipy.special import erf
+
+    s = fwhm / 2.3548 * np.sqrt(2.0)
+    cdf = 0.5 * (1.0 + erf((edges - energy) / s))
+    return np.diff(cdf)
+
+
 def profile_from_metadata(metadata) -> dict | None:
     """Our generator's instrument profile (`metadata["profile"]`) as a dict, or None. Early
     generator files stored it as its Python repr (or JSON text): every reader of the profile (the

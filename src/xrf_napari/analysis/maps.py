@@ -45,6 +45,7 @@ from ..detector import (
     cube_fwhm_mn_ev,
     detector_fwhm_kev,
     fwhm_from_metadata,
+    gaussian_channels,
     known_anode,
     kv_from_metadata,
     tube_symbol,
@@ -505,15 +506,6 @@ def _window_weights(edges: np.ndarray, lo: float, hi: float) -> np.ndarray:
     left, right = edges[:-1], edges[1:]
     overlap = np.clip(np.minimum(right, hi) - np.maximum(left, lo), 0.0, None)
     return overlap / (right - left)
-
-
-def gaussian_channels(edges: np.ndarray, energy: float, fwhm: float) -> np.ndarray:
-    """Unit-area Gaussian line integrated over each channel."""
-    from scipy.special import erf
-
-    s = fwhm / 2.3548 * np.sqrt(2.0)
-    cdf = 0.5 * (1.0 + erf((edges - energy) / s))
-    return np.diff(cdf)
 
 
 def _family_transitions(line: Line) -> list[Line]:

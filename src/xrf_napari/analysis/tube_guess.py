@@ -188,19 +188,18 @@ def band_spill(anode: str, source: str | None = None) -> float:
     K-alpha at the band's top: Mo K-alpha2 (17.37 keV) lies 0.27 keV above the band (to
     17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %. Another anode's K-beta (its K-alpha is
     in_compton_band's): Mo K-beta (19.6 keV) lies inside Rh's band, 17.9 %."""
-    from scipy.special import erf
-
+    from ..detector import gaussian_channels
     from ..elements import transition_lines
     from ..energy import canonical_edges
-    from ..physics.detector import sigma_kev
+    from ..physics.detector import fwhm_ev
 
     source = source or anode
     edges, anodes = canonical_edges(), k_alpha_anodes()
     lines = {"Ka": np.zeros(len(edges) - 1), "Kb": np.zeros(len(edges) - 1)}
     for t in transition_lines(source):
         if t.family in lines:
-            s = sigma_kev(t.energy, SPILL_FWHM_EV)
-            lines[t.family] += t.weight * np.diff(erf((edges - t.energy) / (np.sqrt(2) * s))) / 2
+            fwhm = float(fwhm_ev(t.energy, SPILL_FWHM_EV)) * 1e-3
+            lines[t.family] += t.weight * gaussian_channels(edges, t.energy, fwhm)
     band = _window(lines["Ka" if source == anode else "Kb"], *_backscatter_band(anodes[anode]))
     return band[0] / _line_windows(lines["Ka"], anodes[source])[0][0]
 
