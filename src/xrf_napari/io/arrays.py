@@ -1187,34 +1187,32 @@ ZARR_METADATA_ERRORS = (
 )  # fmt: skip
 
 
-class _ZarrTaskNoise:
-    """A filter of the "asyncio" logger that drops asyncio's reports on zarr's own tasks: "Task
-    exception was never retrieved" (zarr gathers a group's members, or a row's chunks, at once;
-    where two of a damaged .datastack fail, the gather raises the first, which we word, and
-    asyncio printed the second's traceback on stderr when it was freed) and "Task was destroyed
-    but it is pending!" (the siblings left running, at exit), whose task's coroutine is defined
-    in zarr's package folder. Other asyncio reports pass, also those of a task of the user's or
-    another plugin's that merely names a folder called zarr (its data's path)."""
-
-    @staticmethod
-    def filter(record) -> bool:
-        text = record.getMessage()
-        noise = ("Task exception was never retrieved", "Task was destroyed but it is pending")
-        zarr = sys.modules.get("zarr")
-        if not text.startswith(noise) or zarr is None:
-            return True
-        return not re.search(
-            rf"(defined|running) at {re.escape(os.path.dirname(zarr.__file__))}[/\\]", text
-        )
+def _zarr_task_noise(record) -> bool:
+    """A filter of the "asyncio" logger (False: dropped) that drops asyncio's reports on zarr's
+    own tasks: "Task exception was never retrieved" (zarr gathers a group's members, or a row's
+    chunks, at once; where two of a damaged .datastack fail, the gather raises the first, which
+    we word, and asyncio printed the second's traceback on stderr when it was freed) and "Task
+    was destroyed but it is pending!" (the siblings left running, at exit), whose task's
+    coroutine is defined in zarr's package folder. Other asyncio reports pass, also those of a
+    task of the user's or another plugin's that merely names a folder called zarr (its data's
+    path)."""
+    text = record.getMessage()
+    noise = ("Task exception was never retrieved", "Task was destroyed but it is pending")
+    zarr = sys.modules.get("zarr")
+    if not text.startswith(noise) or zarr is None:
+        return True
+    return not re.search(
+        rf"(defined|running) at {re.escape(os.path.dirname(zarr.__file__))}[/\\]", text
+    )
 
 
 def _quiet_zarr_tasks() -> None:
-    """Install _ZarrTaskNoise on the "asyncio" logger, once per process."""
+    """Install _zarr_task_noise on the "asyncio" logger, once per process."""
     import logging
 
     log = logging.getLogger("asyncio")
-    if _ZarrTaskNoise not in log.filters:
-        log.addFilter(_ZarrTaskNoise)
+    if _zarr_task_noise not in log.filters:
+        log.addFilter(_zarr_task_noise)
 
 
 def _open_zarr(path: Path):
