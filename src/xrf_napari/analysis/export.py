@@ -116,6 +116,14 @@ def refuse_image_suffix(path, what: str) -> None:
         raise ValueError(f"cannot write {path}: {what} is saved as .png, .tif or .tiff")
 
 
+def software() -> str:
+    """The mark of what xrf-napari writes, "xrf-napari <version>": write_image's Software,
+    save_rgb's provenance, report.html's generator (xrf_napari_image reads it back)."""
+    from .. import __version__
+
+    return f"xrf-napari {__version__}"
+
+
 def write_image(
     path,
     data: np.ndarray,
@@ -129,9 +137,6 @@ def write_image(
     or the TIFF's ImageDescription, beside Software = xrf-napari and its version. `labels`: a
     label map (save_label_image), whose TIFF may be uint32 and is zlib-compressed, with no
     tifffile shape record in its description."""
-    from .. import __version__
-
-    software = f"xrf-napari {__version__}"
     path = Path(path)
     refuse_image_suffix(path, what)
     suffix = path.suffix.lower()
@@ -153,7 +158,7 @@ def write_image(
                 from PIL import Image, PngImagePlugin
 
                 info = PngImagePlugin.PngInfo()
-                info.add_text("Software", software)
+                info.add_text("Software", software())
                 if description:
                     info.add_itxt("Description", description)  # iTXt: UTF-8 allowed
                 Image.fromarray(data).save(tmp, format="PNG", pnginfo=info)
@@ -168,7 +173,7 @@ def write_image(
                 data,
                 photometric="rgb" if data.ndim == 3 else "minisblack",
                 description=description,
-                software=software,
+                software=software(),
                 **extra,
             )
     return path

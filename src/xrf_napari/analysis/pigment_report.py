@@ -212,18 +212,11 @@ def write_report(
     return paths
 
 
-#: How every report.html xrf-napari wrote begins (the generator mark follows it since
-#: 2026-12-07; earlier pages go straight on to their title, with or without a line break, which
-#: Windows wrote as CRLF: the page is written as text).
+#: How every report.html xrf-napari wrote begins (the generator mark, export.software, follows
+#: it since 2026-12-07; earlier pages go straight on to their title, with or without a line
+#: break, which Windows wrote as CRLF: the page is written as text).
 _PAGE_START = '<!DOCTYPE html><html><head><meta charset="utf-8">'
 _EARLIER_PAGE = re.compile(r"(\r?\n)?<title>Pigment hypotheses: ")
-
-
-def _generator() -> str:
-    """The page's generator mark: "xrf-napari <version>"."""
-    from .. import __version__
-
-    return f"xrf-napari {__version__}"
 
 
 def written_report(path) -> bool:
@@ -534,6 +527,8 @@ def render_html(
 ) -> str:
     """The report page; choices as write_report's, painted: the pigment recolour (uint8 RGB)
     shown at the top (computed from choices when not given)."""
+    from .export import software
+
     labels = np.asarray(labels)
     p = report.profile
     if background is not None and np.asarray(background).dtype != np.uint8:
@@ -606,7 +601,7 @@ def render_html(
     overview = _png_data_uri(_overview(painted))
     fwhm = f"{p.fwhm_mn_ev:.0f}"
     n_regions = f"{len(report.regions)} region{'' if len(report.regions) == 1 else 's'}"
-    return f"""{_PAGE_START}<meta name="generator" content="{esc(_generator())}">
+    return f"""{_PAGE_START}<meta name="generator" content="{esc(software())}">
 <title>Pigment hypotheses: {esc(scan_name)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Pigment hypotheses: {esc(scan_name)}</h1>

@@ -585,12 +585,12 @@ def _provenance(cube, rec, embedder, average_flips: bool, anode: str | None) -> 
     training-data note and the ambiguity read (given over the file's, else the one read off the
     scatter lines: detector.known_anode; None: none names one), which the saved image did not
     say."""
-    from .. import __version__
     from ..fileutil import printable
     from ..provenance import code_identity
+    from .export import software
 
     return {
-        "software": f"xrf-napari {__version__}",
+        "software": software(),
         "code": code_identity(),
         "scan": printable(cube.path if cube.path else cube.name),
         "calibration": cube.calibration.to_dict(),  # the keV axis the colours were made on
