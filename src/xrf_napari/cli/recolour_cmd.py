@@ -151,6 +151,7 @@ def embedder_option() -> str:
 
 
 def run(args) -> int:
+    from ..analysis.export import IMAGE_SUFFIXES
     from ..fileutil import check_outputs
     from ..models.weights import require_file
 
@@ -161,9 +162,9 @@ def run(args) -> int:
             f"--output {args.output}: is a folder; give a file name in it (.png, .tif or .tiff), "
             f"e.g. {example}"
         )
-    if out.name.lower() in (".png", ".tif", ".tiff"):  # Path(".png").suffix is ""
+    if out.name.lower() in IMAGE_SUFFIXES:  # Path(".png").suffix is ""
         raise ValueError(f"--output {out}: no file name before the suffix (e.g. scan{out.name})")
-    if out.suffix.lower() not in (".png", ".tif", ".tiff"):
+    if out.suffix.lower() not in IMAGE_SUFFIXES:  # write_image's rule, said as an option
         raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
     for option, path in (
         ("--weights", args.weights),
