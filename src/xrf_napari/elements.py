@@ -220,14 +220,6 @@ def k_edge(symbol: str) -> float:
     return float(xraylib.EdgeEnergy(atomic_number(symbol), xraylib.K_SHELL))
 
 
-@cache
-def l3_edge(symbol: str) -> float:
-    """L3 absorption edge (keV): the tube excites the element's L-alpha above it."""
-    import xraylib
-
-    return float(xraylib.EdgeEnergy(atomic_number(symbol), xraylib.L3_SHELL))
-
-
 def k_lines_usable(symbol: str) -> bool:
     """Whether an element's K lines are the ones to read it by (its K edge at most
     MAX_K_EDGE_KEV); the maps and the element suggestions use its L lines otherwise."""

@@ -1676,11 +1676,10 @@ def _residual_lines(
         all_lines,
         element_line,
         element_lines,
-        k_edge,
-        l3_edge,
         minor_lines,
     )
     from ..physics.detector import SI_KA
+    from .maps import family_edge
     from .tube_guess import compton_band
 
     r = (y - model) * w
@@ -1770,15 +1769,16 @@ def _residual_lines(
             or shows_or_holds(ln.element, main.energy, counts)
         )
 
+    above = {"L": ("Ka",), "M": ("Ka", "La")}  # the main lines that should stand above these
+
     def lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha (an M line's L-alpha
         # too), excited, is not seen (K_LINES_DOMINATE)
-        above = {"L": (("Ka", k_edge),), "M": (("Ka", k_edge), ("La", l3_edge))}
-        for fam, edge in above.get(ln.family[0], ()):
+        for fam in above.get(ln.family[0], ()):
             main = element_line(ln.element, fam)
             if (
                 main is not None
                 and lo <= main.energy <= hi
-                and edge(ln.element) * K_LINES_DOMINATE <= profile.kv
+                and family_edge(ln.element, fam)[0] * K_LINES_DOMINATE <= profile.kv
                 and not shows_or_holds(ln.element, main.energy, counts)
             ):
                 return True
