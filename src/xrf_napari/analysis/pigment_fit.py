@@ -1738,9 +1738,12 @@ def _residual_lines(
         half = peak_widths(left, [top], rel_height=0.5)[0][0] * step
         return half > TUBE_SCATTER_BREADTH * fwhm(e)
 
-    def shows(e: float, counts: float) -> bool:  # a main line the fit left in the residual
+    def top_near(e: float) -> float:  # the residual's highest peak top within a tolerance of e
         near = tops[np.abs(energy[tops] - e) <= tol(e)]
-        return bool(len(near) and left[near].max() >= MAIN_LINE_SHARE * counts)
+        return float(left[near].max()) if len(near) else -np.inf
+
+    def shows(e: float, counts: float) -> bool:  # a main line the fit left in the residual
+        return top_near(e) >= MAIN_LINE_SHARE * counts
 
     def main_of(ln):  # the main line of its series (K-alpha, L-alpha, M-alpha), or None
         return element_line(ln.element, ln.family[0] + "a")
@@ -1796,10 +1799,7 @@ def _residual_lines(
         ka, kb = element_line(profile.anode, "Ka"), element_line(profile.anode, "Kb")
         if ka is None or kb is None or abs(kb.energy - e) >= tol(e):
             return False
-        near = tops[np.abs(energy[tops] - ka.energy) <= tol(ka.energy)]
-        return bool(
-            len(near) and MINOR_LINE_SLACK * kb.weight / ka.weight * left[near].max() >= counts
-        )
+        return MINOR_LINE_SLACK * kb.weight / ka.weight * top_near(ka.energy) >= counts
 
     def held_kb(ln) -> bool:  # the K-beta of an element the fit holds (MINOR_LINE_SLACK)
         return ln.family == "Kb" and (ln.element in explained or ln.element in ground)
