@@ -284,7 +284,8 @@ def guess_anode(counts: np.ndarray) -> str | None:
     sums of Rh, Ag, W, Cu and Cr tubes read 6 / 17 / 239 of them as a Mo tube; none now (of 204
     Mo tubes' sums with those lines, 202 / 202 / 202 -> 194 / 185 / 149 read as Mo;
     /work/runs66/tube66/trade.py)."""
-    evidence = scatter_evidence(counts)
+    total = _summed(counts)  # once: band_beyond_spill reads it too
+    evidence = scatter_evidence(total)
     shown = [a for a, ev in evidence.items() if _shown(ev)]
     k_alpha, compton = ({a: evidence[a][i][0] for a in shown} for i in (0, 1))
 
@@ -295,7 +296,7 @@ def guess_anode(counts: np.ndarray) -> str | None:
 
     aside = {set_aside(a, b) for a in shown for b in shown if in_compton_band(a, b)}
     shown = [a for a in shown if a not in aside]
-    if len(shown) != 1 or not band_beyond_spill(_summed(counts), shown[0]):
+    if len(shown) != 1 or not band_beyond_spill(total, shown[0]):
         return None
     return shown[0]
 
