@@ -402,6 +402,19 @@ def is_link_loop(path) -> bool:
     return False
 
 
+def in_the_way(paths, ours) -> list[Path]:
+    """The outputs of `paths` present that a run would replace though no earlier run wrote them:
+    all those present, unless `ours()` (called only then; it reads the set's mark, such as a
+    report.html's generator or an embed latent.h5's attributes) says they are an earlier run's,
+    written together. A symbolic link leading nowhere is not present: atomic_path writes the
+    file it names (write_target) and keeps the link, so nothing of the user's is lost. Shared
+    by `embed -o` and `pigments -o`, which replaced a user's own file of a generic name."""
+    present = [Path(p) for p in paths if Path(p).exists()]
+    if not present or ours():
+        return []
+    return present
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None):
     """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds.

@@ -13,13 +13,19 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path, atomic_set, check_output_folder, made_folder, printable
+from ..fileutil import (
+    atomic_path,
+    atomic_set,
+    check_output_folder,
+    in_the_way,
+    made_folder,
+    printable,
+)
 
 REPORT_FILES = (
     "report.html",
@@ -243,12 +249,15 @@ def report_in_the_way(out) -> list[str]:
     they are no earlier report's: all those present, unless report.html is one xrf-napari wrote
     (written_report; its tables and images were written with it, all at once). `xrf-napari
     pigments -o DIR` replaced a report.html (or a candidates.csv) of the user's without a word;
-    the Pigments panel asks before replacing any of them."""
+    the Pigments panel asks before replacing any of them. A link leading nowhere is not in the
+    way (fileutil.in_the_way: the report is written through it)."""
     out = Path(out)
-    present = [n for n in REPORT_FILES if os.path.lexists(out / n)]
-    if not present or written_report(out / "report.html"):
-        return []
-    return present
+    return [
+        p.name
+        for p in in_the_way(
+            [out / n for n in REPORT_FILES], lambda: written_report(out / "report.html")
+        )
+    ]
 
 
 def _made_by(esc, command, origin) -> str:

@@ -117,14 +117,15 @@ def written_by_embed(path) -> bool:
 
 
 def others_in_the_way(paths: dict) -> list[Path]:
-    """The outputs present that a run would replace though no earlier run wrote them: all those
-    present (a link leading nowhere holds nothing to lose) unless its latent.h5 or labels.h5 is
-    embed's (written_by_embed; the set was written together). The names are generic: a user's
-    own labels.png or labels.h5 in the folder was replaced without a word."""
-    present = [p for p in paths.values() if p.exists()]
-    if not present or any(written_by_embed(paths[n]) for n in ("latent.h5", "labels.h5")):
-        return []
-    return present
+    """The outputs present that no earlier run wrote (fileutil.in_the_way): an earlier run's
+    latent.h5 or labels.h5 (written_by_embed) marks the set, written together. The names are
+    generic: a user's own labels.png or labels.h5 in the folder was replaced without a word."""
+    from ..fileutil import in_the_way
+
+    return in_the_way(
+        paths.values(),
+        lambda: any(written_by_embed(paths[n]) for n in ("latent.h5", "labels.h5")),
+    )
 
 
 #: Bytes of an output beyond its arrays: an HDF5 file's header and attributes (code, command,
