@@ -1,9 +1,12 @@
 """Session 66, helper lateD66: follow-ups of the post-stop review. One rule for files in the
-way of embed's and pigments' outputs (a link leading nowhere is not)."""
+way of embed's and pigments' outputs (a link leading nowhere is not), and a 16-bit RGB PNG's
+marks."""
 
 from __future__ import annotations
 
 import os
+
+import numpy as np
 
 
 def test_a_link_leading_nowhere_is_not_in_a_reports_way(tmp_path):
@@ -23,3 +26,29 @@ def test_a_link_leading_nowhere_is_not_in_a_reports_way(tmp_path):
     paths["latent.png"].write_bytes(b"mine")
     assert report_in_the_way(tmp_path) == ["regions.png"]
     assert others_in_the_way(paths) == [paths["latent.png"]]
+
+
+def test_a_16_bit_rgb_png_carries_xrf_napari_s_marks(tmp_path):
+    """write_image's 16-bit RGB PNG (png_rgb16) had no Software or Description text, so
+    xrf_napari_image did not know it as xrf-napari's, as it knows every other image it writes.
+    Fails on the parent: no marks."""
+    import zlib
+
+    from xrf_napari.analysis.export import image_marks, software, write_image, xrf_napari_image
+
+    rgb = np.random.default_rng(1).integers(0, 65536, (5, 7, 3)).astype(np.uint16)
+    made = '{"recolouriser": "uvit", "scan": "/d/sc\u00e4n.h5"}'
+    path = write_image(tmp_path / "x.png", rgb, description=made)
+    assert image_marks(path) == (software(), made)
+    assert (
+        xrf_napari_image(*image_marks(path)) == "the SmallUViT's recoloured image of sc\u00e4n.h5"
+    )
+    # the pixels are still the 16-bit values (the text chunks sit before the image data)
+    data = path.read_bytes()
+    start = data.index(b"IDAT") + 4
+    raw = np.frombuffer(
+        zlib.decompress(data[start : start + int.from_bytes(data[start - 8 : start - 4], "big")]),
+        np.uint8,
+    )
+    rows = raw.reshape(5, 1 + 7 * 6)[:, 1:].copy().view(">u2").reshape(5, 7, 3)
+    assert np.array_equal(rows, rgb)

@@ -153,7 +153,7 @@ def write_image(
     if suffix == ".png":
         with atomic_path(path) as tmp:
             if data.ndim == 3 and data.dtype == np.uint16:
-                Path(tmp).write_bytes(png_rgb16(data))
+                Path(tmp).write_bytes(png_rgb16(data, software(), description))
             else:
                 from PIL import Image, PngImagePlugin
 
@@ -257,8 +257,10 @@ def saved_image_words(page) -> str | None:
     return f"{made} ({h} x {w}), not a spectral datacube; open it in napari"
 
 
-def png_rgb16(rgb: np.ndarray) -> bytes:
-    """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering)."""
+def png_rgb16(rgb: np.ndarray, software: str = "", description: str | None = None) -> bytes:
+    """A 16-bit RGB PNG of (H, W, 3) uint16 (colour type 2, bit depth 16, no filtering), with
+    the Software text and the Description (iTXt, UTF-8) that write_image gives Pillow's PNGs:
+    without them xrf_napari_image did not know a 16-bit RGB PNG as xrf-napari's."""
     import struct
     import zlib
 
@@ -270,9 +272,13 @@ def png_rgb16(rgb: np.ndarray) -> bytes:
 
     rows = np.ascontiguousarray(rgb, dtype=">u2").reshape(h, w * 6 // 2).view(np.uint8)
     raw = np.concatenate([np.zeros((h, 1), np.uint8), rows.reshape(h, w * 6)], axis=1)
+    texts = chunk(b"tEXt", b"Software\0" + software.encode("latin-1")) if software else b""
+    if description:  # iTXt: keyword, no compression, no language or translated keyword
+        texts += chunk(b"iTXt", b"Description\0\0\0\0\0" + description.encode("utf-8"))
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+        + texts
         + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
         + chunk(b"IEND", b"")
     )
