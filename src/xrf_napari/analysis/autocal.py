@@ -521,6 +521,7 @@ def _l_beta_alone(matches, peaks, off: float, gain: float, n: int):
     from ..elements import element_line
 
     at = np.array([off + gain * p.channel for p in peaks])
+    near = 2.0 * float(_tolerance(gain))
     for _, ref in matches:
         element, family = ref.label.split()[:2]
         if family != "Lβ" or "(anode)" in ref.label:
@@ -528,7 +529,7 @@ def _l_beta_alone(matches, peaks, off: float, gain: float, n: int):
         alpha = element_line(element, "La")
         if alpha is None or not off + 0.5 < alpha.energy < off + gain * (n - 1) - 0.3:
             continue
-        if not np.any(np.abs(at - alpha.energy) < 2.0 * float(_tolerance(gain))):
+        if not np.any(np.abs(at - alpha.energy) < near):
             return ref.label, float(alpha.energy)
     return None
 
@@ -673,6 +674,12 @@ def _spectra(source) -> list:
     return [np.asarray(source)]
 
 
+def _given_spectra(source) -> list:
+    """`source`'s spectra: a list of them as given (sum, max pixel: what a fit was made on),
+    else _spectra's."""
+    return source if isinstance(source, list) else _spectra(source)
+
+
 def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibration:
     """Calibrate a Cube (sum + max-pixel spectra, computed in blocks), a Spectrum, or 1-D counts."""
     return calibrate_spectra(_spectra(source), anode=anode, **kwargs)
@@ -692,21 +699,20 @@ def scatter_recalibrated(source, result: AutoCalibration):
     """For a scan whose tube nobody named, calibrated (`result`) assuming the default Rh: (its
     calibration assuming X, X) where the spectra so calibrated show another anode X's scattered K
     lines (which the default's calibration did not put there) and show them again calibrated
-    assuming X; (result, the default) where they show the default's own (K-alpha and Compton
-    band): that calibration matched Rh K-alpha among its peaks, yet a fit on the other peaks
-    alone gave the same axis within 2 eV, still showing Rh, on generated Rh scans and the real
-    M6 .spx; a Mo or Ag tube's spectrum of three painting lines failed the fit assuming Rh or
-    showed no tube, none read as Rh (session 63); where they show no tube (Rh only by default),
-    anode_agreed_calibration's answer: an Ag tube's scans had been Rh by default 178-576 eV off
-    (Ag K-alpha taken as Rh K-beta at 175 deg, Pb M-alpha as Rh L-alpha binned to 100 eV/channel);
-    None otherwise. It stayed Rh
+    assuming X; (result, the default) where they show the default's own (K-alpha and Compton band):
+    that calibration matched Rh K-alpha among its peaks, yet a fit on the other peaks alone gave the
+    same axis within 2 eV, still showing Rh, on generated Rh scans and the real M6 .spx; a Mo or Ag
+    tube's spectrum of three painting lines failed the fit assuming Rh or showed no tube, none read
+    as Rh (session 63); where they show no tube (Rh only by default), anode_agreed_calibration's
+    answer: an Ag tube's scans had been Rh by default 178-576 eV off (Ag K-alpha taken as Rh K-beta
+    at 175 deg, Pb M-alpha as Rh L-alpha binned to 100 eV/channel); None otherwise. It stayed Rh
     even on a Mo tube's scan (the real PyMCA .mca), and the Pigments fit, reading Mo from the
     scatter lines (tube_guess.scan_anode), then named another tube than the Spectrum dock; a Rh
-    tube's scan was "Rh by default" though its lines showed Rh. `source`: as auto_calibrate's, or
-    a list of the spectra `result` was fitted to (sum, max pixel)."""
+    tube's scan was "Rh by default" though its lines showed Rh. `source`: as auto_calibrate's, or a
+    list of the spectra `result` was fitted to (sum, max pixel)."""
     from ..detector import DEFAULT_CALIBRATION_ANODE
 
-    spectra = source if isinstance(source, list) else _spectra(source)
+    spectra = _given_spectra(source)
     total = np.asarray(spectra[0], dtype=np.float64)
     shown = shown_anode(total, result.calibration)
     if shown is None:  # no tube shown: Rh only by default
@@ -723,21 +729,20 @@ def scatter_recalibrated(source, result: AutoCalibration):
 def anode_agreed_calibration(
     source, peaks: list | None = None
 ) -> tuple[AutoCalibration, str] | None:
-    """For a scan whose tube nobody named and whose calibration assuming the default Rh was
-    refused or shows no tube (scatter_recalibrated): (its calibration assuming X, X) where the
-    fits assuming each other K-line anode
-    (tube_guess.k_alpha_anodes: Mo, Ag) all succeed, agree within a tolerance at every channel,
-    and X's scatter lines show on X's axis (shown_anode); None otherwise. Assuming Rh, Rh's L and
-    K lines took other peaks and let a calibration 5-7 keV off match as many (Pb M-alpha as the
-    zero peak, Pb L lines as Fe, Cu K), and 74 of 694 generated scans were refused; 10 of their
-    30 Mo and Ag tubes' are calibrated so, 7-20 eV from the truth, none wrongly
-    (/work/runs65/autocal65/readlist.py). One fit alone is not enough: a W tube's scan fitted
-    assuming Mo, 13.7 keV off, showed Mo, and assuming Ag failed. `source`: as
+    """For a scan whose tube nobody named and whose calibration assuming the default Rh was refused
+    or shows no tube (scatter_recalibrated): (its calibration assuming X, X) where the fits assuming
+    each other K-line anode (tube_guess.k_alpha_anodes: Mo, Ag) all succeed, agree within a
+    tolerance at every channel, and X's scatter lines show on X's axis (shown_anode); None
+    otherwise. Assuming Rh, Rh's L and K lines took other peaks and let a calibration 5-7 keV off
+    match as many (Pb M-alpha as the zero peak, Pb L lines as Fe, Cu K), and 74 of 694 generated
+    scans were refused; 10 of their 30 Mo and Ag tubes' are calibrated so, 7-20 eV from the truth,
+    none wrongly (/work/runs65/autocal65/readlist.py). One fit alone is not enough: a W tube's scan
+    fitted assuming Mo, 13.7 keV off, showed Mo, and assuming Ag failed. `source`: as
     scatter_recalibrated's; `peaks`: its spectra_peaks where already found."""
     from ..detector import DEFAULT_CALIBRATION_ANODE
     from .tube_guess import k_alpha_anodes
 
-    spectra = source if isinstance(source, list) else _spectra(source)
+    spectra = _given_spectra(source)
     peaks = spectra_peaks(spectra) if peaks is None else peaks
     fits = {}
     for anode in k_alpha_anodes():
