@@ -1,6 +1,6 @@
 """Session 66, helper lateD66: follow-ups of the post-stop review. One rule for files in the
-way of embed's and pigments' outputs (a link leading nowhere is not), and a 16-bit RGB PNG's
-marks."""
+way of embed's and pigments' outputs (a link leading nowhere is not), the Pigments panel's
+weights folder read as each run starts, and a 16-bit RGB PNG's marks."""
 
 from __future__ import annotations
 
@@ -52,3 +52,36 @@ def test_a_16_bit_rgb_png_carries_xrf_napari_s_marks(tmp_path):
     )
     rows = raw.reshape(5, 1 + 7 * 6)[:, 1:].copy().view(">u2").reshape(5, 7, 3)
     assert np.array_equal(rows, rgb)
+
+
+def test_the_pigments_panel_follows_a_weights_folder_changed_after_it_opened(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    """The panel took the weights folder's files once, as it opened: a folder chosen afterwards
+    (Preferences, or XRF_NAPARI_WEIGHTS) was not used until napari was started again. Fails on
+    the parent: the job is given the first folder's files."""
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        for name in ("uvit.safetensors", "dve.safetensors"):
+            (folder / name).write_bytes(b"")  # only looked up: the job is not run
+    monkeypatch.setenv("XRF_NAPARI_WEIGHTS", str(first))
+    viewer = make_napari_viewer()
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    monkeypatch.setenv("XRF_NAPARI_WEIGHTS", str(second))
+    from _cli_models import write_toy_scan
+    from _napari_helpers import open_cube
+
+    open_cube(viewer, write_toy_scan(tmp_path / "s.h5", 8, 8, 2)[0])
+    viewer.add_labels(np.ones((8, 8), np.int32), name="regions")
+    started = []
+    monkeypatch.setattr(dock, "start_job", lambda *args, **kw: started.append(args))
+    dock.use_uvit.setChecked(True)
+    dock.run()
+    assert started, "no job started"
+    given = [str(a) for a in started[0] if isinstance(a, str)]
+    assert str(second / "uvit.safetensors") in given and str(second / "dve.safetensors") in given
+    assert not any(str(first) in g for g in given), given

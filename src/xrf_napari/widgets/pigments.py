@@ -547,9 +547,11 @@ class PigmentsWidget(CubeDock):
         self._shown = None
         self._painter = None  # the worker painting a choice of candidates (_repaint)
         self._seen = weakref.WeakKeyDictionary()  # the fitted layers' history (touched_labels)
-        # the recolouriser's weights (None: the shipped ones, or the settings' weights folder)
-        self.uvit_weights = default_weights("uvit") or None
-        self.dve_weights = default_weights("dve") or None
+        # the recolouriser's weights a script chose; None: the settings' weights folder's files
+        # as each run starts (a folder chosen in Preferences after the panel opened was not
+        # used), else the shipped ones
+        self.uvit_weights = None
+        self.dve_weights = None
         self.labels_combo = RegionsCombo(napari_viewer, lambda: self.cube_combo.current_cube())
         self.cube_combo.layer_changed.connect(self.labels_combo.refresh)
         self.cube_combo.layer_changed.connect(self._follow_regions)  # after the refresh
