@@ -107,12 +107,12 @@ def test_an_output_folder_that_is_a_loop_of_links_is_named(tmp_path, monkeypatch
     os.symlink("nothere", "dangling")
     assert main([command, str(scan), "-o", "loop", "--no-progress"]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"xrf-napari {command}: error: --output loop: it is a loop of symbolic links (it leads "
+        f"xrf-napari {command}: error: -o loop: it is a loop of symbolic links (it leads "
         "back to itself): remove it, or choose another output"
     )
     assert main([command, str(scan), "-o", "dangling", "--no-progress"]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"xrf-napari {command}: error: --output dangling: is a symbolic link to nothere, which "
+        f"xrf-napari {command}: error: -o dangling: is a symbolic link to nothere, which "
         f"does not exist; {command} writes several files into a folder: create that folder, or "
         "give another"
     )

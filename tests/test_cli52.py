@@ -125,7 +125,7 @@ def scan(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["quicklook", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
+        (["quicklook", "{scan}", "-o", "{scan}"], "-o: output folder {scan} is, or lies"),
         (["embed", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
         (["pigments", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
         (["recolour", "{scan}", "-o", "{link}"], "--output: output {link} is the input {scan}"),

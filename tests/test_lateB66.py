@@ -76,7 +76,7 @@ def test_an_output_folder_named_like_a_scan_file_is_refused(tmp_path, capsys, na
     out = tmp_path / "out" / name
     assert main(["quicklook", str(scan), "-o", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert f"--output {out}: names a scan ({out.suffix}, an ending xrf-napari opens" in err, err
+    assert f"-o {out}: names a scan ({out.suffix}, an ending xrf-napari opens" in err, err
     assert f"give a folder, e.g. {out.with_suffix('')}" in err, err
     assert not out.exists()
 

@@ -54,3 +54,24 @@ def test_a_project_files_tube_is_its_metadatas_only(tmp_path):
     assert kv_from_metadata(meta) == 40.0 and named_anode(meta) is None, meta
     plain = read_cube(_plain_h5(tmp_path / "plain.h5", kV=30), auto_calibrate=False).metadata
     assert kv_from_metadata(plain) == 30.0
+
+
+def test_quicklooks_refusals_name_the_option_as_typed(tmp_path, capsys):
+    """`quicklook SCAN -o X` was refused as "--output X: ...", naming an option the user did not
+    type (as argparse's own refusals and recolour's --embedder name the one typed). Fails on the
+    parent: "--output" both times."""
+    from xrf_napari.cli.main import main
+
+    scan = _plain_h5(tmp_path / "s.h5", kV=40)
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine", encoding="utf-8")
+    assert main(["quicklook", str(scan), "-o", str(mine), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"-o {mine}: is a file, not a folder; quicklook writes several" in err, err
+    out = tmp_path / "out"
+    (out / "s_sum_spectrum.png").mkdir(parents=True)
+    assert main(["quicklook", str(scan), "-o", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "error: -o: cannot write" in err and "--output" not in err, err
+    assert main(["quicklook", str(scan), "--output", str(out), "--no-progress"]) == 2
+    assert "error: --output: cannot write" in capsys.readouterr().err

@@ -252,7 +252,7 @@ def test_a_command_writing_into_a_zarr_scan_says_only_what_applies(tmp_path, cap
     assert main(["quicklook", str(store), "-o", str(store / "ql"), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith(
-        f"error: --output: output folder {store / 'ql'} is, or lies inside, the input folder "
+        f"error: -o: output folder {store / 'ql'} is, or lies inside, the input folder "
         f"{store}: choose another output, outside it"
     ), err
     assert not (store / "ql").exists()

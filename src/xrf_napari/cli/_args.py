@@ -186,7 +186,8 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
     of files: an existing file, or a new name ending like a file (.png, .h5, .csv ...) or like a
     scan the readers open (.mca, .rpl, .zarr ...: io.registry.SUPPORTED_SUFFIXES). The message
     says what to give instead; an existing folder of any name is taken, and one of the `inputs`
-    is left to fileutil.check_outputs ("is, or lies inside, the input")."""
+    is left to fileutil.check_outputs ("is, or lies inside, the input"). The option is named as
+    typed (as_typed): `-o out/scan.mca` was told "--output out/scan.mca: ..."."""
     from pathlib import Path
 
     from ..fileutil import is_link_loop, link_loop, same_file
@@ -196,11 +197,12 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
     if path.is_dir():
         return
     prefix = ", or a prefix ending in _ - or ." if or_prefix else ""
+    option = as_typed("--output", "-o")
     if is_link_loop(path):  # it was a bare "[Errno 40] Too many levels of symbolic links"
-        raise ValueError(f"--output {out}: {link_loop()}")
+        raise ValueError(f"{option} {out}: {link_loop()}")
     if os.path.islink(path) and not os.path.exists(path):  # "[Errno 2] ..." or "is a file"
         raise ValueError(
-            f"--output {out}: is a symbolic link to {os.readlink(path)}, which does not exist; "
+            f"{option} {out}: is a symbolic link to {os.readlink(path)}, which does not exist; "
             f"{command} writes several files into a folder: create that folder, or give another"
         )
     if os.path.lexists(path):
@@ -208,7 +210,7 @@ def check_output_folder_name(out, command: str, inputs=(), or_prefix: bool = Fal
             if given and os.path.exists(given) and same_file(path, given):
                 return
         raise ValueError(
-            f"--output {out}: is a file, not a folder; {command} writes several files into a "
+            f"{option} {out}: is a file, not a folder; {command} writes several files into a "
             f"folder: give a folder (new or existing){prefix}"
         )
-    check_not_a_file_name(out, command, "--output", prefix, scans=SUPPORTED_SUFFIXES)
+    check_not_a_file_name(out, command, option, prefix, scans=SUPPORTED_SUFFIXES)

@@ -283,11 +283,12 @@ def _uncalibrated_said(cube, args, elements) -> str:
 def run(args) -> int:
     from ..analysis.export import file_stem
     from ..fileutil import atomic_set, check_outputs, made_folder, printable
-    from ._args import check_output_folder_name
+    from ._args import as_typed, check_output_folder_name
 
     out = Path(args.output)
+    option = as_typed("--output", "-o")  # the refusals name the spelling typed
     check_output_folder_name(out, "quicklook", inputs=[args.input])
-    check_outputs(folders=[out], inputs=[args.input], option="--output")
+    check_outputs(folders=[out], inputs=[args.input], option=option)
     elements = None
     if args.elements is not None:  # any case or name, as --anode ('fe', 'Iron', 26 -> 'Fe')
         from ..elements import element_symbol
@@ -309,7 +310,7 @@ def run(args) -> int:
     where = printable(cube.path)  # the scan as every line below names it
     calibrated = cube.calibration.source != "none"
     spot = cube.shape[:2] == (1, 1)
-    check_outputs(files=[spectrum_png(out, stem)], inputs=[args.input], option="--output")
+    check_outputs(files=[spectrum_png(out, stem)], inputs=[args.input], option=option)
     spectrum, suggested, plans, maps = choose_maps(
         cube,
         elements,
@@ -322,7 +323,7 @@ def run(args) -> int:
     )
     if not spot:  # the maps' files, once named, as the spectrum's above
         check_outputs(
-            files=[map_png(out, stem, p) for p in plans], inputs=[args.input], option="--output"
+            files=[map_png(out, stem, p) for p in plans], inputs=[args.input], option=option
         )
     # the folder only once there is something to write, and none left by a failed first run;
     # the files reach their names together: never half of two runs
