@@ -250,7 +250,6 @@ def test_every_command_exits_2_when_its_output_cannot_be_written(tmp_path, comma
         code = main([command, str(scan), "-o", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2, err
-    option = "--out" if command in ("generate", "export-set") else "--output"  # f7dee2e, 6cf3111
-    option = "-o" if command == "quicklook" else option  # quicklook names it as typed (lateC66)
+    option = "--out" if command in ("generate", "export-set") else "-o"  # named as typed (lateE66)
     said = f"{command}: error: {option}: "
     assert f"{said}cannot write {out}" in err and "not a folder" in err

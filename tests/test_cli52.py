@@ -126,9 +126,9 @@ def scan(tmp_path):
     ("argv", "said"),
     [
         (["quicklook", "{scan}", "-o", "{scan}"], "-o: output folder {scan} is, or lies"),
-        (["embed", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
-        (["pigments", "{scan}", "-o", "{scan}"], "--output: output folder {scan} is, or lies"),
-        (["recolour", "{scan}", "-o", "{link}"], "--output: output {link} is the input {scan}"),
+        (["embed", "{scan}", "-o", "{scan}"], "-o: output folder {scan} is, or lies"),
+        (["pigments", "{scan}", "-o", "{scan}"], "-o: output folder {scan} is, or lies"),
+        (["recolour", "{scan}", "-o", "{link}"], "-o: output {link} is the input {scan}"),
     ],
     ids=["quicklook", "embed", "pigments", "recolour"],
 )

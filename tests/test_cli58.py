@@ -39,7 +39,7 @@ def test_recolour_never_replaces_a_scan_or_a_file_that_is_no_image(
         argv = ["recolour", str(scan), "-o", str(out), "--device", "cpu", "--no-progress"]
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert f"error: --output {out}: the file exists and {why}: recolour replaces only " in err
+        assert f"error: -o {out}: the file exists and {why}: recolour replaces only " in err
         assert out.read_bytes() == before
 
 

@@ -245,7 +245,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
 
 def run(args) -> int:
     from ..fileutil import check_outputs, printable
-    from ._args import check_output_folder_name
+    from ._args import as_typed, check_output_folder_name
 
     if args.k_range is not None and args.clusters is not None:  # the range went unused, unsaid
         raise ValueError(
@@ -266,19 +266,20 @@ def run(args) -> int:
             args.output, "embed", inputs=[args.input, args.weights], or_prefix=True
         )
     paths = output_paths(args.output)
+    option = as_typed("--output", "-o")  # the refusals name the spelling typed
     check_outputs(
         files=paths.values(),
         folders=[] if is_prefix(args.output) else [args.output],
         inputs=[args.input, args.weights],
-        option="--output",
+        option=option,
     )
     others = others_in_the_way(paths)
     if others:  # before the scan is read, as pigments' report folder (refuse_replacing_others)
         names = ", ".join(printable(p.name) for p in others)
         raise ValueError(
-            f"--output {printable(args.output)}: {names} there were not written by xrf-napari "
+            f"{option} {printable(args.output)}: {names} there were not written by xrf-napari "
             "embed (no latent.h5 or labels.h5 of an earlier run beside them), and this run would "
-            "replace them: nothing was written; give another --output, or move them out of the way"
+            f"replace them: nothing was written; give another {option}, or move them out of the way"
         )
 
     from ..analysis import pooling

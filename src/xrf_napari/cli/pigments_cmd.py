@@ -404,6 +404,7 @@ def refuse_replacing_others(out: Path) -> None:
     files) xrf-napari did not write (pigment_report.report_in_the_way): they were replaced."""
     from ..analysis.pigment_report import report_in_the_way
     from ..fileutil import printable
+    from ._args import as_typed
 
     files = report_in_the_way(out)
     if not files:
@@ -416,9 +417,10 @@ def refuse_replacing_others(out: Path) -> None:
     else:
         what = f"{printable(out)} holds no report.html xrf-napari wrote, so it is no earlier report"
     them = "it" if len(files) == 1 else "them"
+    option = as_typed("--output", "-o")
     raise ValueError(
-        f"--output {printable(out)}: {what}, and the report would replace {', '.join(files)} "
-        f"there: nothing was written; give another --output, or move {them} out of that folder"
+        f"{option} {printable(out)}: {what}, and the report would replace {', '.join(files)} "
+        f"there: nothing was written; give another {option}, or move {them} out of that folder"
     )
 
 
@@ -437,13 +439,16 @@ def run(args) -> int:
     from ..detector import known_anode
     from ..energy import refuse_off_grid
     from ..fileutil import check_output_folder, printable
-    from ._args import check_output_folder_name, read_scan, refuse_uncalibrated
+    from ._args import as_typed, check_output_folder_name, read_scan, refuse_uncalibrated
 
     out = Path(args.output)
     check_output_folder_name(out, "pigments", inputs=[args.input, args.labels, args.photo])
     # never over an input: a report's own region_spectra.csv or regions.png read back, say
     check_output_folder(
-        out, REPORT_FILES, inputs=[args.input, args.labels, args.photo], option="--output"
+        out,
+        REPORT_FILES,
+        inputs=[args.input, args.labels, args.photo],
+        option=as_typed("--output", "-o"),
     )
     refuse_replacing_others(out)
     if args.paint_suggested and not args.photo:

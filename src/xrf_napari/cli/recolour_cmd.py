@@ -154,18 +154,20 @@ def run(args) -> int:
     from ..analysis.export import IMAGE_SUFFIXES
     from ..fileutil import check_outputs
     from ..models.weights import require_file
+    from ._args import as_typed
 
     out = Path(args.output)
+    typed = as_typed("--output", "-o")  # the refusals name the spelling typed
     if out.is_dir() or str(args.output).endswith(("/", os.sep)):
         example = out / f"{Path(args.input).stem}_recoloured.png"
         raise ValueError(
-            f"--output {args.output}: is a folder; give a file name in it (.png, .tif or .tiff), "
+            f"{typed} {args.output}: is a folder; give a file name in it (.png, .tif or .tiff), "
             f"e.g. {example}"
         )
     if out.name.lower() in IMAGE_SUFFIXES:  # Path(".png").suffix is ""
-        raise ValueError(f"--output {out}: no file name before the suffix (e.g. scan{out.name})")
+        raise ValueError(f"{typed} {out}: no file name before the suffix (e.g. scan{out.name})")
     if out.suffix.lower() not in IMAGE_SUFFIXES:  # write_image's rule, said as an option
-        raise ValueError(f"--output {out}: must end in .png, .tif or .tiff")
+        raise ValueError(f"{typed} {out}: must end in .png, .tif or .tiff")
     for option, path in (
         ("--weights", args.weights),
         (embedder_option(), args.embedder_weights),
@@ -178,14 +180,14 @@ def run(args) -> int:
     check_outputs(
         files=[out],
         inputs=[args.input, args.weights, args.embedder_weights],
-        option="--output",
+        option=typed,
     )
     from ..io.arrays import not_a_picture
 
     why = not_a_picture(out)  # a scan or a file of another kind there is never replaced
     if why:
         raise ValueError(
-            f"--output {out}: the file exists and {why}: recolour replaces only an image there "
+            f"{typed} {out}: the file exists and {why}: recolour replaces only an image there "
             "(an earlier output); choose another output name"
         )
 
