@@ -48,11 +48,11 @@ def _least_limit(left: bool) -> int:
 
         soft, _ = resource.getrlimit(resource.RLIMIT_AS)
         if soft != resource.RLIM_INFINITY:
-            vm = 0
+            mapped = 0  # what the process already maps (statm's first field, in pages)
             if left:
                 with open("/proc/self/statm", encoding="utf-8") as fh:
-                    vm = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-            limits.append(soft - vm)
+                    mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            limits.append(soft - mapped)
     except (ImportError, OSError, ValueError):
         pass
     return max(0, min(limits)) if limits else 2**62
