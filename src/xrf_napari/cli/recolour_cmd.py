@@ -152,7 +152,7 @@ def embedder_option() -> str:
 
 def run(args) -> int:
     from ..analysis.export import IMAGE_SUFFIXES
-    from ..fileutil import check_outputs
+    from ..fileutil import check_outputs, same_file
     from ..models.weights import require_file
     from ._args import as_typed
 
@@ -167,7 +167,11 @@ def run(args) -> int:
     if out.name.lower() in IMAGE_SUFFIXES:  # Path(".png").suffix is ""
         raise ValueError(f"{typed} {out}: no file name before the suffix (e.g. scan{out.name})")
     if out.suffix.lower() not in IMAGE_SUFFIXES:  # write_image's rule, said as an option
-        raise ValueError(f"{typed} {out}: must end in .png, .tif or .tiff")
+        # `-o SCAN.h5` is also the input: say so, not only that the suffix is wrong
+        clash = (
+            " is the input scan (it would be overwritten);" if same_file(out, args.input) else ""
+        )
+        raise ValueError(f"{typed} {out}:{clash} must end in .png, .tif or .tiff")
     for option, path in (
         ("--weights", args.weights),
         (embedder_option(), args.embedder_weights),
