@@ -2546,9 +2546,16 @@ def _tube_lines_shown(spectra: np.ndarray) -> bool:
     from ..elements import element_lines
     from ..energy import canonical_edges
     from ..physics.tube import ANODES
-    from .tube_guess import MIN_CONTRAST, MIN_SIGMA, SIDE_KEV, compton_evidence, line_contrast
+    from .tube_guess import (
+        MIN_CONTRAST,
+        MIN_SIGMA,
+        SIDE_KEV,
+        compton_evidence,
+        line_contrast,
+        summed_spectrum,
+    )
 
-    total = np.asarray(spectra, dtype=np.float64).reshape(-1, np.shape(spectra)[-1]).sum(axis=0)
+    total = summed_spectrum(spectra)
     lo, hi = canonical_edges()[[0, -1]]
     return any(
         c > MIN_CONTRAST and z > MIN_SIGMA

@@ -224,15 +224,15 @@ def k_alpha_anodes() -> Mapping[str, float]:
     return MappingProxyType(out)
 
 
-def _summed(counts: np.ndarray) -> np.ndarray:
-    """The sum of (m, 512) canonical spectra."""
+def summed_spectrum(counts: np.ndarray) -> np.ndarray:
+    """The sum of (m, 512) canonical spectra (also pigment_fit._tube_lines_shown's)."""
     return np.asarray(counts, dtype=np.float64).reshape(-1, np.shape(counts)[-1]).sum(axis=0)
 
 
 def scatter_evidence(counts: np.ndarray) -> dict[str, tuple[tuple[float, float], ...]]:
     """Per K-line anode: ((K-alpha contrast, sigma), (Compton contrast, sigma)) of the sum of
     (m, 512) canonical spectra."""
-    total = _summed(counts)
+    total = summed_spectrum(counts)
     return {
         a: (line_contrast(total, e), compton_evidence(total, e))
         for a, e in k_alpha_anodes().items()
@@ -284,7 +284,7 @@ def guess_anode(counts: np.ndarray) -> str | None:
     sums of Rh, Ag, W, Cu and Cr tubes read 6 / 17 / 239 of them as a Mo tube; none now (of 204
     Mo tubes' sums with those lines, 202 / 202 / 202 -> 194 / 185 / 149 read as Mo;
     /work/runs66/tube66/trade.py)."""
-    total = _summed(counts)  # once: band_beyond_spill reads it too
+    total = summed_spectrum(counts)  # once: band_beyond_spill reads it too
     evidence = scatter_evidence(total)
     shown = [a for a, ev in evidence.items() if _shown(ev)]
     k_alpha, compton = ({a: evidence[a][i][0] for a in shown} for i in (0, 1))
