@@ -239,14 +239,14 @@ def finite_or_null(value):
     return value
 
 
-def kv_words(meta: dict) -> str:
-    """The file's tube voltage as `info` says it, in quicklook's words: the file's (read as
-    volts, it says so), or unknown (detector.kv_unnamed: none named, or which value was set
-    aside; naming the commands whose --kv sets it). `info` said nothing of it, so a file naming
-    none was told only by quicklook's and pigments' notes."""
-    from ..detector import kv_reading, kv_unnamed
+def kv_words(meta: dict, kv: float | None, note: str) -> str:
+    """The file's tube voltage (`kv`, `note`: detector.kv_reading of `meta`, read once by run)
+    as `info` says it, in quicklook's words: the file's (read as volts, it says so), or unknown
+    (detector.kv_unnamed: none named, or which value was set aside; naming the commands whose
+    --kv sets it). `info` said nothing of it, so a file naming none was told only by
+    quicklook's and pigments' notes."""
+    from ..detector import kv_unnamed
 
-    kv, note = kv_reading(meta)
     if kv is None:
         return kv_unnamed(None, "quicklook's and pigments' --kv", meta)
     origin = note or "the file's"
@@ -271,7 +271,8 @@ def run(args) -> int:
     given = tube_given(cube, args.anode, info["metadata"])
     if given:
         info["tube_given"] = given
-    info["tube_kv"], kv_note = kv_reading(cube.metadata)  # None: the file names none, or no kV
+    kv, kv_note = kv_reading(cube.metadata)  # None: the file names none, or no kV
+    info["tube_kv"] = kv
     if kv_note:  # read as volts, or set aside
         info["tube_kv_note"] = kv_note
     if args.json:
@@ -304,7 +305,7 @@ def run(args) -> int:
         print(f"              tube read: {read['anode']} ({read['origin']})")
     if given:
         print(f"  tube given {given['anode']} (--anode{given_note(given)})")
-    print(f"  voltage    {kv_words(cube.metadata)}")
+    print(f"  voltage    {kv_words(cube.metadata, kv, kv_note)}")
     if info["metadata"]:
         print("  metadata")
         headings = {"profile": f"profile ({note})"} if note else None
