@@ -1483,11 +1483,12 @@ def _split_lines(symbol: str) -> tuple:
     out = []
     for fam in ("Lb", "Lg"):
         mean = element_line(symbol, fam)
+        if mean is None:
+            continue
         out += [
             t
             for t in transition_lines(symbol)
-            if mean is not None
-            and t.family == fam
+            if t.family == fam
             and t.weight >= L_SPLIT_WEIGHT
             and abs(t.energy - mean.energy) >= L_SPLIT_KEV
         ]
