@@ -7,8 +7,9 @@ import pytest
 pytest.importorskip("xraylib")
 
 
-def _scan(tmp_path, anode, kv, incidence, takeoff, counts, recipes, seed):
-    """A generated 24 x 24 scan saved as a bare .npy (no calibration, no tube), and its axis."""
+def _made(anode, kv, incidence, takeoff, counts, recipes, seed):
+    """A generated 24 x 24 scan of `recipes` under that tube and geometry (also used by the
+    later calibration tests, test_revK65 and test_cutcal66)."""
     from test_pigment_fit import _cube
 
     from xrf_napari.physics.instrument import InstrumentProfile
@@ -21,7 +22,12 @@ def _scan(tmp_path, anode, kv, incidence, takeoff, counts, recipes, seed):
         incidence_deg=incidence,
         takeoff_deg=takeoff,
     )
-    made, _ = _cube(recipes, size=24, seed=seed, profile=profile)
+    return _cube(recipes, size=24, seed=seed, profile=profile)[0]
+
+
+def _scan(tmp_path, anode, kv, incidence, takeoff, counts, recipes, seed):
+    """A generated 24 x 24 scan saved as a bare .npy (no calibration, no tube), and its axis."""
+    made = _made(anode, kv, incidence, takeoff, counts, recipes, seed)
     path = tmp_path / f"{anode}_{seed}.npy"
     np.save(path, np.asarray(made.data))
     return path, made.calibration

@@ -10,19 +10,9 @@ pytest.importorskip("xraylib")
 def _scan(tmp_path, anode, kv, incidence, takeoff, counts, recipes, seed, cut=0, binned=False):
     """A generated 24 x 24 scan saved as a bare .npy (no calibration, no tube), binned by 2
     and/or its first `cut` channels dropped as an export may, and its true axis (offset, gain)."""
-    from test_pigment_fit import _cube
+    from test_autocal65 import _made
 
-    from xrf_napari.physics.instrument import InstrumentProfile
-
-    profile = InstrumentProfile(
-        anode=anode,
-        kv=kv,
-        fwhm_mn_ev=150.0,
-        counts_per_pixel=counts,
-        incidence_deg=incidence,
-        takeoff_deg=takeoff,
-    )
-    made, _ = _cube(recipes, size=24, seed=seed, profile=profile)
+    made = _made(anode, kv, incidence, takeoff, counts, recipes, seed)
     data, offset, gain = np.asarray(made.data), made.calibration.offset, made.calibration.gain
     if binned:
         n = data.shape[-1] // 2 * 2

@@ -11,19 +11,9 @@ pytest.importorskip("xraylib")
 def _scan(anode, kv, incidence, takeoff, counts, recipe, seed, crop=0, binned=False):
     """A generated 24 x 24 scan of one paint (its counts, its true axis in keV per channel),
     optionally its first `crop` channels dropped or its channels binned by two."""
-    from test_pigment_fit import _cube
+    from test_autocal65 import _made
 
-    from xrf_napari.physics.instrument import InstrumentProfile
-
-    profile = InstrumentProfile(
-        anode=anode,
-        kv=kv,
-        fwhm_mn_ev=150.0,
-        counts_per_pixel=counts,
-        incidence_deg=incidence,
-        takeoff_deg=takeoff,
-    )
-    made, _ = _cube([recipe], size=24, seed=seed, profile=profile)
+    made = _made(anode, kv, incidence, takeoff, counts, [recipe], seed)
     data, cal = np.asarray(made.data)[..., crop:], made.calibration
     offset, gain = cal.offset + crop * cal.gain, cal.gain
     if binned:
