@@ -1128,8 +1128,6 @@ def check_not_a_file_name(
     several files into it; an existing folder or file is left to the caller's checks.
     `xrf-napari-train generate --out set.png` or `embedder --out dve.safetensors` made a folder
     of that name."""
-    from pathlib import Path
-
     path = Path(out)
     # `--out set.h5/`: the separator ends a folder's name, asked for as one
     folder = str(out).endswith(tuple(s for s in (os.sep, os.altsep) if s))
