@@ -1481,7 +1481,6 @@ class PigmentsWidget(CubeDock):
         replaces them, never changes them), once refused what may not be written there."""
         self._check_export(folder)
         result = self.result
-        cube = layer_cube(result.cube_layer)
         # under the thumbnails, as `xrf-napari pigments` puts them: the photograph the colours
         # came from (or the SmallUViT's colours); the dock's report showed the pigment recolour
         # there, with a photograph too. Without either, the pigment recolour, as before
@@ -1490,7 +1489,7 @@ class PigmentsWidget(CubeDock):
         if bg is None and layer is not None:  # its sRGB floats, rounded as the report's own
             bg = layer.data  # colours by render_html in Export's job (0.9 s at 4000 x 4000 px)
         return (folder, result.report, result.labels), {
-            "scan_name": cube.name,
+            "scan_name": layer_cube(result.cube_layer).name,
             "background": bg,
             "region_colours": result.colours,
             "colour_source": result.colour_source or "SmallUViT colour",
