@@ -1359,7 +1359,6 @@ def _zarr_refuses(rel: str, doc: dict) -> str | None:
 def _zarr_meta_docs(root: Path):
     """(path relative to the store, bytes) of its metadata documents, the root's first; a
     folder holding an array's document is not entered (its chunks)."""
-    import os
     import zipfile
 
     if root.is_file():

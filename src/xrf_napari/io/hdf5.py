@@ -318,8 +318,6 @@ def _open_problem(path, exc: OSError) -> str:
     like), or a damaged header. All had read 'not a readable HDF5 file (Unable to synchronously
     open file (truncated file: eof = 81531, sblock->base_addr = 0, stored_eof = 90591))' or
     '(file signature not found)'. The file is opened once here (it had been five times)."""
-    import re
-
     try:  # the system refuses it (permissions, a share gone): nothing says the file is bad
         head, kind = file_head(path, 65536)  # what text_format looks at
     except OSError as err:  # it had read 'not an HDF5 file: it cannot be read (...)'
