@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -57,8 +58,6 @@ def _has_offered_suffix(path: str, filters: str) -> bool:
     offers all files). A name with a dot of its own ("NG6461_2024.03.12", "scan.v2") was taken
     as having a suffix: Recolour refused it, Embed saved "NG6461_2024.03.png", Export CSV wrote
     a file without .csv that napari did not reopen."""
-    import re
-
     suffix = os.path.splitext(os.path.basename(path))[1].lower()
     if not suffix or suffix == ".":
         return False
@@ -79,8 +78,6 @@ def _refuse_other_picture(path: str, filters: str, chosen_suffix: str) -> None:
     """Refuse a name whose suffix is a picture type the dialog does not offer (`filters`),
     advising the chosen type's suffix: "x.jpg" was saved as "x.jpg.png", a PNG named like a
     JPEG, and "x.png" from Export CSV as "x.png.csv"."""
-    import re
-
     name = os.path.basename(path)
     stem, typed = os.path.splitext(name)
     if typed.lower() not in PICTURE_SUFFIXES or not chosen_suffix:
@@ -96,8 +93,6 @@ def _refuse_other_picture(path: str, filters: str, chosen_suffix: str) -> None:
 
 def filter_suffixes(filters: str) -> list[str]:
     """The suffixes dialog filters offer ("PNG (*.png);;TIFF (*.tif *.tiff)": .png, .tif, .tiff)."""
-    import re
-
     return re.findall(r"\*(\.[^\s;()*]+)", filters)
 
 
