@@ -490,7 +490,8 @@ def _datasets_of(data) -> str:
     """'dataset '/xrf/counts'' (its compression named where HDF5 says it) for the HDF5 datasets
     `data` reads (stores_under), "zarr array '/counts'" for zarr's, '' where it reads none (a
     zarr store whose root is the array: its name "/" says nothing)."""
-    names, stores = [], [] if data is None else stores_under(data)
+    stores = [] if data is None else stores_under(data)
+    names = []
     for store in stores:
         name = getattr(store, "name", None)
         if isinstance(name, str) and name.startswith("/") and name not in [*names, "/"]:

@@ -380,8 +380,11 @@ def refuse_default_embedder(rec: Recolouriser, embedder, instead: str | None = N
         way = f"put the embedder it was trained with in place of {dve} beside it, or {give}"
     else:  # beside --weights, but only a weights folder's is taken when none is given
         used = f"{printable(beside)} beside it is used only when given"
-        way = f"give the embedder it was trained with {options}: {used}"
-        way = way if instead is None else f"{used}; {instead}"
+        way = (
+            f"give the embedder it was trained with {options}: {used}"
+            if instead is None
+            else f"{used}; {instead}"
+        )
     raise ValueError(
         f"{missing}the recolouriser {printable(rec.path)} would be paired with the default "
         f"embedder {printable(embedder.path)} (none was given), but it was trained on another "
