@@ -124,13 +124,14 @@ def test_two_cube_layers_saved_at_once_are_written_one_h5_each(make_napari_viewe
 
 
 def test_a_cube_saved_with_its_sum_image_is_refused_naming_the_sum(make_napari_viewer, tmp_path):
-    """Two layers at once, a cube and its sum image, with a .h5 name: the sum image is no cube,
-    and the save is refused saying so before anything is written."""
+    """Two layers at once, a cube and another cube's sum image, with a .h5 name: the sum image is
+    no cube, and the save is refused saying so before anything is written (a cube's own sum
+    image is left out: test_saved67)."""
     from xrf_napari._writer import CubeSaveError
 
     viewer = make_napari_viewer()
     _, layers = _two_cubes(viewer)
-    viewer.layers.selection = {layers[0], viewer.layers[f"{layers[0].name} sum"]}
-    with pytest.raises(CubeSaveError, match=f"layer '{layers[0].name} sum' is the sum image of"):
+    viewer.layers.selection = {layers[0], viewer.layers[f"{layers[1].name} sum"]}
+    with pytest.raises(CubeSaveError, match=f"layer '{layers[1].name} sum' is the sum image of"):
         viewer.layers.save(str(tmp_path / "cubes.h5"), selected=True)
     assert list(tmp_path.iterdir()) == []

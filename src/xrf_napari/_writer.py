@@ -113,13 +113,18 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
     2 layers", write_cube_layer taking exactly one. Every layer must be a cube layer and every
     file new (nobody typed its name), and no two names the same file where capitals are ignored
     (Windows, macOS), before any is written; where one then fails, those written before it are
-    removed, so that saving again is not refused by them. Returns the paths written."""
+    removed, so that saving again is not refused by them. A cube's sum image saved with the cube
+    (File > Save All Layers sends both) is left out, with a warning: the cube's file gives it
+    again when opened, and the save was refused for it. Returns the paths written."""
     import os
     from pathlib import Path
 
     from .analysis.export import file_stem
     from .fileutil import printable
 
+    layer_data = _without_own_sums(layer_data)
+    if len(layer_data) == 1:  # one cube and its sum image: the cube to the name given
+        return write_cube_layer(path, *layer_data[0][:2])
     out = Path(path)
     # npe2 sends a name ending in one of SUFFIXES; the Save dialog, with this file type chosen,
     # the name as typed: "cubes" (or "cubes.") is cubes.h5, as write_cube_layer reads it, so that
@@ -170,6 +175,43 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
             else f"{exc}; nothing saved (the {len(written)} file(s) written before it removed)"
         ) from exc
     return written
+
+
+def _without_own_sums(layer_data: list) -> list:
+    """`layer_data` less the sum images of cubes whose own layer is in it (the reader's "<name>
+    sum" layers), said in a warning: File > Save All Layers with a .h5 name sent every scan's
+    sum image beside its cube, and the save was refused ("... is the sum image of the cube").
+    A sum image alone, or with another cube, stays (and is refused, _layer_cube)."""
+    import warnings
+
+    from .cube import Cube
+
+    def cube_of(meta):
+        cube = (meta.get("metadata") or {}).get("xrf_cube")
+        return cube if isinstance(cube, Cube) else None
+
+    def shape(data) -> tuple:
+        return tuple(int(s) for s in getattr(data, "shape", ()))
+
+    saved = {
+        id(c)
+        for data, meta, *_ in layer_data
+        if (c := cube_of(meta)) is not None
+        if shape(data) == (c.shape[2], *c.shape[:2])
+    }
+    kept, left = [], []
+    for layer in layer_data:
+        cube = cube_of(layer[1])
+        own_sum = cube is not None and id(cube) in saved and shape(layer[0]) == cube.shape[:2]
+        (left if own_sum else kept).append(layer)
+    if left:
+        names = ", ".join(repr(str(meta.get("name") or "layer")) for _, meta, *_ in left)
+        warnings.warn(
+            f"{names} not saved: the sum image of a cube saved here, made again from the "
+            "cube's file when it is opened",
+            stacklevel=3,
+        )
+    return kept
 
 
 def _given_without_suffix(path) -> str | None:
@@ -224,7 +266,9 @@ def _layer_cube(name: str, data, meta: dict):
         raise CubeSaveError(
             f"layer {name!r} is not an XRF datacube opened by xrf-napari: xrf-napari's .h5 "
             "writer saves only cube layers; save this layer with one of napari's writers "
-            "(e.g. a .tif name)"
+            "(e.g. a .tif name), or, saving all layers, select the cube layers alone and use "
+            "Save Selected Layers, or give a name without a suffix: napari's writer saves each "
+            "layer to a folder (a cube there as a TIFF stack, without its calibration)"
         )
     h, w, c = cube.shape
     shape = tuple(int(s) for s in getattr(data, "shape", ()))

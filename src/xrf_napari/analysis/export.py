@@ -197,7 +197,24 @@ def xrf_napari_image(software: str, description: str) -> str | None:
     if isinstance(made, dict) and "recolouriser" in made:
         scan = Path(str(made.get("scan") or "")).name
         return "the SmallUViT's recoloured image" + (f" of {scan}" if scan else "")
-    return f"an image {software} wrote"
+    return map_words(made) or f"an image {software} wrote"
+
+
+def map_words(record) -> str:
+    """What an image is by its record (its Description, parsed): "the Fe Ka map of panel that
+    xrf-napari wrote" (map_record's: a map TIFF, a quicklook map PNG), "the sum spectrum of
+    panel that xrf-napari wrote" (quicklook's spectrum PNG); "" for any other. The quicklook
+    PNGs were named only "an image xrf-napari quicklook wrote"."""
+    if not isinstance(record, dict):
+        return ""
+    scan = record.get("scan") or "a scan"
+    if "element" in record:
+        made = f"{record['element']} {record.get('line', '')}".strip() + " map"
+    elif record.get("plot") == SUM_SPECTRUM:
+        made = SUM_SPECTRUM
+    else:
+        return ""
+    return f"the {made} of {scan} that xrf-napari wrote"
 
 
 def image_marks(path) -> tuple[str, str] | None:
@@ -242,11 +259,10 @@ def saved_image_words(page) -> str | None:
     except ValueError:
         record = None
     if isinstance(record, dict) and "element" in record:  # save_element_maps' record
-        scan = record.get("scan") or "a scan"
         return (
-            f"the {record['element']} {record.get('line', '')} map of {scan} that xrf-napari "
-            f"wrote ({h} x {w}, {record.get('values') or MAP_VALUES}), not a spectral "
-            "datacube; open it in napari (as an image of its values) or in Fiji, QGIS or PyMca"
+            f"{map_words(record)} ({h} x {w}, {record.get('values') or MAP_VALUES}), not a "
+            "spectral datacube; open it in napari (as an image of its values) or in Fiji, QGIS "
+            "or PyMca"
         )
     if np.dtype(page.dtype) == np.uint32:  # save_label_image's TIFF
         return (
@@ -322,6 +338,8 @@ def file_stem(name: str) -> str:
 #: Who wrote a maps set, in each TIFF's software tag and at the start of the table's first line.
 MAPS_BY_DOCK = "xrf-napari Elemental maps"
 MAPS_BY_QUICKLOOK = "xrf-napari quicklook"
+#: What quicklook's spectrum PNG shows, in its Description's record ({"plot": ..., "scan": ...}).
+SUM_SPECTRUM = "sum spectrum"
 #: What an element map's values are (map_values: and how, where the pixels' live times differ).
 MAP_VALUES = "net line counts per pixel"
 
@@ -372,7 +390,10 @@ def save_element_maps(
     return [folder / n for n in names]
 
 
-def _map_record(name: str, plan, calibration, values: str) -> str:
+def map_record(name: str, plan, calibration, values: str) -> str:
+    """An element map's record as JSON (ASCII): its scan, line, windows, method, calibration and
+    the code; each map TIFF's ImageDescription and each quicklook map PNG's Description, which
+    map_words reads back."""
     import json
 
     from ..provenance import code_identity
@@ -409,7 +430,7 @@ def _write_element_maps(
                 data,
                 photometric="minisblack",
                 software=made_by,
-                description=_map_record(name, plan, calibration, values),
+                description=map_record(name, plan, calibration, values),
                 metadata=None,  # else tifffile's own JSON shape record takes the description
             )
         rows.append(

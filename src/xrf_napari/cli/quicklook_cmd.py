@@ -568,19 +568,29 @@ def write_outputs(
     import matplotlib
 
     matplotlib.use("Agg")
+    import json
+
     import matplotlib.pyplot as plt
 
-    from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem
-    from ..fileutil import atomic_path
+    from ..analysis.export import (
+        MAPS_BY_QUICKLOOK,
+        SUM_SPECTRUM,
+        file_stem,
+        map_record,
+        map_values,
+    )
+    from ..fileutil import atomic_path, printable
 
     mark = {"Software": MAPS_BY_QUICKLOOK}
+    # what each PNG shows, as a map TIFF records it (`info` names it: export.map_words)
+    plot = json.dumps({"plot": SUM_SPECTRUM, "scan": printable(cube.name)}, ensure_ascii=True)
 
     fig = spectrum_figure(cube, spectrum, suggested, plans, instrument)
     written = []
     stem = file_stem(cube.name)  # the TIFFs' and the CSV's stem too: one name per scan
     target = spectrum_png(out, stem)
     with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", metadata=mark)
+        fig.savefig(tmp, format="png", metadata={**mark, "Description": plot})
     plt.close(fig)
     written.append(target)
 
@@ -592,12 +602,13 @@ def write_outputs(
         m = maps[plan.symbol]
         target = map_png(out, stem, plan)
         fig = map_figure(m, plan, line, counts)
+        record = map_record(cube.name, plan, cube.calibration, map_values(cube))
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", metadata=mark)
+            fig.savefig(tmp, format="png", metadata={**mark, "Description": record})
         plt.close(fig)
         written.append(target)
     if args.tiff and plans:  # the values of a line or spot too: the other commands take them
-        from ..analysis.export import map_values, save_element_maps
+        from ..analysis.export import save_element_maps
 
         written += save_element_maps(
             out,

@@ -24,6 +24,7 @@ from qtpy.QtWidgets import (
     QGridLayout,
     QLabel,
     QLayout,
+    QLineEdit,
     QMainWindow,
     QScrollArea,
     QSizePolicy,
@@ -219,6 +220,46 @@ def default_weights(name: str) -> str:
             from_env = bool(os.environ.get(ENV_SETTINGS["weights_folder"]))
             _say_no_weights_folder(from_env, folder, WEIGHTS_FILES[name])
     return ""
+
+
+class WeightsEdit(QLineEdit):
+    """A panel's weights box for model `name` (dve, uvit): filled from the weights folder
+    (default_weights) and following it while it holds what was filled (or nothing): the Recolour
+    and Embed & cluster panels took the folder's files once, as they opened, so a folder chosen
+    afterwards in Preferences (or XRF_NAPARI_WEIGHTS) was not used until napari was started
+    again. A path the user typed or browsed to is kept. Preferences are followed as they change
+    (`follow`), the environment variable when a run reads the box (`path`)."""
+
+    def __init__(self, name: str, placeholder: str):
+        self._name = name
+        self._filled = default_weights(name)
+        super().__init__(self._filled)
+        self.setPlaceholderText(placeholder)
+        try:
+            from napari.settings import get_plugin_settings
+
+            self._events = get_plugin_settings(PLUGIN_NAME).models.events.weights_folder
+        except (ImportError, KeyError, AttributeError):
+            self._events = None
+        else:
+            self._events.connect(self.follow)
+
+    def follow(self, event=None) -> None:
+        """Fill the box from the weights folder now, unless the user put another path in it."""
+        if self.text().strip() == self._filled:
+            self._filled = default_weights(self._name)
+            self.setText(self._filled)
+
+    def path(self) -> str | None:
+        """The weights file a run uses (None: the shipped one), after `follow`."""
+        self.follow()
+        return self.text().strip() or None
+
+    def stop_following(self) -> None:
+        """Disconnect from the settings (the dock closed)."""
+        if self._events is not None:
+            self._events.disconnect(self.follow)
+            self._events = None
 
 
 @functools.cache
@@ -1904,6 +1945,8 @@ class CubeDock(QWidget):
         disconnect_viewer_callbacks(self._viewer, owners)
         for combo in combos:
             combo.detach()
+        for edit in self.findChildren(WeightsEdit):
+            edit.stop_following()
         self.closed.emit()
 
     def _survey_ready(self, cube) -> None:

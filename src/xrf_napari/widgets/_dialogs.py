@@ -30,7 +30,8 @@ def ask_save_path(
     scan's file: CubeDock.check_outputs, whose OutputError the caller reports): "scan" with the
     TIFF filter asked "scan.tif already exists. Replace?" of the open scan, refused only after
     Yes. So the dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the
-    one question is this one, after that check."""
+    one question is this one, after that check. Refused (ValueError) before any of that: a name
+    of another file type (_refuse_other_type) and one starting with a dot (_refuse_hidden)."""
     own = QFileDialog.Option.DontConfirmOverwrite if OWN_REPLACE_QUESTION else QFileDialog.Option(0)
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", own)
     if not path:
@@ -40,9 +41,10 @@ def ask_save_path(
     if path.endswith((".", " ")) and os.path.basename(path).strip(". "):
         path = path.rstrip(". ")
         ask = [path]
+    _refuse_hidden(path, suggested)
     if not _has_offered_suffix(path, filters):
         suffix = filter_suffix(chosen or filters.split(";;")[0])
-        _refuse_other_picture(path, filters, suffix)
+        _refuse_other_type(path, filters, suffix)
         if suffix:
             path += suffix
             ask = [path]
@@ -66,29 +68,54 @@ def _has_offered_suffix(path: str, filters: str) -> bool:
     return suffix in {s.lower() for s in filter_suffixes(filters)}
 
 
-#: Picture suffixes: typed where the dialog offers none of them, the name asks for a file type
-#: the save does not write (a JPEG, a BMP), not for a dot of its own.
+#: Every picture type (export.IMAGE_SUFFIXES: those write_image writes), for other_type.
 PICTURE_SUFFIXES = frozenset(
     ".png .tif .tiff .jpg .jpeg .jpe .jfif .jp2 .j2k .bmp .dib .gif .webp .avif .heic .heif "
     ".ico .tga .psd .ppm .pgm .pbm .pnm .exr .svg .pdf .eps .ps".split()
 )
 
 
-def _refuse_other_picture(path: str, filters: str, chosen_suffix: str) -> None:
-    """Refuse a name whose suffix is a picture type the dialog does not offer (`filters`),
+def other_type(name: str, offered) -> str:
+    """The suffix of `name` where it names a file type outside `offered` (a picture, a file
+    type named by fileutil.FILE_SUFFIXES, a scan's: io.registry.SUPPORTED_SUFFIXES), else "".
+    Typed where a save offers none of them, such a suffix asks for a type the save does not
+    write (a JPEG, a CSV, an HDF5 scan), not for a dot of its own ("NG6461_2024.03.12")."""
+    from ..fileutil import FILE_SUFFIXES
+    from ..io.registry import SUPPORTED_SUFFIXES
+
+    typed = os.path.splitext(os.path.basename(name))[1].lower()
+    known = PICTURE_SUFFIXES.union(FILE_SUFFIXES, SUPPORTED_SUFFIXES)
+    return typed if typed in known and typed not in {s.lower() for s in offered} else ""
+
+
+def _refuse_other_type(path: str, filters: str, chosen_suffix: str) -> None:
+    """Refuse a name whose suffix is a file type the dialog does not offer (`filters`),
     advising the chosen type's suffix: "x.jpg" was saved as "x.jpg.png", a PNG named like a
-    JPEG, and "x.png" from Export CSV as "x.png.csv"."""
+    JPEG, "x.csv" as "x.csv.png" and "x.png" from Export CSV as "x.png.csv"."""
     name = os.path.basename(path)
-    stem, typed = os.path.splitext(name)
-    if typed.lower() not in PICTURE_SUFFIXES or not chosen_suffix:
+    offered = filter_suffixes(filters)
+    typed = other_type(name, offered)
+    if not typed or not chosen_suffix:
         return
     kinds = " or ".join(k.strip() for k in re.findall(r"([^;()]+)\(", filters))
-    offered = ", ".join(filter_suffixes(filters))
     raise ValueError(
         f"cannot save {name}: this save does not write {typed} files; it writes {kinds} "
-        f"({offered}): name it {stem}{chosen_suffix}, or give the name without a suffix and "
-        "choose the file type in the dialog"
+        f"({', '.join(offered)}): name it {os.path.splitext(name)[0]}{chosen_suffix}, or give "
+        "the name without a suffix and choose the file type in the dialog"
     )
+
+
+def _refuse_hidden(path: str, suggested: str) -> None:
+    """Refuse a name starting with a dot (".png", "..."): saved as ".png.png" or "....png",
+    files that file browsers and napari's Open dialog do not show (file_stem keeps a scan's
+    name from starting so for the same reason)."""
+    name = os.path.basename(path)
+    if name.startswith("."):
+        example = os.path.basename(suggested) or "results"
+        raise ValueError(
+            f"cannot save {name}: a name starting with a dot makes a hidden file, which file "
+            f"browsers and napari's Open dialog do not show: give it a name, e.g. {example}"
+        )
 
 
 def filter_suffixes(filters: str) -> list[str]:

@@ -8,7 +8,7 @@ import weakref
 from pathlib import Path
 
 import numpy as np
-from qtpy.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QSpinBox
+from qtpy.QtWidgets import QCheckBox, QLabel, QPushButton, QSpinBox
 
 # why the run gave one region: the core's rule and words, as `xrf-napari embed` says them
 from ..analysis.embed import ONE_BY_AUTO_K, one_region_reason
@@ -16,9 +16,9 @@ from ..analysis.embed import why_one as _why_one
 from ._common import (
     MADE_FOR_UNKNOWN,
     CubeDock,
+    WeightsEdit,
     after_calibration,
     closed_scan_name,
-    default_weights,
     deleted_layer_refusal,
     device_combo,
     form_grid,
@@ -176,8 +176,7 @@ class EmbedClusterWidget(CubeDock):
         self.labels_layer = None
         self._seen = weakref.WeakKeyDictionary()  # the clusters layers' history (touched_labels)
         self._landing = False  # a run's regions are being put in the clusters layer
-        self.weights_edit = QLineEdit(default_weights("dve"))
-        self.weights_edit.setPlaceholderText("shipped embedder")
+        self.weights_edit = WeightsEdit("dve", "shipped embedder")
         self.device = device_combo()
         self.k_spin = QSpinBox()
         self.k_spin.setRange(1, MAX_K)  # 1 = automatic (one region is no segmentation)
@@ -236,7 +235,7 @@ class EmbedClusterWidget(CubeDock):
         if layer is None:
             self.job.refused(report_error(ValueError("open a datacube first"), "Embed & cluster"))
             return None
-        weights = self.weights_edit.text().strip() or None
+        weights = self.weights_edit.path()
         k = self.k_spin.value() if self.k_spin.value() > 1 else None
         cube = layer_cube(layer)
         if self.refuse_scan(cube):  # off the grid, or a spot scan: before the model loads

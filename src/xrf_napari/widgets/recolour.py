@@ -12,15 +12,14 @@ from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSlider,
 )
 
 from ._common import (
     CubeDock,
+    WeightsEdit,
     after_calibration,
-    default_weights,
     deleted_layer_refusal,
     device_combo,
     form_grid,
@@ -138,10 +137,8 @@ class RecolourWidget(CubeDock):
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer, "Recolour")
         self.result = None  # the current cube's RecolourResult
-        self.weights_edit = QLineEdit(default_weights("uvit"))
-        self.weights_edit.setPlaceholderText("shipped recolouriser")
-        self.embedder_edit = QLineEdit(default_weights("dve"))
-        self.embedder_edit.setPlaceholderText("shipped embedder")
+        self.weights_edit = WeightsEdit("uvit", "shipped recolouriser")
+        self.embedder_edit = WeightsEdit("dve", "shipped embedder")
         self.device = device_combo()
         self.device_label = QLabel("Device used: \u2014")
         self.flips_box = QCheckBox("average 8 flips and turns (8\u00d7 slower)")
@@ -228,8 +225,8 @@ class RecolourWidget(CubeDock):
         return self.start_job(
             _recolour_job,
             cube,
-            self.weights_edit.text().strip() or None,
-            self.embedder_edit.text().strip() or None,
+            self.weights_edit.path(),
+            self.embedder_edit.path(),
             self.device.currentText(),
             self.flips_box.isChecked(),
             outline,

@@ -481,13 +481,13 @@ class SpectrumWidget(CubeDock):
     def _to_export(self, path) -> tuple[tuple, dict]:
         """save_spectra_csv's arguments for `path` (copies of the curves plotted now), once
         refused what may not be written there."""
-        from ._dialogs import PICTURE_SUFFIXES
+        from ._dialogs import other_type
 
         cube = self.current_cube()
         # a file no save may replace first, whether or not the mean has been plotted yet
         self.check_outputs([path], also=[cube.path if cube else None])
-        # a picture's name from a script ("x.jpg"), as Export CSV... and Embed's save(path) refuse
-        if Path(path).suffix.lower() in PICTURE_SUFFIXES:
+        # another type's name from a script ("x.jpg", "x.h5"), as Export CSV... refuses it
+        if other_type(str(path), (".csv",)):
             raise ValueError(f"cannot write {path}: the spectra are saved as .csv")
         if not self.curves:  # as the Export button: not analysis.export's own wording
             raise ValueError(nothing_yet("export", "plot a spectrum"))
