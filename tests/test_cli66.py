@@ -114,8 +114,9 @@ def test_recolour_refuses_a_default_embedder_its_weights_were_not_trained_on(
 def test_the_panels_recolour_job_refuses_it_too(tmp_path, monkeypatch):
     """The Recolour and Pigments panels run iter_recolour with the Embedder weights box empty
     (None) where the weights folder holds no dve.safetensors: refused in the same words. A
-    dve.safetensors beside --weights is not the default (only a weights folder's is), and one
-    that is the folder's is not called missing. Fails on the parent: no refusal."""
+    dve.safetensors beside --weights of another embedder than it records is refused too (the
+    right one is used: test_saved67), and one that is the folder's is not called missing. Fails
+    on the parent: no refusal."""
     import shutil
 
     from xrf_napari.analysis.recolour import iter_recolour
@@ -133,7 +134,7 @@ def test_the_panels_recolour_job_refuses_it_too(tmp_path, monkeypatch):
     iter_recolour(read_cube(scan), weights=uvit, embedder_weights=dve, device="cpu")
     iter_recolour(read_cube(scan), weights=tmp_path / "uvit.safetensors", device="cpu")
     shutil.copy(dve, folder / "dve.safetensors")  # another embedder than the one it records
-    with pytest.raises(ValueError, match="beside it is used only when given") as beside:
+    with pytest.raises(ValueError, match="in place of dve.safetensors beside it") as beside:
         iter_recolour(read_cube(scan), weights=uvit, device="cpu")
     monkeypatch.setenv("XRF_NAPARI_WEIGHTS", str(folder))
     with pytest.raises(ValueError, match="in place of dve.safetensors beside it") as own:

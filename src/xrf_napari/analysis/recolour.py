@@ -376,21 +376,49 @@ def refuse_default_embedder(rec: Recolouriser, embedder, instead: str | None = N
     if not beside.is_file():
         missing = f"{printable(rec.path.parent)} holds {printable(rec.path.name)} but no {dve}, so "
         way = f"put the embedder it was trained with beside it as {dve}, or {give}"
-    elif beside.resolve() == Path(embedder.path).resolve():  # the weights folder's own
+    else:  # the weights folder's own, or another one beside it (embedder_beside)
         way = f"put the embedder it was trained with in place of {dve} beside it, or {give}"
-    else:  # beside --weights, but only a weights folder's is taken when none is given
-        used = f"{printable(beside)} beside it is used only when given"
-        way = (
-            f"give the embedder it was trained with {options}: {used}"
-            if instead is None
-            else f"{used}; {instead}"
-        )
     raise ValueError(
         f"{missing}the recolouriser {printable(rec.path)} would be paired with the default "
         f"embedder {printable(embedder.path)} (none was given), but it was trained on another "
         f"embedder's latents (SHA-256 {rec.config['embedder_sha256'][:12]}...): its colours "
         f"would be wrong; {way}"
     )
+
+
+def embedder_beside(rec: Recolouriser, device="auto") -> str | None:
+    """Where no embedder was given: the dve.safetensors beside `rec`'s file if the default one
+    (load_embedder(None): the weights folder's, else the shipped) is not the embedder `rec` was
+    trained with and that file is (embedder_mismatch), said in a warning; else None (the
+    default, which refuse_default_embedder refuses where it is wrong). `recolour --weights
+    X/uvit.safetensors` with X's own dve.safetensors beside it was refused (exit 2), told that
+    the file beside it "is used only when given", and so was the Recolour panel's run."""
+    import warnings
+
+    from ..fileutil import printable
+    from ..models.weights import WEIGHTS_FILES
+    from .embed import load_embedder
+
+    default = load_embedder(None, device)
+    beside = rec.path.parent / WEIGHTS_FILES["dve"]
+    if (
+        embedder_mismatch(rec, default) is None
+        or not beside.is_file()
+        or beside.resolve() == Path(default.path).resolve()
+    ):
+        return None
+    try:
+        if embedder_mismatch(rec, load_embedder(str(beside), device)) is not None:
+            return None
+    except (OSError, ValueError):  # unreadable: refuse_default_embedder names the default's fault
+        return None
+    warnings.warn(
+        f"no embedder was given, and the default one {printable(default.path)} is not the one "
+        f"the recolouriser {printable(rec.path)} was trained with: using {printable(beside)} "
+        "beside it, which is",
+        stacklevel=2,
+    )
+    return str(beside)
 
 
 def check_input_width(
@@ -446,7 +474,8 @@ def iter_recolour(
     memory.memory_budget()), so a tile, batch or scan too large is a ValueError, not an
     allocation that kills the process (napari with it) after the embedding; so is an embedder
     whose latent the recolouriser cannot read (`check_input_width`), or, none given, one
-    it was not trained with (`refuse_default_embedder`); and before any model is
+    it was not trained with (`refuse_default_embedder`; the one beside `weights` is used where
+    it is the right one: `embedder_beside`); and before any model is
     loaded, a scan the models cannot read: without an energy calibration, or wholly off their
     energy grid (energy.refuse_uncalibrated, refuse_off_grid)."""
     from ..energy import refuse_off_grid, refuse_uncalibrated
@@ -455,6 +484,8 @@ def iter_recolour(
     refuse_uncalibrated(cube)
     refuse_off_grid(cube, "the models")
     rec = load_recolouriser(weights, device)
+    if embedder_weights is None:
+        embedder_weights = embedder_beside(rec, device)
     embedder = load_embedder(embedder_weights, device)  # cached for the pass
     check_input_width(rec, embedder)
     if embedder_weights is None:

@@ -199,6 +199,7 @@ def run(args) -> int:
     from ..analysis.recolour import (
         check_image,
         check_input_width,
+        embedder_beside,
         iter_recolour,
         load_recolouriser,
         save_rgb,
@@ -216,6 +217,8 @@ def run(args) -> int:
 
     with weights_option("--weights", args.weights):  # bad weights or tiles: before streaming
         rec = load_recolouriser(args.weights, args.device)
+    if args.embedder_weights is None:  # the one beside --weights where it is the right one
+        args.embedder_weights = embedder_beside(rec, args.device)
     # an embedder whose latent the weights cannot read, named by these options (iter_recolour
     # checks it too, in a dock's words): it failed at the first tile, naming neither file
     with weights_option(embedder_option(), args.embedder_weights):
