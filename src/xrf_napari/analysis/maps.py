@@ -151,6 +151,20 @@ FIT_GROUPS = {
     # Ti K-beta (4.93 keV), chosen, on Ba L-beta1 (4.83): lithopone read Ti 19-26 % of titanium
     # white's by the window, 0.5 % fitted as Ti K-alpha is (titanium white 0.98 -> 1.02-1.04)
     ("Ti", "Kb"): (("Ba",), 1.1),
+    # Other lines chosen in the Line column on a neighbour's line, fitted beside it: by their
+    # windows (forward model, Rh 30-50 kV, W 45, Mo 35, Cu 40; 130-165 eV) cobalt blue read Fe
+    # K-beta (7.06 keV, on Co K-alpha 6.93) at 325-489 % of ochre's, lead white or lead-tin
+    # yellow Se K-beta (12.50, on Pb L-beta1 12.61) 162-286 % of cadmium red's, orpiment Hg
+    # L-beta (11.82, on As K-beta 11.73) 28-41 % of vermilion's, titanium white Ba L-beta (4.83,
+    # on Ti K-beta 4.93) 50-96 % of lithopone's. Fe and Se K-beta reach no further than their
+    # neighbour's line, so that their maps read the K-beta chosen (reaching their K-alpha: ochre
+    # 1.02-1.09 and cadmium red 1.14-1.17 of their K-beta counts through the template's share);
+    # Hg and Ba take in As K-alpha and Ti K-alpha, which pin those templates
+    # (/work/runs67/maps67/l2.py; figures in docs/user_guide.md)
+    ("Fe", "Kb"): (("Co",), 0.45),
+    ("Se", "Kb"): (("Pb",), 0.35),
+    ("Hg", "Lb"): (("As",), 1.3),
+    ("Ba", "Lb"): (("Ti",), 1.1),
 }
 #: K-alpha lines mapped by their element's K-beta where a present element's lines sit on them
 #: (and none of the second group, whose lines sit on the K-beta): Sr K-alpha (14.10-14.17 keV)
