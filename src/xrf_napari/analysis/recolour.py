@@ -496,20 +496,28 @@ def iter_recolour(
         free = memory_budget()
     tile, overlap = rec.tiling(tile, overlap, batch=batch, shape=cube.shape[:2], free=free)
     return _iter_recolour(
-        cube, rec, embedder_weights, device, tile, overlap, batch, bool(average_flips), anode
+        cube,
+        rec,
+        embedder,
+        embedder_weights,
+        device,
+        tile,
+        overlap,
+        batch,
+        bool(average_flips),
+        anode,
     )
 
 
 def _iter_recolour(
-    cube, rec, embedder_weights, device, tile, overlap, batch, average_flips, anode=None
+    cube, rec, embedder, embedder_weights, device, tile, overlap, batch, average_flips, anode=None
 ):
     from ..detector import known_anode
     from .ambiguity import ambiguity_report
-    from .embed import iter_embed, load_embedder
+    from .embed import iter_embed
     from .line_features import CountedFeatures, line_features
     from .ood import iter_check_scan
 
-    embedder = load_embedder(embedder_weights, device)
     mismatch = embedder_mismatch(rec, embedder)
     if mismatch:
         import warnings
