@@ -221,6 +221,9 @@ class ElementMapsWidget(CubeDock):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setMinimumHeight(6 * self.table.verticalHeader().defaultSectionSize())
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the next control
+        # (cell to cell, Tab cycled its rows' boxes for ever and never reached Make maps); the
+        # arrow keys move between rows, Space ticks
         self._line_combos: dict[str, QComboBox] = {}
         for row, sym in enumerate(PAINTING_ELEMENTS):
             item = QTableWidgetItem(sym)

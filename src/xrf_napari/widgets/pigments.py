@@ -603,6 +603,7 @@ class PigmentsWidget(CubeDock):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setMinimumHeight(160)  # a few rows; the dock's body scrolls below that
+        self.table.setTabKeyNavigation(False)  # Tab leaves it (see ElementMapsWidget)
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self.export_button = QPushButton("Export report\u2026")
