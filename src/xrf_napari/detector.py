@@ -415,16 +415,14 @@ def tube_source(metadata, given: str | None = None) -> str:
     return ANODE_BY_DEFAULT if assumed else ""
 
 
-def kv_unnamed(assumed: float | None, option: str = "--kv", meta: dict | None = None) -> str:
+def kv_unnamed(assumed: float | None, option: str = "--kv", note: str = "") -> str:
     """How a command or dock says a tube voltage the file does not name: what is assumed
     (`assumed` kV, or None: "kV unknown", nothing assumed) and the option that sets it. On the
     APS scan pigments said "tube voltage not in the metadata: 50 kV assumed" (no option) where
-    quicklook said "kV unknown (--kv)". `meta`: the file's, whose voltage set aside
-    (kv_reading) is said instead of "the file names no tube voltage"."""
+    quicklook said "kV unknown (--kv)". `note`: the caller's kv_reading of the file, which read
+    no voltage: the value it set aside, said instead of "the file names no tube voltage"."""
     said = "kV unknown" if assumed is None else f"{assumed:g} kV assumed"
-    kv, note = kv_reading(meta) if meta else (None, "")
-    why = note if kv is None and note else "the file names no tube voltage"
-    return f"{said} ({why}; {option})"
+    return f"{said} ({note or 'the file names no tube voltage'}; {option})"
 
 
 def kv_from_metadata(meta: dict) -> float | None:

@@ -234,7 +234,7 @@ def instrument_for(
     """
     from ..detector import (
         fwhm_from_metadata,
-        kv_from_metadata,
+        kv_reading,
         kv_unnamed,
         named_anode,
         profile_from_metadata,
@@ -300,9 +300,9 @@ def instrument_for(
         )
     kv_arg = kv
     if kv is None:
-        kv = kv_from_metadata(meta)
+        kv, kv_note = kv_reading(meta)
         if kv is None and not (prof and "anode" in prof and "kv" in prof):  # base's 50 kV
-            notes.append(AssumedNote(kv_unnamed(base.kv, KV_OPTIONS, meta), "kv"))
+            notes.append(AssumedNote(kv_unnamed(base.kv, KV_OPTIONS, kv_note), "kv"))
     fw = fwhm_mn_ev if fwhm_mn_ev is not None else fwhm_from_metadata(meta)
     if fw is None:
         notes.append(

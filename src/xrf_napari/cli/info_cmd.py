@@ -239,8 +239,8 @@ def finite_or_null(value):
     return value
 
 
-def kv_words(meta: dict, kv: float | None, note: str) -> str:
-    """The file's tube voltage (`kv`, `note`: detector.kv_reading of `meta`, read once by run)
+def kv_words(kv: float | None, note: str) -> str:
+    """The file's tube voltage (`kv`, `note`: detector.kv_reading of the file, read once by run)
     as `info` says it, in quicklook's words: the file's (read as volts, it says so), or unknown
     (detector.kv_unnamed: none named, or which value was set aside; naming the commands whose
     --kv sets it). `info` said nothing of it, so a file naming none was told only by
@@ -248,7 +248,7 @@ def kv_words(meta: dict, kv: float | None, note: str) -> str:
     from ..detector import kv_unnamed
 
     if kv is None:
-        return kv_unnamed(None, "quicklook's and pigments' --kv", meta)
+        return kv_unnamed(None, "quicklook's and pigments' --kv", note)
     origin = note or "the file's"
     return f"{kv:g} kV ({origin})"
 
@@ -305,7 +305,7 @@ def run(args) -> int:
         print(f"              tube read: {read['anode']} ({read['origin']})")
     if given:
         print(f"  tube given {given['anode']} (--anode{given_note(given)})")
-    print(f"  voltage    {kv_words(cube.metadata, kv, kv_note)}")
+    print(f"  voltage    {kv_words(kv, kv_note)}")
     if info["metadata"]:
         print("  metadata")
         headings = {"profile": f"profile ({note})"} if note else None

@@ -150,6 +150,7 @@ def instrument_said(
         calibration_anode_origin,
         given_anode,
         known_anode,
+        kv_reading,
         kv_unnamed,
         tube_source,
     )
@@ -170,7 +171,7 @@ def instrument_said(
     if read["kv"] is not None:
         volts = f"{read['kv']:g} kV ({'given' if kv is not None else files})"
     else:
-        volts = kv_unnamed(None, meta=cube.metadata)  # none named, or a value set aside
+        volts = kv_unnamed(None, note=kv_reading(cube.metadata)[1])  # none read: any set aside
     lens = read["optic_cutoff_kev"] is not None
     optic_words = OPTIC_WORDS["lens" if lens else "collimator"]
     optic_from = "given" if optic else files if lens else "the file names no lens; --optic"
