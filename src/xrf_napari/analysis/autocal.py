@@ -125,6 +125,9 @@ class RefLine:
     label: str
     energy: float
     prior: float
+    element: str = ""  # "Pb"; "" for the zero peak
+    family: str = ""  # "Lb" (elements.Line's)
+    anode: bool = False  # the tube's scattered line
 
 
 @dataclass(frozen=True)
@@ -168,12 +171,14 @@ def reference_lines(anode: str | None = "Rh", e_max: float = 40.0) -> list[RefLi
     lines = {}
     for el, fam, prior in PAINTING_LINES:
         if (ln := element_line(el, fam)) and ln.energy <= e_max:
-            lines[ln.label] = RefLine(ln.label, line_energy(el, fam, ln.energy), prior)
+            e = line_energy(el, fam, ln.energy)
+            lines[ln.label] = RefLine(ln.label, e, prior, el, fam)
     if anode:
         for ln in element_lines(anode):
             if ln.family in ANODE_PRIORS and 2.0 <= ln.energy <= e_max:
                 e = line_energy(anode, ln.family, ln.energy)
-                lines[ln.label] = RefLine(ln.label + " (anode)", e, ANODE_PRIORS[ln.family])
+                prior = ANODE_PRIORS[ln.family]
+                lines[ln.label] = RefLine(f"{ln.label} (anode)", e, prior, anode, ln.family, True)
     lines["zero"] = RefLine("zero peak", 0.0, ZERO_PEAK_PRIOR)
     return sorted(lines.values(), key=lambda r: r.energy)
 
@@ -523,10 +528,9 @@ def _l_beta_alone(matches, peaks, off: float, gain: float, n: int):
     at = np.array([off + gain * p.channel for p in peaks])
     near = 2.0 * float(_tolerance(gain))
     for _, ref in matches:
-        element, family = ref.label.split()[:2]
-        if family != "Lβ" or "(anode)" in ref.label:
+        if ref.family != "Lb" or ref.anode:
             continue
-        alpha = element_line(element, "La")
+        alpha = element_line(ref.element, "La")
         if alpha is None or not off + 0.5 < alpha.energy < off + gain * (n - 1) - 0.3:
             continue
         if not np.any(np.abs(at - alpha.energy) < near):
