@@ -546,7 +546,7 @@ def suggest_elements(
     peaks add up); kv: the tube voltage, if known (K lines it cannot excite are not looked for).
     optic_cutoff_kev: the energy where a polycapillary lens passes half (None: a collimator);
     atmosphere: the beam path's gas, "air" (None), "helium" or "vacuum". With the anode and kV
-    they say how strong an element's K lines are beside its L lines (_k_over_l_height) and what
+    they say how strong an element's K lines are beside its L lines (line_height_ratio) and what
     share of K-alpha the detector sees of K-beta (_detected_share).
     """
     return _suggest_each(
@@ -860,7 +860,7 @@ def _suggest(
     def k_lines_unseen(sym: str, lines: Mapping[str, Line]) -> bool:
         """Through a polycapillary lens, is the element's L-alpha the taller line and would its
         K-alpha, at the height its L-alpha peak implies, stand under detection (`detectable`)?
-        The implied height is the least the instrument gives (_k_over_l_height: a thin layer,
+        The implied height is the least the instrument gives (line_height_ratio: a thin layer,
         where nothing absorbs the L lines more than the K lines), so its absence says little: the
         lens passes little above 20 keV, where cadmium's K edge (26.7 keV) wants its photons, and
         15 % of a cadmium pigment beside lead white or vermilion showed Cd L-alpha (3.13 keV) 5-30
@@ -875,7 +875,7 @@ def _suggest(
         jl = match(la)
         if jl is None or jl in air_peaks:
             return False
-        r = _k_over_l_height(sym, anode, kv, optic_cutoff_kev, atmosphere, fwhm_mn_ev)
+        r = line_height_ratio(sym, "Ka", "La", anode, kv, optic_cutoff_kev, atmosphere, fwhm_mn_ev)
         # K-alpha taller than L-alpha even so (As: 1.9 through the M6's lens): K-alpha is the
         # strongest line, and its absence rejects as before (vermilion's Hg L lines hid a K-alpha
         # that a 36-count peak at As L-alpha, green earth's Mg K-alpha, implied: false As)
@@ -1498,30 +1498,35 @@ def _tube_shapes(tube: tuple, *symbols: str) -> tuple | None:
 
 
 @lru_cache(maxsize=256)
-def _k_over_l_height(
+@lru_cache(maxsize=1024)
+def line_height_ratio(
     sym: str,
+    upper: str,
+    lower: str,
     anode: str | None,
     kv: float | None,
     optic_cutoff_kev: float | None,
     atmosphere: str | None,
     fwhm_mn_ev: float,
 ) -> float | None:
-    """Height of an element's K-alpha peak per height of its L-alpha peak in a thin layer under
-    this tube (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as
-    the detector counts them: the forward model's parts (physics.spectrum.excitation: the tube's
+    """Height of an element's `upper` peak (its K-alpha, "Ka") per height of its `lower` peak
+    (its L-alpha, "La"; L-alpha over M-alpha: "La", "Ma") in a thin layer under this tube
+    (anode, kV), optic (a polycapillary lens's cut-off, None: a collimator) and gas, as the
+    detector counts them: the forward model's parts (physics.spectrum.excitation: the tube's
     spectrum, gas and optic; xraylib's line cross sections with cascades; the detector's
-    efficiency), each line a Gaussian of the detector's FWHM. A thin layer is the least K over
-    L: in a thick one the paint absorbs the L lines (3-4 keV) far more than the K lines. None
-    where the anode or kV is unknown (or outside the tube model's)."""
+    efficiency), each line a Gaussian of the detector's FWHM, all the shell's lines summed. A thin
+    layer is the least ratio: in a thick one the paint absorbs the lower lines (L lines at 3-4
+    keV, M lines at 2-3) far more than the upper ones. None where the anode or kV is unknown (or
+    outside the tube model's) or the element lacks either line."""
     got = _counted_lines(sym, anode, kv, optic_cutoff_kev, atmosphere)
     if got is None:
         return None
     names, energies, counted = got
     lines = lines_by_family(sym)
     heights = []
-    for fam, shell in (("Ka", "K"), ("La", "L")):
+    for fam in (upper, lower):
         ln = lines.get(fam)
-        pick = np.array([n.startswith(shell) for n in names])
+        pick = np.array([n.startswith(fam[0]) for n in names])
         if ln is None or not pick.any():
             return None
         w = _fwhm(ln.energy, fwhm_mn_ev)

@@ -1571,11 +1571,13 @@ MISFIT_REACH = 1.0
 #: no Br K-alpha at 11.92, for Al K-alpha (1.487). Not tin nor cadmium under 40 kV (1.4-1.5
 #: times their edges): a held-out painting's cerulean blue left "Sn La 3.43 keV" with no Sn
 #: K-alpha (25.2 keV) above the noise, and at 1.1 times the edge (elements.K_OVERVOLTAGE) it
-#: read "Cd Lb 3.43 keV". An M line likewise where the voltage is this many times the element's L3
-#: edge and its L-alpha neither shows nor is held: a held-out red-lead, ultramarine and lithopone
-#: region's Naples yellow candidates (Mo tube, 37 kV) read "Bi Ma 2.43 keV", no Bi L-alpha at 10.83
-#: keV, for the peak their fitted lead's M lines left (Pb M-alpha 2.35, M-beta 2.44): now "Pb Ma
-#: misfit".
+#: read "Cd Lb 3.43 keV". An M line likewise where its L-alpha neither shows nor is held though
+#: the tube raises it at least MAIN_LINE_SHARE as high as the M-alpha in a thin layer, the least L
+#: over M (peaks.line_height_ratio): a held-out red-lead, ultramarine and lithopone region's
+#: Naples yellow candidates (Mo tube, 37 kV) read "Bi Ma 2.43 keV", no Bi L-alpha at 10.83 keV,
+#: for the peak their fitted lead's M lines left (Pb M-alpha 2.35, M-beta 2.44): now "Pb Ma
+#: misfit". Twice the L3 edge (session 66) was wrong both ways: under a Mo or W tube bismuth's
+#: L-alpha stands that high from 22 kV (not 26.8), under Rh only from 34.5 kV, under Cr never.
 K_LINES_DOMINATE = 2.0
 #: A held line names a misfit lobe only where its weight is at least this share of its series'
 #: main line (K-alpha, L-alpha, M-alpha): a weak line leaves no lobe of its own. Smalt holds
@@ -1681,6 +1683,7 @@ def _residual_lines(
     )
     from ..physics.detector import SI_KA
     from .maps import family_edge
+    from .peaks import line_height_ratio
     from .tube_guess import compton_band
 
     r = (y - model) * w
@@ -1774,15 +1777,33 @@ def _residual_lines(
         )
 
     above = {"L": ("Ka",), "M": ("Ka", "La")}  # the main lines that should stand above these
+    cutoff = profile.optic_cutoff_kev if profile.optic == "polycapillary" else None
+
+    def should_show(ln, fam: str) -> bool:  # the main line `fam` of ln's element stands above
+        # ln: a K-alpha excited K_LINES_DOMINATE times its edge; an M line's L-alpha at least
+        # MAIN_LINE_SHARE as high in a thin layer, the least the tube gives (K_LINES_DOMINATE)
+        if fam == "Ka":
+            return family_edge(ln.element, fam)[0] * K_LINES_DOMINATE <= profile.kv
+        r = line_height_ratio(
+            ln.element,
+            fam,
+            "Ma",
+            profile.anode,
+            profile.kv,
+            cutoff,
+            profile.atmosphere,
+            profile.fwhm_mn_ev,
+        )
+        return r is not None and r >= MAIN_LINE_SHARE
 
     def lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha (an M line's L-alpha
-        # too), excited, is not seen (K_LINES_DOMINATE)
+        # too) should stand above it but is not seen
         for fam in above.get(ln.family[0], ()):
             main = element_line(ln.element, fam)
             if (
                 main is not None
                 and lo <= main.energy <= hi
-                and family_edge(ln.element, fam)[0] * K_LINES_DOMINATE <= profile.kv
+                and should_show(ln, fam)
                 and not shows_or_holds(ln.element, main.energy, counts)
             ):
                 return True

@@ -30,7 +30,7 @@ class StackSpectrum:
 def excitation(profile: InstrumentProfile, continuum: bool = True) -> np.ndarray:
     """Photons per fine bin reaching the sample: the tube's spectrum through its window, the gas
     on the way and the optic. SpectrumModel's, and analysis.peaks weighs an element's K lines
-    against its L lines by it (_k_over_l_height) without building a whole model."""
+    against its L lines by it (line_height_ratio) without building a whole model."""
     p = profile
     tube = np.array(tube_spectrum(p.anode, float(p.kv), float(p.tube_be_um), continuum=continuum))
     tube *= _gas(p)

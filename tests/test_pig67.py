@@ -1,0 +1,48 @@
+"""Session 67, pigment candidates' listed lines (#14): an M line comes after other names where its
+element's L-alpha should stand above it, by the tube's excitation, not by a fixed voltage."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("xraylib")
+
+from test_pigB63 import _spectrum
+
+from xrf_napari.analysis import pigment_fit as pf
+from xrf_napari.physics.instrument import InstrumentProfile
+
+
+def _lead_m_lobe(anode: str, kv: float) -> list:
+    """The held-out Naples-yellow candidate's residual (test_pig66): a peak at 2.43 keV beside
+    fitted Pb M-alpha, no Bi L-alpha at 10.83 keV."""
+    prof = InstrumentProfile(anode=anode, kv=kv, fwhm_mn_ev=172.0)
+    e, y, model = _spectrum([(2.347, 2e3), (3.69, 3e4)], [(2.43, 1500.0)])
+    held = frozenset({"Pb", "Sb", "Zn", "Ba", "S"})
+    got = pf._residual_lines(y, model, pf._weights(y), e, prof, held, frozenset({"Ca", "S"}))
+    return [(ln.element, ln.family) for ln in got]
+
+
+@pytest.mark.parametrize("anode, kv", [("Mo", 24.0), ("W", 25.0)])
+def test_m_line_without_its_l_alpha_below_twice_the_edge(anode, kv):
+    """Fails on the parent ("Bi Ma 2.43 keV"): the rule that puts an M line lacking its L-alpha
+    after other names switched on at 2x the L3 edge (26.8 kV for Bi), though under a Mo or W tube
+    bismuth's L-alpha stands at least half as high as its M-alpha from 22 kV even in a thin layer
+    (the least: a paint absorbs the M lines more), and the held-out peak read "Bi Ma" again at
+    20-26.8 kV. The rule now asks the tube's excitation (peaks.line_height_ratio)."""
+    from xrf_napari.analysis.peaks import line_height_ratio
+
+    assert _lead_m_lobe(anode, kv) == [("Pb", "Ma")]
+    assert line_height_ratio("Bi", "La", "Ma", anode, kv, None, "air", 172.0) >= pf.MAIN_LINE_SHARE
+
+
+def test_m_line_where_the_tube_leaves_l_alpha_low_is_named():
+    """Fails on the parent ("Pb Ma misfit"): under a Rh tube at 30 kV (above 2x Bi's L3 edge) a
+    thin bismuth layer's L-alpha stands about a third as high as its M-alpha, under the half
+    (MAIN_LINE_SHARE) the residual must show, so a missing L-alpha says nothing against Bi: its
+    M-alpha, nearest the peak, names it as before the rule."""
+    from xrf_napari.analysis.peaks import line_height_ratio
+
+    assert _lead_m_lobe("Rh", 30.0) == [("Bi", "Ma")]
+    assert _lead_m_lobe("Rh", 45.0) == [("Pb", "Ma")]
+    assert line_height_ratio("Bi", "La", "Ma", "Rh", 30.0, None, "air", 172.0) < pf.MAIN_LINE_SHARE
