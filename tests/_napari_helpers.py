@@ -167,6 +167,46 @@ def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
 
 
+def run_seeing_layers_arrive(viewer, qtbot, dock) -> list:
+    """Press `dock`'s Run (it must start) and wait until its job ended; returns (status line,
+    bar, Cancel on) as each layer the dock adds is inserted (the docks count their layers)."""
+    job, seen = dock.job, []
+
+    def inserted(_):
+        seen.append((job.status.text(), job.progress.value(), job.cancel_button.isEnabled()))
+
+    viewer.layers.events.inserted.connect(inserted)
+    try:
+        assert dock.run() is not None
+        wait_idle(qtbot, job)
+    finally:
+        viewer.layers.events.inserted.disconnect(inserted)
+    return seen
+
+
+def fitted_stripes_dock(viewer, qtbot, tmp_path):
+    """A vermilion and an azurite stripe scan opened in `viewer`, its regions the labels layer
+    "my regions", and a Pigments dock (CPU) that has fitted them, failing on a job error;
+    returns (dock, regions)."""
+    from _pigment_scans import CANON, stripe_scan
+
+    from xrf_napari.io.project_h5 import write_cube
+    from xrf_napari.widgets.pigments import PigmentsWidget
+
+    syn, labels = stripe_scan([(["Vermilion"], [1.0]), (["Azurite"], [1.0])], 12)
+    path = write_cube(tmp_path / "scan.h5", syn.counts, CANON, metadata=dict(syn.metadata))
+    open_cube(viewer, path)
+    regions = viewer.add_labels(labels + 1, name="my regions")
+    dock = PigmentsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    dock.device.setCurrentText("cpu")
+    dock.labels_combo.set_layer(regions)
+    assert dock.run() is not None
+    wait_idle(qtbot, dock.job, 120000)
+    assert dock.job.last_error is None, dock.job.last_error
+    return dock, regions
+
+
 def rerun_embed(embed, qtbot):
     """Press Embed & cluster's Run (it must start) and wait until its job ended, failed or not."""
     assert embed.run() is not None

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _napari_helpers import close_scan_when_layer_arrives, stand_in_embed_dock, wait_idle
+from _napari_helpers import (
+    close_scan_when_layer_arrives,
+    run_seeing_layers_arrive,
+    stand_in_embed_dock,
+    wait_idle,
+)
 from test_gui2_54 import maps_dock  # noqa: F401 (a fixture)
 
 
@@ -26,18 +31,8 @@ def test_embed_counts_its_layers_as_they_are_added_then_says_done(
     "Done." once the last one is in, the bar full. No Cancel: a latent RGB alone is no result."""
     viewer = make_napari_viewer()
     embed = stand_in_embed_dock(viewer, tmp_path, monkeypatch)
-    seen = []  # (line, bar, Cancel on) as each layer is inserted
     job = embed.job
-
-    def inserted(_):
-        seen.append((job.status.text(), job.progress.value(), job.cancel_button.isEnabled()))
-
-    viewer.layers.events.inserted.connect(inserted)
-    try:
-        assert embed.run() is not None
-        wait_idle(qtbot, job)
-    finally:
-        viewer.layers.events.inserted.disconnect(inserted)
+    seen = run_seeing_layers_arrive(viewer, qtbot, embed)  # (line, bar, Cancel on) a layer
     assert job.last_error is None, job.last_error
     assert seen == [(f"Adding 2 layers\u2026 ({k} of 2)", k, False) for k in (0, 1)]
     assert job.status.text() == "Done."

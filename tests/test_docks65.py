@@ -1,7 +1,7 @@
 """Session 65, the docks as a conservator uses them (helper docks65)."""
 
 import pytest
-from _napari_helpers import open_cube, write_painted_cube
+from _napari_helpers import fitted_stripes_dock, open_cube, write_painted_cube
 
 
 @pytest.fixture
@@ -72,24 +72,10 @@ def test_deleted_fitted_regions_say_to_choose_regions_not_only_to_press_find(
     (no regions left for the scan, its tooltip saying so). It names the deleted layer and says to
     choose or make regions first; a fit whose regions were only painted on keeps the old line."""
     pytest.importorskip("xraylib")
-    from _napari_helpers import wait_idle
-    from _pigment_scans import CANON, stripe_scan
+    from xrf_napari.widgets.pigments import STALE_NOTE
 
-    from xrf_napari.io.project_h5 import write_cube
-    from xrf_napari.widgets.pigments import STALE_NOTE, PigmentsWidget
-
-    syn, labels = stripe_scan([(["Vermilion"], [1.0]), (["Azurite"], [1.0])], 12)
-    path = write_cube(tmp_path / "scan.h5", syn.counts, CANON, metadata=dict(syn.metadata))
     viewer = make_napari_viewer()
-    open_cube(viewer, path)
-    regions = viewer.add_labels(labels + 1, name="my regions")
-    dock = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    dock.device.setCurrentText("cpu")
-    dock.labels_combo.set_layer(regions)
-    assert dock.run() is not None
-    wait_idle(qtbot, dock.job, 120000)
-    assert dock.job.last_error is None, dock.job.last_error
+    dock, regions = fitted_stripes_dock(viewer, qtbot, tmp_path)
     regions.paint((0, 0), 2, refresh=True)  # changed, not gone: the old line
     assert dock.info.text().startswith(STALE_NOTE)
     viewer.layers.remove(regions)

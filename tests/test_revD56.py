@@ -5,7 +5,13 @@ dock had surveyed."""
 from __future__ import annotations
 
 import pytest
-from _napari_helpers import open_cube, survey_held_for, wait_idle, write_painted_cube
+from _napari_helpers import (
+    open_cube,
+    run_seeing_layers_arrive,
+    survey_held_for,
+    wait_idle,
+    write_painted_cube,
+)
 
 from xrf_napari.widgets._layers import layer_cube
 
@@ -32,17 +38,8 @@ def test_recolour_counts_its_layers_as_they_are_added_then_says_done(
     dock = module.RecolourWidget(viewer)
     viewer.window.add_dock_widget(dock)
     dock.outline_box.setChecked(True)
-    job, seen = dock.job, []  # (line, bar, Cancel on) as each layer is inserted
-
-    def inserted(_):
-        seen.append((job.status.text(), job.progress.value(), job.cancel_button.isEnabled()))
-
-    viewer.layers.events.inserted.connect(inserted)
-    try:
-        assert dock.run() is not None
-        wait_idle(qtbot, job)
-    finally:
-        viewer.layers.events.inserted.disconnect(inserted)
+    job = dock.job
+    seen = run_seeing_layers_arrive(viewer, qtbot, dock)  # (line, bar, Cancel on) a layer
     assert job.last_error is None, job.last_error
     assert seen == [(f"Adding 2 layers\u2026 ({k} of 2)", k, False) for k in (0, 1)]
     assert job.status.text() == "Done."

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _napari_helpers import open_cube
+from _napari_helpers import fitted_stripes_dock
 
 
 @pytest.fixture
@@ -42,24 +42,10 @@ def test_fitted_regions_added_back_are_not_said_deleted(make_napari_viewer, qtbo
     the fit is current again where the layer holds the labels it read, and a stroke after
     still makes it stale."""
     pytest.importorskip("xraylib")
-    from _napari_helpers import wait_idle
-    from _pigment_scans import CANON, stripe_scan
+    from xrf_napari.widgets.pigments import GONE_NOTE, STALE_NOTE
 
-    from xrf_napari.io.project_h5 import write_cube
-    from xrf_napari.widgets.pigments import GONE_NOTE, STALE_NOTE, PigmentsWidget
-
-    syn, labels = stripe_scan([(["Vermilion"], [1.0]), (["Azurite"], [1.0])], 12)
-    path = write_cube(tmp_path / "scan.h5", syn.counts, CANON, metadata=dict(syn.metadata))
     viewer = make_napari_viewer()
-    open_cube(viewer, path)
-    regions = viewer.add_labels(labels + 1, name="my regions")
-    dock = PigmentsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    dock.device.setCurrentText("cpu")
-    dock.labels_combo.set_layer(regions)
-    assert dock.run() is not None
-    wait_idle(qtbot, dock.job, 120000)
-    assert dock.job.last_error is None, dock.job.last_error
+    dock, regions = fitted_stripes_dock(viewer, qtbot, tmp_path)
     fitted = dock.info.text()
     viewer.layers.remove(regions)
     assert dock.info.text().startswith(GONE_NOTE.format("my regions"))
