@@ -46,3 +46,21 @@ def test_m_line_where_the_tube_leaves_l_alpha_low_is_named():
     assert _lead_m_lobe("Rh", 30.0) == [("Bi", "Ma")]
     assert _lead_m_lobe("Rh", 45.0) == [("Pb", "Ma")]
     assert line_height_ratio("Bi", "La", "Ma", "Rh", 30.0, None, "air", 172.0) < pf.MAIN_LINE_SHARE
+
+
+def test_manganese_beside_a_cr_paints_k_beta_is_named():
+    """Fails on the parent (nothing listed): under a Cr tube a viridian + raw umber region's
+    candidates lacking both left Cr K-alpha and, at Cr K-beta (5.95 keV), the paint's K-beta with
+    the umber's Mn K-alpha (5.90); the peak, twice K-beta's share of the Cr K-alpha left, was set
+    aside as the tube's (MINOR_LINE_SLACK, 3 times the share). Where no manganese was, the peak
+    stood 0.6-1.3 times the share, so it is the anode's up to TUBE_KB_SLACK (1.5) times: "Mn Ka"
+    is listed, and a viridian's K-beta alone (1.0 and 1.3 times the share) still is not."""
+    from test_pig66 import _cr_tube, _names
+
+    from xrf_napari.elements import element_line
+
+    share = element_line("Cr", "Kb").weight / element_line("Cr", "Ka").weight * 2e4
+    umber = _cr_tube([(5.41, 2e4), (5.947, share), (5.899, share), (6.49, 0.135 * share)])
+    assert "Mn Ka" in _names(umber), umber
+    for k in (1.0, 1.3):
+        assert _cr_tube([(5.41, 2e4), (5.947, k * share)]) == []

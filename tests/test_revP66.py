@@ -27,9 +27,9 @@ def test_only_a_cr_tubes_k_beta_lies_on_a_line_the_list_names():
     changes nothing there (Sn K-alpha, 25.19 keV, comes within Ag K-beta's tolerance only past 215
     eV, and a made lead-tin yellow spectrum under an Ag tube at 220 eV still reads "Sn Ka": its
     peak stands at 25.27-25.33 keV); under a Cr tube manganese's K-alpha (5.90 keV) lies within Cr
-    K-beta's (5.95), and a real Mn K-alpha under about twice Cr K-beta's share beside it is set
-    aside with it (docs/pigments_guide.md). A line added near another anode's K-beta would make
-    the rule hide that element too."""
+    K-beta's (5.95), and a real Mn K-alpha under half Cr K-beta's share beside it is set aside
+    with it (TUBE_KB_SLACK, docs/pigments_guide.md). A line added near another anode's K-beta
+    would make the rule hide that element too."""
     names = PAINTING_ELEMENTS + AIR_ELEMENTS
     lines = (
         all_lines(names, 1.0, 27.0)
