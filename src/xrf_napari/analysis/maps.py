@@ -190,6 +190,24 @@ SUBSHELL_FITS = {("As", "Kb")}
 #: beside other tubes: under Rh, Mo and Ag tubes vermilion then read -4 to -10 % (one template
 #: -6 to +9 %; /work/runs66/revM66/fresh.py, fresh2.py, bi2.py)
 TUBE_SUBSHELLS = {("Bi", "La"): ("Hg",)}
+#: Fits in which the tube's scattered lines also get one template of their Compton peaks, free of
+#: the lines' own (Rayleigh) peaks, where the tube's anode is fitted: a Cu tube's K-alpha (8.05
+#: keV) scatters to 7.82-7.92 keV (scatter angle 150-90 deg), Doppler-broadened between Ni
+#: K-alpha (7.48) and K-beta (8.26), and the fit gave it to nickel: ultramarine read Ni at -33 to
+#: -93 % of smalt's (2 % NiO), emerald green -14 to -72 %, smalt 0.63-0.86 of its Ni, cobalt blue
+#: -5 to -22 %; with the template -5 to +3 %, 0.95-0.97, -2 to -11 % (forward model, Cu 30-50
+#: kV, 120-175 eV, scans at 90-150 deg; under W, whose Ll line lies 90 eV below Ni K-alpha,
+#: ultramarine -2 -> 0 %, smalt 0.97 -> 0.99, cobalt blue 0 -> +1 %; /work/runs67/maps67/geo.py,
+#: ni1.py). Not for Bi L-alpha: a W tube's L-gamma1 (11.29 keV) scatters to 10.84-11.04 keV, on
+#: Bi L-alpha at 150 deg, and a template at one angle moved the false bismuth of light paints
+#: with the scan's angle instead of taking it out (ultramarine +10 to +15 % of smalt's at 150
+#: deg, -2 to -7 % at 90; with a 150 deg template +2 to +3 % and -13 to -15 %). Nor at low
+#: energies, where the Compton peak all but coincides with the line.
+TUBE_COMPTON = {("Ni", "Ka")}
+#: The scatter angle (deg) of TUBE_COMPTON's template: scanners put it at 90-150 deg and the file
+#: gives none. At 130 deg its Compton energies sit within 80 eV of those at 90-150 deg (Cu
+#: K-alpha), less than the detector's width there (the figures above span those angles).
+TUBE_COMPTON_DEG = 130.0
 #: Windowed lines on a neighbour's line, taken out by the neighbour's own map times its line
 #: ratios (its template per count of its mapped line: _less_neighbours): Pb L-beta (mapped when
 #: arsenic is present) on Se K-beta (12.50 keV, cadmium red), 0.6 FWHM away. Cadmium red read Pb
@@ -1038,6 +1056,10 @@ def _fit_row(
         # it would only trade noise with the background terms
         for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv, anode)}):
             templates.append(template(x, subshell=sh))
+    if anode in members and key in TUBE_COMPTON and kv:
+        compton = _tube_compton(anode, float(kv), edges, fwhm_mn_ev)
+        if compton is not None and compton[region].any():
+            templates.append(compton)
     if background:
         templates.append(np.ones_like(centres))
         templates.append((centres - 0.5 * (lo + hi)) / (hi - lo))
@@ -1051,6 +1073,37 @@ def _fit_row(
     col = np.zeros(len(centres))
     col[region] = np.linalg.pinv(g)[0]
     return col
+
+
+def _tube_compton(anode: str, kv: float, edges: np.ndarray, fwhm_mn_ev: float) -> np.ndarray | None:
+    """The Compton peaks of the tube's scattered lines (their shares: _scattered) over the
+    channels, unit area: each line Doppler-broadened at TUBE_COMPTON_DEG as the forward model
+    scatters it (physics.scatter.compton_kernel), then the detector's width. None where the tube
+    model lacks the anode or the voltage."""
+    import xraylib
+
+    from ..elements import atomic_number
+    from ..physics.scatter import compton_kernel
+    from ..physics.xsec import FINE_E_MIN, FINE_STEP, N_FINE, fine_energy
+
+    shares = _scattered(anode, kv)
+    if not shares:
+        return None
+    z = atomic_number(anode)
+    fine = np.zeros(N_FINE)
+    for t, share in shares.items():
+        i = int((xraylib.LineEnergy(z, getattr(xraylib, f"{t}_LINE")) - FINE_E_MIN) / FINE_STEP)
+        if 0 <= i < N_FINE:
+            fine[i] += share
+    scattered = compton_kernel(TUBE_COMPTON_DEG).T @ fine
+    e = fine_energy()
+    keep = (scattered > 1e-6 * scattered.max()) & (e > edges[0] - 0.5) & (e < edges[-1] + 0.5)
+    out = np.zeros(len(edges) - 1)
+    for energy, a in zip(e[keep], scattered[keep]):
+        out += a * gaussian_channels(
+            edges, float(energy), float(detector_fwhm_kev(energy, fwhm_mn_ev))
+        )
+    return out / out.sum() if out.sum() > 0 else None
 
 
 def weight_matrix(
