@@ -49,7 +49,8 @@ def _xy(path, xunits: str, xs) -> object:
         ),
         (
             lambda p: _xy(p, "", [40.0, 30.0, 20.0, 10.0]),
-            "energy axis must be finite and strictly increasing; its X column",
+            "energy axis falls from 40 to 10 over the channels (highest energy first), where it "
+            "must rise with them; its X column",
         ),
         (
             lambda p: _msa(p, "", 2e-5),
@@ -198,5 +199,6 @@ def test_an_mca_energy_column_that_does_not_increase_is_set_aside(tmp_path):
     spectrum, told = _told(read_spectrum, path)
     assert spectrum.counts.tolist() == [5, 6, 7, 8] and spectrum.calibration.source == "none"
     assert told == [
-        f"{path}: energy axis must be finite and strictly increasing; its energy column set aside"
+        f"{path}: energy axis falls from 1.03 to 1 over the channels (highest energy first), "
+        "where it must rise with them; its energy column set aside"
     ]

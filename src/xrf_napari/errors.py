@@ -89,6 +89,26 @@ def require_3d(shape, path, what: str = "array") -> None:
         raise CubeReadError(path, f"the {what} has an empty axis: shape {shape}")
 
 
+def chosen_cube(path, noun: str, read: tuple, others: list, rule: str) -> str:
+    """The warning of a reader that chose a cube among several of one file, none named: `read`
+    (name, shape) and `noun` ("dataset", "member") what it is, `others` [(name, shape)] the rest
+    it could have read, largest first, `rule` why `read` (the largest; of equally large ones,
+    which). Only two equally large had been said: a smaller cube beside the one read was named
+    neither in napari nor by `info`, so nothing told the user to ask for it with --dataset."""
+    (name, shape), (other, other_shape) = read, others[0]
+    listed = ", ".join(f"'{n}' {tuple(s)}" for n, s in others[:6])
+    more = f" and {len(others) - 6} more" if len(others) > 6 else ""
+    head = (
+        f"{noun}s '{name}' and '{other}' are equally large 3-D cubes; '{name}' was read ({rule})"
+        if np.prod(shape) == np.prod(other_shape)
+        else f"{noun} '{name}' {tuple(shape)} was read ({rule})"
+    )
+    return (
+        f"{path}: {head}; its other 3-D cubes: {listed}{more}: choose one with --dataset "
+        f"{other} (dataset='{other}')"
+    )
+
+
 def require_numeric(dtype, path, what: str = "array") -> np.dtype:
     dt = np.dtype(dtype)
     if dt.kind not in "uif":

@@ -18,6 +18,7 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import (
     CubeReadError,
+    chosen_cube,
     decompression_damage,
     decompression_failed,
     explain_read_error,
@@ -310,10 +311,10 @@ def not_npz(path: Path) -> str | None:
 
 def _read_npz(path: Path, member: str | None = None) -> Cube:
     """The cube of an .npz: `member` (read_cube's dataset=, `--dataset`), else one named counts,
-    data, cube or spectra, else the largest 3-D member; of two equally large, the first, with
-    a warning naming the other and `--dataset`, as HDF5 discovery says it (the first had been
-    read without a word, and no other could be chosen: "an .npz file holds no named
-    datasets")."""
+    data, cube or spectra, else the largest 3-D member (of equally large ones the first); beside
+    other 3-D members, with a warning naming the one read and the others with `--dataset`, as
+    HDF5 discovery says it (errors.chosen_cube; the first had been read without a word, and no
+    other could be chosen: "an .npz file holds no named datasets")."""
     import zipfile
     import zlib
 
@@ -379,19 +380,25 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                 "a targets sidecar of `xrf-napari-train export-set` (the palette, rgb and labels "
                 "of the exported cube of the same name beside it), not a scan: open that cube",
             )
+        cubes = [n for n in names if len(shapes[n][0]) == 3 and shapes[n][1].kind in "uif"]
+        rule = "by its name"
         if name is None:
-            cubes = [n for n in names if len(shapes[n][0]) == 3]
             if not cubes:
                 raise CubeReadError(path, f"no 3-D array among the .npz members {names}")
-            name = max(cubes, key=lambda n: int(np.prod(shapes[n][0])))
-            size = int(np.prod(shapes[name][0]))
-            other = next((n for n in cubes if n != name and np.prod(shapes[n][0]) == size), None)
-            if other is not None:
-                warn_outside(
-                    f"{path}: members '{name}' and '{other}' are equally large 3-D arrays; "
-                    f"'{name}' was read (the first): choose with --dataset {other} "
-                    f"(dataset='{other}')"
+            name, rule = max(cubes, key=lambda n: int(np.prod(shapes[n][0]))), "the largest"
+        others = sorted((n for n in cubes if n != name), key=lambda n: -np.prod(shapes[n][0]))
+        if member is None and others:
+            if rule != "by its name" and np.prod(shapes[others[0]][0]) == np.prod(shapes[name][0]):
+                rule = "the first"
+            warn_outside(
+                chosen_cube(
+                    path,
+                    "member",
+                    (name, shapes[name][0]),
+                    [(n, shapes[n][0]) for n in others],
+                    rule,
                 )
+            )
         shape, dtype = shapes[name]
         require_3d(shape, path, f"member '{name}'")
         require_numeric(dtype, path, f"member '{name}'")

@@ -274,7 +274,7 @@ def calibration_from_energy_axis(
             raise CubeReadError(where, f"energy axis has {e.size} values for {n_channels} channels")
         e = 0.5 * (e[:-1] + e[1:]) if e.size == n_channels + 1 else e[:n_channels]
     if e.size < 2 or not np.isfinite(e).all() or np.any(np.diff(e) <= 0):
-        raise CubeReadError(where, "energy axis must be finite and strictly increasing")
+        raise CubeReadError(where, _not_rising(e))
     if units == "ev" or (units is None and e.max() > 200.0):  # no XRF line is above 200 keV
         e = e * 1e-3
     ch = np.arange(e.size, dtype=np.float64)
@@ -294,6 +294,20 @@ def calibration_from_energy_axis(
             f"{float(coef[1]):.4g} keV/channel (a damaged or edited value?)",
         )
     return Calibration(float(coef[0]), float(coef[1]), quad, source="file")
+
+
+def _not_rising(e: np.ndarray) -> str:
+    """Why an energy axis is none, in words: a column listed from the highest energy down, or one
+    value on every line, had read "must be finite and strictly increasing", as a glitch does."""
+    if e.size > 1 and np.isfinite(e).all():
+        if np.all(np.diff(e) < 0):
+            return (
+                f"energy axis falls from {e[0]:.4g} to {e[-1]:.4g} over the channels (highest "
+                "energy first), where it must rise with them"
+            )
+        if np.all(e == e[0]):
+            return f"energy axis holds one value, {e[0]:.4g}, at every channel: no energy axis"
+    return "energy axis must be finite and strictly increasing"
 
 
 #: Plausible energy calibrations of an XRF detector: gain (keV/channel) and offset (keV).

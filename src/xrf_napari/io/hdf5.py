@@ -18,11 +18,14 @@ from ..cube import Cube
 from ..energy import Calibration
 from ..errors import (
     CubeReadError,
+    chosen_cube,
     explain_read_error,
     read_errno,
     refused_read,
     require_3d,
     require_numeric,
+    system_error,
+    system_refused,
     warn_outside,
 )
 from ..fileutil import file_head, kind_if_readable
@@ -417,8 +420,9 @@ def _structure_damaged(exc: BaseException) -> str | None:
     Link iteration failed (bad heap free list))"; it had read "could not be read as hdf5
     (RuntimeError: ...)". Where the system failed the read (an errno: a share's timeout, a
     permission), errors.refused_read's words: the file may be sound (it had read "could not be
-    read as hdf5 (OSError: ...)" with HDF5's whole driver report). None where HDF5 did not
-    raise it or a decoder is missing (errors.explain_read_error)."""
+    read as hdf5 (OSError: ...)" with HDF5's whole driver report); EINVAL is no such one
+    (errors.system_refused): the damage wording. None where HDF5 did not raise it or a decoder
+    is missing (errors.explain_read_error)."""
     if not isinstance(exc, (RuntimeError, OSError, KeyError, ValueError)):
         return None
     if isinstance(exc, CubeReadError) or not _raised_in_h5py(exc):
@@ -437,9 +441,13 @@ def _structure_damaged(exc: BaseException) -> str | None:
         )
     if isinstance(exc, KeyError) and re.search(r"not found|doesn't exist", text):
         return None  # a name missing, not damage ("unable to determine object type" is)
-    if read_errno(exc):
+    if system_refused(exc):
         return f"reading it failed: {refused_read(exc)}"
-    if explain_read_error(exc) is not None:
+    if read_errno(exc):  # EINVAL: a seek to an offset the damaged structure gave (it read "the
+        # system refused the read ... may be sound"); HDF5's driver report without its buffers
+        said = system_error(exc)[1] or "Invalid argument"
+        text = f"a read at an offset from its structure failed ({said}, EINVAL)"
+    elif explain_read_error(exc) is not None:
         return None
     return (
         "a damaged HDF5 file: it opens, but the HDF5 library cannot read its structure (its "
@@ -510,13 +518,12 @@ def _read_open(
         return _aps(f, path, target)
     if kind == "detectors":
         return _detectors(f, path, target)
-    if isinstance(target, tuple):  # (read, as large): discovery's or NeXus's (_tied)
-        target, other = target
-        read, other = "/" + target.strip("/"), "/" + other.strip("/")  # as metadata["dataset"]
-        warn_outside(
-            f"{path}: datasets '{read}' and '{other}' are equally large 3-D cubes; '{read}' "
-            f"was read (the last by name): choose with --dataset {other} (dataset='{other}')",
-        )
+    if isinstance(target, tuple):  # (read, the others): discovery's or NeXus's (_others)
+        target, others = target
+        said = [("/" + n.strip("/"), f[n].shape) for n in (target, *others)]  # as metadata
+        tie = np.prod(said[0][1]) == np.prod(said[1][1])
+        rule = "the last by name" if tie else "the largest"
+        warn_outside(chosen_cube(path, "dataset", said[0], said[1:], rule))
     return _generic(f, path, target, kind)
 
 
@@ -551,7 +558,7 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     signals = _nexus_signals(f, tree)
     if signals:
         nx = max(signals)[1]  # the largest, the last by name of equal ones, as discovery's
-        return "nexus", ((nx, tied) if (tied := _tied(signals, nx)) else nx)
+        return "nexus", ((nx, others) if (others := _others(signals, nx)) else nx)
     cubes = _spectral_cubes(tree)
     # a colour photograph beside the scan is no candidate (its 600 rows took for channels, a
     # 600 x 800 RGB photo outsized a 20 x 30 scan of 256 channels: the file was refused as a
@@ -564,8 +571,8 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
         or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
     ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
         return "detectors", elements
-    if found and (tied := _tied(cubes, found)):  # said by the read: the detection is cached
-        return "discovered", (found, tied)
+    if found and (others := _others(cubes, found)):  # said by the read: the detection is cached
+        return "discovered", (found, others)
     return ("discovered", found) if found else (None, tree)
 
 
@@ -798,9 +805,9 @@ def broken_link(group, name: str, link) -> str:
 
 def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
     """(size, path) of each NXdata group's 3-D signal (else its `data`): the cubes NeXus
-    detection chooses among, as `_spectral_cubes` are discovery's, and `_tied` looks for equals
-    in (two NXdata of equally large signals had been chosen between without a word). Signals
-    that link to one dataset count once (by its HDF5 object, as discovery's walk visits each
+    detection chooses among, as `_spectral_cubes` are discovery's, and `_others` names beside
+    the one read (two NXdata of equally large signals had been chosen between without a word).
+    Signals that link to one dataset count once (by its HDF5 object, as discovery's walk visits each
     object once): NXdata groups linking the detector's data had been "equally large" choices.
     A signal holding no numbers (strings) is no cube: as the largest it had refused the file
     ("has dtype |S1") though another NXdata, or discovery, held a numeric one."""
@@ -824,7 +831,7 @@ def _nexus_signals(f, tree: _Tree) -> list[tuple[int, str]]:
 
 def _spectral_cubes(tree: _Tree) -> list[tuple[int, str]]:
     """(size, path) of each numeric 3-D dataset with a spectral axis, in the walk's order: the
-    cubes discovery chooses among (the largest), and `_tied` looks for its equals in."""
+    cubes discovery chooses among (the largest), and `_others` names beside the one read."""
     return [
         (int(np.prod(shape)), name)
         for name, shape, dtype in tree.datasets
@@ -839,12 +846,11 @@ def _spectral(shape, dtype) -> bool:
     return len(shape) == 3 and dtype.kind in "uif" and _spectral_axis(shape) is not None
 
 
-def _tied(cubes: list[tuple[int, str]], found: str) -> str | None:
-    """Another 3-D dataset of `cubes` (discovery's or NeXus's) as large as `found`, chosen over
-    it only by its name (the last): the read names it and --dataset, rather than choose
-    silently."""
-    size = {name: n for n, name in cubes}[found]
-    return next((name for n, name in cubes if name != found and n == size), None)
+def _others(cubes: list[tuple[int, str]], found: str) -> tuple[str, ...]:
+    """The 3-D datasets of `cubes` (discovery's or NeXus's) other than `found`, the largest first
+    (of equal ones the last by name, as chosen): the read names them and --dataset, rather than
+    choose silently (only one as large as `found` had been named)."""
+    return tuple(name for _, name in sorted(cubes, reverse=True) if name != found)
 
 
 def _largest_elements(f, tree: _Tree) -> str | None:
