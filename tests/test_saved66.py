@@ -166,7 +166,10 @@ def test_info_names_the_plugins_own_png_without_the_photograph_advice(tmp_path, 
     for path in (regions, photo):
         assert main(["info", str(path)]) != 0
         said[path.name] = capsys.readouterr().err
-    assert "regions.png: unsupported file type '.png': an image xrf-napari " in said["regions.png"]
+    assert (
+        "regions.png: unsupported file type '.png': a region map that xrf-napari wrote (region"
+        in said["regions.png"]
+    )
     assert "a picture, not a spectral datacube; open it in napari" in said["regions.png"]
     assert "--photo" not in said["regions.png"], said
     assert "give a photograph of a scan to `xrf-napari pigments --photo`" in said["photo.png"]

@@ -4,6 +4,8 @@ boxes following the weights folder."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from _napari_helpers import open_cube, write_painted_cube
 
@@ -216,7 +218,8 @@ def test_save_all_layers_saves_the_cubes_and_leaves_out_their_sum_images(
         written = viewer.layers.save(str(tmp_path / "all.h5"))
     assert sorted(written) == [str(tmp_path / f"all_{n}.h5") for n in "ab"]
     viewer.add_image(np.zeros((3, 4, 3), np.uint8), name="photo", rgb=True)
-    with pytest.raises(CubeSaveError, match="select the cube layers alone and use Save Selected"):
+    refused = pytest.raises(CubeSaveError, match="select the cube layers alone and use Save Selec")
+    with refused, pytest.warns(UserWarning, match="'a sum', 'b sum' not saved"):
         viewer.layers.save(str(tmp_path / "again.h5"))
     assert not (tmp_path / "again.h5").exists()
 
@@ -229,8 +232,6 @@ def test_recolour_takes_the_embedder_beside_its_weights_where_they_were_trained_
     another, and the one beside it "is used only when given"); the Recolour panel's run too. Now
     that one is used, said in a warning; the panel's job (iter_recolour) does the same. Fails on
     the parent: exit 2."""
-    import re
-
     import torch
     from _cli_models import TINY_UVIT, save_tiny_models, write_toy_scan
 
@@ -259,3 +260,36 @@ def test_recolour_takes_the_embedder_beside_its_weights_where_they_were_trained_
     assert png.is_file()
     with pytest.warns(UserWarning, match="beside it, which is"):
         iter_recolour(read_cube(scan), weights=weights, device="cpu")
+
+
+def test_info_names_a_region_png_as_a_region_image(tmp_path, capsys):
+    """Save labels & spectra's PNG and `embed`'s labels.png (each region in its colour), and
+    save_label_image's PNG (region numbers), carried only Software "xrf-napari <version>":
+    `info` and `pigments --photo` named them "an image xrf-napari 0.1.0 wrote". Now each
+    records what it is (a TIFF of regions says it by its 32-bit pixels) and both name it.
+    Fails on the parent: "an image xrf-napari ... wrote" (write_region_colours is new there)."""
+    import numpy as np
+
+    from xrf_napari.analysis.colour_prior import read_photo
+    from xrf_napari.analysis.export import save_label_image
+    from xrf_napari.cli.main import main
+
+    def named(png, words: str) -> None:
+        assert main(["info", str(png)]) != 0
+        said = capsys.readouterr().err
+        assert f"{png.name}: unsupported file type '.png': {words}, a picture, not a " in said
+        with pytest.raises(ValueError, match=re.escape(words)):
+            read_photo(png, (4, 5))
+
+    labels = np.arange(20).reshape(4, 5) % 3
+    named(
+        save_label_image(tmp_path / "regions.png", labels),
+        "a region map that xrf-napari wrote (region numbers as pixel values)",
+    )
+    from xrf_napari.analysis.export import write_region_colours  # the dock's and embed's PNG
+
+    named(
+        write_region_colours(tmp_path / "clusters.png", labels, 3),
+        "a region image that xrf-napari wrote (each region in its own colour: Embed & cluster's "
+        "Save labels & spectra, `embed`'s labels.png)",
+    )

@@ -74,7 +74,7 @@ def test_embed_cluster_layers_spectra_and_save(make_napari_viewer, qtbot, tmp_pa
     png, csv = widget.save(tmp_path / "out" / "regions.png")
     from PIL import Image
 
-    from xrf_napari.cli.embed_cmd import label_colours
+    from xrf_napari.analysis.embed import label_colours
 
     # the PNG is coloured like the CLI's labels.png (label 1..4 would look black as grey values)
     np.testing.assert_array_equal(

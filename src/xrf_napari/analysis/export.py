@@ -197,16 +197,20 @@ def xrf_napari_image(software: str, description: str) -> str | None:
     if isinstance(made, dict) and "recolouriser" in made:
         scan = Path(str(made.get("scan") or "")).name
         return "the SmallUViT's recoloured image" + (f" of {scan}" if scan else "")
-    return map_words(made) or f"an image {software} wrote"
+    return record_words(made) or f"an image {software} wrote"
 
 
-def map_words(record) -> str:
+def record_words(record) -> str:
     """What an image is by its record (its Description, parsed): "the Fe Ka map of panel that
     xrf-napari wrote" (map_record's: a map TIFF, a quicklook map PNG), "the sum spectrum of
-    panel that xrf-napari wrote" (quicklook's spectrum PNG); "" for any other. The quicklook
-    PNGs were named only "an image xrf-napari quicklook wrote"."""
+    panel that xrf-napari wrote" (quicklook's spectrum PNG), "a region map that xrf-napari
+    wrote (...)" (save_label_image's); "" for any other. The quicklook and region PNGs were
+    named only "an image xrf-napari <version or quicklook> wrote"."""
     if not isinstance(record, dict):
         return ""
+    if record.get("image") in _REGION_WORDS:
+        noun, how = _REGION_WORDS[record["image"]]
+        return f"{noun} that xrf-napari wrote ({how})"
     scan = record.get("scan") or "a scan"
     if "element" in record:
         made = f"{record['element']} {record.get('line', '')}".strip() + " map"
@@ -260,7 +264,7 @@ def saved_image_words(page) -> str | None:
         record = None
     if isinstance(record, dict) and "element" in record:  # save_element_maps' record
         return (
-            f"{map_words(record)} ({h} x {w}, {record.get('values') or MAP_VALUES}), not a "
+            f"{record_words(record)} ({h} x {w}, {record.get('values') or MAP_VALUES}), not a "
             "spectral datacube; open it in napari (as an image of its values) or in Fiji, QGIS "
             "or PyMca"
         )
@@ -300,6 +304,37 @@ def png_rgb16(rgb: np.ndarray, software: str = "", description: str | None = Non
     )
 
 
+#: What a region image is, in its Description's record ({"image": ...}: region_record): the
+#: numbers (save_label_image's PNG), or each region's colour (Save labels & spectra's PNG,
+#: `embed`'s labels.png: write_region_colours).
+REGION_MAP, REGION_COLOURS = "region map", "region colours"
+_REGION_WORDS = {
+    REGION_MAP: ("a region map", "region numbers as pixel values"),
+    REGION_COLOURS: (
+        "a region image",
+        "each region in its own colour: Embed & cluster's Save labels & spectra, `embed`'s "
+        "labels.png",
+    ),
+}
+
+
+def region_record(kind: str, labels: np.ndarray) -> str:
+    """The record of a region image of `kind` (REGION_MAP, REGION_COLOURS) for its Description."""
+    import json
+
+    return json.dumps({"image": kind, "regions": int(np.max(labels, initial=0))})
+
+
+def write_region_colours(path, labels: np.ndarray, k: int) -> Path:
+    """Regions (H, W) drawn each in its own colour (embed.label_colours, as the clusters layer
+    shows them) as a PNG or TIFF that says what it is (record_words): the dock's Save labels &
+    spectra and `embed`'s labels.png were named "an image xrf-napari <version> wrote"."""
+    from .embed import label_colours
+
+    colours = label_colours(k)[labels]
+    return write_image(path, colours, "a label map", region_record(REGION_COLOURS, labels))
+
+
 def save_label_image(path, labels: np.ndarray) -> Path:
     """Labels (H, W) as PNG (8 or 16 bit grey) or TIFF, values unchanged. The TIFF is 32-bit,
     zlib-compressed (regions compress well): napari opens a 32-bit integer image as a Labels
@@ -311,11 +346,13 @@ def save_label_image(path, labels: np.ndarray) -> Path:
         raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
     if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
         raise ValueError("labels must lie in 0..65535 to be saved as an image")
+    record = None
     if Path(path).suffix.lower() in (".tif", ".tiff"):
-        data = labels.astype(np.uint32)
-    else:
+        data = labels.astype(np.uint32)  # its 32 bits say what it is (saved_image_words)
+    else:  # a PNG says it in its record (record_words)
         data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
-    return write_image(path, data, "a label map", labels=True)
+        record = region_record(REGION_MAP, labels)
+    return write_image(path, data, "a label map", description=record, labels=True)
 
 
 #: Runs of characters a file name cannot hold (Windows' list; "/" would make a sub-folder).
@@ -393,7 +430,7 @@ def save_element_maps(
 def map_record(name: str, plan, calibration, values: str) -> str:
     """An element map's record as JSON (ASCII): its scan, line, windows, method, calibration and
     the code; each map TIFF's ImageDescription and each quicklook map PNG's Description, which
-    map_words reads back."""
+    record_words reads back."""
     import json
 
     from ..provenance import code_identity

@@ -15,7 +15,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..analysis.embed import label_colours  # shared with the Embed dock's PNG
 from ..analysis.pooling import POOL_BELOW_COUNTS
 from ..argtypes import print_note
 from ..cube import pixels_text
@@ -204,7 +203,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
     import numpy as np
 
     from ..analysis.embed import latent_to_rgb
-    from ..analysis.export import save_cluster_spectra, write_image
+    from ..analysis.export import save_cluster_spectra, write_image, write_region_colours
     from ..detector import known_anode
     from ..fileutil import atomic_path, printable
 
@@ -229,7 +228,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
         if ood is not None:  # what the command said about the scan (analysis.ood)
             f.attrs["ood_warning"] = ood.warn
             f.attrs["ood"] = printable(ood.message())
-    write_image(paths["labels.png"], label_colours(result.k)[result.labels], "a label map")
+    write_region_colours(paths["labels.png"], result.labels, result.k)
     save_cluster_spectra(
         paths["cluster_spectra.csv"],
         cube.energy,

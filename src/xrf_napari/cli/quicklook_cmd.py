@@ -583,7 +583,7 @@ def write_outputs(
     from ..fileutil import atomic_path, printable
 
     mark = {"Software": MAPS_BY_QUICKLOOK}
-    # what each PNG shows, as a map TIFF records it (`info` names it: export.map_words)
+    # what each PNG shows, as a map TIFF records it (`info` names it: export.record_words)
     plot = json.dumps({"plot": SUM_SPECTRUM, "scan": printable(cube.name)}, ensure_ascii=True)
 
     fig = spectrum_figure(cube, spectrum, suggested, plans, instrument)

@@ -803,14 +803,13 @@ def _write_files(path, csv_path, result, calibration, anode) -> tuple[Path, Path
     """The labels image and the CSV (targets checked), replacing earlier ones together
     (atomic_set: a failed CSV left new labels beside the old spectra), the CSV in the `embed`
     command's layout; in the Save's job or a script's thread."""
-    from ..analysis.embed import label_colours
-    from ..analysis.export import save_cluster_spectra, save_label_image, write_image
+    from ..analysis.export import save_cluster_spectra, save_label_image, write_region_colours
     from ..fileutil import atomic_set, made_folder
 
     name, energy, clusters, spectra, counts, _, _, edited, *_ = result
     with made_folder(path.parent), atomic_set():
         if path.suffix.lower() == ".png":
-            write_image(path, label_colours(clusters.k)[clusters.labels], "a label map")
+            write_region_colours(path, clusters.labels, clusters.k)
         else:
             save_label_image(path, clusters.labels)
         save_cluster_spectra(
