@@ -293,3 +293,21 @@ def test_info_names_a_region_png_as_a_region_image(tmp_path, capsys):
         "a region image that xrf-napari wrote (each region in its own colour: Embed & cluster's "
         "Save labels & spectra, `embed`'s labels.png)",
     )
+
+
+def test_a_weights_box_deleted_with_its_dock_stops_following(qtbot, tmp_path, monkeypatch):
+    """A weights box whose dock was deleted without closing (no dock_closed) stayed connected
+    to the settings: a later weights-folder change called it on a deleted Qt object
+    (RuntimeError inside napari's settings event). Now it disconnects itself then. Fails on
+    the parent: still connected."""
+    sip = pytest.importorskip("qtpy.sip")
+    from napari.settings import get_plugin_settings
+
+    from xrf_napari.widgets._common import WeightsEdit
+
+    monkeypatch.delenv("XRF_NAPARI_WEIGHTS", raising=False)
+    settings = get_plugin_settings("xrf-napari").models
+    box = WeightsEdit("dve", "shipped embedder")
+    sip.delete(box)
+    monkeypatch.setattr(settings, "weights_folder", str(tmp_path))
+    assert box._events is None

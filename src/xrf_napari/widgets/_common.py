@@ -246,7 +246,12 @@ class WeightsEdit(QLineEdit):
 
     def follow(self, event=None) -> None:
         """Fill the box from the weights folder now, unless the user put another path in it."""
-        if self.text().strip() == self._filled:
+        try:
+            text = self.text().strip()
+        except RuntimeError:  # deleted with a dock that never said it closed: stop following
+            self.stop_following()
+            return
+        if text == self._filled:
             self._filled = default_weights(self._name)
             self.setText(self._filled)
 
