@@ -78,9 +78,10 @@ def _own_tiff_reader(path):
     from pathlib import Path
 
     from .analysis.export import image_marks, xrf_napari_image
+    from .fileutil import TIFF_SUFFIXES
 
     p = Path(path)
-    if p.suffix.lower() not in (".tif", ".tiff") or not p.is_file():
+    if p.suffix.lower() not in TIFF_SUFFIXES or not p.is_file():
         return None
     marks = image_marks(p)
     return read_own_tiff if marks is not None and xrf_napari_image(*marks) else None

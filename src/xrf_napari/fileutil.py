@@ -31,10 +31,13 @@ from pathlib import Path
 
 #: Files that are one input together (the ripple header and its binary): guard both.
 _SIBLING_SUFFIXES = {".rpl": (".raw",), ".raw": (".rpl",)}
+#: A TIFF's suffixes: the scan reader's (io.registry), the photograph reader's, what
+#: export.write_image writes beside .png.
+TIFF_SUFFIXES = (".tif", ".tiff")
 #: Suffixes of the inputs whose reader reads a JSON calibration sidecar: those io.registry gives to
 #: an io.arrays reader (.npy, .npz, TIFF, zarr, .datastack). Written out here, as this base module
 #: may not import io (tests/test_layers.py); tests/test_layer44.py checks it against the registry.
-SIDECAR_SUFFIXES = (".npy", ".npz", ".tif", ".tiff", ".zarr", ".datastack")
+SIDECAR_SUFFIXES = (".npy", ".npz", *TIFF_SUFFIXES, ".zarr", ".datastack")
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{6})-(?P<pid>\d+)\.[A-Za-z0-9_]+\.[^.]*$")
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 

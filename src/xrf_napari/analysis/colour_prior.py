@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..cube import pixels_text
+from ..fileutil import TIFF_SUFFIXES
 from ..tiff_pages import quiet_tifffile
 from .image_rgb import EXIF_ORIENTATION, UnknownRangeError, exif_turn
 
@@ -287,7 +288,7 @@ def open_image(path, fh=None):
     through, a TIFF's page chain walked by the caller, and left open (read_photo's one opening)."""
     from PIL import Image
 
-    if fh is None and Path(path).suffix.lower() in (".tif", ".tiff"):
+    if fh is None and Path(path).suffix.lower() in TIFF_SUFFIXES:
         from ..tiff_pages import check_tiff_pages
 
         check_tiff_pages(path)
@@ -407,7 +408,7 @@ def _declared(path: Path, opened: contextlib.ExitStack) -> _Header:
     TIFF's upright size on opening it yet keeps the tag until loading it, older Pillows the size as
     stored."""
     fh = opened.enter_context(open(path, "rb"))
-    if path.suffix.lower() in (".tif", ".tiff"):
+    if path.suffix.lower() in TIFF_SUFFIXES:
         import tifffile
 
         from ..tiff_pages import check_tiff_pages
@@ -504,7 +505,7 @@ def saved_layer_warning(path, shape) -> str:
     taken as the painting's photograph, the SmallUViT's guess fed back as evidence. Said, not
     refused: a photograph registered in a script may be saved so too. The header alone is read."""
     path = Path(path)
-    if path.suffix.lower() not in (".tif", ".tiff"):
+    if path.suffix.lower() not in TIFF_SUFFIXES:
         return ""
     try:
         import tifffile
@@ -594,7 +595,7 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
             raise _photo_out_of_memory(path, declared, exc) from None
         except IMAGE_FAULTS as exc:
             img = None
-            if im is not None and path.suffix.lower() in (".tif", ".tiff"):
+            if im is not None and path.suffix.lower() in TIFF_SUFFIXES:
                 # an 8-bit TIFF Pillow opened but cannot decode (a compression it lacks): as before
                 with contextlib.suppress(*IMAGE_FAULTS):
                     img = _tifffile_read(fh)

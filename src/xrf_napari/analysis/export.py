@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileutil import atomic_path, atomic_set, made_folder, printable
+from ..fileutil import TIFF_SUFFIXES, atomic_path, atomic_set, made_folder, printable
 
 #: 10 significant digits: counts read back exactly up to 10^10 (6 digits moved a real PyMca
 #: spectrum's counts of 10^6 and more by up to 5 on reading the export back)
@@ -105,7 +105,7 @@ def save_cluster_spectra(
 
 
 #: What write_image writes, by suffix: PNG or TIFF.
-IMAGE_SUFFIXES = (".png", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".png", *TIFF_SUFFIXES)
 
 
 def refuse_image_suffix(path, what: str) -> None:
@@ -141,7 +141,7 @@ def write_image(
     refuse_image_suffix(path, what)
     suffix = path.suffix.lower()
     data = np.asarray(data)
-    tiff = suffix in (".tif", ".tiff")
+    tiff = suffix in TIFF_SUFFIXES
     kinds = (np.uint8, np.uint16, np.uint32) if labels and tiff else (np.uint8, np.uint16)
     if data.dtype not in kinds or not (
         data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3 and not labels)
@@ -229,7 +229,7 @@ def image_marks(path) -> tuple[str, str] | None:
     reads them with tiff_marks."""
     path = Path(path)
     try:
-        if path.suffix.lower() in (".tif", ".tiff"):
+        if path.suffix.lower() in TIFF_SUFFIXES:
             import tifffile
 
             with tifffile.TiffFile(path) as tif:
@@ -347,7 +347,7 @@ def save_label_image(path, labels: np.ndarray) -> Path:
     if labels.min(initial=0) < 0 or labels.max(initial=0) > 65535:
         raise ValueError("labels must lie in 0..65535 to be saved as an image")
     record = None
-    if Path(path).suffix.lower() in (".tif", ".tiff"):
+    if Path(path).suffix.lower() in TIFF_SUFFIXES:
         data = labels.astype(np.uint32)  # its 32 bits say what it is (saved_image_words)
     else:  # a PNG says it in its record (record_words)
         data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)

@@ -304,7 +304,9 @@ def _tiff_pillow_cannot(path: Path, exc: BaseException, shape, mismatch: str):
     checked before it is decoded; such files carry no orientation tag (napari writes none)."""
     from PIL import UnidentifiedImageError
 
-    if path.suffix.lower() not in (".tif", ".tiff") or not isinstance(exc, UnidentifiedImageError):
+    from ..fileutil import TIFF_SUFFIXES
+
+    if path.suffix.lower() not in TIFF_SUFFIXES or not isinstance(exc, UnidentifiedImageError):
         return None
     import numpy as np
     import tifffile

@@ -29,7 +29,7 @@ from ..errors import (
     warn_outside,
     zip_damaged,
 )
-from ..fileutil import KIND_NAMES, cut_in_signature
+from ..fileutil import KIND_NAMES, TIFF_SUFFIXES, cut_in_signature
 from ..tiff_pages import (
     TiffChainFault,
     check_tiff_pages,
@@ -826,7 +826,7 @@ def not_a_picture(path) -> str | None:
     if kind in BINARY_KINDS and kind != "tiff":  # named as every misnamed file's kind is
         return f"it is not an image: it is {KIND_NAMES[kind]}"
     if kind != "tiff":
-        if path.suffix.lower() in (".tif", ".tiff"):
+        if path.suffix.lower() in TIFF_SUFFIXES:
             other = _image_format(path)  # a PNG named .tif was "not a TIFF image" alone
             named = f": it is {other} image named {path.suffix}" if other else ""
             return f"it is not a TIFF image (it cannot be read as one){named}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from ..fileutil import file_kind
+from ..fileutil import TIFF_SUFFIXES, file_kind
 from .limits import BINARY_KINDS, check_path
 
 
@@ -35,7 +35,7 @@ FORMATS = (
     Format("hdf5", (".h5", ".hdf5", ".hdf", ".nxs", ".he5", ".mat"), "hdf5:read"),
     Format("npy", (".npy",), "arrays:read_npy", sniff="registry:_sniff_npy"),
     Format("npz", (".npz",), "arrays:read_npy"),
-    Format("tiff", (".tif", ".tiff"), "arrays:read_tiff", sniff="registry:_sniff_tiff"),
+    Format("tiff", TIFF_SUFFIXES, "arrays:read_tiff", sniff="registry:_sniff_tiff"),
     Format("zarr", (".zarr",), "arrays:read_zarr", sniff="registry:_sniff_zarr", directory=True),
     Format("datastack", (".datastack",), "arrays:read_zarr"),  # maxrf4u: a zarr ZipStore
     Format("bcf", (".bcf",), "bruker:read_bcf"),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
 
+from ..analysis.export import IMAGE_SUFFIXES
+
 #: The save dialog is told not to ask "Replace?" (QFileDialog.DontConfirmOverwrite) and
 #: ask_save_path asks once, after refusing a name that is an input: "scan.tif", typed in full
 #: over the open scan, was asked about by Qt and refused only after Yes. macOS's native panel
@@ -68,10 +70,10 @@ def _has_offered_suffix(path: str, filters: str) -> bool:
     return suffix in {s.lower() for s in filter_suffixes(filters)}
 
 
-#: Every picture type (export.IMAGE_SUFFIXES: those write_image writes), for other_type.
-PICTURE_SUFFIXES = frozenset(
-    ".png .tif .tiff .jpg .jpeg .jpe .jfif .jp2 .j2k .bmp .dib .gif .webp .avif .heic .heif "
-    ".ico .tga .psd .ppm .pgm .pbm .pnm .exr .svg .pdf .eps .ps".split()
+#: Every picture type, for other_type: those write_image writes, and the others.
+PICTURE_SUFFIXES = frozenset(IMAGE_SUFFIXES).union(
+    ".jpg .jpeg .jpe .jfif .jp2 .j2k .bmp .dib .gif .webp .avif .heic .heif .ico .tga .psd .ppm "
+    ".pgm .pbm .pnm .exr .svg .pdf .eps .ps".split()
 )
 
 
