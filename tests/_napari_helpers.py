@@ -480,6 +480,24 @@ def stand_in_embed_dock(viewer, tmp_path, monkeypatch):
     return embed
 
 
+def held_maps_dock_on_two_scans(viewer, monkeypatch):
+    """In-memory scans scan0 (its survey suggesting Pb) and scan1 (Fe) in `viewer` and an
+    Elemental maps dock whose Make maps (maps of ones, stand_in_maps_job) waits for the returned
+    gate to be set; returns (dock, gate, scan0's cube, scan1's)."""
+    import threading
+
+    import xrf_napari.widgets.maps as maps_mod
+
+    gate = threading.Event()
+    ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
+    monkeypatch.setattr(maps_mod, "_maps_job", held_job(gate, then=ones))
+    quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
+    a, b = in_memory_scans(viewer, (0, 1))
+    dock = maps_mod.ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    return dock, gate, a, b
+
+
 def stand_in_maps_job(make_maps):
     """Make maps' job with no survey or fit (for ``_maps_job``): the maps are
     ``make_maps(h, w, symbols)``, each with a K-line plan and its maximum as its top value."""

@@ -23,23 +23,13 @@ def test_a_job_on_another_scan_is_named_anew_when_its_layer_is_renamed(
     """Make maps running on scan0 while scan1 was shown: the line said "On scan0: Integrating
     line windows..."; scan0's datacube layer renamed "left wing" in the layer list, the line
     went on saying "On scan0", a name no layer had. It names the scan as renamed."""
-    import threading
-
-    import numpy as np
-    from _napari_helpers import held_job, stand_in_maps_job, wait_idle
+    from _napari_helpers import held_maps_dock_on_two_scans, wait_idle
     from qtpy.QtWidgets import QLabel
 
-    import xrf_napari.widgets.maps as maps_mod
     from xrf_napari.widgets._layers import layer_cube
 
-    gate = threading.Event()
-    ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
-    monkeypatch.setattr(maps_mod, "_maps_job", held_job(gate, then=ones))
-    quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Fe"]})
     viewer = make_napari_viewer()
-    a, b = in_memory_scans(viewer, (0, 1))
-    dock = maps_mod.ElementMapsWidget(viewer)
-    viewer.window.add_dock_widget(dock)
+    dock, gate, a, b = held_maps_dock_on_two_scans(viewer, monkeypatch)
 
     def layer_of(cube):
         return next(ly for ly in viewer.layers if layer_cube(ly) is cube and ly.ndim == 3)
