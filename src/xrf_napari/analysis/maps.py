@@ -207,6 +207,18 @@ TUBE_SUBSHELLS = {("Bi", "La"): ("Hg",)}
 #: deg, -2 to -7 % at 90; with a 150 deg template +2 to +3 % and -13 to -15 %). Nor at low
 #: energies, where the Compton peak all but coincides with the line.
 TUBE_COMPTON = {("Ni", "Ka")}
+#: Maps whose line lies on a tube line's Compton peak at some scatter angle, noted where the scan's
+#: tube is that one: (element, family) -> (anode, its transition, its name, what it did). Light
+#: paints scatter much of it (TUBE_COMPTON's figures, /work/runs67/maps67/geo.py).
+TUBE_COMPTON_ON_LINE = {
+    ("Bi", "La"): (
+        "W",
+        "L2N4",
+        "W L\u03b31",
+        "in tests, fitted beside lead, ultramarine with no bismuth read +10 to +15 % of smalt's "
+        "bismuth (2 % Bi2O3) at 150 deg, -2 to -7 % at 90 deg",
+    )
+}
 #: The scatter angle (deg) of TUBE_COMPTON's template: scanners put it at 90-150 deg and the file
 #: gives none. At 130 deg its Compton energies sit within 80 eV of those at 90-150 deg (Cu
 #: K-alpha), less than the detector's width there (the figures above span those angles).
@@ -2208,9 +2220,23 @@ def _note_shifts(
 
 
 def _note_tube_on_line(plan: MapPlan, tube: str | None) -> MapPlan:
-    """The plan, its note saying that its line lies on the scan's tube's scattered line, where it
-    does (TUBE_ON_LINE)."""
-    anode, name, seen = TUBE_ON_LINE.get((plan.symbol, plan.line.family), (None, None, None))
+    """The plan, its note saying that its line lies on the scan's tube's scattered line, or on that
+    line's Compton peak, where it does (TUBE_ON_LINE, TUBE_COMPTON_ON_LINE)."""
+    key = (plan.symbol, plan.line.family)
+    if key in TUBE_COMPTON_ON_LINE and TUBE_COMPTON_ON_LINE[key][0] == tube:
+        from ..physics.scatter import compton_energy
+
+        _, name, label, seen = TUBE_COMPTON_ON_LINE[key]
+        e = next(e for e, _, _, t in _all_transitions(tube) if t == name)
+        why = (
+            f"{plan.label} lies where the {tube} tube's scattered {label} ({e:.2f} keV) lands "
+            f"after Compton scatter ({compton_energy(e, 150.0):.2f}-{compton_energy(e, 90.0):.2f} "
+            f"keV at 150-90 deg), broad and shifted with the scan's geometry, which the file does "
+            f"not give: where a light paint scatters much of it this map can count it as "
+            f"{plan.symbol}, or against {plan.symbol} ({seen})"
+        )
+        return replace(plan, note=_join(plan.note, why))
+    anode, name, seen = TUBE_ON_LINE.get(key, (None, None, None))
     if tube is None or anode != tube:
         return plan
     e, fam = next((e, fam) for e, _, fam, t in _all_transitions(anode) if t == name)
