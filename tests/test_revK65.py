@@ -39,10 +39,10 @@ def test_agreeing_mo_and_ag_fits_on_a_wrong_axis_leave_the_scan_uncalibrated(
     read_cube leaves them on channel numbers rather than take that axis."""
     from xrf_napari.analysis.autocal import (
         AutoCalibrationError,
-        _spectra,
         _tolerance,
         auto_calibrate,
         calibrate_spectra,
+        fitted_spectra,
         spectra_peaks,
     )
     from xrf_napari.cube import cube_from_array
@@ -53,7 +53,7 @@ def test_agreeing_mo_and_ag_fits_on_a_wrong_axis_leave_the_scan_uncalibrated(
     cube = cube_from_array(data, Calibration.uncalibrated())
     with pytest.raises(AutoCalibrationError):
         auto_calibrate(cube, anode="Rh")
-    spectra = _spectra(cube)
+    spectra = fitted_spectra(cube)
     fits = [calibrate_spectra(spectra, anode=a, peaks=spectra_peaks(spectra)) for a in ("Mo", "Ag")]
     axes = np.array([f.calibration.energy(truth.size) for f in fits])
     assert np.ptp(axes, axis=0).max() <= _tolerance(max(f.calibration.gain for f in fits))

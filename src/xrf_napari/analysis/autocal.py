@@ -703,8 +703,9 @@ def _fit(matches, gain_guess: float | None = None):
     return float(off), float(gain), resid
 
 
-def _spectra(source) -> list:
-    """A Cube's sum + max-pixel spectra (computed in blocks), a Spectrum's or 1-D counts."""
+def fitted_spectra(source) -> list:
+    """The spectra a calibration is fitted to: a Cube's sum + max-pixel spectra (computed in
+    blocks), a Spectrum's counts or 1-D counts."""
     from ..cube import Cube
 
     if isinstance(source, Cube):
@@ -717,13 +718,13 @@ def _spectra(source) -> list:
 
 def _given_spectra(source) -> list:
     """`source`'s spectra: a list of them as given (sum, max pixel: what a fit was made on),
-    else _spectra's."""
-    return source if isinstance(source, list) else _spectra(source)
+    else fitted_spectra's."""
+    return source if isinstance(source, list) else fitted_spectra(source)
 
 
 def auto_calibrate(source, anode: str | None = "Rh", **kwargs) -> AutoCalibration:
     """Calibrate a Cube (sum + max-pixel spectra, computed in blocks), a Spectrum, or 1-D counts."""
-    return calibrate_spectra(_spectra(source), anode=anode, **kwargs)
+    return calibrate_spectra(fitted_spectra(source), anode=anode, **kwargs)
 
 
 def shown_anode(total: np.ndarray, calibration: Calibration) -> str | None:
