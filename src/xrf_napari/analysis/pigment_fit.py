@@ -57,6 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..elements import AIR_ELEMENTS
+from ..physics.detector import FWHM_GRID
 from ..physics.instrument import (
     InstrumentProfile,
     check_excitation_choice,
@@ -2484,9 +2485,6 @@ def _refuse_bad_means(cube, ids: np.ndarray, mean: np.ndarray) -> None:
     )
 
 
-#: Tried when the file does not name them: every anode the tube model knows, and these
-#: resolutions (eV at Mn K-alpha); the one whose library explains the regions best is kept.
-FWHM_GRID = (125.0, 145.0, 165.0, 185.0)
 #: How `iter_estimate_missing` chose an anode, in its note: by fit quality, each anode's forward
 #: model fitted to the brightest regions. It said "estimated from the spectra (scatter lines)",
 #: the words of tube_guess.scan_anode, which reads the anode off the scattered tube lines: the

@@ -23,6 +23,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ..physics.detector import FWHM_GRID
+
 #: Half-width (keV) of the window summed over a line: about one FWHM at 20 keV.
 HALF_KEV = 0.15
 #: K-alpha and its Compton band stand out when each holds this much more than the continuum.
@@ -74,8 +76,8 @@ BACKSCATTER_BELOW = (0.86, 0.90)
 #: on 30 Rh tubes with silver, 0-2.3 x on 50 Ag tubes (true axis; /work/runs65/tubeB65/margin.py).
 BAND_K_ALPHA_RATIO = 5.0
 #: Detector resolution (eV FWHM at Mn K-alpha) for band_spill: the widest the pigment fit tries
-#: (pigment_fit.FWHM_GRID). A line's Gaussian this wide spills the most into the band below it.
-SPILL_FWHM_EV = 185.0
+#: (physics.detector.FWHM_GRID). A line's Gaussian this wide spills the most into the band below it.
+SPILL_FWHM_EV = max(FWHM_GRID)
 #: A band is its anode's Compton scatter only where its K-alpha's spill (band_spill) makes less
 #: than this share of its counts over the continuum (band_beyond_spill): an anode shown on a band
 #: that is mostly its line's spill is a pigment's line.

@@ -29,6 +29,10 @@ EPS_EV = 3.85
 AIR = {"N": 0.7553, "O": 0.2318, "Ar": 0.0128}
 AIR_DENSITY = 1.205e-3
 HE_DENSITY = 1.66e-4
+#: Detector resolutions (eV FWHM at Mn K-alpha) the pigment fit tries when a file does not name
+#: one (pigment_fit), the widest of them the one tube_guess.band_spill draws lines at: one grid
+#: for both, so they cannot drift.
+FWHM_GRID = (125.0, 145.0, 165.0, 185.0)
 
 
 def fano_limit_ev(fano: float = FANO, eps_ev: float = EPS_EV) -> float:
