@@ -204,12 +204,13 @@ def record_words(record) -> str:
     """What an image is by its record (its Description, parsed): "the Fe Ka map of panel that
     xrf-napari wrote" (map_record's: a map TIFF, a quicklook map PNG), "the sum spectrum of
     panel that xrf-napari wrote" (quicklook's spectrum PNG), "a region map that xrf-napari
-    wrote (...)" (save_label_image's); "" for any other. The quicklook and region PNGs were
-    named only "an image xrf-napari <version or quicklook> wrote"."""
+    wrote (...)" (save_label_image's; region and latent images: image_record); "" for any
+    other. The quicklook, region and latent PNGs were named only "an image xrf-napari <version
+    or quicklook> wrote"."""
     if not isinstance(record, dict):
         return ""
-    if record.get("image") in _REGION_WORDS:
-        noun, how = _REGION_WORDS[record["image"]]
+    if record.get("image") in _IMAGE_WORDS:
+        noun, how = _IMAGE_WORDS[record["image"]]
         return f"{noun} that xrf-napari wrote ({how})"
     scan = record.get("scan") or "a scan"
     if "element" in record:
@@ -304,25 +305,34 @@ def png_rgb16(rgb: np.ndarray, software: str = "", description: str | None = Non
     )
 
 
-#: What a region image is, in its Description's record ({"image": ...}: region_record): the
-#: numbers (save_label_image's PNG), or each region's colour (Save labels & spectra's PNG,
-#: `embed`'s labels.png: write_region_colours).
-REGION_MAP, REGION_COLOURS = "region map", "region colours"
-_REGION_WORDS = {
+#: What an image of regions or of the latent is, in its Description's record ({"image": ...}:
+#: image_record): the region numbers (save_label_image's PNG), each region's colour (Save labels
+#: & spectra's PNG, `embed`'s labels.png: write_region_colours), the latent's colours (`embed`'s
+#: latent.png).
+REGION_MAP, REGION_COLOURS, LATENT_COLOURS = "region map", "region colours", "latent colours"
+_IMAGE_WORDS = {
     REGION_MAP: ("a region map", "region numbers as pixel values"),
     REGION_COLOURS: (
         "a region image",
         "each region in its own colour: Embed & cluster's Save labels & spectra, `embed`'s "
         "labels.png",
     ),
+    LATENT_COLOURS: (
+        "a latent image",
+        "the embedder's first three latent axes as red, green and blue: `embed`'s latent.png",
+    ),
 }
 
 
-def region_record(kind: str, labels: np.ndarray) -> str:
-    """The record of a region image of `kind` (REGION_MAP, REGION_COLOURS) for its Description."""
+def image_record(kind: str, labels: np.ndarray | None = None) -> str:
+    """The record of an image of `kind` (REGION_MAP, REGION_COLOURS, LATENT_COLOURS) for its
+    Description, with the number of regions where it draws `labels`."""
     import json
 
-    return json.dumps({"image": kind, "regions": int(np.max(labels, initial=0))})
+    record = {"image": kind}
+    if labels is not None:
+        record["regions"] = int(np.max(labels, initial=0))
+    return json.dumps(record)
 
 
 def write_region_colours(path, labels: np.ndarray, k: int) -> Path:
@@ -332,7 +342,7 @@ def write_region_colours(path, labels: np.ndarray, k: int) -> Path:
     from .embed import label_colours
 
     colours = label_colours(k)[labels]
-    return write_image(path, colours, "a label map", region_record(REGION_COLOURS, labels))
+    return write_image(path, colours, "a label map", image_record(REGION_COLOURS, labels))
 
 
 def save_label_image(path, labels: np.ndarray) -> Path:
@@ -351,7 +361,7 @@ def save_label_image(path, labels: np.ndarray) -> Path:
         data = labels.astype(np.uint32)  # its 32 bits say what it is (saved_image_words)
     else:  # a PNG says it in its record (record_words)
         data = labels.astype(np.uint8 if labels.max(initial=0) < 256 else np.uint16)
-        record = region_record(REGION_MAP, labels)
+        record = image_record(REGION_MAP, labels)
     return write_image(path, data, "a label map", description=record, labels=True)
 
 

@@ -203,7 +203,13 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
     import numpy as np
 
     from ..analysis.embed import latent_to_rgb
-    from ..analysis.export import save_cluster_spectra, write_image, write_region_colours
+    from ..analysis.export import (
+        LATENT_COLOURS,
+        image_record,
+        save_cluster_spectra,
+        write_image,
+        write_region_colours,
+    )
     from ..detector import known_anode
     from ..fileutil import atomic_path, printable
 
@@ -214,7 +220,8 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
         f.create_dataset("latent", data=latent, chunks=True, compression="gzip", compression_opts=4)
         f.attrs["source"] = src
         f.attrs.update(made_by)
-    write_image(paths["latent.png"], latent_to_rgb(latent), "the latent image")
+    rgb = latent_to_rgb(latent)
+    write_image(paths["latent.png"], rgb, "the latent image", image_record(LATENT_COLOURS))
     with atomic_path(paths["labels.h5"], suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset(
             "labels", data=result.labels, chunks=True, compression="gzip", compression_opts=4
