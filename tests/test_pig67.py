@@ -64,3 +64,31 @@ def test_manganese_beside_a_cr_paints_k_beta_is_named():
     assert "Mn Ka" in _names(umber), umber
     for k in (1.0, 1.3):
         assert _cr_tube([(5.41, 2e4), (5.947, k * share)]) == []
+
+
+def test_chrome_yellow_over_a_lead_white_priming_is_enumerated():
+    """Fails on the parent (no candidate holds chrome yellow): over a lead-white priming the
+    screening fit's priming column took chrome yellow's lead and viridian its chromium, so chrome
+    yellow (8 % beside green earth and lithopone, 15 um, Mo tube at 40 kV, as the seed-11 held-out
+    cube 0) was never enumerated. The lead pigments the screening keeps without the priming's
+    column are enumerated too; the ranking chooses."""
+    import numpy as np
+
+    from xrf_napari.energy import canonical_energy
+    from xrf_napari.physics.layers import ground_layer, paint_layer, priming_layer, support_layer
+    from xrf_napari.physics.pigments import get_pigment
+
+    prof = InstrumentProfile(anode="Mo", kv=40.0, fwhm_mn_ev=150.0)
+    lib = pf.component_library(prof)
+    paint = [("Chrome yellow", 0.08), ("Green earth", 0.6), ("Lithopone", 0.32)]
+    stack = [
+        paint_layer([(get_pigment(n), f) for n, f in paint], 15.0, 0.4),
+        priming_layer(30.0),
+        ground_layer("chalk", 200.0),
+        support_layer(),
+    ]
+    m = lib.model
+    y0 = m.canonical(m.detect(m.fine(stack)))
+    y = np.random.default_rng(0).poisson(y0 / y0.sum() * 3e5).astype(float)
+    cands, _ = pf.rank_region(lib, y, [0, 1, pf.PRIMING], canonical_energy())
+    assert any("Chrome yellow" in c.pigments for c in cands[:3]), [c.label for c in cands]
