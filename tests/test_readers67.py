@@ -122,3 +122,20 @@ def test_napari_names_the_cube_it_opened_of_several(make_napari_viewer, tmp_path
         viewer.open(str(path), plugin="xrf-napari")
     told = [str(n.message) for n in seen if "other 3-D cubes" in str(n.message)]
     assert told and read in told[0] and f"--dataset {other}" in told[0], told
+
+
+def test_an_aps_file_whose_element_name_is_damaged_is_said_damaged(tmp_path):
+    """A byte flipped in the real APS map's link name "data_c" (b'\\xa4ata_c', which h5py gives
+    as bytes) read "could not be read as hdf5 (TypeError: startswith first arg must be bytes or a
+    tuple of bytes, not str)" (fuzz seed 6769, case 81); passed over, the element would be left
+    out of the sum without a word."""
+    path = tmp_path / "aps.h5"
+    with h5py.File(path, "w") as f:
+        raw = f.create_group("MAPS_RAW")
+        raw["data_a"] = raw[b"\xa4ata_b"] = np.ones((128, 4, 5), "i2")
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path)
+    assert str(e.value) == (
+        f"{path}: a damaged HDF5 file: the name of an object in /MAPS_RAW is no text "
+        "(b'\\xa4ata_b': a byte of it altered); copy it again from its source"
+    )

@@ -542,7 +542,8 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     # "could not be read as hdf5 (AttributeError: 'Group' object has no attribute 'ndim')"
     raw = _member(f, "MAPS_RAW")
     if isinstance(raw, h5py.Group):
-        names = sorted(n for n in raw if n.startswith("data_") and _cube_3d(_member(raw, n)))
+        names = sorted(n for n in _text_names(raw) if n.startswith("data_"))
+        names = [n for n in names if _cube_3d(_member(raw, n))]
         if names:
             return "aps", [f"MAPS_RAW/{n}" for n in names]
     if _cube_3d(_member(f, "MAPS/mca_arr")):
@@ -574,6 +575,22 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     if found and (others := _others(cubes, found)):  # said by the read: the detection is cached
         return "discovered", (found, others)
     return ("discovered", found) if found else (None, tree)
+
+
+def _text_names(group) -> list[str]:
+    """The link names of `group`, refused as damage where one is no text: h5py gives a name that
+    is not UTF-8 as bytes (a byte of "data_c" altered: b'\\xa4ata_c'), and the APS detection's
+    name test had read "could not be read as hdf5 (TypeError: startswith first arg must be bytes
+    ...)"; passed over, a detector element would be left out of the sum without a word."""
+    names = list(group)
+    bad = next((n for n in names if not isinstance(n, str)), None)
+    if bad is not None:
+        raise CubeReadError(
+            group.file.filename,
+            f"a damaged HDF5 file: the name of an object in {group.name} is no text ({bad!r}: "
+            "a byte of it altered); copy it again from its source",
+        )
+    return names
 
 
 def _cube_3d(obj) -> bool:
