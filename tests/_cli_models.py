@@ -30,8 +30,10 @@ def write_toy_scan(path, h: int, w: int, n_regions: int, seed: int = 1):
     return write_cube(path, counts, cal, metadata=meta), counts, labels
 
 
-def save_tiny_models(folder, uvit_config: dict = TINY_UVIT) -> None:
-    """dve.safetensors (default config) and uvit.safetensors, seeded, into `folder`."""
+def save_tiny_models(folder, uvit_config: dict = TINY_UVIT, paired: bool = False) -> None:
+    """dve.safetensors (default config) and uvit.safetensors, seeded, into `folder`; `paired`:
+    the uvit records that dve as the embedder it was trained with (its embedder_sha256), which
+    the shipped embedder then is not."""
     import torch
 
     from xrf_napari.models.dve import build_from_config as build_dve
@@ -42,7 +44,13 @@ def save_tiny_models(folder, uvit_config: dict = TINY_UVIT) -> None:
     dve = build_dve({})
     save_weights(dve.state_dict(), folder / "dve.safetensors", dve.config)
     uvit = build_uvit(uvit_config)
-    save_weights(uvit.state_dict(), folder / "uvit.safetensors", uvit.config)
+    config = uvit.config
+    if paired:
+        from xrf_napari.analysis.embed import load_embedder
+
+        embedder = load_embedder(str(folder / "dve.safetensors"), "cpu")
+        config = config | {"embedder_sha256": embedder.sha256}
+    save_weights(uvit.state_dict(), folder / "uvit.safetensors", config)
 
 
 def weights_args(folder, device: str | None = "cpu") -> list[str]:

@@ -33,25 +33,17 @@ def test_the_recolour_panel_tells_it_took_the_embedder_beside_its_weights(
     """A guard: 7b819548's warning that the dve.safetensors beside the Recolouriser weights is
     used (the Embedder box empty, the default embedder another) reaches the user of a running
     Recolour panel as a notification, not only a script's warnings, and the panel recolours."""
-    import torch
-    from _cli_models import TINY_UVIT, save_tiny_models, write_toy_scan
+    from _cli_models import save_tiny_models, write_toy_scan
     from _napari_helpers import open_cube, wait_idle
     from napari.utils.notifications import notification_manager
 
-    from xrf_napari.analysis.embed import load_embedder
-    from xrf_napari.models.uvit import build_from_config
-    from xrf_napari.models.weights import save_weights
     from xrf_napari.widgets.recolour import RecolourWidget
 
     monkeypatch.delenv("XRF_NAPARI_WEIGHTS", raising=False)
     folder = tmp_path / "x"
     folder.mkdir()
-    save_tiny_models(folder)
+    save_tiny_models(folder, paired=True)
     dve = folder / "dve.safetensors"
-    torch.manual_seed(1)
-    uvit = build_from_config(TINY_UVIT)
-    record = {"embedder_sha256": load_embedder(str(dve), "cpu").sha256}
-    save_weights(uvit.state_dict(), folder / "uvit.safetensors", uvit.config | record)
     viewer = make_napari_viewer()
     open_cube(viewer, write_toy_scan(tmp_path / "s.h5", 8, 8, 2)[0])
     dock = RecolourWidget(viewer)

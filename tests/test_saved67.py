@@ -232,26 +232,18 @@ def test_recolour_takes_the_embedder_beside_its_weights_where_they_were_trained_
     another, and the one beside it "is used only when given"); the Recolour panel's run too. Now
     that one is used, said in a warning; the panel's job (iter_recolour) does the same. Fails on
     the parent: exit 2."""
-    import torch
-    from _cli_models import TINY_UVIT, save_tiny_models, write_toy_scan
+    from _cli_models import save_tiny_models, write_toy_scan
 
-    from xrf_napari.analysis.embed import load_embedder
     from xrf_napari.analysis.recolour import iter_recolour
     from xrf_napari.cli.main import main
     from xrf_napari.io import read_cube
-    from xrf_napari.models.uvit import build_from_config
-    from xrf_napari.models.weights import save_weights
 
     monkeypatch.delenv("XRF_NAPARI_WEIGHTS", raising=False)
     folder = tmp_path / "x"
     folder.mkdir()
-    save_tiny_models(folder)
+    save_tiny_models(folder, paired=True)
     dve = folder / "dve.safetensors"
-    torch.manual_seed(1)
-    uvit = build_from_config(TINY_UVIT)
     weights = folder / "uvit.safetensors"
-    record = {"embedder_sha256": load_embedder(str(dve), "cpu").sha256}
-    save_weights(uvit.state_dict(), weights, uvit.config | record)
     scan = write_toy_scan(tmp_path / "s.h5", 8, 8, 2)[0]
     png = tmp_path / "o.png"
     argv = ["recolour", str(scan), "-o", str(png), "--weights", str(weights), "--device", "cpu"]
