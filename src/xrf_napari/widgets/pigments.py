@@ -1139,6 +1139,7 @@ class PigmentsWidget(CubeDock):
         rep = result.report
         self.info.setText(self._info_text(result))
         self.table.setRowCount(len(rep.regions))
+        previous = self.table  # each box follows the table in Tab's order, row by row (below)
         for row, r in enumerate(rep.regions):
             item = QTableWidgetItem(f"{r.label}  ({pixels_text(r)})")
             tip = [INTERIOR_NOTE[0].upper() + INTERIOR_NOTE[1:], f"region {item.text()}"]
@@ -1170,6 +1171,10 @@ class PigmentsWidget(CubeDock):
             combo.follow_choice()  # its tooltip and drop-down width, all entries added
             combo.currentIndexChanged.connect(lambda i, row=row: self.choose(row, i))
             self.table.setCellWidget(row, 1, combo)
+            # made after the dock's buttons, a box came last in the window's Tab order, after
+            # every napari control (the table does not Tab from cell to cell: __init__)
+            self.setTabOrder(previous, combo)
+            previous = combo
             best = r.best
             elements = QTableWidgetItem(", ".join(best.elements) if best else "")
             elements.setToolTip(elements.text())
