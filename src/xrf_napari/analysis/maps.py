@@ -223,6 +223,11 @@ TUBE_COMPTON_ON_LINE = {
 #: gives none. At 130 deg its Compton energies sit within 80 eV of those at 90-150 deg (Cu
 #: K-alpha), less than the detector's width there (the figures above span those angles).
 TUBE_COMPTON_DEG = 130.0
+#: The tube voltage (kV) whose line shares shape TUBE_COMPTON's template where the scan's is
+#: unknown (no kV in the file nor the Instrument row): a Cu tube's K lines' shares move under 1 %
+#: between 15 and 50 kV. Without the template there, smalt read 0.65 of its Ni and ultramarine
+#: -82 % of smalt's (forward model, Cu 40 kV, 140 eV; /work/runs67/revM67/nokv.py).
+TUBE_COMPTON_KV = 40.0
 #: Windowed lines on a neighbour's line, taken out by the neighbour's own map times its line
 #: ratios (its template per count of its mapped line: _less_neighbours): Pb L-beta (mapped when
 #: arsenic is present) on Se K-beta (12.50 keV, cadmium red), 0.6 FWHM away. Cadmium red read Pb
@@ -1071,8 +1076,8 @@ def _fit_row(
         # it would only trade noise with the background terms
         for sh in sorted({_subshell(t) for _, _, _, t in _transitions(x, lo, hi, kv, anode)}):
             templates.append(template(x, subshell=sh))
-    if anode in members and key in TUBE_COMPTON and kv:
-        compton = _tube_compton(anode, float(kv), edges, fwhm_mn_ev)
+    if anode in members and key in TUBE_COMPTON:
+        compton = _tube_compton(anode, float(kv or TUBE_COMPTON_KV), edges, fwhm_mn_ev)
         if compton is not None and compton[region].any():
             templates.append(compton)
     if background:
