@@ -1,6 +1,9 @@
-"""Session 67 review of the saved outputs (revS67): what `info` says of each PNG `embed` writes."""
+"""Session 67 review of the saved outputs (revS67): what `info` says of `embed`'s PNGs, the
+Recolour panel telling which embedder it took, and Save All Layers beside a Labels layer."""
 
 from __future__ import annotations
+
+import pytest
 
 
 def test_info_names_embeds_latent_png_as_the_latent_image(tmp_path, capsys, monkeypatch):
@@ -57,3 +60,27 @@ def test_the_recolour_panel_tells_it_took_the_embedder_beside_its_weights(
     told = [str(n.message) for n in notification_manager.records]
     assert any(f"using {dve} beside it, which is" in t for t in told), told
     assert [ly for ly in viewer.layers if "recoloured" in ly.name]
+
+
+def test_save_all_layers_with_a_labels_layer_says_what_to_do(make_napari_viewer, tmp_path):
+    """File > Save All Layers with a .h5 name after Embed & cluster (a cube, its sum image and
+    the clusters Labels layer): no writer took an image and a Labels layer together, and napari
+    said only "No data written! A plugin could not be found to write these 3 layers", nothing
+    of why. Now the cubes' writer takes them and refuses the Labels layer saying what to do, as
+    it refuses a photograph. Fails on the parent: nothing raised (napari's warning only)."""
+    import numpy as np
+    from _napari_helpers import add_cube
+
+    from xrf_napari._writer import CubeSaveError
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    viewer = make_napari_viewer()
+    cube = Cube(np.ones((3, 4, 16), np.uint16), Calibration(0.1, 0.05), metadata={"name": "a"})
+    add_cube(viewer, cube)
+    viewer.add_labels(np.zeros((3, 4), np.int32), name="clusters")
+    refused = pytest.raises(CubeSaveError, match="layer 'clusters' is not an XRF datacube opened")
+    with refused as caught, pytest.warns(UserWarning, match="'a sum' not saved"):
+        viewer.layers.save(str(tmp_path / "all.h5"))
+    assert "select the cube layers alone and use Save Selected Layers" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
