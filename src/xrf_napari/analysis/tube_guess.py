@@ -183,27 +183,61 @@ def compton_evidence(total: np.ndarray, e: float) -> tuple[float, float]:
 
 
 @cache
-def band_spill(anode: str, source: str | None = None) -> float:
-    """Counts the K lines of `source` (default: the anode) put in the anode's Compton band
-    (_backscatter_band, which holds compton_band), per count in the source's K-alpha window:
-    the lines as a SPILL_FWHM_EV detector's Gaussians on the canonical axis. The anode's own
-    K-alpha at the band's top: Mo K-alpha2 (17.37 keV) lies 0.27 keV above the band (to
-    17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %. Another anode's K-beta (its K-alpha is
-    in_compton_band's): Mo K-beta (19.6 keV) lies inside Rh's band, 17.9 %."""
+def _k_lines(source: str) -> dict[str, np.ndarray]:
+    """`source`'s K-alpha and K-beta lines as a SPILL_FWHM_EV detector's Gaussians on the
+    canonical axis (band_spill, k_alpha_spill)."""
     from ..detector import gaussian_channels
     from ..elements import transition_lines
     from ..energy import canonical_edges
     from ..physics.detector import fwhm_ev
 
-    source = source or anode
-    edges, anodes = canonical_edges(), k_alpha_anodes()
+    edges = canonical_edges()
     lines = {"Ka": np.zeros(len(edges) - 1), "Kb": np.zeros(len(edges) - 1)}
     for t in transition_lines(source):
         if t.family in lines:
             fwhm = float(fwhm_ev(t.energy, SPILL_FWHM_EV)) * 1e-3
             lines[t.family] += t.weight * gaussian_channels(edges, t.energy, fwhm)
+    return lines
+
+
+@cache
+def band_spill(anode: str, source: str | None = None) -> float:
+    """Counts the K lines of `source` (default: the anode) put in the anode's Compton band
+    (_backscatter_band, which holds compton_band), per count in the source's K-alpha window
+    (_k_lines). The anode's own K-alpha at the band's top: Mo K-alpha2 (17.37 keV) lies 0.27 keV
+    above the band (to 17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %. Another anode's K-beta (its
+    K-alpha is in_compton_band's): Mo K-beta (19.6 keV) lies inside Rh's band, 17.9 %."""
+    source = source or anode
+    anodes, lines = k_alpha_anodes(), _k_lines(source)
     band = _window(lines["Ka" if source == anode else "Kb"], *_backscatter_band(anodes[anode]))
     return band[0] / _line_windows(lines["Ka"], anodes[source])[0][0]
+
+
+@cache
+def k_alpha_spill(anode: str, source: str) -> float:
+    """Counts the K lines of another anode's element `source` put in the anode's K-alpha window,
+    per count in the source's (_k_lines): Mo K-beta2 (19.96 keV) in Rh K-alpha's, 1.1 %."""
+    anodes, lines = k_alpha_anodes(), _k_lines(source)
+    k = lines["Ka"] + lines["Kb"]
+    return _line_windows(k, anodes[anode])[0][0] / _line_windows(lines["Ka"], anodes[source])[0][0]
+
+
+def _k_alpha_over(total: np.ndarray) -> dict[str, float]:
+    """Each K-line anode's K-alpha window's counts over its continuum (0 where below or unknown)."""
+    return {a: max(_over(*_line_windows(total, e)), 0.0) for a, e in k_alpha_anodes().items()}
+
+
+def k_alpha_evidence(total: np.ndarray, anode: str, over: Mapping[str, float]) -> tuple:
+    """line_contrast of the anode's K-alpha less what the lower anodes' elements' K lines put in
+    its window (k_alpha_spill x their K-alpha's counts `over` the continuum): a lead molybdate
+    paint's Mo K-beta2 (19.96 keV) stood in Rh K-alpha's window, so an Ag, W, Cu or Cr tube's
+    scan of it showed Rh, and a Mo tube's showed Mo and Rh ('cannot tell'): of revT66's sums
+    with every Mo K line added by hand at 0.1-1 x the highest peak, 127-403 of 528 non-Rh tubes
+    read Rh and Mo tubes 17-0 of 108 Mo (/work/runs67/tube67/kb2phys.py)."""
+    anodes = k_alpha_anodes()
+    inside = sum(k_alpha_spill(anode, a) * over[a] for a in anodes if anodes[a] < anodes[anode])
+    (n, bins), sides = _line_windows(total, anodes[anode])
+    return _excess((n - inside, bins), sides)
 
 
 @cache
@@ -235,8 +269,9 @@ def scatter_evidence(counts: np.ndarray) -> dict[str, tuple[tuple[float, float],
     """Per K-line anode: ((K-alpha contrast, sigma), (Compton contrast, sigma)) of the sum of
     (m, 512) canonical spectra."""
     total = summed_spectrum(counts)
+    over = _k_alpha_over(total)
     return {
-        a: (line_contrast(total, e), compton_evidence(total, e))
+        a: (k_alpha_evidence(total, a, over), compton_evidence(total, e))
         for a, e in k_alpha_anodes().items()
     }
 
@@ -255,8 +290,7 @@ def band_beyond_spill(total: np.ndarray, anode: str) -> bool:
     orange's Mo) has only the spill. A paint's Mo K-beta filled Rh's band: of generated Ag,
     W, Cu and Cr tubes' scans of lead molybdate paints, 41 of 296 were read as Rh (at 65-135
     deg scatter), none now, and none of 86 Rh tubes' is lost (/work/runs66/revT66/evalf.py)."""
-    anodes = k_alpha_anodes()
-    over = {a: max(_over(*_line_windows(total, e)), 0.0) for a, e in anodes.items()}
+    anodes, over = k_alpha_anodes(), _k_alpha_over(total)
     inside = sum(band_spill(anode, a) * over[a] for a in anodes if a != anode)
     beyond = _over(*_strongest_band(total, anodes[anode])[1]) - inside
     return band_spill(anode) * over[anode] < SPILL_SHARE * beyond
