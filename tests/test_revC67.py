@@ -24,3 +24,25 @@ def test_a_zero_peak_a_third_wider_than_the_noise_still_calibrates():
     got = calibrate_spectra([_made(lines, n=1024, offset=-0.5, gain=0.02, end=30.0) + zero])
     assert "zero peak" in [m.label for m in got.matched_peaks]
     assert np.abs(got.calibration.energy(1024) - e).max() < 0.03
+
+
+def test_info_says_why_the_automatic_calibration_was_refused_and_what_to_do(tmp_path, capsys):
+    """`info` of a scan whose automatic calibration was refused said only "calibration none
+    (energy axis is channel numbers)", the reason cut short among the metadata ("auto_calibration:
+    failed: another calibration (50.04 eV/channel, offset 1.025 keV) puts more ..."), and no next
+    step. Now it prints the whole reason and the command line's way to calibrate (a sidecar, or
+    --anode), as quicklook does. Fails on the parent: no such lines."""
+    from test_uncal66 import REALGAR, _made
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.io import auto_calibration_failure, read_cube
+
+    rng = np.random.default_rng(1)
+    cube = np.stack([rng.poisson(_made(REALGAR) / 4.0) for _ in range(4)]).reshape(2, 2, -1)
+    path = tmp_path / "realgar.npy"
+    np.save(path, cube.astype(np.float32))
+    why = auto_calibration_failure(read_cube(path).metadata)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"automatic calibration refused: {why}\n" in out
+    assert "to calibrate, give the file one (a JSON sidecar" in out and "--anode" in out

@@ -253,6 +253,22 @@ def kv_words(kv: float | None, note: str) -> str:
     return f"{kv:g} kV ({origin})"
 
 
+def _print_refusal(cube, args) -> None:
+    """Why the automatic calibration was refused, and what to do from the command line: `info`
+    said only "calibration none", the reason cut short among the metadata ("auto_calibration:
+    failed: another calibration (50.04 eV/channel, offset 1.025 keV) puts more ...")."""
+    from ..io import auto_calibration_failure
+    from ..io.hdf5 import MIN_CHANNELS
+    from ._args import how_to_calibrate
+
+    failed = auto_calibration_failure(cube.metadata)
+    if failed is None:
+        return
+    print(f"              automatic calibration refused: {failed}")
+    if cube.n_channels >= MIN_CHANNELS or cube.shape[0] * cube.shape[1] == 1:  # else images
+        print(f"              to calibrate, {how_to_calibrate(args)}")
+
+
 def run(args) -> int:
     from ..detector import kv_reading
     from ._args import read_scan
@@ -289,6 +305,7 @@ def run(args) -> int:
     )
     if cal.source == "none":
         print("  calibration none (energy axis is channel numbers)")
+        _print_refusal(cube, args)
     else:
         print(
             f"  calibration E = {cal.offset:.5f} + {cal.gain:.6f} ch"
