@@ -48,7 +48,7 @@ def _xy(path, xunits: str, xs) -> object:
             "energy axis must be finite and strictly increasing; its X column",
         ),
         (
-            lambda p: _xy(p, "", [40.0, 30.0, 20.0, 10.0]),
+            lambda p: _xy(p, "", [40.0, 39.0, 38.0, 10.0]),  # evenly: read rising (lateA67)
             "energy axis falls from 40 to 10 over the channels (highest energy first), where it "
             "must rise with them; its X column",
         ),
@@ -195,10 +195,10 @@ def test_an_mca_energy_column_is_not_shifted_by_the_first_channel(tmp_path):
 def test_an_mca_energy_column_that_does_not_increase_is_set_aside(tmp_path):
     """It refused the file, whose counts are fine, where every format sets such an axis aside."""
     path = tmp_path / "d.mca"
-    path.write_text("1.03 5\n1.02 6\n1.01 7\n1.0 8\n", encoding="utf-8")
+    path.write_text("1.03 5\n1.02 6\n1.01 7\n0.5 8\n", encoding="utf-8")  # evenly: read rising
     spectrum, told = _told(read_spectrum, path)
     assert spectrum.counts.tolist() == [5, 6, 7, 8] and spectrum.calibration.source == "none"
     assert told == [
-        f"{path}: energy axis falls from 1.03 to 1 over the channels (highest energy first), "
+        f"{path}: energy axis falls from 1.03 to 0.5 over the channels (highest energy first), "
         "where it must rise with them; its energy column set aside"
     ]

@@ -44,7 +44,7 @@ def test_an_hdf5_structure_read_at_an_invalid_offset_is_damage_not_a_refusal(tmp
     ("energies", "said"),
     [
         (
-            np.linspace(20.0, 0.01, 128),
+            np.geomspace(20.0, 0.01, 128),  # falling evenly it is read rising (test_lateA67)
             "energy axis falls from 20 to 0.01 over the channels (highest energy first), where "
             "it must rise with them",
         ),
@@ -52,10 +52,11 @@ def test_an_hdf5_structure_read_at_an_invalid_offset_is_damage_not_a_refusal(tmp
     ],
 )
 def test_a_csv_energy_column_falling_or_flat_is_said_so(tmp_path, energies, said):
-    """A CSV spectrum's energy column listed from the highest energy down (its fit's gain < 0),
-    or of one value (gain 0), was refused as "energy axis must be finite and strictly
-    increasing", the words of a glitch in a rising axis: now said what it is (still refused: a
-    CSV's first column that is no axis may be no energy column at all)."""
+    """A CSV spectrum's energy column falling unevenly (its fit's gain < 0; one falling evenly is
+    read in rising order, test_lateA67), or of one value (gain 0), was refused as "energy axis
+    must be finite and strictly increasing", the words of a glitch in a rising axis: now said
+    what it is (still refused: a CSV's first column that is no axis may be no energy column at
+    all)."""
     counts = np.random.default_rng(67).integers(1, 99, energies.size)
     path = tmp_path / "s.csv"
     lines = "".join(f"{e:.5f},{c}\n" for e, c in zip(energies, counts, strict=True))

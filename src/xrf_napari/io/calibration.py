@@ -296,6 +296,28 @@ def calibration_from_energy_axis(
     return Calibration(float(coef[0]), float(coef[1]), quad, source="file")
 
 
+def rising_pairs(x, counts, where, what: str):
+    """(x, counts) with both reversed, and a warning naming the file, where the energies `x` of
+    explicit (energy, counts) pairs fall strictly and evenly (every value within half a step of
+    the axis fitted to them, as calibration_from_energy_axis fits one): a detector's axis listed
+    from the highest energy down, whose pairs read in rising order keep their calibration. Such
+    a column had been set aside (refused in a CSV) and its counts kept in file order, reversed
+    against the channels, so automatic calibration failed on the real .spx's spectrum written
+    so. Any other column is returned as it is, for calibration_from_energy_axis to judge."""
+    e = np.asarray(x, dtype=np.float64).ravel()
+    if e.size < 2 or not np.isfinite(e).all() or not np.all(np.diff(e) < 0):
+        return x, counts
+    r, ch = e[::-1], np.arange(e.size, dtype=np.float64)
+    fit = np.polyval(np.polyfit(ch, r, 2 if r.size > 4 else 1), ch)  # 4 points: a line
+    if np.abs(fit - r).max() > 0.5 * (r[-1] - r[0]) / (r.size - 1):
+        return x, counts
+    warn_outside(
+        f"{where}: its {what} lists the energies from the highest down ({e[0]:.4g} to "
+        f"{e[-1]:.4g}): the (energy, counts) pairs are read in rising order"
+    )
+    return np.asarray(x)[::-1], np.asarray(counts)[::-1]
+
+
 def _not_rising(e: np.ndarray) -> str:
     """Why an energy axis is none, in words: a column listed from the highest energy down, or one
     value on every line, had read "must be finite and strictly increasing", as a glitch does."""

@@ -231,14 +231,18 @@ def _sniff_csv(path: Path) -> bool:
     ripple header saved as .csv) is claimed too: left to napari, whose CSV reader makes no layer
     of it, it read 'No compatible readers are available for ['p059.csv']', where read_csv says
     'it is a Bruker .spx spectrum (XML): rename it .spx'."""
-    from ..errors import CubeReadError
+    import warnings
+
+    from ..errors import CubeReadError, FileWarning
     from .limits import text_format
     from .spectra import _csv_spectrum, _read_text, table_by_head
 
     if path.stat().st_size > 16 * 2**20 or table_by_head(path):
         return False
     try:
-        _csv_spectrum(path)
+        with warnings.catch_warnings():  # its words (pairs read in rising order) said once
+            warnings.simplefilter("ignore", FileWarning)
+            _csv_spectrum(path)
     except CubeReadError:
         return text_format(_read_text(path), "csv") is not None  # read again on a refusal only
     return True

@@ -19,6 +19,7 @@ from .calibration import (
     calibration_from_coefficients,
     calibration_from_energy_axis,
     energy_unit,
+    rising_pairs,
     set_aside,
     told_aside,
     unknown_unit,
@@ -168,8 +169,9 @@ def read_mca(path) -> Spectrum:
         if widths == {1}:
             counts = [r[0] for r in rows]
         elif widths == {2}:
-            counts = [r[1] for r in rows]
-            ch = np.array([r[0] for r in rows])
+            ch, counts = rising_pairs(
+                np.array([r[0] for r in rows]), [r[1] for r in rows], path, "first column"
+            )
             numbered = True
             if ch[0] > 1 and np.array_equal(ch, ch[0] + np.arange(len(ch))):
                 # channel numbers from `first` (#@CHANN's, else the column's): read as energies in
@@ -426,8 +428,12 @@ def read_msa(path) -> Spectrum:
                 raise CubeReadError(
                     path, f"an XY data line holds {len(row)} values, not x, y pairs: {row[:6]}"
                 )
-        x = np.array([v for row in values for v in row[0::2]])
-        counts = [v for row in values for v in row[1::2]]
+        x, counts = rising_pairs(
+            np.array([v for row in values for v in row[0::2]]),
+            [v for row in values for v in row[1::2]],
+            path,
+            "X column",
+        )
     else:
         counts = [v for row in values for v in row]
     npoints = header.get("NPOINTS")
@@ -723,7 +729,7 @@ def _csv_spectrum(path) -> tuple[Spectrum, list[str] | None]:
         )
     cal = None
     if arr.shape[1] == 2:
-        first, counts = arr[:, 0], arr[:, 1]
+        first, counts = rising_pairs(arr[:, 0], arr[:, 1], path, "first column")
         if header is not None and _channel_header(header[0]):
             if first[0] > 0:  # channel numbers: no energy calibration, where they start is noted
                 extra["first_channel"] = float(first[0])
