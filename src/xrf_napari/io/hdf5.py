@@ -9,6 +9,7 @@ alive); data is read lazily in row blocks.
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -20,12 +21,10 @@ from ..errors import (
     CubeReadError,
     chosen_cube,
     explain_read_error,
-    read_errno,
     refused_read,
     require_3d,
     require_numeric,
     system_error,
-    system_refused,
     warn_outside,
 )
 from ..fileutil import file_head, kind_if_readable
@@ -420,9 +419,10 @@ def _structure_damaged(exc: BaseException) -> str | None:
     Link iteration failed (bad heap free list))"; it had read "could not be read as hdf5
     (RuntimeError: ...)". Where the system failed the read (an errno: a share's timeout, a
     permission), errors.refused_read's words: the file may be sound (it had read "could not be
-    read as hdf5 (OSError: ...)" with HDF5's whole driver report); EINVAL is no such one
-    (errors.system_refused): the damage wording. None where HDF5 did not raise it or a decoder
-    is missing (errors.explain_read_error)."""
+    read as hdf5 (OSError: ...)" with HDF5's whole driver report), its errno an OSError's or the
+    driver report's in a RuntimeError; EINVAL is no such one (a seek to a damaged offset): the
+    damage wording. None where HDF5 did not raise it or a decoder is missing
+    (errors.explain_read_error)."""
     if not isinstance(exc, (RuntimeError, OSError, KeyError, ValueError)):
         return None
     if isinstance(exc, CubeReadError) or not _raised_in_h5py(exc):
@@ -441,12 +441,14 @@ def _structure_damaged(exc: BaseException) -> str | None:
         )
     if isinstance(exc, KeyError) and re.search(r"not found|doesn't exist", text):
         return None  # a name missing, not damage ("unable to determine object type" is)
-    if system_refused(exc):
-        return f"reading it failed: {refused_read(exc)}"
-    if read_errno(exc):  # EINVAL: a seek to an offset the damaged structure gave (it read "the
+    code, said = system_error(exc)  # an OSError's, or the driver report's in a RuntimeError
+    if code == errno.EINVAL:  # a seek to an offset the damaged structure gave (it read "the
         # system refused the read ... may be sound"); HDF5's driver report without its buffers
-        said = system_error(exc)[1] or "Invalid argument"
+        said = said or "Invalid argument"
         text = f"a read at an offset from its structure failed ({said}, EINVAL)"
+    elif code:  # the system's own (EIO, EACCES), also in a RuntimeError's report, which
+        # errors.system_refused (OSErrors only) passes over: it read "(Input/output error, EINVAL)"
+        return f"reading it failed: {refused_read(exc)}"
     elif explain_read_error(exc) is not None:
         return None
     return (

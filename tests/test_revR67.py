@@ -1,0 +1,36 @@
+"""Review of readers67 (c9b492d1, ae249cd0): an HDF5 read the system refused, its errno in a
+RuntimeError's driver report, is not said to be EINVAL damage."""
+
+import h5py
+import numpy as np
+import pytest
+
+from xrf_napari.io import CubeReadError, read_cube
+
+#: HDF5's driver report as h5py gives it, here in a RuntimeError (errors.system_error reads it).
+_EIO_REPORT = (
+    "Can't synchronously read data (file read failed: time = Tue Dec  8 01:30:00 2026, filename "
+    "= 'scan.h5', file descriptor = 3, errno = 5, error message = 'Input/output error', buf = "
+    "0x7fff76ffb258, total read size = 8, bytes this sub-read = 8, offset = 0)"
+)
+
+
+def test_an_hdf5_runtime_error_of_a_refused_read_is_not_said_einval_damage(tmp_path, monkeypatch):
+    """c9b492d1 took any errno that errors.system_refused passes over for EINVAL, but that test
+    looks at OSErrors only: HDF5's report of errno 5 in a RuntimeError read "a damaged HDF5 file
+    ... (Input/output error, EINVAL)", where it had read the system's refusal (EIO). Raised from
+    a frame in h5py's folder, as h5py's are."""
+    from xrf_napari.io import hdf5
+
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f["counts"] = np.ones((4, 5, 64), "u2")
+    where = {"REPORT": _EIO_REPORT}
+    raiser = "def refused(*args, **kwargs):\n    raise RuntimeError(REPORT)\n"
+    exec(compile(raiser, h5py.__file__.replace("__init__.py", "_refused.py"), "exec"), where)
+    monkeypatch.setattr(hdf5, "_read_open", where["refused"])
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path)
+    said = str(e.value)
+    assert said.startswith(f"{path}: reading it failed: the system refused the read "), said
+    assert "(Input/output error, EIO)" in said and "damaged" not in said
