@@ -1,5 +1,8 @@
 """Review of readers67 (c9b492d1, ae249cd0): an HDF5 read the system refused, its errno in a
-RuntimeError's driver report, is not said to be EINVAL damage."""
+RuntimeError's driver report, is not said to be EINVAL damage; an .npz `counts` that is no cube is
+refused without a warning that it was read."""
+
+import warnings
 
 import h5py
 import numpy as np
@@ -34,3 +37,15 @@ def test_an_hdf5_runtime_error_of_a_refused_read_is_not_said_einval_damage(tmp_p
     said = str(e.value)
     assert said.startswith(f"{path}: reading it failed: the system refused the read "), said
     assert "(Input/output error, EIO)" in said and "damaged" not in said
+
+
+def test_an_npz_counts_that_is_no_cube_is_refused_not_said_read(tmp_path):
+    """A member named counts of shape (10, 128) beside a 3-D cube was said "member 'counts'
+    (10, 128) was read (by its name)" just before the read refused it as no 3-D cube."""
+    path = tmp_path / "named.npz"
+    np.savez(path, counts=np.ones((10, 128), "u2"), cube=np.ones((4, 5, 128), "u2"))
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        with pytest.raises(CubeReadError, match=r"member 'counts' has shape \(10, 128\)"):
+            read_cube(path, auto_calibrate=False)
+    assert not [str(w.message) for w in rec if "was read" in str(w.message)]

@@ -387,7 +387,8 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                 raise CubeReadError(path, f"no 3-D array among the .npz members {names}")
             name, rule = max(cubes, key=lambda n: int(np.prod(shapes[n][0]))), "the largest"
         others = sorted((n for n in cubes if n != name), key=lambda n: -np.prod(shapes[n][0]))
-        if member is None and others:
+        if member is None and others and name in cubes:  # (a `counts` that is no cube is
+            # refused below, not "was read")
             if rule != "by its name" and np.prod(shapes[others[0]][0]) == np.prod(shapes[name][0]):
                 rule = "the first"
             warn_outside(
