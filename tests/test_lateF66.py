@@ -4,8 +4,8 @@ import pytest
 
 
 def test_tube_guess_spill_width_is_the_top_of_pigment_fits_grid():
-    """A guard: tube_guess.SPILL_FWHM_EV repeats max(pigment_fit.FWHM_GRID) (it cannot import
-    it, layering); the two must not drift."""
+    """A guard: tube_guess.SPILL_FWHM_EV is the widest of pigment_fit.FWHM_GRID (both read
+    physics.detector.FWHM_GRID since f212e725); the two must not drift."""
     from xrf_napari.analysis.pigment_fit import FWHM_GRID
     from xrf_napari.analysis.tube_guess import SPILL_FWHM_EV
 
