@@ -1497,7 +1497,6 @@ def _tube_shapes(tube: tuple, *symbols: str) -> tuple | None:
     return tube if all(_counted_lines(s, *tube) is not None for s in symbols) else None
 
 
-@lru_cache(maxsize=256)
 @lru_cache(maxsize=1024)
 def line_height_ratio(
     sym: str,
