@@ -84,3 +84,26 @@ def test_save_all_layers_with_a_labels_layer_says_what_to_do(make_napari_viewer,
         viewer.layers.save(str(tmp_path / "all.h5"))
     assert "select the cube layers alone and use Save Selected Layers" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_info_names_the_pigment_reports_pngs(tmp_path, capsys):
+    """The Pigments report's regions.png (region numbers) and pigment_recolour.png (each region
+    in its chosen pigment's colour) carried only Software "xrf-napari <version>": `info` named
+    them "an image xrf-napari 0.1.0 wrote", where the same region map from save_label_image is
+    named (c86489f5). Now each records what it is. Fails on the parent: the generic words."""
+    import numpy as np
+
+    from xrf_napari.analysis.pigment_fit import PigmentReport
+    from xrf_napari.analysis.pigment_report import write_report
+    from xrf_napari.cli.main import main
+    from xrf_napari.physics.instrument import InstrumentProfile
+
+    report = PigmentReport([], InstrumentProfile(anode="Rh", kv=40.0), ["chalk"], [], np.arange(3))
+    paths = write_report(tmp_path / "rep", report, np.zeros((4, 4), np.int32))
+    for png, words in (
+        ("regions.png", "a region map that xrf-napari wrote (region numbers as pixel values)"),
+        ("pigment_recolour.png", "a pigment image that xrf-napari wrote (each region in the"),
+    ):
+        assert main(["info", str(paths[png])]) != 0
+        said = capsys.readouterr().err
+        assert f"{png}: unsupported file type '.png': {words}" in said, said

@@ -306,10 +306,12 @@ def png_rgb16(rgb: np.ndarray, software: str = "", description: str | None = Non
 
 
 #: What an image of regions or of the latent is, in its Description's record ({"image": ...}:
-#: image_record): the region numbers (save_label_image's PNG), each region's colour (Save labels
-#: & spectra's PNG, `embed`'s labels.png: write_region_colours), the latent's colours (`embed`'s
-#: latent.png).
+#: image_record): the region numbers (save_label_image's PNG, the Pigments report's
+#: regions.png), each region's colour (Save labels & spectra's PNG, `embed`'s labels.png:
+#: write_region_colours), the latent's colours (`embed`'s latent.png), each region's chosen
+#: pigment's colour (the Pigments report's pigment_recolour.png).
 REGION_MAP, REGION_COLOURS, LATENT_COLOURS = "region map", "region colours", "latent colours"
+PIGMENT_COLOURS = "pigment colours"
 _IMAGE_WORDS = {
     REGION_MAP: ("a region map", "region numbers as pixel values"),
     REGION_COLOURS: (
@@ -321,12 +323,17 @@ _IMAGE_WORDS = {
         "a latent image",
         "the embedder's first three latent axes as red, green and blue: `embed`'s latent.png",
     ),
+    PIGMENT_COLOURS: (
+        "a pigment image",
+        "each region in the colour of the pigment chosen for it: the Pigments report's "
+        "pigment_recolour.png",
+    ),
 }
 
 
 def image_record(kind: str, labels: np.ndarray | None = None) -> str:
-    """The record of an image of `kind` (REGION_MAP, REGION_COLOURS, LATENT_COLOURS) for its
-    Description, with the number of regions where it draws `labels`."""
+    """The record of an image of `kind` (REGION_MAP, REGION_COLOURS, LATENT_COLOURS,
+    PIGMENT_COLOURS) for its Description, with the number of regions where it draws `labels`."""
     import json
 
     record = {"image": kind}

@@ -189,15 +189,18 @@ def write_report(
     # the refusals of `xrf-napari pigments --output` (less the option): a script writing into a
     # file was told "--output X: exists and is not a folder", naming an option it never gave
     check_output_folder(out, REPORT_FILES)
-    from .export import write_image
+    from .export import PIGMENT_COLOURS, REGION_MAP, image_record, write_image
 
     paths = {n: out / n for n in REPORT_FILES}
     painted = as_uint8(paint_regions(report, labels, choices))
     # the files replace an earlier report's all together (none if interrupted): a half-written
     # set mixed two scans' reports; a failed first report leaves no empty folder
     with made_folder(out), atomic_set():
-        write_image(paths["regions.png"], labels.astype(np.uint16), "the region map")
-        write_image(paths["pigment_recolour.png"], painted, "the pigment recolour")
+        # each says what it is (`info`, `pigments --photo`: export.record_words)
+        regions = image_record(REGION_MAP, labels)
+        write_image(paths["regions.png"], labels.astype(np.uint16), "the region map", regions)
+        painted_record = image_record(PIGMENT_COLOURS)
+        write_image(paths["pigment_recolour.png"], painted, "the pigment recolour", painted_record)
         _write_candidates(paths["candidates.csv"], report, choices)
         _write_hidden(paths["hidden_partners.csv"], report)
         _write_spectra(paths["region_spectra.csv"], report, anode)
