@@ -1300,9 +1300,9 @@ def _shortlist(
 def _lead_under_priming(lib: ComponentLibrary, y, w, ground, visible_too, leak) -> list[int]:
     """The lead pigments `_shortlist` keeps where the base leaves out the lead-white priming: with
     it, the priming's lead lines take a lead paint's in the all-pigment fit, so chrome yellow or red
-    lead over a primed ground was never enumerated (fresh held-out seed 6767: 4 regions' truths out
-    of their top 3, chrome yellow + vermilion read vermilion + viridian). Which candidate carries
-    the lead is still the ranking's choice."""
+    lead over a primed ground was often not enumerated (fresh held-out seed 6767: 4 regions' truths
+    out of their top 3, chrome yellow + vermilion read vermilion + viridian). Which candidate
+    carries the lead is still the ranking's choice."""
     bare = _base(lib, [g for g in ground if g != PRIMING], y)
     keep = _shortlist(lib, y, w, bare, visible_too=visible_too, leak=leak)[0]
     return [i for i in keep if "Pb" in lib.pigments[i].elements]
