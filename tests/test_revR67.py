@@ -49,3 +49,17 @@ def test_an_npz_counts_that_is_no_cube_is_refused_not_said_read(tmp_path):
         with pytest.raises(CubeReadError, match=r"member 'counts' has shape \(10, 128\)"):
             read_cube(path, auto_calibrate=False)
     assert not [str(w.message) for w in rec if "was read" in str(w.message)]
+
+
+def test_an_hdf5_cube_whose_name_is_no_text_is_named_where_none_is_found(tmp_path):
+    """ae249cd0 said a damaged link name in an APS map's MAPS_RAW; discovery's walk passed such a
+    name over without a word: a cube of name b'\\xa4can' (a byte of "scan" altered) read "no
+    datacube found ...; datasets: none"."""
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f[b"\xa4can"] = np.ones((4, 5, 128), "u2")
+    with pytest.raises(CubeReadError) as e:
+        read_cube(path)
+    assert str(e.value).endswith(
+        "datasets: none; the name of an object in / is no text (b'\\xa4can': a byte of it altered)"
+    )

@@ -589,10 +589,14 @@ def _text_names(group) -> list[str]:
     if bad is not None:
         raise CubeReadError(
             group.file.filename,
-            f"a damaged HDF5 file: the name of an object in {group.name} is no text ({bad!r}: "
-            "a byte of it altered); copy it again from its source",
+            f"a damaged HDF5 file: {_no_text(group, bad)}; copy it again from its source",
         )
     return names
+
+
+def _no_text(group, name: bytes) -> str:
+    """A link name that is no text (h5py gives one that is not UTF-8 as bytes), in words."""
+    return f"the name of an object in {group.name} is no text ({name!r}: a byte of it altered)"
 
 
 def _cube_3d(obj) -> bool:
@@ -661,6 +665,10 @@ def _walk(f, attributes: bool = False) -> _Tree:
             if count[0] > MAX_WALK_OBJECTS:
                 tree.whole = False
                 return
+            if not isinstance(n, str):  # its object was passed over without a word: "no
+                # datacube found ... datasets: none" of a cube whose name had a byte altered
+                tree.broken.append(_no_text(group, n))
+                continue
             name = f"{prefix}/{n}" if prefix else n
             try:
                 link = group.get(n, getlink=True)
