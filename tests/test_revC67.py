@@ -46,3 +46,25 @@ def test_info_says_why_the_automatic_calibration_was_refused_and_what_to_do(tmp_
     out = capsys.readouterr().out
     assert f"automatic calibration refused: {why}\n" in out
     assert "to calibrate, give the file one (a JSON sidecar" in out and "--anode" in out
+
+
+def test_napari_tells_why_a_small_files_calibration_was_refused(tmp_path, monkeypatch):
+    """napari's reader of a small file whose automatic calibration was refused (fitted while
+    napari waits, under ASYNC_SUM_BYTES) opened it on channel numbers without a word, where a
+    larger one's background pass tells why (_tell_calibration). Now one warning names the file,
+    the reason and where to turn. Fails on the parent: no notification."""
+    from test_uncal66 import REALGAR, _made
+
+    import xrf_napari._reader as reader
+
+    told = []
+    monkeypatch.setattr(reader, "_notify", lambda m, level="error": told.append((level, m)))
+    rng = np.random.default_rng(1)
+    cube = np.stack([rng.poisson(_made(REALGAR) / 4.0) for _ in range(4)]).reshape(2, 2, -1)
+    path = tmp_path / "realgar.npy"
+    np.save(path, cube.astype(np.float32))
+    layers = reader.read_layers(str(path))
+    assert layers[0][1]["metadata"]["calibration_source"] == "none"
+    assert [level for level, _ in told] == ["warning"]
+    assert told[0][1].startswith(f"{path}: the file has no energy calibration")
+    assert "automatic calibration failed: " in told[0][1] and "Fixing a calibration" in told[0][1]

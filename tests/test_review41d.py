@@ -7,8 +7,12 @@ from __future__ import annotations
 import pytest
 from _napari_helpers import caught_notifications
 
-#: A sound Amptek spectrum (only xrf-napari reads .mca), and one cut before its counts.
-MCA = "<<PMCA SPECTRUM>>\nREAL_TIME - 60.5\nLIVE_TIME - 59.0\n<<DATA>>\n{counts}\n<<END>>\n"
+#: A sound Amptek spectrum (only xrf-napari reads .mca), calibrated (a flat one left on channel
+#: numbers is told with a warning of its own), and one cut before its counts.
+MCA = (
+    "<<PMCA SPECTRUM>>\nREAL_TIME - 60.5\nLIVE_TIME - 59.0\n<<CALIBRATION>>\nLABEL - keV\n"
+    "0 0\n63 0.63\n<<DATA>>\n{counts}\n<<END>>\n"
+)
 CUT_MCA = "<<PMCA SPECTRUM>>\nTAG - x\n<<DATA>>\n"
 
 

@@ -236,9 +236,11 @@ def read_layers(path):
     try:
         try:
             with _warnings_told():
-                return cube_layers(
+                layers = cube_layers(
                     read_cube(path, calibrate_later=later, keep_contrast_sample=True)
                 )
+            _tell_refused_here(path, layers)
+            return layers
         except EmbedOutput as exc:
             return embed_layers(exc.path, exc.kind)
     except CubeReadError as exc:
@@ -763,17 +765,38 @@ def _deliver_axis(layer, cube) -> None:
         layer.refresh()  # may raise that read, told by _deliver_sum: the axis is whole
 
 
+def _tell_refused(where, auto) -> None:
+    """The warning of a file left on channel numbers: its automatic calibration `auto` (the
+    metadata's note, "failed: <why>; energy axis is channel numbers") and where to turn."""
+    _notify(
+        f"{where}: the file has no energy calibration, and the automatic calibration "
+        f"{auto}: maps, markers and pigments need one (user guide, 'Fixing a calibration').",
+        level="warning",
+    )
+
+
+def _tell_refused_here(path, layers) -> None:
+    """_tell_refused for a cube whose automatic calibration read_cube (or cube_layers) refused
+    while napari waited: a file under ASYNC_SUM_BYTES so refused opened on channel numbers without
+    a word (only the Spectrum dock, where open, said "No energy calibration", not why), where a
+    larger one's background pass tells it (_tell_calibration). A stack of images of too few
+    channels is told by io's own warning instead."""
+    from .io import auto_calibration_failure
+    from .io.hdf5 import MIN_CHANNELS
+
+    meta = layers[0][1]["metadata"]
+    c, h, w = layers[0][0].shape
+    if auto_calibration_failure(meta) is not None and (c >= MIN_CHANNELS or h * w == 1):
+        _tell_refused(path, meta["auto_calibration"])
+
+
 def _tell_calibration(cube, layers) -> None:
     """One notification: the file had no calibration, the automatic one now sets the axis (or
     was refused, and why), so that a keV slider or a channel axis is not a surprise."""
     where = cube.path or cube.name
     auto = cube.metadata.get("auto_calibration")
     if cube.calibration.source != "auto" or not isinstance(auto, dict):
-        _notify(
-            f"{where}: the file has no energy calibration, and the automatic calibration "
-            f"{auto}: maps, markers and pigments need one (user guide, 'Fixing a calibration').",
-            level="warning",
-        )
+        _tell_refused(where, auto)
         return
     stacks = [ly for ly in layers if ly.metadata.get("kind") != "sum"]
     axis = energy_axis(cube)["axis_labels"][0]
