@@ -63,3 +63,13 @@ def test_an_hdf5_cube_whose_name_is_no_text_is_named_where_none_is_found(tmp_pat
     assert str(e.value).endswith(
         "datasets: none; the name of an object in / is no text (b'\\xa4can': a byte of it altered)"
     )
+
+
+def test_an_npz_scan_beside_a_larger_boolean_member_is_read(tmp_path):
+    """A guard: since c9b492d1 the .npz's cubes to choose among are its numeric 3-D members, so
+    a larger boolean mask beside the scan is passed over, where the file had been refused "the
+    member 'mask' has dtype bool, not integer or float counts" (docs/formats.md, NumPy archive)."""
+    path = tmp_path / "masked.npz"
+    np.savez(path, mask=np.ones((8, 5, 128), bool), scan=np.full((4, 5, 128), 3, "u2"))
+    cube = read_cube(path, auto_calibrate=False)
+    assert cube.shape == (4, 5, 128) and cube.metadata["member"] == "scan"
