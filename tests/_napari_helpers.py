@@ -127,17 +127,23 @@ def tiny_weights(folder):
     return dve_path, uvit_path
 
 
-def tiny_recolour_dock(viewer, folder):
-    """A Recolour dock in `viewer` on tiny random models saved in `folder`, on the CPU."""
+def recolour_dock(viewer, uvit, dve=""):
+    """A Recolour dock in `viewer` on the recolouriser `uvit` and embedder `dve` ("": none
+    given), on the CPU."""
     from xrf_napari.widgets.recolour import RecolourWidget
 
-    dve, uvit = tiny_weights(folder)
     widget = RecolourWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.weights_edit.setText(str(uvit))
     widget.embedder_edit.setText(str(dve))
     widget.device.setCurrentText("cpu")
     return widget
+
+
+def tiny_recolour_dock(viewer, folder):
+    """A Recolour dock in `viewer` on tiny random models saved in `folder`, on the CPU."""
+    dve, uvit = tiny_weights(folder)
+    return recolour_dock(viewer, uvit, dve)
 
 
 def recoloured_cu_scan(viewer, qtbot, folder):

@@ -189,18 +189,12 @@ def test_the_recolour_panel_refuses_it_with_its_embedder_box_empty(
     Embedder weights box stays empty) recoloured with the shipped embedder without a word (its
     job swallowed the warning). Now its job is refused in recolour's words. Fails on the parent:
     the job ends without an error."""
-    from _napari_helpers import open_cube, wait_idle
-
-    from xrf_napari.widgets.recolour import RecolourWidget
+    from _napari_helpers import open_cube, recolour_dock, wait_idle
 
     folder, scan = _lone_recolouriser(tmp_path)
     viewer = make_napari_viewer()
     open_cube(viewer, scan)
-    dock = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    dock.weights_edit.setText(str(folder / "uvit.safetensors"))
-    dock.embedder_edit.setText("")
-    dock.device.setCurrentText("cpu")
+    dock = recolour_dock(viewer, folder / "uvit.safetensors")
     assert dock.run() is not None
     wait_idle(qtbot, dock.job, timeout=60000)
     error = str(dock.job.last_error)

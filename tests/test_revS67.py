@@ -37,10 +37,8 @@ def test_the_recolour_panel_tells_it_took_the_embedder_beside_its_weights(
     used (the Embedder box empty, the default embedder another) reaches the user of a running
     Recolour panel as a notification, not only a script's warnings, and the panel recolours."""
     from _cli_models import save_tiny_models, write_toy_scan
-    from _napari_helpers import open_cube, wait_idle
+    from _napari_helpers import open_cube, recolour_dock, wait_idle
     from napari.utils.notifications import notification_manager
-
-    from xrf_napari.widgets.recolour import RecolourWidget
 
     monkeypatch.delenv("XRF_NAPARI_WEIGHTS", raising=False)
     folder = tmp_path / "x"
@@ -49,11 +47,7 @@ def test_the_recolour_panel_tells_it_took_the_embedder_beside_its_weights(
     dve = folder / "dve.safetensors"
     viewer = make_napari_viewer()
     open_cube(viewer, write_toy_scan(tmp_path / "s.h5", 8, 8, 2)[0])
-    dock = RecolourWidget(viewer)
-    viewer.window.add_dock_widget(dock)
-    dock.weights_edit.setText(str(folder / "uvit.safetensors"))
-    dock.embedder_edit.setText("")
-    dock.device.setCurrentText("cpu")
+    dock = recolour_dock(viewer, folder / "uvit.safetensors")
     assert dock.run() is not None
     wait_idle(qtbot, dock.job, timeout=60000)
     assert dock.job.last_error is None, dock.job.last_error
