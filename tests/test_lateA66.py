@@ -147,8 +147,8 @@ def test_the_spectrum_docks_export_csv_refuses_a_pictures_name(make_napari_viewe
     with pytest.raises(ValueError, match=r"x\.JPG: the spectra are saved as \.csv"):
         dock.export_csv(tmp_path / "x.JPG")
     assert not (tmp_path / "x.JPG").exists()
-    dock.export_csv(tmp_path / "spectra 2024.03")  # a dot of its own: written as named
-    assert (tmp_path / "spectra 2024.03").read_text(encoding="utf-8").startswith("# xrf-napari")
+    dock.export_csv(tmp_path / "spectra 2024.03.csv")
+    assert (tmp_path / "spectra 2024.03.csv").read_text(encoding="utf-8").startswith("# xrf-")
 
 
 def test_embed_keeps_files_of_its_names_it_did_not_write(tmp_path, capsys):

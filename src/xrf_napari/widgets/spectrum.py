@@ -481,13 +481,13 @@ class SpectrumWidget(CubeDock):
     def _to_export(self, path) -> tuple[tuple, dict]:
         """save_spectra_csv's arguments for `path` (copies of the curves plotted now), once
         refused what may not be written there."""
-        from ._dialogs import other_type
-
         cube = self.current_cube()
         # a file no save may replace first, whether or not the mean has been plotted yet
         self.check_outputs([path], also=[cube.path if cube else None])
-        # another type's name from a script ("x.jpg", "x.h5"), as Export CSV... refuses it
-        if other_type(str(path), (".csv",)):
+        # a script's name not ending in .csv ("x.jpg", "spectra.dat", "spectra"), as Embed's and
+        # Recolour's save(path) refuse one not of their type: written as named, napari did not
+        # reopen it (Export CSV... adds .csv to a name with none of its own)
+        if Path(path).suffix.lower() != ".csv":
             raise ValueError(f"cannot write {path}: the spectra are saved as .csv")
         if not self.curves:  # as the Export button: not analysis.export's own wording
             raise ValueError(nothing_yet("export", "plot a spectrum"))
