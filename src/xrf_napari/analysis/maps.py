@@ -168,6 +168,12 @@ FIT_GROUPS = {
     ("Se", "Kb"): (("Pb",), 1.3),
     ("Hg", "Lb"): (("As",), 1.3),
     ("Ba", "Lb"): (("Ti",), 1.1),
+    # Cd K-beta1 (26.10 keV), chosen, 15 eV from Sb K-alpha2 (26.11): Naples yellow (lead
+    # antimonate) read 22-74 % of cadmium yellow's Cd K-beta by the window (Rh 45/50, W 35/45,
+    # Mo 35, Cu 40, Ag 40 kV; 125-165 eV), +0.6 to +1.8 % fitted, the Sb K-alpha1 line pinning
+    # its template. Reaching Cd K-alpha (23.2 keV) read cadmium yellow at 1.5 times its K-beta
+    # counts (the detector's efficiency falls between them; /work/runs68/maps68/cd.py)
+    ("Cd", "Kb"): (("Sb",), 0.6),
 }
 #: K-alpha lines mapped by their element's K-beta where a present element's lines sit on them
 #: (and none of the second group, whose lines sit on the K-beta): Sr K-alpha (14.10-14.17 keV)
@@ -503,7 +509,7 @@ def plan_maps(
         # a line chosen by hand too (the Elemental maps panel's Line column): by its window,
         # sulfur-free lead white read S K-alpha +358 % of vermilion's S under a Mo tube, the
         # same line left to auto -52 % (/work/runs65/maps65/pick.py)
-        rivals = [x for x in fit_groups.get((s, line.family), ((), 0))[0] if x in present]
+        rivals = _rivals(s, line, present, fit_groups, kv)
         if rivals:
             over = [
                 o
@@ -537,6 +543,25 @@ def plan_maps(
             note = _join(note, _neighbours(near + beside, line, f) + flank)
         plans.append(MapPlan(s, line, peak, bg, "window", note))
     return plans
+
+
+def _rivals(symbol: str, line: Line, present, fit_groups: dict, kv: float | None) -> list[str]:
+    """The FIT_GROUPS neighbours a map of `line` is fitted beside: those present whose line
+    nearest it the tube of `kv` (where known) excites. Under a 30 kV tube, below Sb's K edge
+    (30.49 keV), a Cd K-beta map beside Sb was fitted with an empty Sb template and fell back
+    to its window, its note saying the channels were too coarse to fit it apart from Sb."""
+    rivals = fit_groups.get((symbol, line.family), ((), 0.0))[0]
+    return [
+        x
+        for x in rivals
+        if x in present
+        and (
+            not kv
+            or _excited(
+                x, min(element_lines(x), key=lambda o: abs(o.energy - line.energy)).family, kv
+            )
+        )
+    ]
 
 
 def _join(a: str, b: str) -> str:
@@ -940,7 +965,7 @@ def _fit_members(
     e0 = plan.line.energy
     f0 = float(detector_fwhm_kev(e0, fwhm_mn_ev))
     rivals, reach = fit_groups[(plan.symbol, plan.line.family)]
-    group = [plan.symbol] + [x for x in rivals if x in present]
+    group = [plan.symbol] + _rivals(plan.symbol, plan.line, present, fit_groups, kv)
     energies = [e for x in group for e, *_ in _transitions(x, e0 - reach, e0 + reach, kv, anode)]
     if not energies:
         excited = f"by a {kv:g} kV tube" if kv else f"at {EXCITATION_KEV:.0f} keV"
