@@ -154,7 +154,7 @@ def test_jitter_pigment_tables_interrupted_leaves_no_table(tmp_path, monkeypatch
         (
             "region_colour_ceiling",
             ["--train", "{set}", "--test", "{set}", "--out", "{empty}"],
-            "--out: cannot write {empty}: it exists and is not a regular file",
+            "--out: cannot write {empty}: it is a folder, not a file",
         ),  # fmt: skip
         ("table_panels", ["{out}", "--seeds", "-1"], "argument --seeds: -1 is out of range"),
         ("table_panels", ["{file}"], "OUT: output folder {file} exists and is not a folder"),
@@ -209,4 +209,4 @@ def test_scripts_refuse_an_output_they_cannot_write_before_their_work(
         mod.main([a.format(**names) for a in argv])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert f"cannot write {names['empty']}: it exists and is not a regular file" in err, err
+    assert f"cannot write {names['empty']}: it is a folder, not a file" in err, err

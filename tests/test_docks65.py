@@ -59,7 +59,7 @@ def test_an_output_that_is_a_folder_says_what_to_do(tmp_path):
         check_outputs(files=[tmp_path / "report.html"], inputs=[])
     said = str(err.value)
     assert said == (
-        f"cannot write {tmp_path / 'report.html'}: it exists and is not a regular file; "
+        f"cannot write {tmp_path / 'report.html'}: it is a folder, not a file; "
         "choose another output"
     ), said
 

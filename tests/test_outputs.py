@@ -161,7 +161,7 @@ def test_unwritable_outputs_fail_fast_with_one_line(files, tmp_path, capsys, no_
     a_dir.mkdir()
     cases = [
         (["recolour", str(files / "scan.h5"), "-o", str(a_file / "out.png")], "not a folder"),
-        (["recolour", str(files / "scan.h5"), "-o", str(a_dir)], "is a folder; give a file name"),
+        (["recolour", str(files / "scan.h5"), "-o", str(a_dir)], "a folder, not a file; give a"),
         (["embed", str(files / "scan.h5"), "-o", str(a_file / "res")], "not a folder"),
         (["embed", str(files / "scan.h5"), "-o", str(a_file / "deeper" / "pre_")], "not a folder"),
         (["quicklook", str(files / "scan.h5"), "-o", str(a_file)], "not a folder"),

@@ -49,7 +49,7 @@ def test_a_path_without_a_tilde_is_returned_as_typed(tmp_path, monkeypatch):
     assert cube_set("a set") == "a set"
     assert output_file("old rows.json") == "old rows.json"
     assert output_file("new/rows.json") == "new/rows.json"  # its folder made when written
-    with pytest.raises(Exception, match="a set: it exists and is not a regular file"):
+    with pytest.raises(Exception, match="a set: it is a folder, not a file"):
         output_file("a set")
 
 
@@ -92,6 +92,6 @@ def test_pigment_usage_refuses_an_out_it_cannot_write_before_counting(tmp_path, 
     with pytest.raises(SystemExit) as exc:
         mod.main([str(tmp_path / "set"), "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
-    assert f"cannot write {tmp_path / 'out'}: it exists and is not a regular file" in (
+    assert f"cannot write {tmp_path / 'out'}: it is a folder, not a file" in (
         capsys.readouterr().err
     )

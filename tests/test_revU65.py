@@ -29,8 +29,7 @@ def test_a_script_writing_onto_a_folder_is_told_the_same_as_a_save(tmp_path):
         with pytest.raises(OutputError) as atomic, atomic_path(folder):
             pass
         want = (
-            f"cannot write {printable(folder)}: it exists and is not a regular file; "
-            "choose another output"
+            f"cannot write {printable(folder)}: it is a folder, not a file; choose another output"
         )
         assert str(checked.value) == str(written.value) == str(atomic.value) == want
 

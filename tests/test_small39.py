@@ -103,12 +103,12 @@ def test_recolour_to_a_folder_says_it_is_a_folder_and_what_to_give(tmp_path, cap
     folder.mkdir()
     for given in (str(folder), str(folder) + "/"):
         err = _error(capsys, ["recolour", str(scan), "--no-progress", "--output", given])
-        assert f"--output {given}: is a folder; give a file name in it" in err
+        assert f"--output {given}: is a folder, not a file; give a file name in it" in err
         assert str(folder / "scan_recoloured.png") in err
     named = tmp_path / "old.png"  # a folder that ends like an image
     named.mkdir()
     err = _error(capsys, ["recolour", str(scan), "--no-progress", "--output", str(named)])
-    assert "is a folder; give a file name in it" in err
+    assert "is a folder, not a file; give a file name in it" in err
 
 
 @pytest.mark.parametrize("command", ["embed", "pigments", "quicklook"])

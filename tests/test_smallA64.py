@@ -27,7 +27,7 @@ def test_output_refusals_print_odd_names_as_the_refusals_beside_them(tmp_path):
         locked.chmod(0o444)
         cases = [
             (dict(folders=[odd], inputs=[]), "exists and is not a folder", 1),
-            (dict(files=[folder], inputs=[]), "it exists and is not a regular file", 1),
+            (dict(files=[folder], inputs=[]), "it is a folder, not a file", 1),
             (dict(files=[odd], inputs=[odd]), "(or a link to it)", 2),
             (dict(files=[folder / "x.png"], inputs=[folder]), "lies inside the input", 3),
             (dict(files=[locked], inputs=[]), "the file is read-only", 1),

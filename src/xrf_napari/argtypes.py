@@ -181,7 +181,7 @@ def output_file(text: str) -> str:
 
     from .fileutil import check_outputs
 
-    if not text:  # read as ".": "cannot write .: it exists and is not a regular file"
+    if not text:  # read as ".": "cannot write .: it is a folder, not a file"
         raise argparse.ArgumentTypeError("is empty (an unset variable?); name the output")
     path = os.path.expanduser(text)
     try:

@@ -290,6 +290,20 @@ def is_temporary(path) -> bool:
     return Path(path).name.startswith(".")
 
 
+def hidden_name(path, example: str) -> str:
+    """Why an output named `path` is refused where its name starts with a dot (".x.png",
+    ".png", "..."), else "": such a file is hidden, as atomic_path's temporaries are, and file
+    browsers and napari's Open dialog do not show it. One rule of the docks' save dialogs and
+    `recolour -o` (which wrote the hidden .x.png the dialogs refused); `example`: a name to
+    give instead."""
+    if not os.path.basename(os.fspath(path)).startswith("."):
+        return ""
+    return (
+        "a name starting with a dot makes a hidden file, which file browsers and napari's Open "
+        f"dialog do not show: give it a name, e.g. {example}"
+    )
+
+
 #: errnos of a file system that cannot fsync (some network and FUSE mounts): nothing to flush.
 _NO_FSYNC = {"EINVAL", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EBADF", "EISDIR"}
 
@@ -376,11 +390,20 @@ def write_target(path) -> Path:
 def not_a_regular_file(path) -> OutputError:
     """The refusal of an output that exists as a folder (or a device, a pipe): one wording from
     check_outputs and from atomic_path, which a script's writes reach unchecked (it said the
-    same without the way on, and named the path unprintably)."""
-    return OutputError(
-        f"cannot write {printable(path)}: it exists and is not a regular file; choose another "
-        "output"
-    )
+    same without the way on, and named the path unprintably). A folder is called one, as
+    `recolour -o` calls it (folder_output): a save onto "dir.csv" said "it exists and is not a
+    regular file" where the command said "is a folder"."""
+    what = "is a folder, not a file" if os.path.isdir(path) else "exists and is not a regular file"
+    return OutputError(f"cannot write {printable(path)}: it {what}; choose another output")
+
+
+def folder_output(path, example, option: str = "") -> str:
+    """The refusal of a file output `path` that is a folder (or ends in a separator), in
+    not_a_regular_file's words, with a file name to give in it (`example`): `recolour -o`'s
+    (naming its `option`) and the docks' save dialogs' ("adir/" had become "adir/.png")."""
+    shown = printable(path)
+    where = f"{option} {shown}: is" if option else f"cannot write {shown}: it is"
+    return f"{where} a folder, not a file; give a file name in it, e.g. {printable(example)}"
 
 
 def link_loop(name: str = "it", instead_of: str = "") -> str:

@@ -152,20 +152,21 @@ def embedder_option() -> str:
 
 def run(args) -> int:
     from ..analysis.export import IMAGE_SUFFIXES
-    from ..fileutil import check_outputs, same_file
+    from ..fileutil import check_outputs, folder_output, hidden_name, same_file
     from ..models.weights import require_file
     from ._args import as_typed
 
     out = Path(args.output)
     typed = as_typed("--output", "-o")  # the refusals name the spelling typed
     if out.is_dir() or str(args.output).endswith(("/", os.sep)):
-        example = out / f"{Path(args.input).stem}_recoloured.png"
         raise ValueError(
-            f"{typed} {args.output}: is a folder; give a file name in it (.png, .tif or .tiff), "
-            f"e.g. {example}"
+            folder_output(args.output, out / f"{Path(args.input).stem}_recoloured.png", typed)
         )
     if out.name.lower() in IMAGE_SUFFIXES:  # Path(".png").suffix is ""
         raise ValueError(f"{typed} {out}: no file name before the suffix (e.g. scan{out.name})")
+    hidden = hidden_name(out, f"{Path(args.input).stem}_recoloured{out.suffix or '.png'}")
+    if hidden:  # ".x.png" was written, a file the docks' Save image... refuses to make
+        raise ValueError(f"{typed} {out}: {hidden}")
     if out.suffix.lower() not in IMAGE_SUFFIXES:  # write_image's rule, said as an option
         # `-o SCAN.h5` is also the input: say so, not only that the suffix is wrong
         clash = (

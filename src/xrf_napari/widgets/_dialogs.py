@@ -10,6 +10,7 @@ from pathlib import Path
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QMessageBox, QPushButton
 
 from ..analysis.export import IMAGE_SUFFIXES
+from ..fileutil import folder_output, hidden_name
 
 #: The save dialog is told not to ask "Replace?" (QFileDialog.DontConfirmOverwrite) and
 #: ask_save_path asks once, after refusing a name that is an input: "scan.tif", typed in full
@@ -33,12 +34,16 @@ def ask_save_path(
     TIFF filter asked "scan.tif already exists. Replace?" of the open scan, refused only after
     Yes. So the dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the
     one question is this one, after that check. Refused (ValueError) before any of that: a name
-    of another file type (_refuse_other_type) and one starting with a dot (_refuse_hidden)."""
+    of another file type (_refuse_other_type), one starting with a dot (_refuse_hidden) and a
+    folder (fileutil.folder_output)."""
     own = QFileDialog.Option.DontConfirmOverwrite if OWN_REPLACE_QUESTION else QFileDialog.Option(0)
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", own)
     if not path:
         return path
     ask = [path] if OWN_REPLACE_QUESTION else []
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):  # "adir/" became "adir/.png"
+        example = os.path.join(path, os.path.basename(suggested) or "results")
+        raise ValueError(folder_output(path, example))
     # "z.png." and "z.png " are "z.png", as Windows takes them: a space kept made "z.png .png"
     if path.endswith((".", " ")) and os.path.basename(path).strip(". "):
         path = path.rstrip(". ")
@@ -109,15 +114,10 @@ def _refuse_other_type(path: str, filters: str, chosen_suffix: str) -> None:
 
 def _refuse_hidden(path: str, suggested: str) -> None:
     """Refuse a name starting with a dot (".png", "..."): saved as ".png.png" or "....png",
-    files that file browsers and napari's Open dialog do not show (file_stem keeps a scan's
-    name from starting so for the same reason)."""
-    name = os.path.basename(path)
-    if name.startswith("."):
-        example = os.path.basename(suggested) or "results"
-        raise ValueError(
-            f"cannot save {name}: a name starting with a dot makes a hidden file, which file "
-            f"browsers and napari's Open dialog do not show: give it a name, e.g. {example}"
-        )
+    hidden files (fileutil.hidden_name, the rule `recolour -o` shares)."""
+    why = hidden_name(path, os.path.basename(suggested) or "results")
+    if why:
+        raise ValueError(f"cannot save {os.path.basename(path)}: {why}")
 
 
 def filter_suffixes(filters: str) -> list[str]:
