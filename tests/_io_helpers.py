@@ -70,3 +70,20 @@ def child_looks(monkeypatch, after=None) -> list:
 
     monkeypatch.setattr(isolate, "call_in_child", counted)
     return calls
+
+
+def h5_read_raising(monkeypatch, path, exc: BaseException) -> None:
+    """A small HDF5 cube written at `path` whose io.hdf5._read_open raises `exc` (an error made
+    to look like h5py's: an errno, HDF5's driver report) from a frame in h5py's folder, as h5py's
+    are: io.hdf5._structure_damaged words only those."""
+    import h5py
+    import numpy as np
+
+    from xrf_napari.io import hdf5
+
+    with h5py.File(path, "w") as f:
+        f["counts"] = np.ones((4, 5, 64), "u2")
+    where = {"EXC": exc}
+    raiser = "def raising(*args, **kwargs):\n    raise EXC\n"
+    exec(compile(raiser, h5py.__file__.replace("__init__.py", "_raising.py"), "exec"), where)
+    monkeypatch.setattr(hdf5, "_read_open", where["raising"])

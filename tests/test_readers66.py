@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tifffile
 import zarr
+from _io_helpers import h5_read_raising
 from test_readers65 import _said_everywhere
 
 from xrf_napari.errors import CubeReadError, read_block
@@ -180,18 +181,9 @@ def test_an_hdf5_file_the_system_refused_is_not_told_in_hdf5s_report(tmp_path, m
     (PermissionError: [Errno 13] Can't synchronously read data (file read failed: time = ...,
     buf = ...))"; now errors.refused_read's words. The error is raised from a frame in h5py's
     folder, as h5py's are (io.hdf5._structure_damaged asks that)."""
-    import h5py
-
-    from xrf_napari.io import hdf5
-
     path = tmp_path / "scan.h5"
-    with h5py.File(path, "w") as f:
-        f["counts"] = np.ones((4, 5, 64), "u2")
     report = _HDF5_REPORT.format(code=13, words="Permission denied")
-    where = {"REPORT": report}
-    raiser = "def refused(*args, **kwargs):\n    raise OSError(13, REPORT)\n"
-    exec(compile(raiser, h5py.__file__.replace("__init__.py", "_refused.py"), "exec"), where)
-    monkeypatch.setattr(hdf5, "_read_open", where["refused"])
+    h5_read_raising(monkeypatch, path, OSError(13, report))
     with pytest.raises(CubeReadError) as e:
         read_cube(path)
     said = str(e.value)

@@ -5,6 +5,7 @@ cubes names the one read and the others, in read_cube, `info` and napari alike."
 import h5py
 import numpy as np
 import pytest
+from _io_helpers import h5_read_raising
 
 from xrf_napari.cli.main import main
 from xrf_napari.io import CubeReadError, read_cube, read_spectrum
@@ -23,15 +24,8 @@ def test_an_hdf5_structure_read_at_an_invalid_offset_is_damage_not_a_refusal(tmp
     but io.hdf5._structure_damaged took any errno for a read the system refused: "the system
     refused the read (Invalid argument, EINVAL), so the file itself may be sound". The error is
     raised from a frame in h5py's folder, as h5py's are."""
-    from xrf_napari.io import hdf5
-
     path = tmp_path / "scan.h5"
-    with h5py.File(path, "w") as f:
-        f["counts"] = np.ones((4, 5, 64), "u2")
-    where = {"REPORT": _EINVAL_REPORT}
-    raiser = "def damaged(*args, **kwargs):\n    raise OSError(22, REPORT)\n"
-    exec(compile(raiser, h5py.__file__.replace("__init__.py", "_damaged.py"), "exec"), where)
-    monkeypatch.setattr(hdf5, "_read_open", where["damaged"])
+    h5_read_raising(monkeypatch, path, OSError(22, _EINVAL_REPORT))
     with pytest.raises(CubeReadError) as e:
         read_cube(path)
     said = str(e.value)

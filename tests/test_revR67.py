@@ -7,6 +7,7 @@ import warnings
 import h5py
 import numpy as np
 import pytest
+from _io_helpers import h5_read_raising
 
 from xrf_napari.io import CubeReadError, read_cube
 
@@ -23,15 +24,8 @@ def test_an_hdf5_runtime_error_of_a_refused_read_is_not_said_einval_damage(tmp_p
     looks at OSErrors only: HDF5's report of errno 5 in a RuntimeError read "a damaged HDF5 file
     ... (Input/output error, EINVAL)", where it had read the system's refusal (EIO). Raised from
     a frame in h5py's folder, as h5py's are."""
-    from xrf_napari.io import hdf5
-
     path = tmp_path / "scan.h5"
-    with h5py.File(path, "w") as f:
-        f["counts"] = np.ones((4, 5, 64), "u2")
-    where = {"REPORT": _EIO_REPORT}
-    raiser = "def refused(*args, **kwargs):\n    raise RuntimeError(REPORT)\n"
-    exec(compile(raiser, h5py.__file__.replace("__init__.py", "_refused.py"), "exec"), where)
-    monkeypatch.setattr(hdf5, "_read_open", where["refused"])
+    h5_read_raising(monkeypatch, path, RuntimeError(_EIO_REPORT))
     with pytest.raises(CubeReadError) as e:
         read_cube(path)
     said = str(e.value)
