@@ -1134,20 +1134,16 @@ def _tube_compton(anode: str, kv: float, edges: np.ndarray, fwhm_mn_ev: float) -
 @lru_cache(maxsize=16)
 def _tube_compton_kept(anode: str, kv: float, edges_bytes: bytes, fwhm_mn_ev: float):
     """_tube_compton's template, read-only, for the channel edges given as float64 bytes."""
-    import xraylib
-
-    from ..elements import atomic_number
     from ..physics.scatter import compton_kernel
     from ..physics.xsec import FINE_E_MIN, FINE_STEP, N_FINE, fine_energy
 
     edges = np.frombuffer(edges_bytes)
-    shares = _scattered(anode, kv)
-    if not shares:
+    if not _scattered(anode, kv):
         return None
-    z = atomic_number(anode)
     fine = np.zeros(N_FINE)
-    for t, share in shares.items():
-        i = int((xraylib.LineEnergy(z, getattr(xraylib, f"{t}_LINE")) - FINE_E_MIN) / FINE_STEP)
+    # the tube's lines in their scattered shares, as the maps' Rayleigh templates take them
+    for energy, share, _, _ in _all_transitions(anode, kv, anode):
+        i = int((energy - FINE_E_MIN) / FINE_STEP)
         if 0 <= i < N_FINE:
             fine[i] += share
     scattered = compton_kernel(TUBE_COMPTON_DEG).T @ fine
@@ -2267,29 +2263,28 @@ def _note_tube_on_line(plan: MapPlan, tube: str | None) -> MapPlan:
     """The plan, its note saying that its line lies on the scan's tube's scattered line, or on that
     line's Compton peak, where it does (TUBE_ON_LINE, TUBE_COMPTON_ON_LINE)."""
     key = (plan.symbol, plan.line.family)
-    if key in TUBE_COMPTON_ON_LINE and TUBE_COMPTON_ON_LINE[key][0] == tube:
-        from ..physics.scatter import compton_energy
-
-        _, name, label, seen = TUBE_COMPTON_ON_LINE[key]
-        e = next(e for e, _, _, t in _all_transitions(tube) if t == name)
-        why = (
-            f"{plan.label} lies where the {tube} tube's scattered {label} ({e:.2f} keV) lands "
-            f"after Compton scatter ({compton_energy(e, 150.0):.2f}-{compton_energy(e, 90.0):.2f} "
-            f"keV at 150-90 deg), broad and shifted with the scan's geometry, which the file does "
-            f"not give: where a light paint scatters much of it this map can count it as "
-            f"{plan.symbol}, or against {plan.symbol} ({seen})"
-        )
-        return replace(plan, note=_join(plan.note, why))
-    anode, name, seen = TUBE_ON_LINE.get(key, (None, None, None))
+    compton = TUBE_COMPTON_ON_LINE.get(key)
+    anode, name, *_, seen = compton or TUBE_ON_LINE.get(key, (None, None, None))
     if tube is None or anode != tube:
         return plan
     e, fam = next((e, fam) for e, _, fam, t in _all_transitions(anode) if t == name)
-    why = (
-        f"{plan.label} lies {1e3 * abs(plan.line.energy - e):.0f} eV from the {anode} tube's "
-        f"scattered {element_line(anode, fam).label} ({e:.2f} keV), which every point sends back: "
-        f"this map cannot reliably tell that scatter from {plan.symbol} and reads "
-        f"{plan.symbol} only roughly ({seen})"
-    )
+    if compton:
+        from ..physics.scatter import compton_energy
+
+        why = (
+            f"{plan.label} lies where the {tube} tube's scattered {compton[2]} ({e:.2f} keV) "
+            f"lands after Compton scatter ({compton_energy(e, 150.0):.2f}-"
+            f"{compton_energy(e, 90.0):.2f} keV at 150-90 deg), broad and shifted with the "
+            "scan's geometry, which the file does not give: where a light paint scatters much of "
+            f"it this map can count it as {plan.symbol}, or against {plan.symbol} ({seen})"
+        )
+    else:
+        why = (
+            f"{plan.label} lies {1e3 * abs(plan.line.energy - e):.0f} eV from the {anode} tube's "
+            f"scattered {element_line(anode, fam).label} ({e:.2f} keV), which every point sends "
+            f"back: this map cannot reliably tell that scatter from {plan.symbol} and reads "
+            f"{plan.symbol} only roughly ({seen})"
+        )
     return replace(plan, note=_join(plan.note, why))
 
 
