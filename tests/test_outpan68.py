@@ -7,6 +7,12 @@ import os
 import pytest
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 def test_a_scripts_export_csv_refuses_a_name_not_ending_in_csv(make_napari_viewer, qtbot, tmp_path):
     """The Spectrum dock's export_csv(path) from a script wrote "spectra.dat" and a bare
     "spectra" as named, CSVs napari did not reopen, where Embed's and Recolour's save(path)
@@ -68,3 +74,54 @@ def test_recolour_and_the_save_dialogs_refuse_a_hidden_name_and_a_folder_alike(
             ask_save_path(None, "Save", "PNG (*.png)", str(tmp_path / "s_recoloured.png"))
         words = hidden if typed.startswith(".") else "is a folder, not a file; give a file name"
         assert words in str(said.value), said.value
+
+
+def test_enter_presses_the_focused_button_and_tab_reaches_make_maps_before_the_table(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Keyboard-only use of Elemental maps: Enter on a focused button did nothing (Qt presses
+    one on Enter only in a dialog), Tab rested on the panel's scroll area, which shows no focus,
+    and took 41 presses from Datacube to Make maps, through the table's 32 Line boxes. Now
+    Enter presses it, the scroll area is no Tab stop, and Make maps comes before the table.
+    Fails on the parent: Enter left Select suggested unpressed."""
+    from _napari_helpers import open_cube, wait_idle, write_painted_cube
+    from qtpy.QtCore import Qt
+    from qtpy.QtTest import QTest
+    from qtpy.QtWidgets import QApplication
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    dock = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    window = dock.window()
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    try:
+        button = dock.suggest_button
+        dock.set_checked_elements([])  # the suggestion ticked as the scan was surveyed
+        assert button.isEnabled()
+        button.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(button.hasFocus)
+        QTest.keyClick(button, Qt.Key.Key_Return)
+        assert dock.checked_elements()  # the suggested elements ticked, as a click ticks them
+
+        dock.cube_combo.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(dock.cube_combo.hasFocus)
+        boxes = set(dock._line_combos.values())
+        seen = []
+        for _ in range(12):  # Datacube, FWHM, background, the Instrument row, Select suggested
+            QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            seen.append(QApplication.focusWidget())
+            if seen[-1] is dock.job.run_button or seen[-1] in boxes:
+                break
+        assert seen[-1] is dock.job.run_button, [type(w).__name__ for w in seen]
+        assert dock.scroll not in seen
+        QTest.keyClick(dock.job.run_button, Qt.Key.Key_Tab)  # Save maps is off: the table
+        assert QApplication.focusWidget() is dock.table
+    finally:
+        window.hide()

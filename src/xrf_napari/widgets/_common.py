@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from qtpy.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from qtpy.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFrame,
@@ -26,6 +27,7 @@ from qtpy.QtWidgets import (
     QLayout,
     QLineEdit,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -755,6 +757,10 @@ class CubeDock(QWidget):
         scroll.setWidget(self.body)
         # Expanding: the body fills its dock (napari pads other docks with a stretch at the bottom)
         scroll.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
+        # no Tab stop of its own (Qt gives a scroll area one): Tab rested on it, showing nothing,
+        # between the dock's controls; they stay Tab stops, scrolled into view as Tab reaches
+        # them (QScrollArea.focusNextPrevChild)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -791,6 +797,22 @@ class CubeDock(QWidget):
         self._to_hub(SURVEYS.failed, self._survey_failed)
         # every dock: its Instrument row, survey or result follows the scan's choice
         self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Enter or Return presses the dock's focused push button, as Space does: Qt presses a
+        button on Enter only in a dialog (autoDefault), so from the keyboard Enter on Make
+        maps, Run or Save did nothing. A button leaves the key to its parents, and so here."""
+        focus = QApplication.focusWidget()
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and isinstance(focus, QPushButton)
+            and focus.isEnabled()
+            and self.isAncestorOf(focus)
+        ):
+            focus.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _to_hub(self, signal, slot) -> None:
         """Connect `slot` to the survey hub's `signal` until the dock closes (dock_closed)."""
