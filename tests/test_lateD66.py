@@ -34,7 +34,8 @@ def test_a_16_bit_rgb_png_carries_xrf_napari_s_marks(tmp_path):
     Fails on the parent: no marks."""
     import zlib
 
-    from xrf_napari.analysis.export import image_marks, software, write_image, xrf_napari_image
+    from xrf_napari.analysis.export import write_image
+    from xrf_napari.saved_marks import image_marks, software, xrf_napari_image
 
     rgb = np.random.default_rng(1).integers(0, 65536, (5, 7, 3)).astype(np.uint16)
     made = '{"recolouriser": "uvit", "scan": "/d/sc\u00e4n.h5"}'

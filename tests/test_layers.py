@@ -5,7 +5,8 @@ group and of any lower layer; groups of the same layer (written side by side) ma
 other. The order is the one the code has (lowest first):
 
     base       energy, elements, fileutil, detector, device, progress, cube, argtypes (small
-               building blocks)
+               building blocks); saved_marks (the marks of xrf-napari's own files, which io reads
+               and analysis writes)
     models | physics   the networks; the forward model of the simulator
     analysis   computations on in-memory cubes and spectra (maps, peaks, autocal, embed, recolour)
     io         files -> Cube; auto-calibrates through analysis.autocal
@@ -51,6 +52,7 @@ LAYERS: tuple[tuple[tuple[str, ...], ...], ...] = (
             "argtypes",
             "memory",
             "tiff_pages",
+            "saved_marks",
         ),
     ),
     (("models",), ("physics",)),

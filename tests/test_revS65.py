@@ -9,9 +9,9 @@ import pytest
 import tifffile
 
 from xrf_napari._reader import napari_get_reader
-from xrf_napari.analysis.colour_prior import made_by_xrf_napari
 from xrf_napari.analysis.export import save_label_image
 from xrf_napari.io import CubeReadError
+from xrf_napari.saved_marks import made_by_xrf_napari
 
 
 def test_a_software_name_only_starting_like_xrf_napari_is_not_its_mark(tmp_path):

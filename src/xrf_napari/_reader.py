@@ -77,8 +77,8 @@ def _own_tiff_reader(path):
     scan's) as a grey stack of 3-pixel strips."""
     from pathlib import Path
 
-    from .analysis.export import image_marks, xrf_napari_image
     from .fileutil import TIFF_SUFFIXES
+    from .saved_marks import image_marks, xrf_napari_image
 
     p = Path(path)
     if p.suffix.lower() not in TIFF_SUFFIXES or not p.is_file():
@@ -96,8 +96,8 @@ def read_own_tiff(path):
     import numpy as np
     import tifffile
 
-    from .analysis.export import tiff_marks, xrf_napari_image
     from .io import CubeReadError
+    from .saved_marks import tiff_marks, xrf_napari_image
 
     if isinstance(path, (list, tuple)):
         path = path[0]

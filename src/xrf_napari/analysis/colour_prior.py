@@ -387,7 +387,7 @@ class _Header(NamedTuple):
     itemsize: int  # bytes per sample
     im: object  # the Pillow image that decodes it, None where tifffile reads it
     fh: object  # the file, open in read_photo's ExitStack until it is decoded
-    marks: tuple[str, str]  # (Software, Description): export.image_marks'
+    marks: tuple[str, str]  # (Software, Description): saved_marks.image_marks'
     page: tuple | None  # a TIFF's first page (software, dtype, shape): _napari_saved's
 
 
@@ -411,8 +411,8 @@ def _declared(path: Path, opened: contextlib.ExitStack) -> _Header:
     if path.suffix.lower() in TIFF_SUFFIXES:
         import tifffile
 
+        from ..saved_marks import tiff_marks
         from ..tiff_pages import check_tiff_pages
-        from .export import tiff_marks
 
         check_tiff_pages(path, fh)
         fh.seek(0)
@@ -482,21 +482,6 @@ def check_photo_memory(declared, itemsize: int, path, budget: int) -> None:
         )
 
 
-def made_by_xrf_napari(path) -> str | None:
-    """What `path` is when xrf-napari wrote it (export.write_image marks every PNG and TIFF it
-    writes with Software "xrf-napari <version>"; quicklook's plots "xrf-napari quicklook"): "the
-    SmallUViT's recoloured image of <scan>" or "an image xrf-napari wrote"; None for any other
-    file, or one that cannot be read as an image (read_photo says why then). `xrf-napari
-    pigments --photo recoloured.tif` took the recolouriser's guess as the painting's photograph
-    and reported its colours as the photograph's, where the Pigments dock offers no recoloured
-    layer as its Photograph."""
-    from .export import image_marks, xrf_napari_image
-
-    with quiet_tifffile():
-        marks = image_marks(path)
-    return xrf_napari_image(*marks) if marks else None  # unreadable: read_photo names the fault
-
-
 def saved_layer_warning(path, shape) -> str:
     """Why `path`, given as the photograph of a scan of `shape` (H, W), may be a result layer
     napari saved ("" if not): a float RGB TIFF of exactly the scan's size that tifffile wrote
@@ -557,7 +542,7 @@ def read_photo(path, shape, budget: int | None = None) -> np.ndarray:
     why = not_a_file(path, "a photograph")
     if why:
         raise ValueError(f"{path}: {why}")
-    from .export import xrf_napari_image
+    from ..saved_marks import xrf_napari_image
 
     with contextlib.ExitStack() as opened:  # the file and its Pillow image, decoded below
         try:

@@ -189,14 +189,15 @@ def write_report(
     # the refusals of `xrf-napari pigments --output` (less the option): a script writing into a
     # file was told "--output X: exists and is not a folder", naming an option it never gave
     check_output_folder(out, REPORT_FILES)
-    from .export import PIGMENT_COLOURS, REGION_MAP, image_record, write_image
+    from ..saved_marks import PIGMENT_COLOURS, REGION_MAP, image_record
+    from .export import write_image
 
     paths = {n: out / n for n in REPORT_FILES}
     painted = as_uint8(paint_regions(report, labels, choices))
     # the files replace an earlier report's all together (none if interrupted): a half-written
     # set mixed two scans' reports; a failed first report leaves no empty folder
     with made_folder(out), atomic_set():
-        # each says what it is (`info`, `pigments --photo`: export.record_words)
+        # each says what it is (`info`, `pigments --photo`: saved_marks.record_words)
         regions = image_record(REGION_MAP, labels)
         write_image(paths["regions.png"], labels.astype(np.uint16), "the region map", regions)
         painted_record = image_record(PIGMENT_COLOURS)
@@ -221,7 +222,7 @@ def write_report(
     return paths
 
 
-#: How every report.html xrf-napari wrote begins (the generator mark, export.software, follows
+#: How every report.html xrf-napari wrote begins (the generator mark, saved_marks.software, follows
 #: it since 2026-12-07; earlier pages go straight on to their title, with or without a line
 #: break, which Windows wrote as CRLF: the page is written as text).
 _PAGE_START = '<!DOCTYPE html><html><head><meta charset="utf-8">'
@@ -539,7 +540,7 @@ def render_html(
 ) -> str:
     """The report page; choices as write_report's, painted: the pigment recolour (uint8 RGB)
     shown at the top (computed from choices when not given)."""
-    from .export import software
+    from ..saved_marks import software
 
     labels = np.asarray(labels)
     p = report.profile

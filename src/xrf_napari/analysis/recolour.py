@@ -629,7 +629,7 @@ def _provenance(cube, rec, embedder, average_flips: bool, anode: str | None) -> 
     say."""
     from ..fileutil import printable
     from ..provenance import code_identity
-    from .export import software
+    from ..saved_marks import software
 
     return {
         "software": software(),

@@ -203,15 +203,10 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
     import numpy as np
 
     from ..analysis.embed import latent_to_rgb
-    from ..analysis.export import (
-        LATENT_COLOURS,
-        image_record,
-        save_cluster_spectra,
-        write_image,
-        write_region_colours,
-    )
+    from ..analysis.export import save_cluster_spectra, write_image, write_region_colours
     from ..detector import known_anode
     from ..fileutil import atomic_path, printable
+    from ..saved_marks import LATENT_COLOURS, image_record
 
     # a path that is not UTF-8 (or holds a line break) failed the attribute after the compute
     src = printable(cube.path if cube.path else cube.name)

@@ -184,7 +184,8 @@ def written_by_quicklook(path: Path) -> bool:
     """Whether quicklook wrote `path` (its mark, export.MAPS_BY_QUICKLOOK, in a PNG's Software
     text, a TIFF's software tag or the table's first line): the Elemental maps dock's Save maps
     gives the same names, and the maps it saved (edited ones too) were deleted by a quicklook."""
-    from ..analysis.export import MAPS_BY_QUICKLOOK, image_marks
+    from ..analysis.export import MAPS_BY_QUICKLOOK
+    from ..saved_marks import image_marks
 
     if path.suffix in (".png", ".tif"):
         marks = image_marks(path)  # None: unreadable, not an image: not quicklook's
@@ -573,17 +574,12 @@ def write_outputs(
 
     import matplotlib.pyplot as plt
 
-    from ..analysis.export import (
-        MAPS_BY_QUICKLOOK,
-        SUM_SPECTRUM,
-        file_stem,
-        map_record,
-        map_values,
-    )
+    from ..analysis.export import MAPS_BY_QUICKLOOK, file_stem, map_record, map_values
     from ..fileutil import atomic_path, printable
+    from ..saved_marks import SUM_SPECTRUM
 
     mark = {"Software": MAPS_BY_QUICKLOOK}
-    # what each PNG shows, as a map TIFF records it (`info` names it: export.record_words)
+    # what each PNG shows, as a map TIFF records it (`info` names it: saved_marks.record_words)
     plot = json.dumps({"plot": SUM_SPECTRUM, "scan": printable(cube.name)}, ensure_ascii=True)
 
     fig = spectrum_figure(cube, spectrum, suggested, plans, instrument)

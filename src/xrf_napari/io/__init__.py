@@ -49,8 +49,8 @@ _PICTURE_ADVICE = (
 def _picture_words(path) -> str:
     """_PICTURE_ADVICE, or for an image xrf-napari wrote (a quicklook map, a region map, the
     recoloured image as PNG) what it is: the advice sent those to `pigments --photo`, which
-    refuses them (colour_prior.made_by_xrf_napari)."""
-    from ..analysis.colour_prior import made_by_xrf_napari
+    refuses them (saved_marks.made_by_xrf_napari)."""
+    from ..saved_marks import made_by_xrf_napari
 
     made = made_by_xrf_napari(path)
     if made is None:

@@ -669,7 +669,7 @@ def _photograph(tf, shape, axes: str) -> str | None:
     if not (colour or eight_bit):
         return None
     h, w = (int(s) for s in page.shape[:2]) if axes.endswith(("S", "C")) else shape[-2:]
-    from ..analysis.export import tiff_marks, xrf_napari_image
+    from ..saved_marks import tiff_marks, xrf_napari_image
 
     made = xrf_napari_image(*tiff_marks(page))
     if made:  # its advice, `pigments --photo`, refuses the program's own colours (read_photo)
@@ -706,7 +706,7 @@ def _not_a_stack(tf, shape, axes) -> str:
     image xrf-napari wrote (a region or element map) as what it is."""
     pages = len(tf.pages)
     if pages == 1:
-        from ..analysis.export import saved_image_words
+        from ..saved_marks import saved_image_words
 
         saved = saved_image_words(tf.pages[0])
         if saved:
@@ -808,7 +808,7 @@ def not_a_picture(path) -> str | None:
     was no image at all; a picture there, an earlier run's output say, is replaced as before."""
     import stat
 
-    from ..analysis.export import image_marks
+    from ..saved_marks import image_marks
 
     path = Path(path)
     try:

@@ -912,8 +912,8 @@ def exported_anode(comments: list[str]) -> str | None:
     """The tube anode a spectrum CSV's comment line names (TUBE_COMMENT), as its symbol; None
     where none names an element (a table someone wrote "tube anode: unknown" in reads as before,
     not refused for its anode)."""
-    from ..analysis.export import TUBE_COMMENT
     from ..elements import element_symbol
+    from ..saved_marks import TUBE_COMMENT
 
     for line in comments:
         text = line.lstrip("# ").strip()

@@ -206,11 +206,11 @@ def _regions_job(cube, photo, k, photo_name: str = "the photograph"):
 
 @functools.lru_cache(maxsize=256)
 def _made_by_us(path: str, stamp: tuple) -> str | None:
-    """colour_prior.made_by_xrf_napari of `path`, remembered per (path, stamp) so that the
+    """saved_marks.made_by_xrf_napari of `path`, remembered per (path, stamp) so that the
     Photograph list's refreshes (every layer added, removed or renamed) read each file's header
     once; `stamp`: its size and modification time (weights.file_stamp), so a file replaced
     since is read again."""
-    from ..analysis.colour_prior import made_by_xrf_napari
+    from ..saved_marks import made_by_xrf_napari
 
     return made_by_xrf_napari(Path(path))
 
