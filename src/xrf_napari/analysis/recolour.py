@@ -495,30 +495,35 @@ def iter_recolour(
 
         free = memory_budget()
     tile, overlap = rec.tiling(tile, overlap, batch=batch, shape=cube.shape[:2], free=free)
-    return _iter_recolour(
-        cube,
-        rec,
-        embedder,
-        embedder_weights,
-        device,
-        tile,
-        overlap,
-        batch,
-        bool(average_flips),
-        anode,
-    )
+    run = _Run(rec, embedder, embedder_weights, device, tile, overlap, batch, bool(average_flips))
+    return _iter_recolour(cube, run, anode)
 
 
-def _iter_recolour(
-    cube, rec, embedder, embedder_weights, device, tile, overlap, batch, average_flips, anode=None
-):
+@dataclass(frozen=True)
+class _Run:
+    """What iter_recolour checked and loaded before the pass (_iter_recolour took its ten
+    parts as positional arguments): the models, the embedder's weights as given (None: the
+    shipped ones), the device, the tiling and the flips."""
+
+    rec: object
+    embedder: object
+    embedder_weights: object
+    device: str
+    tile: int
+    overlap: int
+    batch: int | None
+    average_flips: bool
+
+
+def _iter_recolour(cube, run: _Run, anode: str | None = None):
     from ..detector import known_anode
     from .ambiguity import ambiguity_report
     from .embed import iter_embed
     from .line_features import CountedFeatures, line_features
     from .ood import iter_check_scan
 
-    mismatch = embedder_mismatch(rec, embedder)
+    rec = run.rec
+    mismatch = embedder_mismatch(rec, run.embedder)
     if mismatch:
         import warnings
 
@@ -528,7 +533,7 @@ def _iter_recolour(
     n = h * w
     # points to stop at in the check and after it (0.5-1 s a part; the dock's Cancel waited); the
     # tube given (the Tube box, --anode) is named there, one read off the scatter lines seen
-    checking = iter_check_scan(cube, embedder_weights, str(rec.device), anode=anode)
+    checking = iter_check_scan(cube, run.embedder_weights, str(rec.device), anode=anode)
     anode = known_anode(cube.metadata, anode)  # as info tells it (one read off the scatter too)
     ood = yield from _rescaled(checking, 0, 0, 2 * n)  # its steps at 0 of the pass
     yield 0, 2 * n
@@ -539,8 +544,8 @@ def _iter_recolour(
     counted = CountedFeatures(features)  # and the scan's summed spectrum: which lines are there
     gen = iter_embed(
         cube,
-        weights=embedder_weights,
-        device=device,
+        weights=run.embedder_weights,
+        device=run.device,
         chunk_pixels=embed_chunk_pixels(cube.shape[2]),
         features=counted,
     )
@@ -558,10 +563,10 @@ def _iter_recolour(
     rgb = yield from _rescaled(
         rec.iter_predict(
             model_input,
-            tile=tile,
-            overlap=overlap,
-            batch=batch,
-            average_flips=average_flips,
+            tile=run.tile,
+            overlap=run.overlap,
+            batch=run.batch,
+            average_flips=run.average_flips,
             finite=True,
         ),
         offset=n,
@@ -574,7 +579,7 @@ def _iter_recolour(
         device=str(rec.device),
         ood=ood,
         ambiguity=ambiguity,
-        provenance=_provenance(cube, rec, embedder, average_flips, anode),
+        provenance=_provenance(cube, rec, run.embedder, run.average_flips, anode),
     )
 
 
