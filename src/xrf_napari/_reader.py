@@ -22,6 +22,7 @@ import weakref
 
 from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
+from .widgets._layerkinds import cube_layer_metadata, energy_axis
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
@@ -441,7 +442,7 @@ def cube_layers(cube) -> list:
     stack = lazy.transpose(2, 0, 1)
     name = cube.name
     axis = energy_axis(cube)
-    metadata = _cube_metadata(cube)
+    metadata = cube_layer_metadata(cube)
     sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
     if (scale := cube.live_time_scale()) is not None:  # at_median_live_time: say so
         sum_meta["xrf_values"] = f"counts per pixel, {scale.words}"
@@ -500,18 +501,6 @@ def cube_layers(cube) -> list:
             "image",
         ),
     ]
-
-
-def _cube_metadata(cube) -> dict:
-    """The cube layer's metadata: the file's plain entries, the reader's own keys winning (a
-    sidecar's "energy": 40...)."""
-    return {
-        **{k: v for k, v in dict(cube.metadata).items() if _plain(v)},  # a survey may add one
-        "xrf_cube": cube,
-        "energy": cube.energy,
-        "calibration": cube.calibration.to_dict(),
-        "path": str(cube.path) if cube.path else None,
-    }
 
 
 def _sum_limits(total) -> tuple[float, float]:
@@ -738,7 +727,7 @@ def _deliver_axis(layer, cube) -> None:
     for viewer in _viewers():
         if layer in viewer.layers and viewer.dims.ndim == layer.ndim:
             steps.append((viewer, float(layer.world_to_data(viewer.dims.point)[0])))
-    layer.metadata = _cube_metadata(cube)
+    layer.metadata = cube_layer_metadata(cube)
     if axis["axis_labels"][0] != "energy":
         _warn_mixed_axes(layer.name, axis["axis_labels"][0])
         return
@@ -770,7 +759,9 @@ def _tell_refused(where, auto) -> None:
     metadata's note, "failed: <why>; energy axis is channel numbers") and where to turn."""
     _notify(
         f"{where}: the file has no energy calibration, and the automatic calibration "
-        f"{auto}: maps, markers and pigments need one (user guide, 'Fixing a calibration').",
+        f"{auto}: maps, markers and pigments need one: give it one from two peaks you know "
+        "with the Spectrum panel's Calibrate from two peaks... (user guide, 'Fixing a "
+        "calibration').",
         level="warning",
     )
 
@@ -831,37 +822,6 @@ def _sum_error(cube, error: BaseException, calibrating: bool = False) -> str:
         return f"{error} ({what} not computed)"
     where = cube.path or cube.name
     return f"{where}: the {what} could not be computed ({type(error).__name__}: {error})"
-
-
-def energy_axis(cube) -> dict:
-    """Axis names, units and the energy axis's scale for the (channels, y, x) layer: the slider
-    steps through channels while world coordinates (status bar, dims point) read in keV.
-
-    napari's axis is linear; a quadratic calibration whose straight line through the first and
-    last channel is off by more than half a channel somewhere would show a wrong keV for the
-    channel drawn, so such a cube (like an uncalibrated one) gets a channel axis; the Spectrum
-    dock shows its exact energies."""
-    import numpy as np
-
-    from .widgets._layerkinds import YX_LABELS
-
-    e = np.asarray(cube.energy, dtype=np.float64)
-    n = len(e)
-    channels = {"axis_labels": ("channel", *YX_LABELS)}
-    if cube.calibration.source == "none" or n < 2:
-        return channels
-    gain = float(e[-1] - e[0]) / (n - 1)
-    if not gain > 0:
-        return channels
-    line = e[0] + gain * np.arange(n, dtype=np.float64)
-    if float(np.max(np.abs(e - line))) > 0.5 * gain:
-        return channels
-    return {
-        "axis_labels": ("energy", *YX_LABELS),
-        "units": ("keV", "pixel", "pixel"),
-        "scale": (gain, 1.0, 1.0),
-        "translate": (float(e[0]), 0.0, 0.0),
-    }
 
 
 def _warn_mixed_axes(name: str, kind: str) -> None:
@@ -1111,10 +1071,6 @@ def _widen_range_later(cube, limits, top: float) -> None:
             pass
 
     QTimer.singleShot(0, widen)
-
-
-def _plain(v) -> bool:
-    return isinstance(v, (str, int, float, bool, list, dict, tuple, type(None)))
 
 
 def _notify(message: str, level: str = "error") -> None:

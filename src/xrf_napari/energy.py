@@ -22,12 +22,15 @@ CANONICAL_N_CHANNELS = 512
 CALIBRATION_SOURCES = ("file", "user", "auto", "none")
 #: A Calibration's terms: what sets its energies (its source does not).
 CALIBRATION_TERMS = ("offset", "gain", "quadratic")
-#: What to do about a scan without calibration: the docks have no calibration control on purpose
-#: (a calibration belongs to the file); docs/user_guide.md, "Fixing a calibration".
+#: What to do about a scan without calibration (docs/user_guide.md, "Fixing a calibration"): in
+#: napari, the Spectrum dock's Calibrate from two peaks... (io.user_calibration), which can also
+#: write the sidecar; else the file opened with one.
 HOW_TO_CALIBRATE = (
-    'open the file with one: a JSON sidecar beside it ({"offset": ..., "gain": ...} in keV), '
-    "the .rpl's depth-origin and depth-scale keys, or --anode / read_cube(anode=...) when the "
-    "automatic calibration needs the tube's anode (docs/user_guide.md, 'Fixing a calibration')"
+    "give it one from two peaks you know with the Spectrum panel's Calibrate from two peaks... "
+    "(it can save it beside the file), or open the file with one: a JSON sidecar beside it "
+    '({"offset": ..., "gain": ...} in keV), the .rpl\'s depth-origin and depth-scale keys, or '
+    "--anode / read_cube(anode=...) when the automatic calibration needs the tube's anode "
+    "(docs/user_guide.md, 'Fixing a calibration')"
 )
 
 

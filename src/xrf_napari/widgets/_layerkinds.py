@@ -74,3 +74,49 @@ def open_files(layers) -> list[tuple]:
         if path is not None:
             found.append((layer, path))
     return found
+
+
+def cube_layer_metadata(cube) -> dict:
+    """The cube layer's metadata: the file's plain entries, the reader's own keys winning (a
+    sidecar's "energy": 40...). The reader's (_reader.cube_layers), and the docks' where a
+    calibration replaces the Cube (the reader's automatic one; the user's two peaks)."""
+    return {
+        **{k: v for k, v in dict(cube.metadata).items() if _plain(v)},  # a survey may add one
+        CUBE_KEY: cube,
+        "energy": cube.energy,
+        "calibration": cube.calibration.to_dict(),
+        "path": str(cube.path) if cube.path else None,
+    }
+
+
+def _plain(v) -> bool:
+    return isinstance(v, (str, int, float, bool, list, dict, tuple, type(None)))
+
+
+def energy_axis(cube) -> dict:
+    """Axis names, units and the energy axis's scale for the (channels, y, x) layer: the slider
+    steps through channels while world coordinates (status bar, dims point) read in keV.
+
+    napari's axis is linear; a quadratic calibration whose straight line through the first and
+    last channel is off by more than half a channel somewhere would show a wrong keV for the
+    channel drawn, so such a cube (like an uncalibrated one) gets a channel axis; the Spectrum
+    dock shows its exact energies."""
+    import numpy as np
+
+    e = np.asarray(cube.energy, dtype=np.float64)
+    n = len(e)
+    channels = {"axis_labels": ("channel", *YX_LABELS)}
+    if cube.calibration.source == "none" or n < 2:
+        return channels
+    gain = float(e[-1] - e[0]) / (n - 1)
+    if not gain > 0:
+        return channels
+    line = e[0] + gain * np.arange(n, dtype=np.float64)
+    if float(np.max(np.abs(e - line))) > 0.5 * gain:
+        return channels
+    return {
+        "axis_labels": ("energy", *YX_LABELS),
+        "units": ("keV", "pixel", "pixel"),
+        "scale": (gain, 1.0, 1.0),
+        "translate": (float(e[0]), 0.0, 0.0),
+    }

@@ -20,6 +20,7 @@ from qtpy.QtWidgets import (
 
 from ..cube import pixels_text
 from ._common import (
+    NO_SCAN,
     NO_SUGGESTION,
     CubeDock,
     after_calibration,
@@ -126,6 +127,7 @@ class SpectrumWidget(CubeDock):
 
         self.calibration_label = QLabel("")
         self.calibration_label.setWordWrap(True)
+        self.calibrate_button = QPushButton("Calibrate from two peaks\u2026")
         self.log_check = QCheckBox("Log scale")
         self.log_check.setChecked(True)
         self._log_wanted = True  # the user's choice; the box shows it where it can (_follow_log)
@@ -184,7 +186,10 @@ class SpectrumWidget(CubeDock):
         buttons.addWidget(self.export_button)
         lay = self.body_layout
         lay.addLayout(grid)
-        lay.addWidget(self.calibration_label)
+        cal_row = QHBoxLayout()
+        cal_row.addWidget(self.calibration_label, 1)
+        cal_row.addWidget(self.calibrate_button)
+        lay.addLayout(cal_row)
         lay.addWidget(self.canvas, 1)
         # right under the plot, above the markers' controls: with the five docks open at
         # 1920 x 1080 the plot (at its minimum) and this line are in view, the element list
@@ -207,6 +212,7 @@ class SpectrumWidget(CubeDock):
         self.log_check.toggled.connect(self._log_toggled)
         self.clear_button.clicked.connect(self.clear_extra_curves)
         self.export_button.clicked.connect(self._export_clicked)
+        self.calibrate_button.clicked.connect(self._calibrate_clicked)
         napari_viewer.events.theme.connect(self._apply_theme)
         self._mouse_cb = _make_mouse_callback(self)
         napari_viewer.mouse_move_callbacks.append(self._mouse_cb)
@@ -549,6 +555,7 @@ class SpectrumWidget(CubeDock):
         self.curves.clear()  # then the curves this cube had when the user left it
         self._last_pixel = None
         self.suggested_label.setText(NO_SUGGESTION)
+        self._follow_calibrate_button(None if layer is None else layer_cube(layer))
         if layer is None:
             self._energy = None
             self.follow_mouse.setEnabled(True)
@@ -580,8 +587,8 @@ class SpectrumWidget(CubeDock):
             self._x_label = "Channel"
             self.calibration_label.setText(
                 "No energy calibration: the axis shows channel numbers, and maps, markers and "
-                "pigments need one. No panel sets it (a calibration belongs to the file): "
-                "hover here, or see 'Fixing a calibration' in the user guide."
+                "pigments need one. Give it one with Calibrate from two peaks\u2026 (hover here "
+                "for the other ways, or see 'Fixing a calibration' in the user guide)."
             )
             self.calibration_label.setToolTip(HOW_TO_CALIBRATE[0].upper() + HOW_TO_CALIBRATE[1:])
         else:
@@ -818,6 +825,72 @@ class SpectrumWidget(CubeDock):
             self._markers = (wanted, markers)
         return self._markers[1]
 
+    def _follow_calibrate_button(self, cube) -> None:
+        """Calibrate from two peaks... is offered for any scan but one whose automatic
+        calibration is still being fitted (it would replace the user's): first for a scan with
+        none, also to replace a wrong one (a calibration fitted for the wrong tube)."""
+        self.calibrate_button.setVisible(cube is not None and not awaits_calibration(cube))
+        none = cube is not None and cube.calibration.source == "none"
+        self.calibrate_button.setToolTip(
+            "Give this scan an energy calibration from two peaks you know: their channels, "
+            "read off the plot, and their lines (Fe Ka) or energies in keV"
+            if none
+            else "Replace this scan's energy calibration by one from two peaks you know"
+        )
+
+    def _calibrate_clicked(self) -> None:
+        from ..io.user_calibration import sidecar_refusal
+        from ._calibrate import TwoPeakDialog
+
+        cube = self.current_cube()
+        if cube is None:
+            return
+        TwoPeakDialog(self, cube, sidecar_refusal(cube.path)).open()
+
+    def calibrate_from_peaks(
+        self, ch1: float, peak1: str, ch2: float, peak2: str, save=False, replace=False
+    ) -> str:
+        """Calibrate the shown scan from two peaks: channel `ch1` is `peak1` (a line, "Fe Ka",
+        or keV), `ch2` is `peak2` (io.user_calibration). Every layer and dock showing the scan
+        takes the calibrated Cube (give_calibration): the axis in keV, markers, maps, Run. With
+        `save`, the JSON sidecar is written first (io.user_calibration.write_sidecar; `replace`
+        one there), so that the file opens calibrated next time; nothing changes where it
+        fails. ValueError (and OSError, SidecarExists) in words for the dialog; returns what
+        was done, also notified."""
+        from napari.utils.notifications import show_info
+
+        from ..energy import energy_range_text
+        from ..io.user_calibration import calibration_from_peaks, peak_energy, write_sidecar
+        from ._calibrate import give_calibration
+
+        cube = self.current_cube()
+        if cube is None:
+            raise ValueError(NO_SCAN)
+        if awaits_calibration(cube):
+            raise ValueError("The automatic calibration is still being fitted: wait for it.")
+        (e1, named1), (e2, named2) = peak_energy(peak1), peak_energy(peak2)
+        last = cube.n_channels - 1
+        for ch in (ch1, ch2):
+            if ch > last:
+                raise ValueError(f"channel {ch:g} is beyond the scan's channels (0-{last})")
+        cal = calibration_from_peaks(ch1, e1, ch2, e2)
+        how = f"two peaks: channel {ch1:g} is {named1}, channel {ch2:g} is {named2}"
+        saved = ""
+        if save:
+            side = write_sidecar(cube.path, cal, replace=replace, note=how)
+            saved = f"; saved in {side.name} beside it, read when the file is opened again"
+        new = cube.with_calibration(cal)
+        new.metadata.pop("auto_calibration", None)  # a refusal or fit the user's replaced
+        new.metadata["calibration_source"] = cal.source
+        new.metadata["calibrated_by"] = how
+        give_calibration(self._viewer, cube, new)
+        said = (
+            f"{cube.name}: calibrated from {how} (E = {cal.offset:.4g} + {cal.gain * 1000:.4g} "
+            f"eV \u00d7 channel, {energy_range_text(new.energy)}){saved}."
+        )
+        show_info(said)
+        return said
+
     def _export_clicked(self) -> None:
         if not self.curves:
             self.job.refused(
@@ -991,8 +1064,8 @@ def calibration_origin(cube) -> tuple[str, str]:
     tip = (
         f"{terms}, fitted by xrf-napari from the scan's peaks{when}, assuming a {anode} tube "
         f"({calibration_anode_origin(meta, napari=True)}; matched: {matched}{residual}). "
-        f"If the tube was not {anode}, the energies, markers and maps are wrong: {fix} "
-        "(user guide, 'Fixing a calibration')."
+        f"If the tube was not {anode}, the energies, markers and maps are wrong: {fix}, "
+        "or replace it with Calibrate from two peaks\u2026 (user guide, 'Fixing a calibration')."
     )
     # read off the scan's scatter lines, as tube_source words it for info and quicklook: the label
     # said "assuming" of such a tube, only its tooltip "read from the scan's scattered tube lines"
