@@ -181,7 +181,10 @@ def _without_own_sums(layer_data: list) -> list:
     """`layer_data` less the sum images of cubes whose own layer is in it (the reader's "<name>
     sum" layers), said in a warning: File > Save All Layers with a .h5 name sent every scan's
     sum image beside its cube, and the save was refused ("... is the sum image of the cube").
-    A sum image alone, or with another cube, stays (and is refused, _layer_cube)."""
+    A sum image alone, or with another cube, stays (and is refused, _layer_cube); so does
+    another 2-D image carrying the cube (napari's Layers > Projections copies the cube layer's
+    metadata): it had been left out as "the sum image of a cube ... made again from the cube's
+    file", which it is not."""
     import warnings
 
     from .cube import Cube
@@ -202,7 +205,12 @@ def _without_own_sums(layer_data: list) -> list:
     kept, left = [], []
     for layer in layer_data:
         cube = cube_of(layer[1])
-        own_sum = cube is not None and id(cube) in saved and shape(layer[0]) == cube.shape[:2]
+        own_sum = (
+            cube is not None
+            and id(cube) in saved
+            and shape(layer[0]) == cube.shape[:2]
+            and _is_sum(layer[1])
+        )
         (left if own_sum else kept).append(layer)
     if left:
         names = ", ".join(repr(str(meta.get("name") or "layer")) for _, meta, *_ in left)
@@ -273,13 +281,24 @@ def _layer_cube(name: str, data, meta: dict):
     h, w, c = cube.shape
     shape = tuple(int(s) for s in getattr(data, "shape", ()))
     if shape != (c, h, w):
-        what = "the sum image of" if shape == (h, w) else "not the (channels, y, x) layer of"
+        what = (
+            "not the (channels, y, x) layer of"
+            if shape != (h, w)
+            else "the sum image of"
+            if _is_sum(meta)
+            else "a 2-D image made from"  # a projection of the cube layer (napari's)
+        )
         raise CubeSaveError(
             f"layer {name!r} is {what} the cube {cube.name!r} (shape {shape}, the cube's layer "
             f"is {(c, h, w)}): select the cube layer itself to save the cube as .h5, or save "
             "this layer with one of napari's writers (e.g. a .tif name)"
         )
     return cube
+
+
+def _is_sum(meta: dict) -> bool:
+    """Whether a layer's `meta` is that of the reader's "<name> sum" image (_reader.cube_layers)."""
+    return (meta.get("metadata") or {}).get("kind") == "sum"
 
 
 def _file_metadata(cube) -> dict:
