@@ -839,19 +839,22 @@ class SpectrumWidget(CubeDock):
         )
 
     def _calibrate_clicked(self) -> None:
-        from ..io.user_calibration import sidecar_refusal
+        from ..io.user_calibration import sidecar_refusal, strongest_peaks
         from ._calibrate import TwoPeakDialog
 
         cube = self.current_cube()
         if cube is None:
             return
-        TwoPeakDialog(self, cube, sidecar_refusal(cube.path)).open()
+        mean = self.curves.get(MEAN_CURVE)  # the survey's, once in: its peaks are offered
+        peaks = () if mean is None else strongest_peaks(mean[1] * cube.shape[0] * cube.shape[1])
+        TwoPeakDialog(self, cube, sidecar_refusal(cube.path), peaks).open()
 
     def calibrate_from_peaks(
-        self, ch1: float, peak1: str, ch2: float, peak2: str, save=False, replace=False
+        self, ch1: float, peak1: str, ch2: float, peak2: str, save=False, replace=False, cube=None
     ) -> str:
-        """Calibrate the shown scan from two peaks: channel `ch1` is `peak1` (a line, "Fe Ka",
-        or keV), `ch2` is `peak2` (io.user_calibration). Every layer and dock showing the scan
+        """Calibrate the shown scan (or `cube`, the dialog's, refused once no layer shows it)
+        from two peaks: channel `ch1` is `peak1` (a line, "Fe Ka", or keV), `ch2` is `peak2`
+        (io.user_calibration). Every layer and dock showing the scan
         takes the calibrated Cube (give_calibration): the axis in keV, markers, maps, Run. With
         `save`, the JSON sidecar is written first (io.user_calibration.write_sidecar; `replace`
         one there), so that the file opens calibrated next time; nothing changes where it
@@ -863,7 +866,13 @@ class SpectrumWidget(CubeDock):
         from ..io.user_calibration import calibration_from_peaks, peak_energy, write_sidecar
         from ._calibrate import give_calibration
 
-        cube = self.current_cube()
+        if cube is None:
+            cube = self.current_cube()
+        elif not any(layer_cube(ly) is cube for ly in self._viewer.layers):
+            raise ValueError(
+                "That scan was closed, or its calibration changed meanwhile: press Calibrate "
+                "from two peaks\u2026 again."
+            )
         if cube is None:
             raise ValueError(NO_SCAN)
         if awaits_calibration(cube):
@@ -1042,7 +1051,8 @@ def calibration_origin(cube) -> tuple[str, str]:
         source = EXPORTED_AUTO + (f" {rest}" if rest else "")
         return source, f"{terms} ({source})" + (f"\n{note}" if note else "")
     if cal.source != "auto" or auto is None:
-        tip = f"{terms} ({cal.source})"
+        how = meta.get("calibrated_by")  # the user's two peaks (Calibrate from two peaks...)
+        tip = f"{terms} ({cal.source}" + (f", from {how})" if isinstance(how, str) else ")")
         return cal.source, tip + (f"\n{note}" if note else "")
     anode = calibration_anode(meta) or "unknown"  # a saved "rh" is Rh, as everywhere
     matched = ", ".join(auto.get("matched", [])) or "none listed"
