@@ -1,0 +1,122 @@
+"""The Spectrum dock's Calibrate from two peaks... dialog: two channels the user read off the
+curve, the lines (or keV) they are, and whether to keep the calibration in a sidecar beside the
+file. The work is the dock's (SpectrumWidget.calibrate_from_peaks) and io.user_calibration's;
+an error stays in the dialog, in words, for the user to correct. give_calibration hands the
+calibrated Cube to the scan's layers."""
+
+from __future__ import annotations
+
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+)
+
+from ._common import SURVEYS
+from ._layerkinds import CUBE_KEY, cube_layer_metadata, energy_axis, layer_cube
+
+#: What the dialog says of where the channels are read.
+HOW_TO_READ = (
+    "Read the channels of two peaks you know (a strong Fe Ka, Pb La, Ca Ka, Cu Ka or the tube's "
+    "Rh Ka...) off the Spectrum plot, whose axis shows channel numbers while the scan has no "
+    "calibration, or off napari's slider (the canvas names the channel shown). Two peaks far "
+    "apart give the best calibration."
+)
+
+
+class TwoPeakDialog(QDialog):
+    """Two (channel, line or keV) rows, a Save beside the scan box, OK / Cancel."""
+
+    def __init__(self, dock, cube, save_refusal: str, peaks=()):
+        super().__init__(dock)
+        self._dock, self.cube = dock, cube
+        self.setWindowTitle("Calibrate from two peaks")
+        found = ", ".join(f"{ch:g}" for ch in peaks)
+        intro = QLabel(
+            HOW_TO_READ
+            + (f" The scan's mean spectrum has peaks at channels {found}." if found else "")
+        )
+        intro.setWordWrap(True)
+        grid = QGridLayout()
+        self.channels, self.lines = [], []
+        for row, example in enumerate(("Ca Ka", "Pb La"), start=1):
+            spin = QDoubleSpinBox()
+            spin.setDecimals(1)
+            spin.setRange(0.0, float(max(cube.n_channels - 1, 0)))
+            line = QLineEdit()
+            line.setPlaceholderText(f"{example}, or keV")
+            grid.addWidget(QLabel(f"Peak {row}: channel"), row, 0)
+            grid.addWidget(spin, row, 1)
+            grid.addWidget(QLabel("is"), row, 2)
+            grid.addWidget(line, row, 3)
+            self.channels.append(spin)
+            self.lines.append(line)
+        self.save_check = QCheckBox("Save it beside the scan, so the file opens calibrated")
+        self.save_check.setEnabled(not save_refusal)
+        self.save_check.setToolTip(save_refusal[:1].upper() + save_refusal[1:])
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #e8a33d")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.apply)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        for part in (intro, grid, self.save_check, self.error, buttons):
+            (lay.addLayout if isinstance(part, QGridLayout) else lay.addWidget)(part)
+
+    def apply(self) -> None:
+        """Calibrate the scan; on an error say it here and stay open. A sidecar already there is
+        replaced only once the user agrees."""
+        from ..io.user_calibration import SidecarExists
+
+        args = (
+            self.channels[0].value(),
+            self.lines[0].text(),
+            self.channels[1].value(),
+            self.lines[1].text(),
+        )
+        save = self.save_check.isEnabled() and self.save_check.isChecked()
+        try:
+            try:
+                self._dock.calibrate_from_peaks(*args, save=save, cube=self.cube)
+            except SidecarExists as exc:
+                reply = QMessageBox.question(self, "Replace the sidecar?", str(exc))
+                if reply != QMessageBox.Yes:
+                    self.error.setText("Nothing changed: the sidecar was kept.")
+                    return
+                self._dock.calibrate_from_peaks(*args, save=save, replace=True, cube=self.cube)
+        except (ValueError, OSError) as exc:  # CubeReadError is a ValueError
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+
+def give_calibration(viewer, old, new) -> None:
+    """`new`, the same scan under another calibration (Cube.with_calibration: the user's two
+    peaks), replaces `old` in every layer of `viewer`, as the reader's automatic calibration does
+    (_reader._deliver_sum): the stack's axis turns to keV, its slider kept on the channel it
+    showed, the sum layers last, so that every dock showing the scan follows the new Cube once
+    no layer holds the old one (CubeDock._layer_metadata_changed): its axis, markers, maps and
+    Run buttons. The Instrument row's choice goes with it (SURVEYS.carry_instrument)."""
+    SURVEYS.carry_instrument(old, new)
+    layers = [ly for ly in viewer.layers if layer_cube(ly) is old]
+    layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
+    axis = energy_axis(new)
+    for layer in layers:
+        if layer.metadata.get("kind") == "sum" or layer.ndim != 3:
+            layer.metadata = {**layer.metadata, CUBE_KEY: new}
+            continue
+        here = viewer.dims.ndim == layer.ndim
+        channel = float(layer.world_to_data(viewer.dims.point)[0]) if here else None
+        layer.metadata = cube_layer_metadata(new)
+        for key in ("scale", "translate", "units", "axis_labels"):
+            if key in axis:
+                setattr(layer, key, axis[key])
+        if channel is not None:
+            viewer.dims.set_point(0, float(layer.data_to_world((channel, 0, 0))[0]))
