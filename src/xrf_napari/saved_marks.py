@@ -95,11 +95,14 @@ def record_words(record) -> str:
     panel that xrf-napari wrote" (quicklook's spectrum PNG), "a region map that xrf-napari
     wrote (...)" (save_label_image's; region and latent images: image_record); "" for any
     other. The quicklook, region and latent PNGs were named only "an image xrf-napari <version
-    or quicklook> wrote"."""
+    or quicklook> wrote". An "image" that is no text is no kind of ours: a list or an object
+    there (a damaged or edited file) had raised TypeError (unhashable) in napari's reader claim
+    and `info`."""
     if not isinstance(record, dict):
         return ""
-    if record.get("image") in _IMAGE_WORDS:
-        noun, how = _IMAGE_WORDS[record["image"]]
+    kind = record.get("image")
+    if isinstance(kind, str) and kind in _IMAGE_WORDS:
+        noun, how = _IMAGE_WORDS[kind]
         return f"{noun} that xrf-napari wrote ({how})"
     scan = record.get("scan") or "a scan"
     if "element" in record:
