@@ -1,10 +1,14 @@
 """Readers, session 68: the readers name xrf-napari's saved images without importing analysis/
-(saved_marks sits below both)."""
+(saved_marks sits below both); a zarr store of several cubes names the one read, an HDF5 cube
+whose name is no text is said set aside."""
 
 import subprocess
 import sys
+import warnings
 
+import h5py
 import numpy as np
+import pytest
 
 from xrf_napari import __version__
 
@@ -53,3 +57,85 @@ def test_the_readers_name_saved_images_without_importing_analysis(tmp_path):
     assert "the Fe map of a scan that xrf-napari wrote (4 x 5" in said, said
     assert f": an image xrf-napari {__version__} wrote, a picture, not a spectral" in said, said
     assert "'labels', 'None', 'Mo'" in said, said
+
+
+def _read_warned(path, **options) -> tuple:
+    """(the cube read_cube reads, its warnings' words)."""
+    from xrf_napari.io import read_cube
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        cube = read_cube(path, auto_calibrate=False, **options)
+    return cube, [str(w.message) for w in said]
+
+
+def test_a_zarr_store_of_several_cubes_names_the_one_read_and_the_others(tmp_path):
+    """A zarr store of two 3-D arrays opened the largest without a word, where .npz and HDF5
+    name the one read and the others with --dataset (errors.chosen_cube); of two equally large,
+    the first is read and said so."""
+    import zarr
+
+    g = zarr.open_group(str(tmp_path / "two.zarr"), mode="w")
+    g.create_array("first", data=np.ones((4, 5, 128), "u2"))
+    g.create_array("second", data=np.ones((6, 5, 128), "u2"))
+    g.create_array("third", data=np.ones((4, 5, 128), "u2"))
+    cube, said = _read_warned(tmp_path / "two.zarr")
+    assert cube.shape == (6, 5, 128)
+    assert said == [
+        f"{tmp_path / 'two.zarr'}: array 'second' (6, 5, 128) was read (the largest); its other "
+        "3-D cubes: 'first' (4, 5, 128), 'third' (4, 5, 128): choose one with --dataset first "
+        "(dataset='first')"
+    ], said
+    cube, said = _read_warned(tmp_path / "two.zarr", dataset="first")  # chosen: no word
+    assert cube.shape == (4, 5, 128) and said == []
+
+
+def test_an_ome_zarr_pyramid_names_no_level_as_another_cube(tmp_path):
+    """A guard: an OME-Zarr image's lower resolution levels are the same image, not other cubes:
+    the store opens its full level without the several-cubes warning."""
+    import zarr
+
+    g = zarr.open_group(str(tmp_path / "ome.zarr"), mode="w")
+    axes = [{"name": n, "type": t} for n, t in zip("tczyx", ("time", "channel", *["space"] * 3))]
+    g.attrs["multiscales"] = [{"axes": axes, "datasets": [{"path": "0"}, {"path": "1"}]}]
+    g.create_array("0", data=np.ones((1, 128, 1, 4, 6), "u2"))
+    g.create_array("1", data=np.ones((1, 128, 1, 2, 3), "u2"))
+    cube, said = _read_warned(tmp_path / "ome.zarr")
+    assert cube.shape == (4, 6, 128) and said == [], said
+
+
+def test_a_cube_whose_name_is_no_text_beside_the_one_read_is_said_set_aside(tmp_path):
+    """An HDF5 cube whose name had a byte altered (h5py gives it as bytes), beside a smaller
+    readable one: the readable one was read and the damaged one named nowhere."""
+    path = tmp_path / "scan.h5"
+    with h5py.File(path, "w") as f:
+        f["scan"] = np.ones((4, 5, 128), "u2")
+        f[b"\xa4can2"] = np.ones((6, 5, 128), "u2")
+    cube, said = _read_warned(path)
+    assert cube.metadata["dataset"] == "/scan"
+    assert said == [
+        f"{path}: dataset '/scan' was read; the name of an object in / is no text (b'\\xa4can2': "
+        "a byte of it altered): set aside, not read (the file is damaged there: copy it again "
+        "from its source)"
+    ], said
+
+
+@pytest.mark.parametrize(
+    ("members", "head"),
+    [
+        (("first", "second"), "members 'first' and 'second' are equally large 3-D cubes; 'first' "
+         "was read (the first)"),
+        (("counts", "other"), "members 'counts' and 'other' are equally large 3-D cubes; "
+         "'counts' was read (by its name)"),
+    ],
+)  # fmt: skip
+def test_a_tie_of_npz_members_is_said_as_before(tmp_path, members, head):
+    """A guard: errors.chosen_cube judges the tie its callers had judged again for the rule's
+    words; an .npz's tie still reads "the first", and a member read by its name "by its name"."""
+    path = tmp_path / "tie.npz"
+    np.savez(path, **{m: np.ones((4, 5, 128), "u2") for m in members})
+    _, said = _read_warned(path)
+    assert said == [
+        f"{path}: {head}; its other 3-D cubes: '{members[1]}' (4, 5, 128): choose one with "
+        f"--dataset {members[1]} (dataset='{members[1]}')"
+    ], said

@@ -89,18 +89,22 @@ def require_3d(shape, path, what: str = "array") -> None:
         raise CubeReadError(path, f"the {what} has an empty axis: shape {shape}")
 
 
-def chosen_cube(path, noun: str, read: tuple, others: list, rule: str) -> str:
+def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: bool = False) -> str:
     """The warning of a reader that chose a cube among several of one file, none named: `read`
-    (name, shape) and `noun` ("dataset", "member") what it is, `others` [(name, shape)] the rest
-    it could have read, largest first, `rule` why `read` (the largest; of equally large ones,
-    which). Only two equally large had been said: a smaller cube beside the one read was named
-    neither in napari nor by `info`, so nothing told the user to ask for it with --dataset."""
+    (name, shape) and `noun` ("dataset", "member", "array") what it is, `others` [(name, shape)]
+    the rest it could have read, largest first; why `read`: `named` (by its name), else the
+    largest, `tie` ("the first", "the last by name") of equally large ones. Only two equally
+    large had been said: a smaller cube beside the one read was named neither in napari nor by
+    `info`, so nothing told the user to ask for it with --dataset. The tie is judged here only:
+    each caller had judged it again for its rule's words."""
     (name, shape), (other, other_shape) = read, others[0]
+    equal = np.prod(shape) == np.prod(other_shape)
+    rule = "by its name" if named else tie if equal else "the largest"
     listed = ", ".join(f"'{n}' {tuple(s)}" for n, s in others[:6])
     more = f" and {len(others) - 6} more" if len(others) > 6 else ""
     head = (
         f"{noun}s '{name}' and '{other}' are equally large 3-D cubes; '{name}' was read ({rule})"
-        if np.prod(shape) == np.prod(other_shape)
+        if equal
         else f"{noun} '{name}' {tuple(shape)} was read ({rule})"
     )
     return (

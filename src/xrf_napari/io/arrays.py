@@ -381,24 +381,17 @@ def _read_npz(path: Path, member: str | None = None) -> Cube:
                 "of the exported cube of the same name beside it), not a scan: open that cube",
             )
         cubes = [n for n in names if len(shapes[n][0]) == 3 and shapes[n][1].kind in "uif"]
-        rule = "by its name"
+        named = name is not None
         if name is None:
             if not cubes:
                 raise CubeReadError(path, f"no 3-D array among the .npz members {names}")
-            name, rule = max(cubes, key=lambda n: int(np.prod(shapes[n][0]))), "the largest"
+            name = max(cubes, key=lambda n: int(np.prod(shapes[n][0])))
         others = sorted((n for n in cubes if n != name), key=lambda n: -np.prod(shapes[n][0]))
         if member is None and others and name in cubes:  # (a `counts` that is no cube is
             # refused below, not "was read")
-            if rule != "by its name" and np.prod(shapes[others[0]][0]) == np.prod(shapes[name][0]):
-                rule = "the first"
+            said = [(n, shapes[n][0]) for n in others]
             warn_outside(
-                chosen_cube(
-                    path,
-                    "member",
-                    (name, shapes[name][0]),
-                    [(n, shapes[n][0]) for n in others],
-                    rule,
-                )
+                chosen_cube(path, "member", (name, shapes[name][0]), said, "the first", named)
             )
         shape, dtype = shapes[name]
         require_3d(shape, path, f"member '{name}'")
@@ -1620,6 +1613,14 @@ def read_zarr(path, **options) -> Cube:
                     f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})",
                 )
             name = max(cubes, key=lambda n: cubes[n].size)
+            others = sorted(
+                (n for n in cubes if n != name and not _ome_level(node, n)),
+                key=lambda n: -cubes[n].size,
+            )
+            if others:  # as .npz and HDF5 say it: the largest had been read without a word
+                said = [(n, cubes[n].shape) for n in others]
+                read = (name, cubes[name].shape)
+                warn_outside(chosen_cube(path, "array", read, said, "the first"))
         arr = arrays[name]
         require_3d(arrays[name].shape, path, f"zarr array '{name}'")
         e = next(
@@ -1827,15 +1828,7 @@ def _ome_axes(group, name: str) -> list[tuple[str, str]] | None:
     """The (name, type) of each axis OME-NGFF (OME-Zarr) metadata gives zarr array `name` (its
     group's `multiscales` listing it), lower case; None where none does."""
     parent, _, leaf = name.rpartition("/")
-    try:
-        attrs = dict((group[parent] if parent else group).attrs)
-    except Exception:  # noqa: BLE001 - metadata only
-        attrs = {}
-    ome = attrs.get("ome") if isinstance(attrs.get("ome"), dict) else {}
-    scales = attrs.get("multiscales") or ome.get("multiscales")
-    for m in scales if isinstance(scales, list) else []:
-        if not isinstance(m, dict):
-            continue
+    for m in _multiscales(group, parent):
         paths = [d.get("path") for d in m.get("datasets") or [] if isinstance(d, dict)]
         axes = m.get("axes") or []
         if leaf in paths and isinstance(axes, list):
@@ -1846,6 +1839,28 @@ def _ome_axes(group, name: str) -> list[tuple[str, str]] | None:
                 for a in axes
             ]
     return None
+
+
+def _ome_level(group, name: str) -> bool:
+    """Whether zarr array `name` is a lower resolution level of an OME-NGFF image (a dataset
+    of its group's `multiscales` after the first): the same image, not another cube to name."""
+    parent, _, leaf = name.rpartition("/")
+    return any(
+        leaf in [d.get("path") for d in m.get("datasets") or [] if isinstance(d, dict)][1:]
+        for m in _multiscales(group, parent)
+    )
+
+
+def _multiscales(group, parent: str) -> list[dict]:
+    """The OME-NGFF `multiscales` entries of zarr group `parent` of `group` (in its attributes,
+    or their "ome" entry), [] where none."""
+    try:
+        attrs = dict((group[parent] if parent else group).attrs)
+    except Exception:  # noqa: BLE001 - metadata only
+        attrs = {}
+    ome = attrs.get("ome") if isinstance(attrs.get("ome"), dict) else {}
+    scales = attrs.get("multiscales") or ome.get("multiscales")
+    return [m for m in scales if isinstance(m, dict)] if isinstance(scales, list) else []
 
 
 #: Most chunks a zarr array may declare for _unwritten to count its written ones: zarr tests

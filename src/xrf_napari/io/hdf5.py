@@ -520,12 +520,17 @@ def _read_open(
         return _aps(f, path, target)
     if kind == "detectors":
         return _detectors(f, path, target)
-    if isinstance(target, tuple):  # (read, the others): discovery's or NeXus's (_others)
-        target, others = target
+    if isinstance(target, tuple):  # (read, the others, the names that are no text):
+        # discovery's or NeXus's (_others, _Tree.no_text)
+        target, others, no_text = target
         said = [("/" + n.strip("/"), f[n].shape) for n in (target, *others)]  # as metadata
-        tie = np.prod(said[0][1]) == np.prod(said[1][1])
-        rule = "the last by name" if tie else "the largest"
-        warn_outside(chosen_cube(path, "dataset", said[0], said[1:], rule))
+        if others:
+            warn_outside(chosen_cube(path, "dataset", said[0], said[1:], "the last by name"))
+        if no_text:  # a cube so named, larger than the one read, had been passed over unsaid
+            warn_outside(
+                f"{path}: dataset '{said[0][0]}' was read; {'; '.join(no_text[:3])}: set aside, "
+                "not read (the file is damaged there: copy it again from its source)"
+            )
     return _generic(f, path, target, kind)
 
 
@@ -561,7 +566,8 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
     signals = _nexus_signals(f, tree)
     if signals:
         nx = max(signals)[1]  # the largest, the last by name of equal ones, as discovery's
-        return "nexus", ((nx, others) if (others := _others(signals, nx)) else nx)
+        others = _others(signals, nx)
+        return "nexus", ((nx, others, tuple(tree.no_text)) if others or tree.no_text else nx)
     cubes = _spectral_cubes(tree)
     # a colour photograph beside the scan is no candidate (its 600 rows took for channels, a
     # 600 x 800 RGB photo outsized a 20 x 30 scan of 256 channels: the file was refused as a
@@ -574,8 +580,9 @@ def _detect(f, tree: _Tree | None = None) -> tuple[str | None, object]:
         or (f[elements].size > f[found].size and not isinstance(_element_axes(f, elements), str))
     ):  # a readable 4-D dataset over a smaller 3-D one (dead times of shape (H, W, elements))
         return "detectors", elements
-    if found and (others := _others(cubes, found)):  # said by the read: the detection is cached
-        return "discovered", (found, others)
+    if found and ((others := _others(cubes, found)) or tree.no_text):  # said by the read: the
+        # detection is cached
+        return "discovered", (found, others, tuple(tree.no_text))
     return ("discovered", found) if found else (None, tree)
 
 
@@ -627,6 +634,7 @@ class _Tree:
         self.datasets: list[tuple[str, tuple, np.dtype]] = []
         self.nxdata: list[str] = []
         self.broken: list[str] = []
+        self.no_text: list[str] = []  # of `broken`, the names that are no text (_no_text)
         self.whole = True
 
 
@@ -668,6 +676,7 @@ def _walk(f, attributes: bool = False) -> _Tree:
             if not isinstance(n, str):  # its object was passed over without a word: "no
                 # datacube found ... datasets: none" of a cube whose name had a byte altered
                 tree.broken.append(_no_text(group, n))
+                tree.no_text.append(tree.broken[-1])
                 continue
             name = f"{prefix}/{n}" if prefix else n
             try:
