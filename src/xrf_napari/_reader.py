@@ -22,7 +22,7 @@ import weakref
 
 from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
-from .widgets._layerkinds import cube_layer_metadata, energy_axis
+from .widgets._layerkinds import cube_layer_metadata, energy_axis, put_energy_axis
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
@@ -722,34 +722,8 @@ def _deliver_axis(layer, cube) -> None:
 
     if cube.metadata.get("auto_calibration") == AUTO_PENDING:  # its pass failed (notified)
         cube.metadata["auto_calibration"] = AUTO_READ_FAILED
-    axis = energy_axis(cube)
-    steps = []
-    for viewer in _viewers():
-        if layer in viewer.layers and viewer.dims.ndim == layer.ndim:
-            steps.append((viewer, float(layer.world_to_data(viewer.dims.point)[0])))
-    layer.metadata = cube_layer_metadata(cube)
-    if axis["axis_labels"][0] != "energy":
-        _warn_mixed_axes(layer.name, axis["axis_labels"][0])
-        return
-    # one slice once the whole axis is set: each setter sliced the shown stack, and a read the
-    # storage did not answer (_Uncopied raises it) stopped the delivery half-way: keV scale,
-    # channel labels and units, the slider moved to the last channel (napari's scale event
-    # unsent); the next setters' slices counted as more failed tries of the same chunk. Hidden
-    # without napari's visible event (the layer list's box would follow it), napari slices none.
-    shown = layer.visible and isinstance(getattr(layer, "_visible", None), bool)
-    if shown:
-        layer._visible = False
-    try:
-        layer.scale = axis["scale"]
-        layer.translate = axis["translate"]
-        layer.units = axis["units"]
-        layer.axis_labels = axis["axis_labels"]
-        for viewer, channel in steps:
-            viewer.dims.set_point(0, float(layer.data_to_world((channel, 0, 0))[0]))
-    finally:
-        if shown:
-            layer._visible = True
-    _warn_mixed_axes(layer.name, axis["axis_labels"][0])
+    kind, shown = put_energy_axis(layer, cube, energy_axis(cube), _viewers())
+    _warn_mixed_axes(layer.name, kind)
     if shown:
         layer.refresh()  # may raise that read, told by _deliver_sum: the axis is whole
 

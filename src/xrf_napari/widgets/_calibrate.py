@@ -19,7 +19,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import SURVEYS
-from ._layerkinds import CUBE_KEY, cube_layer_metadata, energy_axis, layer_cube
+from ._layerkinds import CUBE_KEY, energy_axis, layer_cube, put_energy_axis
 
 #: What the dialog says of where the channels are read.
 HOW_TO_READ = (
@@ -107,16 +107,8 @@ def give_calibration(viewer, old, new) -> None:
     SURVEYS.carry_instrument(old, new)
     layers = [ly for ly in viewer.layers if layer_cube(ly) is old]
     layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
-    axis = energy_axis(new)
     for layer in layers:
         if layer.metadata.get("kind") == "sum" or layer.ndim != 3:
             layer.metadata = {**layer.metadata, CUBE_KEY: new}
-            continue
-        here = viewer.dims.ndim == layer.ndim
-        channel = float(layer.world_to_data(viewer.dims.point)[0]) if here else None
-        layer.metadata = cube_layer_metadata(new)
-        for key in ("scale", "translate", "units", "axis_labels"):
-            if key in axis:
-                setattr(layer, key, axis[key])
-        if channel is not None:
-            viewer.dims.set_point(0, float(layer.data_to_world((channel, 0, 0))[0]))
+        elif put_energy_axis(layer, new, energy_axis(new), [viewer])[1]:
+            layer.refresh()

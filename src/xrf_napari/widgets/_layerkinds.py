@@ -120,3 +120,38 @@ def energy_axis(cube) -> dict:
         "scale": (gain, 1.0, 1.0),
         "translate": (float(e[0]), 0.0, 0.0),
     }
+
+
+def put_energy_axis(layer, cube, axis: dict, viewers) -> tuple[str, bool]:
+    """`cube` into its stack `layer` (cube_layer_metadata) and its `axis` (energy_axis) where it
+    is in keV, the slider of each of `viewers` showing the layer kept on the channel it showed:
+    the reader's automatic calibration arriving (_reader._deliver_axis) and the user's two peaks
+    (widgets._calibrate.give_calibration). Returns (the axis's kind, "energy" or "channel";
+    whether the caller must refresh the layer, which may raise a read the storage refused)."""
+    steps = [
+        (viewer, float(layer.world_to_data(viewer.dims.point)[0]))
+        for viewer in viewers
+        if layer in viewer.layers and viewer.dims.ndim == layer.ndim
+    ]
+    layer.metadata = cube_layer_metadata(cube)
+    if axis["axis_labels"][0] != "energy":
+        return axis["axis_labels"][0], False
+    # one slice once the whole axis is set: each setter sliced the shown stack, and a read the
+    # storage did not answer (_Uncopied raises it) stopped the delivery half-way: keV scale,
+    # channel labels and units, the slider moved to the last channel (napari's scale event
+    # unsent); the next setters' slices counted as more failed tries of the same chunk. Hidden
+    # without napari's visible event (the layer list's box would follow it), napari slices none.
+    shown = layer.visible and isinstance(getattr(layer, "_visible", None), bool)
+    if shown:
+        layer._visible = False
+    try:
+        layer.scale = axis["scale"]
+        layer.translate = axis["translate"]
+        layer.units = axis["units"]
+        layer.axis_labels = axis["axis_labels"]
+        for viewer, channel in steps:
+            viewer.dims.set_point(0, float(layer.data_to_world((channel, 0, 0))[0]))
+    finally:
+        if shown:
+            layer._visible = True
+    return "energy", shown
