@@ -397,6 +397,14 @@ def _escape_probabilities(e, peak_lists) -> dict[float, float]:
     return dict(zip(parents, escape_probability(parents).tolist())) if parents else {}
 
 
+def line_detectable(e, spec, height: float, en: float, n_sigma: float = N_SIGMA) -> bool:
+    """Would a line of this net height stand n_sigma above the counts `spec` (on the energy axis
+    e) at energy en? Also the candidates' residual: is an M line's missing L-alpha telling
+    (pigment_fit._residual_lines)."""
+    ch = int(np.clip(np.searchsorted(e, en), 0, len(e) - 1))
+    return height > n_sigma * np.sqrt(max(spec[ch], 1.0))
+
+
 def _net_height(e, smooth, en: float, fwhm_kev: float) -> tuple[float, float] | None:
     """(height of the smoothed spectrum at en above its lowest point within BLEND_FWHM x FWHM,
     that lowest point), or None where the window holds under 3 channels (nothing to tell)."""
@@ -680,9 +688,7 @@ def _suggest(
         return j if j >= 0 else None
 
     def detectable(height: float, en: float) -> bool:
-        """Would a line of this net height stand n_sigma above the counts at energy en?"""
-        ch = int(np.clip(np.searchsorted(e, en), 0, len(e) - 1))
-        return height > n_sigma * np.sqrt(max(spec[ch], 1.0))
+        return line_detectable(e, spec, height, en, n_sigma)
 
     def hidden(height: float, en: float) -> bool:
         """Could a line of this net height hide at energy en (no apex of its own)? The spectrum

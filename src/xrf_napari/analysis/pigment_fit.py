@@ -1589,13 +1589,8 @@ MISFIT_REACH = 1.0
 #: no Br K-alpha at 11.92, for Al K-alpha (1.487). Not tin nor cadmium under 40 kV (1.4-1.5
 #: times their edges): a held-out painting's cerulean blue left "Sn La 3.43 keV" with no Sn
 #: K-alpha (25.2 keV) above the noise, and at 1.1 times the edge (elements.K_OVERVOLTAGE) it
-#: read "Cd Lb 3.43 keV". An M line likewise where its L-alpha neither shows nor is held though
-#: the tube raises it at least MAIN_LINE_SHARE as high as the M-alpha in a thin layer, the least L
-#: over M (peaks.line_height_ratio): a held-out red-lead, ultramarine and lithopone region's
-#: Naples yellow candidates (Mo tube, 37 kV) read "Bi Ma 2.43 keV", no Bi L-alpha at 10.83 keV,
-#: for the peak their fitted lead's M lines left (Pb M-alpha 2.35, M-beta 2.44): now "Pb Ma
-#: misfit". Twice the L3 edge (session 66) was wrong both ways: under a Mo or W tube bismuth's
-#: L-alpha stands that high from 22 kV (not 26.8), under Rh only from 34.5 kV, under Cr never.
+#: read "Cd Lb 3.43 keV". (An M line lacking its L-alpha comes after others too, by the tube's
+#: excitation and the peak's counts, not by this factor: `_residual_lines`' least_share.)
 K_LINES_DOMINATE = 2.0
 #: A held line names a misfit lobe only where its weight is at least this share of its series'
 #: main line (K-alpha, L-alpha, M-alpha): a weak line leaves no lobe of its own. Smalt holds
@@ -1683,7 +1678,13 @@ def _residual_lines(
     peak one lobe of a held line is named after it only within MISFIT_REACH line widths, and only
     a line not weak beside its main line (MISFIT_LINE_SHARE); a line of a held element is marked
     so (ResidualLine.misfit); an L line whose K-alpha should stand far above it but does not show
-    comes after other names (K_LINES_DOMINATE), and an M line whose L-alpha does not show likewise;
+    comes after other names (K_LINES_DOMINATE), and an M line whose L-alpha does not show though,
+    at its least height over M-alpha under this tube (peaks.line_height_ratio, a thin layer) times
+    the peak's counts, it would stand above detection (peaks.line_detectable) likewise: under a Mo
+    or W tube from 22 kV a held-out Naples yellow's peak beside fitted Pb M lines read "Bi Ma 2.43
+    keV" (now "Pb Ma misfit"); under a Cr tube at 30 kV, where a thin layer's Hg L-alpha stands a
+    fifth as high as its M-alpha, a main-table chrome yellow's 2.18 keV peak read "Hg Ma" with no
+    Hg L-alpha (9.99 keV) though even that fifth would have shown;
     a peak at the tube anode's K-beta beside its K-alpha left as high is the tube's
     (TUBE_SCATTER_BREADTH). At most UNEXPLAINED_SHOWN lines, most significant
     first: the UNEXPLAINED_FIRST most significant, then those of the elements naming the most
@@ -1701,7 +1702,7 @@ def _residual_lines(
     )
     from ..physics.detector import SI_KA
     from .maps import family_edge
-    from .peaks import line_height_ratio
+    from .peaks import line_detectable, line_height_ratio
     from .tube_guess import compton_band
 
     r = (y - model) * w
@@ -1797,14 +1798,18 @@ def _residual_lines(
     above = {"L": ("Ka",), "M": ("Ka", "La")}  # the main lines that should stand above these
     cutoff = profile.optic_cutoff_kev if profile.optic == "polycapillary" else None
 
-    def should_show(ln, fam: str) -> bool:  # the main line `fam` of ln's element stands above
-        # ln: a K-alpha excited K_LINES_DOMINATE times its edge; an M line's L-alpha at least
-        # MAIN_LINE_SHARE as high in a thin layer, the least the tube gives (K_LINES_DOMINATE)
-        if fam == "Ka":
-            return family_edge(ln.element, fam)[0] * K_LINES_DOMINATE <= profile.kv
+    def least_share(main, counts: float) -> float | None:  # how high the main line `main` (a
+        # K-alpha or L-alpha) stands at least, per the counts of a peak its element's L or M line
+        # names, where its absence is telling: a K-alpha excited K_LINES_DOMINATE times its edge
+        # far above (1); an L-alpha at its thin-layer height over M-alpha (peaks.line_height_ratio,
+        # the least the tube gives; at most 1) where that height would stand above detection
+        # (peaks.line_detectable). None: its absence says nothing
+        if main.family == "Ka":
+            edge = family_edge(main.element, "Ka")[0]
+            return 1.0 if edge * K_LINES_DOMINATE <= profile.kv else None
         r = line_height_ratio(
-            ln.element,
-            fam,
+            main.element,
+            "La",
             "Ma",
             profile.anode,
             profile.kv,
@@ -1812,18 +1817,18 @@ def _residual_lines(
             profile.atmosphere,
             profile.fwhm_mn_ev,
         )
-        return r is not None and r >= MAIN_LINE_SHARE
+        if r is None or not line_detectable(energy, y, r * counts, main.energy):
+            return None
+        return min(r, 1.0)
 
     def lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha (an M line's L-alpha
-        # too) should stand above it but is not seen
+        # too) should stand above detection beside it (least_share) but is not seen
         for fam in above.get(ln.family[0], ()):
             main = element_line(ln.element, fam)
-            if (
-                main is not None
-                and lo <= main.energy <= hi
-                and should_show(ln, fam)
-                and not shows_or_holds(ln.element, main.energy, counts)
-            ):
+            if main is None or not lo <= main.energy <= hi:
+                continue
+            share = least_share(main, counts)
+            if share is not None and not shows_or_holds(ln.element, main.energy, share * counts):
                 return True
         return False
 

@@ -1,0 +1,53 @@
+"""Session 68, pigment candidates' listed lines (#14): an M line lacking its L-alpha comes after
+other names where that L-alpha, at the least height the tube gives it, would stand above
+detection."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("xraylib")
+
+from test_pigB63 import _spectrum
+
+from xrf_napari.analysis import pigment_fit as pf
+from xrf_napari.physics.instrument import InstrumentProfile
+
+
+def _cr_lobe(counts: float) -> list[str]:
+    """A main-table Cr-tube chrome yellow's "Red lead + Viridian" candidate (30 kV): a peak at
+    2.19 keV beside fitted Pb M-alpha, no Hg L-alpha at 9.99 keV, a gypsum ground with Sr."""
+    prof = InstrumentProfile(anode="Cr", kv=30.0, fwhm_mn_ev=172.0)
+    e, y, model = _spectrum([(2.345, 2e3), (10.55, 3e4)], [(2.19, counts)])
+    got = pf._residual_lines(
+        y, model, pf._weights(y), e, prof, frozenset({"Pb", "Cr"}), frozenset({"Ca", "S", "Sr"})
+    )
+    return [f"{ln.element} {ln.family}" for ln in got]
+
+
+def test_no_mercury_where_even_a_cr_tubes_weak_hg_l_alpha_would_show():
+    """Fails on the parent (["Hg Ma"]): under a Cr tube a thin layer's Hg L-alpha stands under a
+    quarter as high as its M-alpha (peaks.line_height_ratio), under the half (MAIN_LINE_SHARE) the
+    parent asked for, so a missing Hg L-alpha was taken to say nothing and the chrome yellow
+    swatch's peak read "Hg Ma 2.18 keV" with no mercury there. A quarter of 1,500 counts would stand
+    ~20 sigma over the continuum at 9.99 keV (peaks.line_detectable): the missing line rules Hg
+    out and the ground's Sr L-gamma, of equal support, names the peak (set aside as the ground's).
+    A 300-count peak's quarter (~70 counts, 4 sigma) could hide: Hg is named as before."""
+    from xrf_napari.analysis.peaks import line_height_ratio
+
+    assert line_height_ratio("Hg", "La", "Ma", "Cr", 30.0, None, "air", 172.0) < 0.25
+    assert _cr_lobe(1500.0) == []
+    assert _cr_lobe(300.0) == ["Hg Ma"]
+
+
+def test_line_detectable_is_the_element_suggestions_test():
+    """The residual's test is the element suggestion's (one piece of code; new): a line of
+    height h stands N_SIGMA (5) above sqrt(counts) at its energy."""
+    import numpy as np
+
+    from xrf_napari.analysis.peaks import N_SIGMA, line_detectable
+
+    e = np.linspace(1.0, 20.0, 100)
+    spec = np.full(100, 400.0)
+    assert line_detectable(e, spec, N_SIGMA * 20.0 + 1.0, 10.0)
+    assert not line_detectable(e, spec, N_SIGMA * 20.0 - 1.0, 10.0)
