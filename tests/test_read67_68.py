@@ -89,3 +89,30 @@ def test_an_image_record_of_no_text_kind_is_no_crash(tmp_path, capsys):
         said = capsys.readouterr().err
         assert f"{path}: " in said and "an image xrf-napari 0.1.0 wrote" in said, said
         assert "TypeError" not in said
+
+
+def test_the_dataset_advice_of_a_several_cube_file_runs_as_printed(tmp_path):
+    """An HDF5 file of '/scan a' (4, 5, 128) and '/scan b' (6, 5, 128): the warning said "choose
+    one with --dataset /scan a", which, run as printed, `info` refused ("unrecognized arguments:
+    a"; /work/runs68/read67/probe_space.py). The name is now quoted for a shell. Fails on the
+    parent: "--dataset /scan a (dataset='/scan a')"."""
+    import shlex
+    import warnings
+
+    import h5py
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.io import read_cube
+
+    path = tmp_path / "two.h5"
+    with h5py.File(path, "w") as f:
+        f["scan a"], f["scan b"] = np.ones((4, 5, 128), "u2"), np.ones((6, 5, 128), "u2")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        read_cube(path, auto_calibrate=False)
+    said = [str(w.message) for w in rec if "choose one with" in str(w.message)]
+    assert len(said) == 1 and said[0].endswith(
+        "choose one with --dataset '/scan a' (dataset='/scan a')"
+    ), said
+    advice = said[0].split("choose one with ")[1].split(" (dataset=")[0]
+    assert main(["info", str(path), *shlex.split(advice)]) == 0

@@ -96,7 +96,11 @@ def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: boo
     largest, `tie` ("the first", "the last by name") of equally large ones. Only two equally
     large had been said: a smaller cube beside the one read was named neither in napari nor by
     `info`, so nothing told the user to ask for it with --dataset. The tie is judged here only:
-    each caller had judged it again for its rule's words."""
+    each caller had judged it again for its rule's words. The option's name is quoted for a
+    shell where it needs it: "--dataset /scan a", run as printed, was refused ("unrecognized
+    arguments: a")."""
+    import shlex
+
     (name, shape), (other, other_shape) = read, others[0]
     equal = np.prod(shape) == np.prod(other_shape)
     rule = "by its name" if named else tie if equal else "the largest"
@@ -109,7 +113,7 @@ def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: boo
     )
     return (
         f"{path}: {head}; its other 3-D cubes: {listed}{more}: choose one with --dataset "
-        f"{other} (dataset='{other}')"
+        f"{shlex.quote(other)} (dataset={other!r})"
     )
 
 
