@@ -82,6 +82,16 @@ SPILL_FWHM_EV = max(FWHM_GRID)
 #: than this share of its counts over the continuum (band_beyond_spill): an anode shown on a band
 #: that is mostly its line's spill is a pigment's line.
 SPILL_SHARE = 0.5
+#: Paint elements whose L lines sit on anodes' K-alpha windows and Compton bands, taken out as
+#: the lower anodes' K lines are (k_alpha_evidence, band_beyond_spill), weighed by their L-alpha:
+#: uranium yellow's U L-beta3 (17.45 keV) lies on Mo K-alpha (17.44), its L-beta2,6 (16.4-16.6)
+#: in Mo's Compton band, its L-gamma1 (20.17) on Rh K-alpha (20.17). Their lines' shares are a
+#: thin layer's at PAINT_SPILL_KEV (xraylib), the most they can be: in a paint uranium takes up
+#: its own L-beta and L-gamma lines above its L3 edge (17.17 keV) and the detector sees fewer of
+#: them than of L-alpha. Generated uranium-yellow paints under W, Cu and Cr tubes showed 0.19-0.56
+#: of that spill in Mo's K-alpha window and band and Rh's window (/work/runs68/maps68/tube/diag.py).
+PAINT_SPILL = ("U",)
+PAINT_SPILL_KEV = 40.0
 
 
 def _window(total: np.ndarray, lo: float, hi: float) -> tuple[float, int]:
@@ -184,47 +194,97 @@ def compton_evidence(total: np.ndarray, e: float) -> tuple[float, float]:
 
 @cache
 def _k_lines(source: str) -> dict[str, np.ndarray]:
-    """`source`'s K-alpha and K-beta lines as a SPILL_FWHM_EV detector's Gaussians on the
-    canonical axis (band_spill, k_alpha_spill)."""
+    """`source`'s K-alpha and K-beta lines (a PAINT_SPILL element's L lines) as a SPILL_FWHM_EV
+    detector's Gaussians on the canonical axis (band_spill, k_alpha_spill)."""
     from ..detector import gaussian_channels
     from ..elements import transition_lines
     from ..energy import canonical_edges
     from ..physics.detector import fwhm_ev
 
     edges = canonical_edges()
-    lines = {"Ka": np.zeros(len(edges) - 1), "Kb": np.zeros(len(edges) - 1)}
-    for t in transition_lines(source):
-        if t.family in lines:
-            fwhm = float(fwhm_ev(t.energy, SPILL_FWHM_EV)) * 1e-3
-            lines[t.family] += t.weight * gaussian_channels(edges, t.energy, fwhm)
+    if source not in PAINT_SPILL:
+        lines = {"Ka": np.zeros(len(edges) - 1), "Kb": np.zeros(len(edges) - 1)}
+        drawn = [(t.family, t.energy, t.weight) for t in transition_lines(source)]
+    else:
+        lines = {f: np.zeros(len(edges) - 1) for f in ("La", "Lb", "Lg")}
+        drawn = _thin_layer_lines(source)
+    for family, e, weight in drawn:
+        if family in lines:
+            fwhm = float(fwhm_ev(e, SPILL_FWHM_EV)) * 1e-3
+            lines[family] += weight * gaussian_channels(edges, e, fwhm)
     return lines
+
+
+def _thin_layer_lines(symbol: str) -> list[tuple[str, float, float]]:
+    """(family, keV, cross section) of the element's lines from a thin layer at PAINT_SPILL_KEV."""
+    import xraylib
+
+    from ..elements import LINE_FAMILIES, atomic_number
+
+    z, out = atomic_number(symbol), []
+    for family, (_, transitions) in LINE_FAMILIES.items():
+        for t in transitions:
+            code = getattr(xraylib, f"{t}_LINE")
+            try:
+                e = xraylib.LineEnergy(z, code)
+                cs = xraylib.CS_FluorLine_Kissel_Cascade(z, code, PAINT_SPILL_KEV)
+            except ValueError:
+                continue
+            if e > 0 and cs > 0:
+                out.append((family, e, cs))
+    return out
+
+
+def _reference(source: str) -> tuple[str, float]:
+    """The family and energy (keV) of the line a spill source is weighed by: an anode's K-alpha,
+    a PAINT_SPILL element's L-alpha."""
+    from ..elements import element_line
+
+    if source in PAINT_SPILL:
+        return "La", element_line(source, "La").energy
+    return "Ka", k_alpha_anodes()[source]
 
 
 @cache
 def band_spill(anode: str, source: str | None = None) -> float:
-    """Counts the K lines of `source` (default: the anode) put in the anode's Compton band
-    (_backscatter_band, which holds compton_band), per count in the source's K-alpha window
-    (_k_lines). The anode's own K-alpha at the band's top: Mo K-alpha2 (17.37 keV) lies 0.27 keV
-    above the band (to 17.11 keV): 0.75 %; Rh 0.08 %, Ag 0.02 %. Another anode's K-beta (its
-    K-alpha is in_compton_band's): Mo K-beta (19.6 keV) lies inside Rh's band, 17.9 %."""
+    """Counts the K lines of `source` (default: the anode; a PAINT_SPILL element's L lines) put
+    in the anode's Compton band (_backscatter_band, which holds compton_band), per count in the
+    source's K-alpha (L-alpha) window (_k_lines). The anode's own K-alpha at the band's top: Mo
+    K-alpha2 (17.37 keV) lies 0.27 keV above the band (to 17.11 keV): 0.75 %; Rh 0.08 %, Ag
+    0.02 %. Another anode's K-beta (its K-alpha is in_compton_band's): Mo K-beta (19.6 keV) lies
+    inside Rh's band, 17.9 %."""
     source = source or anode
-    anodes, lines = k_alpha_anodes(), _k_lines(source)
-    band = _window(lines["Ka" if source == anode else "Kb"], *_backscatter_band(anodes[anode]))
-    return band[0] / _line_windows(lines["Ka"], anodes[source])[0][0]
+    anodes, lines, (family, e) = k_alpha_anodes(), _k_lines(source), _reference(source)
+    if source in PAINT_SPILL:
+        spill = sum(lines.values())
+    else:
+        spill = lines["Ka" if source == anode else "Kb"]
+    band = _window(spill, *_backscatter_band(anodes[anode]))
+    return band[0] / _line_windows(lines[family], e)[0][0]
 
 
 @cache
 def k_alpha_spill(anode: str, source: str) -> float:
-    """Counts the K lines of another anode's element `source` put in the anode's K-alpha window,
-    per count in the source's (_k_lines): Mo K-beta2 (19.96 keV) in Rh K-alpha's, 1.1 %."""
-    anodes, lines = k_alpha_anodes(), _k_lines(source)
-    k = lines["Ka"] + lines["Kb"]
-    return _line_windows(k, anodes[anode])[0][0] / _line_windows(lines["Ka"], anodes[source])[0][0]
+    """Counts the K lines of another anode's element `source` (a PAINT_SPILL element's L lines)
+    put in the anode's K-alpha window, per count in the source's K-alpha (L-alpha) window
+    (_k_lines): Mo K-beta2 (19.96 keV) in Rh K-alpha's, 1.1 %; uranium in Mo's, 32 %."""
+    anodes, lines, (family, e) = k_alpha_anodes(), _k_lines(source), _reference(source)
+    k = sum(lines.values())
+    return _line_windows(k, anodes[anode])[0][0] / _line_windows(lines[family], e)[0][0]
 
 
 def _k_alpha_over(total: np.ndarray) -> dict[str, float]:
-    """Each K-line anode's K-alpha window's counts over its continuum (0 where below or unknown)."""
-    return {a: max(_over(*_line_windows(total, e)), 0.0) for a, e in k_alpha_anodes().items()}
+    """Each K-line anode's K-alpha window's counts over its continuum (0 where below or unknown),
+    and each PAINT_SPILL element's L-alpha's where it stands out (_shown) over the continuum on
+    each side, as a line does: a Mo tube's continuum rises towards its Compton band, and one of
+    tube65's Mo tubes (Mo_90_2_0 over molybdate, no uranium) showed "U L-alpha" 1.35 over its
+    lower side, none over its upper, and was read 'cannot tell'."""
+    over = {a: max(_over(*_line_windows(total, e)), 0.0) for a, e in k_alpha_anodes().items()}
+    for s in PAINT_SPILL:
+        window, sides = _line_windows(total, _reference(s)[1])
+        shown = all(_shown((_excess(window, [side]),)) for side in sides)
+        over[s] = _over(window, sides) if shown else 0.0
+    return over
 
 
 def k_alpha_evidence(total: np.ndarray, anode: str, over: Mapping[str, float]) -> tuple:
@@ -235,7 +295,8 @@ def k_alpha_evidence(total: np.ndarray, anode: str, over: Mapping[str, float]) -
     with every Mo K line added by hand at 0.1-1 x the highest peak, 127-403 of 528 non-Rh tubes
     read Rh and Mo tubes 17-0 of 108 Mo (/work/runs67/tube67/kb2phys.py)."""
     anodes = k_alpha_anodes()
-    inside = sum(k_alpha_spill(anode, a) * over[a] for a in anodes if anodes[a] < anodes[anode])
+    lower = [a for a in anodes if anodes[a] < anodes[anode]]
+    inside = sum(k_alpha_spill(anode, a) * over[a] for a in (*lower, *PAINT_SPILL))
     (n, bins), sides = _line_windows(total, anodes[anode])
     return _excess((n - inside, bins), sides)
 
@@ -291,7 +352,7 @@ def band_beyond_spill(total: np.ndarray, anode: str) -> bool:
     W, Cu and Cr tubes' scans of lead molybdate paints, 41 of 296 were read as Rh (at 65-135
     deg scatter), none now, and none of 86 Rh tubes' is lost (/work/runs66/revT66/evalf.py)."""
     anodes, over = k_alpha_anodes(), _k_alpha_over(total)
-    inside = sum(band_spill(anode, a) * over[a] for a in anodes if a != anode)
+    inside = sum(band_spill(anode, a) * over[a] for a in (*anodes, *PAINT_SPILL) if a != anode)
     beyond = _over(*_strongest_band(total, anodes[anode])[1]) - inside
     return band_spill(anode) * over[anode] < SPILL_SHARE * beyond
 
