@@ -125,3 +125,20 @@ def test_enter_presses_the_focused_button_and_tab_reaches_make_maps_before_the_t
         assert QApplication.focusWidget() is dock.table
     finally:
         window.hide()
+
+
+def test_embed_refuses_a_prefix_that_makes_hidden_files(tmp_path, capsys):
+    """`embed -o out/.run_` wrote the hidden .run_latent.h5, .run_labels.png, ... that the
+    docks' save dialogs and `recolour -o` refuse to make (fileutil.hidden_name). Refused now
+    before the scan is read. Fails on the parent: the run goes on and writes them."""
+    from _cli_models import write_toy_scan
+
+    from xrf_napari.cli.main import main
+
+    scan = write_toy_scan(tmp_path / "s.h5", 4, 4, 2)[0]
+    prefix = f"{tmp_path}{os.sep}.run_"
+    assert main(["embed", str(scan), "--no-progress", "-o", prefix]) == 2
+    err = capsys.readouterr().err
+    assert f"-o {prefix}: a name starting with a dot makes a hidden file" in err, err
+    assert "e.g. s_" in err
+    assert not list(tmp_path.glob(".run_*"))

@@ -293,9 +293,9 @@ def is_temporary(path) -> bool:
 def hidden_name(path, example: str) -> str:
     """Why an output named `path` is refused where its name starts with a dot (".x.png",
     ".png", "..."), else "": such a file is hidden, as atomic_path's temporaries are, and file
-    browsers and napari's Open dialog do not show it. One rule of the docks' save dialogs and
-    `recolour -o` (which wrote the hidden .x.png the dialogs refused); `example`: a name to
-    give instead."""
+    browsers and napari's Open dialog do not show it. One rule of the docks' save dialogs,
+    `recolour -o` (which wrote the hidden .x.png the dialogs refused) and embed's prefix;
+    `example`: a name to give instead."""
     if not os.path.basename(os.fspath(path)).startswith("."):
         return ""
     return (

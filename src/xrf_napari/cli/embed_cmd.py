@@ -245,7 +245,7 @@ def _write_outputs(paths, cube, latent, result, spectra, counts, emb, ood, setti
 
 
 def run(args) -> int:
-    from ..fileutil import check_outputs, printable
+    from ..fileutil import check_outputs, hidden_name, printable
     from ._args import as_typed, check_output_folder_name
 
     if args.k_range is not None and args.clusters is not None:  # the range went unused, unsaid
@@ -268,6 +268,9 @@ def run(args) -> int:
         )
     paths = output_paths(args.output)
     option = as_typed("--output", "-o")  # the refusals name the spelling typed
+    hidden = hidden_name(paths["latent.h5"], f"{Path(args.input).stem}_")
+    if hidden:  # a prefix ".run_" wrote the hidden .run_latent.h5, ...
+        raise ValueError(f"{option} {printable(args.output)}: {hidden}")
     check_outputs(
         files=paths.values(),
         folders=[] if is_prefix(args.output) else [args.output],
