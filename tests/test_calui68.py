@@ -96,13 +96,14 @@ def test_the_sidecar_is_written_beside_the_scan_and_read_back(tmp_path):
         write_sidecar(tmp_path / "scan.h5", cal)
 
 
-def test_the_spectrum_dock_calibrates_a_scan_from_two_peaks(make_napari_viewer, tmp_path):
-    """An uncalibrated scan in napari: the Spectrum dock offers Calibrate from two peaks...; a
-    wrong pair is said in the dialog, which stays open; two right peaks turn the stack's axis
-    to keV, and the Elemental maps dock's Run, off for "no energy calibration", comes on; saved,
-    the sidecar is beside the file. Fails on the parent: the dock had no such control ("No
-    panel sets it")."""
+def test_the_spectrum_dock_calibrates_a_scan_from_two_peaks(make_napari_viewer, qtbot, tmp_path):
+    """An uncalibrated scan in napari: the Spectrum dock offers Calibrate from two peaks...,
+    whose dialog lists the mean spectrum's peak channels; a wrong pair is said in the dialog,
+    which stays open; two right peaks turn the stack's axis to keV, and the Elemental maps
+    dock's Run, off for "no energy calibration", comes on; saved, the sidecar is beside the
+    file. Fails on the parent: the dock had no such control ("No panel sets it")."""
     from _napari_helpers import add_cube
+    from qtpy.QtWidgets import QLabel
 
     from xrf_napari.io import read_cube
     from xrf_napari.widgets._calibrate import TwoPeakDialog
@@ -116,7 +117,10 @@ def test_the_spectrum_dock_calibrates_a_scan_from_two_peaks(make_napari_viewer, 
     assert not spectrum.calibrate_button.isHidden()
     assert "Calibrate from two peaks" in spectrum.calibration_label.text()
     assert "no energy calibration" in maps.job.refusal
-    dialog = TwoPeakDialog(spectrum, spectrum.current_cube(), "")
+    qtbot.waitUntil(lambda: "mean" in spectrum.curves, timeout=10000)  # the survey's curve
+    spectrum.calibrate_button.click()
+    dialog = spectrum.findChild(TwoPeakDialog)
+    assert "peaks at channels 100, 300" in dialog.findChild(QLabel).text()
     dialog.channels[0].setValue(300)
     dialog.lines[0].setText("Ca Ka")
     dialog.channels[1].setValue(100)
@@ -140,4 +144,5 @@ def test_the_spectrum_dock_calibrates_a_scan_from_two_peaks(make_napari_viewer, 
     dialog.apply()  # again, on the scan it was opened for, now replaced: said, not applied
     assert "press Calibrate from two peaks" in dialog.error.text()
     assert (tmp_path / "scan.json").is_file()
+    dialog.close()
     dialog.deleteLater()
