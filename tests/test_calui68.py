@@ -92,8 +92,9 @@ def test_the_sidecar_is_written_beside_the_scan_and_read_back(tmp_path):
     assert kept["anode"] == "Mo" and kept["gain"] == pytest.approx(0.0343)
     with pytest.raises(ValueError, match="depth-origin"):
         write_sidecar(tmp_path / "scan.rpl", cal)
-    with pytest.raises(ValueError, match="project .h5"):
-        write_sidecar(tmp_path / "scan.h5", cal)
+    for other in ("scan.h5", "spot.mca"):  # with a calibration inside, or without one
+        with pytest.raises(ValueError, match="reads no sidecar: save the calibrated scan as an"):
+            write_sidecar(tmp_path / other, cal)
 
 
 def test_the_spectrum_dock_calibrates_a_scan_from_two_peaks(make_napari_viewer, qtbot, tmp_path):

@@ -120,9 +120,9 @@ def sidecar_refusal(path) -> str:
             "(File > Save Selected Layers...)"
         )
     return (
-        f"{path.name}: its calibration is read from the file itself, which xrf-napari does not "
-        "modify, not from a sidecar: save the calibrated scan as an xrf-napari project .h5 "
-        "(File > Save Selected Layers...), which keeps its calibration"
+        f"{path.name}: its format keeps the calibration inside the file, which xrf-napari does "
+        "not modify, and its reader reads no sidecar: save the calibrated scan as an xrf-napari "
+        "project .h5 (File > Save Selected Layers...), which keeps its calibration"
     )
 
 
