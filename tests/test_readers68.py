@@ -71,8 +71,9 @@ def _read_warned(path, **options) -> tuple:
 
 def test_a_zarr_store_of_several_cubes_names_the_one_read_and_the_others(tmp_path):
     """A zarr store of two 3-D arrays opened the largest without a word, where .npz and HDF5
-    name the one read and the others with --dataset (errors.chosen_cube); of two equally large,
-    the first is read and said so."""
+    name the one read and the others with --dataset (errors.chosen_cube). Of equally large ones
+    the first by name is read and said so: zarr lists a group's members in the order its reads
+    finish, so which was read (and which the warning named) changed from one opening to the next."""
     import zarr
 
     g = zarr.open_group(str(tmp_path / "two.zarr"), mode="w")
@@ -88,6 +89,15 @@ def test_a_zarr_store_of_several_cubes_names_the_one_read_and_the_others(tmp_pat
     ], said
     cube, said = _read_warned(tmp_path / "two.zarr", dataset="first")  # chosen: no word
     assert cube.shape == (4, 5, 128) and said == []
+    g = zarr.open_group(str(tmp_path / "tie.zarr"), mode="w")
+    for name in ("b", "c", "a"):  # zarr lists members as its reads finish: a tie is by name
+        g.create_array(name, data=np.full((4, 5, 128), ord(name), "u2"))
+    cube, said = _read_warned(tmp_path / "tie.zarr")
+    assert cube.metadata["dataset"] == "a", said
+    assert (
+        "arrays 'a' and 'b' are equally large 3-D cubes; 'a' was read (the first by name)"
+        in said[0]
+    )
 
 
 def test_an_ome_zarr_pyramid_names_no_level_as_another_cube(tmp_path):

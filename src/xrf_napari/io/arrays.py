@@ -1620,7 +1620,7 @@ def read_zarr(path, **options) -> Cube:
             if others:  # as .npz and HDF5 say it: the largest had been read without a word
                 said = [(n, cubes[n].shape) for n in others]
                 read = (name, cubes[name].shape)
-                warn_outside(chosen_cube(path, "array", read, said, "the first"))
+                warn_outside(chosen_cube(path, "array", read, said, "the first by name"))
         arr = arrays[name]
         require_3d(arrays[name].shape, path, f"zarr array '{name}'")
         e = next(
@@ -2022,9 +2022,12 @@ def _lengths_fit(arrays, path: Path) -> None:
 
 
 def _walk_arrays(group, prefix: str = ""):
+    """(name, array) of every array below `group`, by name: zarr 3 lists a group's members in
+    the order its concurrent reads finish, so of equally large cubes the one read changed from one
+    opening to the next."""
     import zarr
 
-    for name, member in group.members():
+    for name, member in sorted(group.members(), key=lambda m: m[0]):
         full = f"{prefix}{name}"
         if isinstance(member, zarr.Array):
             yield full, member
