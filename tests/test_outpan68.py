@@ -142,3 +142,26 @@ def test_embed_refuses_a_prefix_that_makes_hidden_files(tmp_path, capsys):
     assert f"-o {prefix}: a name starting with a dot makes a hidden file" in err, err
     assert "e.g. s_" in err
     assert not list(tmp_path.glob(".run_*"))
+
+
+def test_a_scripts_save_refuses_a_hidden_name_as_the_dialogs_do(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """The Spectrum dock's export_csv(".x.csv") from a script wrote the hidden .x.csv, where
+    Export CSV... refuses a name starting with a dot (so do Embed's and Recolour's save(path):
+    CubeDock.check_outputs). Fails on the parent: .x.csv written."""
+    from _cli_models import write_toy_scan
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_toy_scan(tmp_path / "s.h5", 4, 4, 2)[0])
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    with pytest.raises(
+        ValueError, match=r"cannot save \.x\.csv: a name starting with a dot .* x\.csv"
+    ):
+        dock.export_csv(tmp_path / ".x.csv")
+    assert not (tmp_path / ".x.csv").exists()

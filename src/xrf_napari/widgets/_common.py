@@ -863,9 +863,16 @@ class CubeDock(QWidget):
         """fileutil.check_outputs of a save's `files` and `folders` against scan_files(*also),
         each a folder by design where it is one (a .zarr scan): in a dock no input is a path the
         user typed, so a command's advice for a folder given as --weights or --photo ("if
-        scan.zarr was meant to be a file ...: give the file") does not apply."""
-        from ..fileutil import check_outputs
+        scan.zarr was meant to be a file ...: give the file") does not apply. A file name
+        starting with a dot is refused as the save dialogs refuse it (fileutil.hidden_name): a
+        script's save(".x.png") or export_csv(".x.csv") wrote the hidden file."""
+        from ..fileutil import check_outputs, hidden_name
 
+        for f in files:
+            name = os.path.basename(f)
+            why = hidden_name(name, name.lstrip(".") if "." in name.lstrip(".") else "results")
+            if why:
+                raise ValueError(f"cannot save {name}: {why}")
         inputs = self.scan_files(*also)
         check_outputs(files=files, folders=folders, inputs=inputs, folder_inputs=inputs)
 
