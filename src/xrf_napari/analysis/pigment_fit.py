@@ -1801,9 +1801,10 @@ def _residual_lines(
     def least_share(main, counts: float) -> float | None:  # how high the main line `main` (a
         # K-alpha or L-alpha) stands at least, per the counts of a peak its element's L or M line
         # names, where its absence is telling: a K-alpha excited K_LINES_DOMINATE times its edge
-        # far above (1); an L-alpha at its thin-layer height over M-alpha (peaks.line_height_ratio,
-        # the least the tube gives; at most 1) where that height would stand above detection
-        # (peaks.line_detectable). None: its absence says nothing
+        # far above (1); an L-alpha the tube raises at least MAIN_LINE_SHARE as high as M-alpha
+        # in a thin layer (peaks.line_height_ratio, the least), likewise (1); one less high, at
+        # that share, where it would stand above detection (peaks.line_detectable). None: its
+        # absence says nothing
         if main.family == "Ka":
             edge = family_edge(main.element, "Ka")[0]
             return 1.0 if edge * K_LINES_DOMINATE <= profile.kv else None
@@ -1817,9 +1818,11 @@ def _residual_lines(
             profile.atmosphere,
             profile.fwhm_mn_ev,
         )
+        if r is not None and r >= MAIN_LINE_SHARE:
+            return 1.0
         if r is None or not line_detectable(energy, y, r * counts, main.energy):
             return None
-        return min(r, 1.0)
+        return r
 
     def lacking(ln, counts: float) -> bool:  # an L or M line whose K-alpha (an M line's L-alpha
         # too) should stand above detection beside it (least_share) but is not seen
