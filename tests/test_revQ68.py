@@ -1,0 +1,35 @@
+"""Review of read67's commits (revQ68, session 68): what a script's save of several cube layers
+under a bare name does, as the user guide says it."""
+
+import numpy as np
+
+
+def _cube_layer(name: str):
+    """An Image layer of a small in-memory cube, as the reader makes one (metadata "xrf_cube")."""
+    from napari.layers import Image
+
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+
+    counts = np.ones((3, 4, 16), np.float32)
+    cube = Cube(counts, Calibration(0.0, 0.1), metadata={"name": name})
+    return Image(np.moveaxis(counts, -1, 0), name=name, metadata={"xrf_cube": cube})
+
+
+def test_a_bare_name_for_several_cube_layers_writes_nothing_and_cubes_h5_writes_each(
+    make_napari_viewer, tmp_path, recwarn
+):
+    """A guard: the user guide says that `save_layers("cubes", ..., plugin="xrf-napari")` of
+    several layers writes nothing, napari warning only "Given plugin 'xrf-napari' is not a valid
+    writer" (npe2 adds .h5 to a bare name for one layer only; for several it asks for a folder
+    writer, which xrf-napari does not declare), and that `cubes.h5` writes one file per cube."""
+    import napari
+
+    make_napari_viewer()  # registers the plugin's writers
+    layers = [_cube_layer("A"), _cube_layer("B")]
+    assert napari.save_layers(str(tmp_path / "cubes"), layers, plugin="xrf-napari") == []
+    said = [str(w.message) for w in recwarn]
+    assert f"Given plugin 'xrf-napari' is not a valid writer for {tmp_path / 'cubes'}." in said
+    assert list(tmp_path.iterdir()) == []
+    written = napari.save_layers(str(tmp_path / "cubes.h5"), layers, plugin="xrf-napari")
+    assert sorted(written) == [str(tmp_path / "cubes_A.h5"), str(tmp_path / "cubes_B.h5")]
