@@ -1,6 +1,6 @@
 """Session 68, pigment candidates' listed lines (#14): an M line lacking its L-alpha comes after
 other names where that L-alpha, at the least height the tube gives it, would stand above
-detection."""
+detection; a peak at a Cr tube's K-beta that the Cr K-alpha left explains is chromium's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("xraylib")
 
-from test_pigB63 import _spectrum
+from test_pigB63 import FWHM_EV, _spectrum
 
 from xrf_napari.analysis import pigment_fit as pf
 from xrf_napari.physics.instrument import InstrumentProfile
@@ -63,3 +63,28 @@ def test_line_detectable_is_the_element_suggestions_test():
     spec = np.full(100, 400.0)
     assert line_detectable(e, spec, N_SIGMA * 20.0 + 1.0, 10.0)
     assert not line_detectable(e, spec, N_SIGMA * 20.0 - 1.0, 10.0)
+
+
+def test_a_missing_viridians_cr_k_beta_is_named_chromium_not_held_manganese():
+    """Fails on the parent ("Mn Ka misfit"): under a Cr tube a viridian + raw umber region's raw
+    umber candidates, lacking viridian, left its Cr K-alpha in the residual and, at Cr K-beta (5.95
+    keV), a peak 1.6-2.4 times K-beta's share of that Cr K-alpha: over the tube's own (up to
+    TUBE_KB_SLACK, 1.5), and named after their fitted Mn K-alpha (5.90), "Mn Ka misfit 5.93 keV".
+    Where the Cr K-alpha left could give a third of the peak (MINOR_LINE_SLACK) it is the paint's
+    chromium: "Cr Kb". A peak four times the share is more than chromium's and stays Mn's misfit."""
+    from test_pig66 import _names
+
+    from xrf_napari.elements import element_line
+
+    share = element_line("Cr", "Kb").weight / element_line("Cr", "Ka").weight * 2e4
+    prof = InstrumentProfile(anode="Cr", kv=30.0, fwhm_mn_ev=FWHM_EV)
+
+    def umber(k: float) -> list:
+        fitted = [(5.41, 6e4), (5.95, 8e3), (3.69, 3e4), (5.899, 5e3), (6.49, 700.0)]
+        e, y, model = _spectrum(fitted, [(5.41, 2e4), (5.947, k * share)])
+        held, ground = frozenset({"Mn", "Fe"}), frozenset({"Ca", "S", "Sr"})
+        return _names(pf._residual_lines(y, model, pf._weights(y), e, prof, held, ground))
+
+    assert umber(2.0) == ["Cr Kb"]
+    assert umber(4.0) == ["Mn Ka misfit"]
+    assert umber(1.2) == []

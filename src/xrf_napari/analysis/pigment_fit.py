@@ -1547,6 +1547,8 @@ TUBE_SCATTER_BREADTH = 1.5
 #: the ochres, whose 0.5-1 % MnO2 gives the 1.3), so a larger peak holds another line: at
 #: MINOR_LINE_SLACK (3) the green-earth candidates of viridian + raw umber regions lost the
 #: umber's "Mn Ka 5.93 keV" (their peaks 1.4 and 3.2 times the share: the second is listed now).
+#: A larger peak the K-alpha left could still give a third of (MINOR_LINE_SLACK) is the paint's
+#: anode element, not a held element's line: `_residual_lines`' anode_kb.
 TUBE_KB_SLACK = 1.5
 
 
@@ -1686,7 +1688,8 @@ def _residual_lines(
     fifth as high as its M-alpha, a main-table chrome yellow's 2.18 keV peak read "Hg Ma" with no
     Hg L-alpha (9.99 keV) though even that fifth would have shown;
     a peak at the tube anode's K-beta beside its K-alpha left as high is the tube's
-    (TUBE_SCATTER_BREADTH). At most UNEXPLAINED_SHOWN lines, most significant
+    (TUBE_SCATTER_BREADTH), and one up to three times that high is the anode's element in the paint
+    (anode_kb), not a held element's line. At most UNEXPLAINED_SHOWN lines, most significant
     first: the UNEXPLAINED_FIRST most significant, then those of the elements naming the most
     peaks."""
     from scipy.ndimage import gaussian_filter1d, median_filter
@@ -1843,11 +1846,15 @@ def _residual_lines(
         near = np.abs(energy - parent) <= tol(parent)
         return bool(near.any() and ESCAPE_SLACK * p_esc[k] * ys[near].max() >= counts)
 
-    def tube_kb(e: float, counts: float) -> bool:  # the anode's K-beta, its K-alpha left as high
+    def kb_share(e: float) -> float | None:  # at the anode's K-beta: its share of the K-alpha left
         ka, kb = element_line(profile.anode, "Ka"), element_line(profile.anode, "Kb")
         if ka is None or kb is None or abs(kb.energy - e) >= tol(e):
-            return False
-        return TUBE_KB_SLACK * kb.weight / ka.weight * top_near(ka.energy) >= counts
+            return None
+        return kb.weight / ka.weight * top_near(ka.energy)
+
+    def tube_kb(e: float, counts: float) -> bool:  # the anode's K-beta, its K-alpha left as high
+        share = kb_share(e)
+        return share is not None and TUBE_KB_SLACK * share >= counts
 
     def held_kb(ln) -> bool:  # the K-beta of an element the fit holds (MINOR_LINE_SLACK)
         return ln.family == "Kb" and (ln.element in explained or ln.element in ground)
@@ -1888,12 +1895,24 @@ def _residual_lines(
         ]
         return [max(held, key=lambda ln: np.interp(ln.energy, energy, ys))] if held else []
 
+    def anode_kb(e: float, i: int, near: list) -> list:
+        """The anode's K-beta, not the held elements' lines `near`, at a peak the anode's K-alpha
+        left in the residual could give a third of or more (MINOR_LINE_SLACK): the held lines
+        are fitted, so the peak is the anode's element in the paint, which the candidate lacks
+        (the tube's own only up to TUBE_KB_SLACK). Under a Cr tube the raw-umber candidates of
+        viridian + raw umber regions, lacking viridian, read "Mn Ka misfit 5.93 keV" for its Cr
+        K-beta (5.95): now "Cr Kb 5.93 keV"."""
+        share = kb_share(e)
+        if share is None or not near or any(ln.element not in explained for ln in near):
+            return near
+        return [element_line(profile.anode, "Kb")] if MINOR_LINE_SLACK * share >= left[i] else near
+
     def place(i: int) -> float:  # the residual's top in counts within a line's tolerance
         near = tops[np.abs(energy[tops] - energy[i]) <= tol(float(energy[i]))]
         return float(energy[near[np.argmax(left[near])]] if len(near) else energy[i])
 
     peaks = [place(i) for i in idx]
-    names = [misfit_of(e, i) or names_of(e, i) for e, i in zip(peaks, idx)]
+    names = [anode_kb(e, i, misfit_of(e, i) or names_of(e, i)) for e, i in zip(peaks, idx)]
     support: dict[str, int] = {}
     for near in names:
         for el in {ln.element for ln in near}:
