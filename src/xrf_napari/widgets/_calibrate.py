@@ -97,6 +97,31 @@ class TwoPeakDialog(QDialog):
         self.accept()
 
 
+def running_on(viewer, cube) -> str:
+    """Why `cube` cannot take a new calibration now ("" if it can): a panel's job running on it
+    (Make maps, Find pigments, an embedding...) would be stopped as its scan leaves the layers
+    ("Stopped: the scan x was closed."), its work lost, the scan still open. A survey is not
+    counted (it runs again on the calibrated scan), nor a save (it ends writing what it had)."""
+    from qtpy.QtWidgets import QApplication
+
+    from ._common import CubeDock
+
+    for dock in QApplication.allWidgets():
+        if (
+            isinstance(dock, CubeDock)
+            and dock.viewer is viewer
+            and dock.job.is_running
+            and dock._job_cube is cube
+            and not (dock._job_is_survey or dock._job_is_save)
+        ):
+            job = dock._job_name or dock.job.run_button.text().replace("&&", "&")
+            return (
+                f"{job} is running on {dock.scan_name(cube)}, and a new calibration would stop "
+                "it: let it end (or cancel it), then press OK again."
+            )
+    return ""
+
+
 def give_calibration(viewer, old, new) -> None:
     """`new`, the same scan under another calibration (Cube.with_calibration: the user's two
     peaks), replaces `old` in every layer of `viewer`, as the reader's automatic calibration does

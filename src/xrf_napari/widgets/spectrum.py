@@ -864,7 +864,7 @@ class SpectrumWidget(CubeDock):
 
         from ..energy import energy_range_text
         from ..io.user_calibration import calibration_from_peaks, peak_energy, write_sidecar
-        from ._calibrate import give_calibration
+        from ._calibrate import give_calibration, running_on
 
         if cube is None:
             cube = self.current_cube()
@@ -877,6 +877,8 @@ class SpectrumWidget(CubeDock):
             raise ValueError(NO_SCAN)
         if awaits_calibration(cube):
             raise ValueError("The automatic calibration is still being fitted: wait for it.")
+        if why := running_on(self._viewer, cube):
+            raise ValueError(why)
         (e1, named1), (e2, named2) = peak_energy(peak1), peak_energy(peak2)
         last = cube.n_channels - 1
         for ch in (ch1, ch2):

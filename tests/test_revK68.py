@@ -1,0 +1,46 @@
+"""Session 68, reviewer revK68 of Calibrate from two peaks... (the Spectrum dock, helper calui68):
+what a conservator recalibrating a scan met that the feature's own tests did not try."""
+
+import threading
+
+import pytest
+from _napari_helpers import held_job, open_cube, wait_idle, write_painted_cube
+
+pytest.importorskip("xraylib")
+
+
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
+def test_a_panels_job_on_the_scan_is_not_stopped_by_calibrating_it(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Make maps, Find pigments or an embedding running on a scan when its two peaks were
+    applied was stopped, "Stopped: the scan a.h5 was closed.", its work lost, the scan still
+    open. Now the calibration is refused, in the dialog's words, while the job runs, and taken
+    once it ended. Fails on the parent: the job was stopped and the scan recalibrated."""
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.embed import EmbedClusterWidget
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    spectrum, embed = SpectrumWidget(viewer), EmbedClusterWidget(viewer)
+    cube = embed.current_cube()
+    gate = threading.Event()
+    try:
+        assert embed.start_job(held_job(gate), cube=cube, on_result=print, name="Find regions")
+        with pytest.raises(ValueError, match="Find regions is running on a, and a new calibration"):
+            spectrum.calibrate_from_peaks(100, "Ca Ka", 300, "Pb La", cube=cube)
+        assert embed.job.is_running and "was closed" not in embed.job.status.text()
+        assert all(layer_cube(ly) in (cube, None) for ly in viewer.layers)
+    finally:
+        gate.set()
+    wait_idle(qtbot, embed.job)
+    assert "calibrated from two peaks" in spectrum.calibrate_from_peaks(
+        100, "Ca Ka", 300, "Pb La", cube=cube
+    )
+    assert embed.current_cube().calibration.source == "user"
