@@ -1,7 +1,8 @@
 """Readers, session 68: the readers name xrf-napari's saved images without importing analysis/
 (saved_marks sits below both); a zarr store of several cubes names the one read, an HDF5 cube
-whose name is no text is said set aside."""
+whose name is no text is said set aside, and `info --json` carries the file's warnings."""
 
+import json
 import subprocess
 import sys
 import warnings
@@ -128,6 +129,25 @@ def test_a_cube_whose_name_is_no_text_beside_the_one_read_is_said_set_aside(tmp_
         "a byte of it altered): set aside, not read (the file is damaged there: copy it again "
         "from its source)"
     ], said
+
+
+def test_info_json_carries_the_several_cubes_warning(tmp_path, capsys):
+    """`info --json` of a file of several cubes said which was read on stderr only: the JSON
+    holds the file's warnings too (a "warnings" list); stderr still has them."""
+    from xrf_napari.cli.main import main
+
+    path = tmp_path / "two.npz"
+    np.savez(path, first=np.ones((4, 5, 128), "u2"), second=np.ones((6, 5, 128), "u2"))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert main(["info", "--json", "--no-auto-calibration", "--no-progress", str(path)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    words = (
+        f"{path}: member 'second' (6, 5, 128) was read (the largest); its other 3-D cubes: "
+        "'first' (4, 5, 128): choose one with --dataset first (dataset='first')"
+    )
+    assert info["warnings"] == [words], info.get("warnings")
+    assert [str(w.message) for w in said] == [words]
 
 
 @pytest.mark.parametrize(

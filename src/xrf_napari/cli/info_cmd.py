@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 
 def configure(p):
@@ -273,8 +274,16 @@ def run(args) -> int:
     from ..detector import kv_reading
     from ._args import read_scan
 
-    cube = read_scan(args)
-    info = describe(cube, args.sum, progress=not args.no_progress)
+    said: list = []
+    try:
+        with warnings.catch_warnings(record=True) as said:  # the file's warnings, for --json
+            cube = read_scan(args)
+            info = describe(cube, args.sum, progress=not args.no_progress)
+    finally:  # to stderr, as before (a refusal's too): a script watching it still sees them
+        for w in said:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    if said:  # --json had carried them on stderr only (the cube read of several, which)
+        info["warnings"] = [str(w.message) for w in said]
     note = simulated_profile_note(cube)
     if note and "profile" in info["metadata"]:
         info["metadata_notes"] = {"profile": note}
