@@ -44,3 +44,22 @@ def test_a_panels_job_on_the_scan_is_not_stopped_by_calibrating_it(
         100, "Ca Ka", 300, "Pb La", cube=cube
     )
     assert embed.current_cube().calibration.source == "user"
+
+
+def test_a_line_or_energy_is_read_as_other_programs_and_keyboards_write_it():
+    """A conservator copying a peak's name from a spectroscopy table or another program typed
+    "Fe K-alpha", "Fe Kalpha", "Fe Ka1", "Pb La1", "Mn Kß" (a German keyboard's beta), or an
+    energy with a decimal comma, "6,40": each was refused as "neither a line nor an energy".
+    Now each reads as the family ("Fe Ka") or the keV number; a thousands comma in eV is still
+    refused. Fails on the parent: those spellings were refused."""
+    from xrf_napari.io.user_calibration import peak_energy
+
+    fe, pb_la, mn_kb = peak_energy("Fe Ka"), peak_energy("Pb La"), peak_energy("Mn Kb")
+    for text in ("Fe K-alpha", "Fe Kalpha", "fe k alpha", "Fe Ka1", "Fe K\u03b11"):
+        assert peak_energy(text) == fe, text
+    assert peak_energy("Pb La1") == peak_energy("Pb L-alpha") == pb_la
+    assert peak_energy("Mn K\u00df") == mn_kb
+    assert peak_energy("6,40")[0] == peak_energy("6,4 keV")[0] == 6.4
+    for text in ("6,400 eV", "Fe Kab"):
+        with pytest.raises(ValueError, match="neither a line nor an energy"):
+            peak_energy(text)

@@ -24,10 +24,17 @@ PEAK_ENERGIES = (0.0, 60.0)
 #: (usually 5-40 eV); outside, a peak was taken for the wrong line or a channel mistyped.
 USER_GAINS = (1e-3, 0.2)
 #: Line families a peak may be named by, as the docks write them (elements.LINE_FAMILIES), with
-#: the Greek letters the markers show.
-_GREEK = {"\u03b1": "a", "\u03b2": "b", "\u03b3": "g"}
+#: the Greek letters the markers show (and a German keyboard's \u00df for beta).
+_GREEK = {"\u03b1": "a", "\u03b2": "b", "\u03b3": "g", "\u00df": "b"}
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(kev|ev)?\s*$", re.I)
-_LINE = re.compile(r"^\s*([A-Za-z]{1,2})\s*-?\s*([KLM])\s*([abg])\s*$", re.I)
+#: A keV number written with a decimal comma ("6,40"), as a European keyboard gives it
+_COMMA = re.compile(r"^\s*(\d+),(\d+)\s*(kev)?\s*$", re.I)
+#: "Fe Ka", also as spectroscopy tables and other programs write it: "Fe K-alpha", "Fe Kalpha",
+#: "Fe Ka1", "Pb La1", "Pb Lb1" (the first line of a family is read as the family, whose energy
+#: is its lines' mean: Fe Ka 6.400 keV, Ka1 6.404)
+_LINE = re.compile(
+    r"^\s*([A-Za-z]{1,2})\s*-?\s*([KLM])\s*-?\s*(alpha|beta|gamma|[abg])\s*-?1?\s*$", re.I
+)
 
 
 def peak_energy(text: str) -> tuple[float, str]:
@@ -36,13 +43,15 @@ def peak_energy(text: str) -> tuple[float, str]:
     raw = str(text).strip()
     for greek, latin in _GREEK.items():
         raw = raw.replace(greek, latin)
+    if m := _COMMA.match(raw):
+        raw = f"{m.group(1)}.{m.group(2)} keV"
     if m := _NUMBER.match(raw):
         value = float(m.group(1)) * (1e-3 if (m.group(2) or "").lower() == "ev" else 1.0)
         return value, f"{value:.4g} keV"
     if m := _LINE.match(raw):
         from ..elements import element_line, element_symbol
 
-        sym, family = m.group(1).capitalize(), m.group(2).upper() + m.group(3).lower()
+        sym, family = m.group(1).capitalize(), m.group(2).upper() + m.group(3)[0].lower()
         try:
             sym = element_symbol(sym)
         except ValueError:
