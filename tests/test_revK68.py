@@ -63,3 +63,17 @@ def test_a_line_or_energy_is_read_as_other_programs_and_keyboards_write_it():
     for text in ("6,400 eV", "Fe Kab"):
         with pytest.raises(ValueError, match="neither a line nor an energy"):
             peak_energy(text)
+
+
+def test_the_commands_advice_names_the_dialog_that_writes_the_sidecar():
+    """A command's refusal of an uncalibrated scan said to write a JSON sidecar's offset and
+    gain, reckoned by hand, and did not name the napari dialog that writes it from two peaks.
+    Fails on the parent: no word of it."""
+    from types import SimpleNamespace
+
+    from xrf_napari.cli._args import how_to_calibrate
+
+    for no_auto in (False, True):
+        said = how_to_calibrate(SimpleNamespace(no_auto_calibration=no_auto))
+        assert said.startswith('give the file one (a JSON sidecar beside it, {"offset"'), said
+        assert "Spectrum panel writes from two peaks you know (Calibrate from two peaks...)" in said

@@ -168,16 +168,19 @@ def refuse_uncalibrated(args, cube, cannot: str) -> None:
 
 def how_to_calibrate(args) -> str:
     """What a command-line user can do about a scan without an energy calibration, naming the
-    command's own options (energy.HOW_TO_CALIBRATE names read_cube(anode=...), a Python call)."""
+    command's own options (energy.HOW_TO_CALIBRATE names read_cube(anode=...), a Python call),
+    and the napari dialog that writes the sidecar: reckoning its offset and gain by hand from
+    two peaks is what the dialog does."""
     way = (
         "leave out --no-auto-calibration, for the calibration from its peaks"
         if args.no_auto_calibration
         else "name the tube with --anode if it is not Rh"
     )
     return (
-        'give the file one (a JSON sidecar beside it, {"offset": ..., "gain": ...} in keV, or the '
-        f".rpl's depth-origin and depth-scale keys), or {way} (docs/user_guide.md, 'Fixing a "
-        "calibration')"
+        'give the file one (a JSON sidecar beside it, {"offset": ..., "gain": ...} in keV, which '
+        "napari's Spectrum panel writes from two peaks you know (Calibrate from two peaks...), "
+        f"or the .rpl's depth-origin and depth-scale keys), or {way} (docs/user_guide.md, "
+        "'Fixing a calibration')"
     )
 
 
