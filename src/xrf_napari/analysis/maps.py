@@ -547,21 +547,15 @@ def plan_maps(
 
 def _rivals(symbol: str, line: Line, present, fit_groups: dict, kv: float | None) -> list[str]:
     """The FIT_GROUPS neighbours a map of `line` is fitted beside: those present whose line
-    nearest it the tube of `kv` (where known) excites. Under a 30 kV tube, below Sb's K edge
-    (30.49 keV), a Cd K-beta map beside Sb was fitted with an empty Sb template and fell back
-    to its window, its note saying the channels were too coarse to fit it apart from Sb."""
+    nearest it the tube of `kv` excites, or, where the kV is unknown, EXCITATION_KEV, at which
+    the templates are then taken. Under a 30 kV tube, below Sb's K edge (30.49 keV), a Cd K-beta
+    map beside Sb was fitted with an empty Sb template and fell back to its window, its note
+    saying the channels were too coarse to fit it apart from Sb; with no kV (an M6 .rpl export)
+    it raised "Cd Kβ cannot be fitted" and Make maps made none."""
     rivals = fit_groups.get((symbol, line.family), ((), 0.0))[0]
-    return [
-        x
-        for x in rivals
-        if x in present
-        and (
-            not kv
-            or _excited(
-                x, min(element_lines(x), key=lambda o: abs(o.energy - line.energy)).family, kv
-            )
-        )
-    ]
+    nearest = {x: min(element_lines(x), key=lambda o: abs(o.energy - line.energy)) for x in rivals}
+    at = kv or EXCITATION_KEV
+    return [x for x in rivals if x in present and _excited(x, nearest[x].family, at)]
 
 
 def _join(a: str, b: str) -> str:

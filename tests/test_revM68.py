@@ -1,0 +1,20 @@
+"""Session 68 review of the maps' fits beside a neighbour (revM68)."""
+
+import numpy as np
+from test_maps61 import _forward
+
+from xrf_napari.analysis import maps as M
+
+
+def test_cd_k_beta_chosen_beside_antimony_with_no_kv_is_a_map_not_an_error():
+    """Cd K-beta chosen beside Sb is fitted (FIT_GROUPS) where the tube excites Sb K-alpha; where
+    the kV is unknown (an M6 .rpl export, a synchrotron scan) the templates are taken at
+    EXCITATION_KEV (20 keV), below both K edges, and the fit raised "Cd Kβ cannot be fitted":
+    Make maps made no map at all. It is a window there, as before that fit."""
+    cube, y, truth = _forward([("Cadmium yellow", 1.0)], kv=45.0)
+    present = ["Cd", "Sb", "Pb", "S", "Ca"]
+    (plan, pb), w = M.plan_for_cube(
+        cube, ["Cd", "Pb"], present=present, lines={"Cd": "Kb"}, spectrum=y, kv=None
+    )
+    assert plan.method == "window" and "overlaps Sb Kα" in plan.note
+    assert float(y @ w[:, 0].astype(np.float64)) > 0.5 * truth[("Cd", "Kb")]
