@@ -169,3 +169,28 @@ def test_a_tie_of_npz_members_is_said_as_before(tmp_path, members, head):
         f"{path}: {head}; its other 3-D cubes: '{members[1]}' (4, 5, 128): choose one with "
         f"--dataset {members[1]} (dataset='{members[1]}')"
     ], said
+
+
+def test_an_ome_zarr_image_names_its_damaged_chunk_and_watches_its_files(tmp_path):
+    """An OME-Zarr image's damaged chunk was "a compressed chunk of the scan dataset", not of
+    its zarr array, and no file of the array was watched for a rewrite (errors.stores_under did
+    not see the array under arrays._OmeImage); both name the array now (fuzz seed 6868)."""
+    import zarr
+
+    from xrf_napari.io import CubeReadError, read_cube
+    from xrf_napari.io.limits import stored_files
+
+    store = tmp_path / "ome.zarr"
+    g = zarr.open_group(str(store), mode="w")
+    axes = [{"name": n, "type": t} for n, t in zip("tczyx", ("time", "channel", *["space"] * 3))]
+    g.attrs["multiscales"] = [{"axes": axes, "datasets": [{"path": "0"}]}]
+    data = np.random.default_rng(0).poisson(3, (1, 128, 1, 8, 6)).astype("u2")
+    g.create_array("0", data=data, chunks=(1, 128, 1, 4, 6))
+    cube, _ = _read_warned(store)
+    assert store / "0" / "zarr.json" in stored_files(cube.data, store)
+    chunk = max(p for p in (store / "0").rglob("*") if p.is_file() and p.name != "zarr.json")
+    raw = bytearray(chunk.read_bytes())
+    raw[len(raw) // 2 : len(raw) // 2 + 8] = b"\xff" * 8
+    chunk.write_bytes(bytes(raw))
+    with pytest.raises(CubeReadError, match="a compressed chunk of zarr array '/0' there"):
+        read_cube(store, auto_calibrate=False)

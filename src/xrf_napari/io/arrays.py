@@ -1940,6 +1940,9 @@ class _OmeImage(LazyArray):
         self.dtype = np.dtype(arr.dtype)
         self.chunks = tuple(int(arr.chunks[a]) for a in keep)
         self.attrs, self.path, self.store = arr.attrs, arr.path, arr.store
+        # the array it reads (errors.stores_under): a damaged chunk had been "a compressed chunk
+        # of the scan dataset", not of zarr array '/0', and no chunk file of it was watched
+        self.sources = [arr]
 
     def nbytes_stored(self) -> int:
         return int(self._arr.nbytes_stored())
