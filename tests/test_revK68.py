@@ -77,3 +77,20 @@ def test_the_commands_advice_names_the_dialog_that_writes_the_sidecar():
         said = how_to_calibrate(SimpleNamespace(no_auto_calibration=no_auto))
         assert said.startswith('give the file one (a JSON sidecar beside it, {"offset"'), said
         assert "Spectrum panel writes from two peaks you know (Calibrate from two peaks...)" in said
+
+
+def test_a_closed_calibration_dialog_is_not_kept(make_napari_viewer, qtbot, tmp_path):
+    """Each press of Calibrate from two peaks... made a dialog that stayed, hidden, a child of
+    the Spectrum dock once cancelled or applied, holding the Cube it was opened for (a scan
+    replaced by its calibration, its sum image and spectra too). Now a closed dialog is
+    deleted. Fails on the parent: the cancelled dialog was still there."""
+    from xrf_napari.widgets._calibrate import TwoPeakDialog
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    spectrum = SpectrumWidget(viewer)
+    spectrum.calibrate_button.click()
+    (dialog,) = spectrum.findChildren(TwoPeakDialog)
+    dialog.reject()  # Cancel
+    qtbot.waitUntil(lambda: not spectrum.findChildren(TwoPeakDialog), timeout=2000)

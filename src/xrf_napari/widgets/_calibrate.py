@@ -6,6 +6,7 @@ calibrated Cube to the scan's layers."""
 
 from __future__ import annotations
 
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -35,6 +36,9 @@ class TwoPeakDialog(QDialog):
 
     def __init__(self, dock, cube, save_refusal: str, peaks=()):
         super().__init__(dock)
+        # gone once closed (OK, Cancel): a hidden dialog per press stayed a child of the dock,
+        # holding the Cube it was opened for, replaced or not (its sum image: 64 MB at 4000 px)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dock, self.cube = dock, cube
         self.setWindowTitle("Calibrate from two peaks")
         found = ", ".join(f"{ch:g}" for ch in peaks)
