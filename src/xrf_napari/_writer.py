@@ -39,8 +39,9 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
     import os
     from pathlib import Path
 
+    from .analysis.export import file_stem
     from .errors import CubeReadError
-    from .fileutil import OutputError, check_outputs, printable
+    from .fileutil import OutputError, check_outputs, hidden_name, printable
     from .io.project_h5 import write_cube_streamed
 
     name = str(meta.get("name") or "layer")
@@ -57,6 +58,10 @@ def write_cube_layer(path: str, data, meta: dict) -> list[str]:
             f"layer {name!r} not saved: {printable(typed or path)!r} has no file name before the "
             f"suffix; give a name such as {printable(cube.name)}{SUFFIXES[0]}"
         )
+    # ".x.h5" was written, a hidden file the docks' save dialogs and recolour -o refuse to make
+    hidden = hidden_name(bare, f"{file_stem(cube.name)}{SUFFIXES[0]}")
+    if hidden:
+        raise CubeSaveError(f"layer {name!r} not saved: {printable(typed)!r}: {hidden}")
     ext = os.path.splitext(bare)[1].lower()
     if ext in SUFFIXES:
         out = out.with_name(bare)
@@ -120,7 +125,7 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
     from pathlib import Path
 
     from .analysis.export import file_stem
-    from .fileutil import printable
+    from .fileutil import hidden_name, printable
 
     layer_data = _without_own_sums(layer_data)
     if len(layer_data) == 1:  # one cube and its sum image: the cube to the name given
@@ -135,6 +140,11 @@ def write_cube_layers(path: str, layer_data: list) -> list[str]:
         raise CubeSaveError(
             f"{len(layer_data)} layers not saved: {printable(out.name)!r} has no file name before "
             f"the suffix; give a name such as cubes{SUFFIXES[0]}"
+        )
+    hidden = hidden_name(stem, f"cubes{ext}")  # ".x.h5": the hidden ".x_<layer>.h5" files
+    if hidden:
+        raise CubeSaveError(
+            f"{len(layer_data)} layers not saved: {printable(out.name)!r}: {hidden}"
         )
     names = [str(meta.get("name") or "layer") for _, meta, *_ in layer_data]
     for name, (data, meta, *_) in zip(names, layer_data, strict=True):
