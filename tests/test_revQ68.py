@@ -33,3 +33,28 @@ def test_a_bare_name_for_several_cube_layers_writes_nothing_and_cubes_h5_writes_
     assert list(tmp_path.iterdir()) == []
     written = napari.save_layers(str(tmp_path / "cubes.h5"), layers, plugin="xrf-napari")
     assert sorted(written) == [str(tmp_path / "cubes_A.h5"), str(tmp_path / "cubes_B.h5")]
+
+
+def test_advice_quotes_a_name_with_a_space_for_windows_shells_in_double_quotes(monkeypatch):
+    """On Windows the several-cubes warning said "choose one with --dataset '/scan a'" (aa8bb962's
+    shlex.quote): cmd.exe takes no single quotes, so the advice run as printed gave the program
+    "'/scan" and "a'". Now errors.shell_word quotes as Windows' C runtime reads an argument
+    (double quotes), as does the advice for a dashed name ("write './-l maps'"). os.name is
+    stood in for in errors alone. Fails on the parent: single quotes."""
+    from types import SimpleNamespace
+
+    from xrf_napari import errors
+    from xrf_napari.cli._dispatch import _typed
+
+    monkeypatch.setattr(errors, "os", SimpleNamespace(name="nt"))
+    said = errors.chosen_cube(
+        "two.h5",
+        "dataset",
+        ("/scan b", (6, 5, 128)),
+        [("/scan a", (4, 5, 128))],
+        "the last by name",
+        False,
+    )
+    assert said.endswith("""choose one with --dataset "/scan a" (dataset='/scan a')"""), said
+    assert _typed("./-l maps") == '"./-l maps"'
+    assert _typed("plain") == "plain"

@@ -7,6 +7,7 @@ with it. Content checks read a bounded sample only, so a 50 GB scan is judged in
 from __future__ import annotations
 
 import errno
+import os
 import re
 from pathlib import Path
 
@@ -89,6 +90,20 @@ def require_3d(shape, path, what: str = "array") -> None:
         raise CubeReadError(path, f"the {what} has an empty axis: shape {shape}")
 
 
+def shell_word(word: str) -> str:
+    """`word` as it must be typed in this system's shell to reach a program as one argument, for
+    advice that names a command: POSIX quoting (shlex) where the shell is sh-like, double quotes
+    on Windows (subprocess.list2cmdline: the C runtime's rule, which cmd.exe and PowerShell both
+    pass on), where shlex's '/scan a' reaches the program as two words, "'/scan" and "a'"."""
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline([word])
+    import shlex
+
+    return shlex.quote(word)
+
+
 def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: bool = False) -> str:
     """The warning of a reader that chose a cube among several of one file, none named: `read`
     (name, shape) and `noun` ("dataset", "member", "array") what it is, `others` [(name, shape)]
@@ -99,8 +114,6 @@ def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: boo
     each caller had judged it again for its rule's words. The option's name is quoted for a
     shell where it needs it: "--dataset /scan a", run as printed, was refused ("unrecognized
     arguments: a")."""
-    import shlex
-
     (name, shape), (other, other_shape) = read, others[0]
     equal = np.prod(shape) == np.prod(other_shape)
     rule = "by its name" if named else tie if equal else "the largest"
@@ -113,7 +126,7 @@ def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: boo
     )
     return (
         f"{path}: {head}; its other 3-D cubes: {listed}{more}: choose one with --dataset "
-        f"{shlex.quote(other)} (dataset={other!r})"
+        f"{shell_word(other)} (dataset={other!r})"
     )
 
 

@@ -514,9 +514,9 @@ def _refuse_dashed_files(parser, words: list[str]) -> None:
 def _typed(word: str) -> str:
     """`word` as it must be typed in a shell: advice for "-l maps" said `write ./-l maps`,
     which the shell splits into two words."""
-    import shlex
+    from ..errors import shell_word
 
-    return shlex.quote(word)
+    return shell_word(word)
 
 
 def _long_name(action, typed: str) -> str:

@@ -300,6 +300,7 @@ def run(args) -> int:
     )
     from ..analysis.ood import check_scan
     from ..analysis.pigment_fit import too_few_for_regions
+    from ..errors import shell_word
     from ..progress import run_to_end, tqdm_callback
     from ._args import read_scan, refuse_uncalibrated
 
@@ -309,7 +310,7 @@ def run(args) -> int:
     # an axis wholly off the grid first: a few pixels there were told to try `xrf-napari
     # pigments`, which then refused them for the axis
     refuse_off_grid(cube, "the models", args.input)  # before the model, a warning and a note
-    pigments = f"`xrf-napari pigments {shlex.quote(args.input)}`"
+    pigments = f"`xrf-napari pigments {shell_word(args.input)}`"
     why = too_few_for_regions(cube.shape, args.input, pigments)
     if why:  # refused before the model loads, as the Embed dock does
         raise ValueError(why)
