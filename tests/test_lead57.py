@@ -20,9 +20,9 @@ def test_the_no_line_note_says_no_single_pixel_stands_out_either():
 
 def test_a_one_channel_image_is_not_called_1_channels_or_1_images():
     from xrf_napari.cube import cube_from_array
-    from xrf_napari.io import _few_channels
+    from xrf_napari.io import few_channels
 
-    one = _few_channels(cube_from_array(np.zeros((4, 3, 1), np.float32)))
+    one = few_channels(cube_from_array(np.zeros((4, 3, 1), np.float32)))
     assert one.startswith("1 channel is too few") and "one image" in one, one
-    many = _few_channels(cube_from_array(np.zeros((4, 3, 20), np.float32)))
+    many = few_channels(cube_from_array(np.zeros((4, 3, 20), np.float32)))
     assert many.startswith("20 channels are too few") and "20 images" in many, many

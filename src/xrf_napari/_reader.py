@@ -746,12 +746,10 @@ def _tell_refused_here(path, layers) -> None:
     a word (only the Spectrum dock, where open, said "No energy calibration", not why), where a
     larger one's background pass tells it (_tell_calibration). A stack of images of too few
     channels is told by io's own warning instead."""
-    from .io import auto_calibration_failure
-    from .io.hdf5 import MIN_CHANNELS
+    from .io import auto_calibration_failure, few_channels
 
     meta = layers[0][1]["metadata"]
-    c, h, w = layers[0][0].shape
-    if auto_calibration_failure(meta) is not None and (c >= MIN_CHANNELS or h * w == 1):
+    if auto_calibration_failure(meta) is not None and few_channels(meta["xrf_cube"]) is None:
         _tell_refused(path, meta["auto_calibration"])
 
 

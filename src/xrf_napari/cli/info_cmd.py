@@ -258,15 +258,14 @@ def _print_refusal(cube, args) -> None:
     """Why the automatic calibration was refused, and what to do from the command line: `info`
     said only "calibration none", the reason cut short among the metadata ("auto_calibration:
     failed: another calibration (50.04 eV/channel, offset 1.025 keV) puts more ...")."""
-    from ..io import auto_calibration_failure
-    from ..io.hdf5 import MIN_CHANNELS
+    from ..io import auto_calibration_failure, few_channels
     from ._args import how_to_calibrate
 
     failed = auto_calibration_failure(cube.metadata)
     if failed is None:
         return
     print(f"              automatic calibration refused: {failed}")
-    if cube.n_channels >= MIN_CHANNELS or cube.shape[0] * cube.shape[1] == 1:  # else images
+    if few_channels(cube) is None:  # else images, which no calibration makes a spectrum
         print(f"              to calibrate, {how_to_calibrate(args)}")
 
 

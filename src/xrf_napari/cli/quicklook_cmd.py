@@ -258,12 +258,12 @@ def _uncalibrated_said(cube, args, elements) -> str:
     do from the command line. It said "automatic calibration failed" where --no-auto-calibration
     had turned it off, and advised `read_cube(anode=...)`, a Python call, even of a 1-channel
     scan (an image, not a spectrum), which no calibration makes mappable."""
-    from ..io import auto_calibration_failure
+    from ..io import auto_calibration_failure, few_channels
     from ..io.hdf5 import MIN_CHANNELS
     from ._args import how_to_calibrate
 
     named = " (the --elements named need a calibration)" if elements else ""
-    if cube.n_channels < MIN_CHANNELS and cube.shape[0] * cube.shape[1] > 1:
+    if few_channels(cube) is not None:
         return (
             f"{cube.n_channels} channel{'' if cube.n_channels == 1 else 's'}, too few for an "
             f"X-ray spectrum (at least {MIN_CHANNELS}): wrote the channel sums against channel "

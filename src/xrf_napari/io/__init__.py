@@ -451,7 +451,7 @@ def _auto_calibrate(cube: Cube, anode: str | None) -> Cube:
             out = _with_auto(cube, *agreed)
             out.metadata["auto_calibration"]["anode_from"] = ANODE_FROM_SCATTER
             return out
-        why = _few_channels(cube) or str(exc)
+        why = few_channels(cube) or str(exc)
         cube.metadata["auto_calibration"] = f"{AUTO_FAILED}{why}{AUTO_FAILED_END}"
         return cube
     return _with_auto_seen(cube, cube, result, anode)
@@ -484,11 +484,13 @@ def _with_auto_seen(cube: Cube, source, result, anode: str | None) -> Cube:
     return out
 
 
-def _few_channels(cube: Cube) -> str | None:
+def few_channels(cube: Cube) -> str | None:
     """Why an image of fewer channels than a spectrum has (hdf5.MIN_CHANNELS) found no peaks to
     calibrate on, or None. A plain array of few trailing channels opens as a cube (.npy, .npz,
     zarr, a TIFF of samples: arrays.channel_order), and 20 element maps so saved had read
-    'only 0 clear peaks in the spectrum (need 4)', as if a spectrum were noisy."""
+    'only 0 clear peaks in the spectrum (need 4)', as if a spectrum were noisy. The one rule of
+    "an image stack, not a spectrum": napari's reader, `info` and quicklook ask it (None: a
+    spectrum, to calibrate) where each had spelt it again."""
     from .hdf5 import MIN_CHANNELS
 
     h, w, n = cube.shape
@@ -511,7 +513,7 @@ def _warn_few_channels(cube: Cube, path: Path) -> None:
     without a word (the napari reader, `info`, `recolour` coloured it), since a TIFF of (H, W, 20)
     samples opens as a .npy does (2026-12-05). Told once its automatic calibration failed, so a
     sidecar's calibration (the user's word) or auto_calibrate=False stays quiet."""
-    why = _few_channels(cube)
+    why = few_channels(cube)
     if why is None or cube.calibration.source != "none":
         return
     warn_outside(
