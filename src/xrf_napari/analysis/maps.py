@@ -174,6 +174,11 @@ FIT_GROUPS = {
     # its template. Reaching Cd K-alpha (23.2 keV) read cadmium yellow at 1.5 times its K-beta
     # counts (the detector's efficiency falls between them; /work/runs68/maps68/cd.py)
     ("Cd", "Kb"): (("Sb",), 0.6),
+    # and the automatic Sb map, Sb K-alpha wherever the tube excites it, beside Cd K-beta: by its
+    # window cadmium yellow read 15-30 % of Naples yellow's Sb, a tenth of Naples yellow in
+    # cadmium yellow 1.7-2.1 times its counts; fitted 0.0-0.6 % and 0.98-1.00 (Rh 35/45/50, W
+    # 45/60, Mo 35, Cu 40, Ag 40 kV; 125-170 eV; /work/runs68/revM68/sb_auto.py)
+    ("Sb", "Ka"): (("Cd",), 0.6),
 }
 #: K-alpha lines mapped by their element's K-beta where a present element's lines sit on them
 #: (and none of the second group, whose lines sit on the K-beta): Sr K-alpha (14.10-14.17 keV)
