@@ -94,3 +94,36 @@ def test_a_closed_calibration_dialog_is_not_kept(make_napari_viewer, qtbot, tmp_
     (dialog,) = spectrum.findChildren(TwoPeakDialog)
     dialog.reject()  # Cancel
     qtbot.waitUntil(lambda: not spectrum.findChildren(TwoPeakDialog), timeout=2000)
+
+
+def test_a_read_refused_as_the_stack_is_sliced_leaves_the_calibration_whole(
+    make_napari_viewer, qtbot, tmp_path, monkeypatch
+):
+    """The shown stack is sliced again under its new axis; a read the storage refused there
+    (a network drive's timeout: the reader's face raises it in words) came out of OK as the
+    dialog's error while the stack had the new calibration and the sum layer the old one: the
+    docks stayed on the old axis, and OK again recalibrated the sum layer alone. Now the read is
+    told and every layer holds the calibrated scan. Fails on the parent: the error was raised."""
+    from napari.layers import Image
+
+    from xrf_napari.errors import CubeReadError
+    from xrf_napari.widgets._layers import layer_cube
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    spectrum = SpectrumWidget(viewer)
+    cube = spectrum.current_cube()
+
+    def refused(layer, *args, **kwargs):
+        raise CubeReadError(tmp_path / "a.h5", "the storage did not answer")
+
+    told = []
+    next(ly for ly in viewer.layers if ly.ndim == 3).visible = True  # read off the slider
+    monkeypatch.setattr(Image, "set_view_slice", refused)  # the slice of a shown layer
+    monkeypatch.setattr("napari.utils.notifications.show_error", told.append)
+    spectrum.calibrate_from_peaks(100, "Ca Ka", 300, "Pb La", cube=cube)
+    new = spectrum.current_cube()
+    assert new.calibration.source == "user"
+    assert {layer_cube(ly) for ly in viewer.layers} == {new}
+    assert told and "the storage did not answer" in told[0]

@@ -132,12 +132,26 @@ def give_calibration(viewer, old, new) -> None:
     (_reader._deliver_sum): the stack's axis turns to keV, its slider kept on the channel it
     showed, the sum layers last, so that every dock showing the scan follows the new Cube once
     no layer holds the old one (CubeDock._layer_metadata_changed): its axis, markers, maps and
-    Run buttons. The Instrument row's choice goes with it (SURVEYS.carry_instrument)."""
+    Run buttons. The Instrument row's choice goes with it (SURVEYS.carry_instrument). A shown
+    stack is sliced anew once every layer holds `new`: a read the storage refused there
+    (_reader._Uncopied raises it) is told, as the reader's delivery tells it, the calibration
+    whole (raised, it had left the sum layers on the old Cube, the docks on the old axis, and
+    the dialog saying the read's error of a calibration half made)."""
+    from napari.utils.notifications import show_error
+
+    from ..errors import CubeReadError
+
     SURVEYS.carry_instrument(old, new)
     layers = [ly for ly in viewer.layers if layer_cube(ly) is old]
     layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
+    shown = []
     for layer in layers:
         if layer.metadata.get("kind") == "sum" or layer.ndim != 3:
             layer.metadata = {**layer.metadata, CUBE_KEY: new}
         elif put_energy_axis(layer, new, energy_axis(new), [viewer])[1]:
+            shown.append(layer)
+    for layer in shown:
+        try:
             layer.refresh()
+        except CubeReadError as exc:
+            show_error(str(exc))
