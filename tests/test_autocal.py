@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from _synth_spectra import synthetic_cube
 
-from xrf_napari.analysis.autocal import AutoCalibrationError, auto_calibrate, two_peak_calibration
+from xrf_napari.analysis.autocal import AutoCalibrationError, auto_calibrate
 from xrf_napari.cube import cube_from_array
 from xrf_napari.energy import Calibration
 
@@ -94,13 +94,15 @@ def test_read_cube_records_auto_or_failure(tmp_path):
     assert read_cube(good, auto_calibrate=False).calibration.source == "none"
 
 
-def test_two_peak_calibration():
-    cal = two_peak_calibration(640.5, 6.404, 1105.5, 10.551)
+def test_calibration_from_peaks():
+    from xrf_napari.io.user_calibration import calibration_from_peaks
+
+    cal = calibration_from_peaks(640.5, 6.404, 1105.5, 10.551)
     assert cal.source == "user"
     assert cal.energy(2000)[640] == pytest.approx(6.404 - 0.5 * cal.gain)
     assert float(cal.channel(10.551)) == pytest.approx(1105.5)
     with pytest.raises(ValueError):
-        two_peak_calibration(100, 5.0, 200, 4.0)
+        calibration_from_peaks(100, 5.0, 200, 4.0)
 
 
 # -- a file calibration that contradicts the peaks ---------------------------------------------

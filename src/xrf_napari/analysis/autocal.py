@@ -245,16 +245,6 @@ def peak_energy(element: str, family: str, centroid: float) -> float:
     return float(main + step * (peak - 120))
 
 
-def two_peak_calibration(ch1: float, e1: float, ch2: float, e2: float) -> Calibration:
-    """The user's manual calibration: two peaks (channel, keV) they identified."""
-    if ch1 == ch2:
-        raise ValueError("two-peak calibration needs two different channels")
-    gain = (e2 - e1) / (ch2 - ch1)
-    if gain <= 0:
-        raise ValueError(f"energies must increase with channel (got gain {gain:.6g} keV/channel)")
-    return Calibration(e1 - gain * ch1, gain, 0.0, source="user")
-
-
 # -- peak finding -----------------------------------------------------------------------------
 def find_spectrum_peaks(spectrum, max_peaks: int = 20, scatter: float | None = None) -> list[Peak]:
     """Prominent peaks with sub-channel centres (Gaussian fit) and FWHM in channels: prominence
