@@ -58,3 +58,31 @@ def test_advice_quotes_a_name_with_a_space_for_windows_shells_in_double_quotes(m
     assert said.endswith("""choose one with --dataset "/scan a" (dataset='/scan a')"""), said
     assert _typed("./-l maps") == '"./-l maps"'
     assert _typed("plain") == "plain"
+
+
+def test_a_sidecars_kind_does_not_make_the_cube_layer_a_sum_image(tmp_path):
+    """A .npy scan whose sidecar holds "kind": "sum": cube_layer_metadata copied the file's
+    entries into the cube layer's metadata, and "kind" "sum" is what marks the reader's sum image
+    (d45753cf's writer, the calibration pass, Calibrate from two peaks ask it): the cube layer was
+    taken for a sum image, and give_calibration (the user's two peaks) left its axis on channel
+    numbers, its metadata's calibration "none" (/work/runs68/revQ68/probe_kind2.py). Fails on the
+    parent: the cube layer's kind is "sum"."""
+    import json
+
+    from napari.components import ViewerModel
+
+    from xrf_napari._reader import cube_layers
+    from xrf_napari.energy import Calibration
+    from xrf_napari.io import read_cube
+    from xrf_napari.widgets._calibrate import give_calibration
+
+    np.save(tmp_path / "s.npy", np.ones((4, 5, 64), "u2"))
+    (tmp_path / "s.json").write_text(json.dumps({"kind": "sum"}))
+    cube = read_cube(tmp_path / "s.npy", auto_calibrate=False)
+    viewer = ViewerModel()
+    for data, meta, kind in cube_layers(cube):
+        viewer._add_layer_from_data(data, meta, kind)
+    stack, total = viewer.layers
+    assert stack.metadata.get("kind") is None and total.metadata["kind"] == "sum"
+    give_calibration(viewer, cube, cube.with_calibration(Calibration(0.0, 0.1, source="user")))
+    assert stack.axis_labels[0] == "energy" and stack.metadata["calibration"]["source"] == "user"

@@ -79,9 +79,13 @@ def open_files(layers) -> list[tuple]:
 def cube_layer_metadata(cube) -> dict:
     """The cube layer's metadata: the file's plain entries, the reader's own keys winning (a
     sidecar's "energy": 40...). The reader's (_reader.cube_layers), and the docks' where a
-    calibration replaces the Cube (the reader's automatic one; the user's two peaks)."""
+    calibration replaces the Cube (the reader's automatic one; the user's two peaks). A file's
+    "kind" is left out: "kind" "sum" is what marks the reader's sum image, and a sidecar's
+    {"kind": "sum"} made the cube layer taken for its own sum image (Calibrate from two peaks
+    left its axis on channel numbers)."""
     return {
-        **{k: v for k, v in dict(cube.metadata).items() if _plain(v)},  # a survey may add one
+        # the file's entries (a survey may add one)
+        **{k: v for k, v in dict(cube.metadata).items() if _plain(v) and k != "kind"},
         CUBE_KEY: cube,
         "energy": cube.energy,
         "calibration": cube.calibration.to_dict(),
