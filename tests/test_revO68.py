@@ -8,6 +8,12 @@ import pytest
 from test_writer47 import _cube_layer
 
 
+@pytest.fixture
+def make_napari_viewer(make_reused_napari_viewer):
+    """One napari viewer for this file's tests, cleaned and checked between them (conftest)."""
+    return make_reused_napari_viewer
+
+
 @pytest.mark.parametrize("typed", [".x.h5", ".x"])
 def test_napari_save_layers_refuses_a_hidden_name_as_every_other_save(tmp_path, typed):
     """napari's File > Save Selected Layers with ".x.h5" (or ".x", to which the writer adds
@@ -24,3 +30,51 @@ def test_napari_save_layers_refuses_a_hidden_name_as_every_other_save(tmp_path, 
     with pytest.raises(CubeSaveError, match=rf"2 layers not saved: '{typed}': {hidden}"):
         write_cube_layers(str(tmp_path / typed), layers)
     assert not os.listdir(tmp_path)
+
+
+def test_a_held_enter_presses_the_focused_button_once_as_it_is_let_go(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """Enter on a dock's focused button clicked it as the key went down and again at each
+    auto-repeat: a held Enter pressed Mean spectrum 16 times, and on Export CSV... the repeats
+    went to the dialog it had opened and saved s_spectra.csv unseen
+    (/work/runs68/revO68/held_enter.py). Now as Space: down while held, one click as it is let
+    go. Fails on the parent: clicked on the press, then at each repeat."""
+    from _cli_models import write_toy_scan
+    from _napari_helpers import open_cube, wait_idle
+    from qtpy.QtCore import QEvent, Qt
+    from qtpy.QtGui import QKeyEvent
+    from qtpy.QtWidgets import QApplication
+
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_toy_scan(tmp_path / "s.h5", 4, 4, 2)[0])
+    dock = SpectrumWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    window = dock.window()
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    button, clicks = dock.job.run_button, []
+    button.clicked.connect(lambda: clicks.append(button.isDown()))
+    try:
+        button.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(button.hasFocus)
+
+        def send(kind, repeat):
+            key = QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r", repeat)
+            QApplication.sendEvent(QApplication.focusWidget(), key)
+
+        send(QEvent.Type.KeyPress, False)
+        for _ in range(5):  # held: X11 repeats a press and a release
+            send(QEvent.Type.KeyRelease, True)
+            send(QEvent.Type.KeyPress, True)
+        assert clicks == [] and button.isDown()  # shown pressed, as Space shows it
+        send(QEvent.Type.KeyRelease, False)
+        assert clicks == [False]  # one click, the button up again
+        wait_idle(qtbot, dock.job)
+    finally:
+        window.hide()

@@ -799,9 +799,32 @@ class CubeDock(QWidget):
         self._to_hub(SURVEYS.instrument_changed, self._instrument_changed)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        """Enter or Return presses the dock's focused push button, as Space does: Qt presses a
-        button on Enter only in a dialog (autoDefault), so from the keyboard Enter on Make
-        maps, Run or Save did nothing. A button leaves the key to its parents, and so here."""
+        """Enter or Return presses the dock's focused push button as Space does: down while the
+        key is held, clicked as it is let go (keyReleaseEvent), once however long it is held.
+        Qt presses a button on Enter only in a dialog (autoDefault), so from the keyboard Enter
+        on Make maps, Run or Save did nothing; clicked at once and again at each auto-repeat, a
+        held Enter on Export CSV... saved through the dialog it had opened, unseen."""
+        button = self._enter_button(event)
+        if button is None:
+            super().keyPressEvent(event)
+            return
+        if not event.isAutoRepeat():
+            button.setDown(True)
+        event.accept()
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The click of the button Enter set down (keyPressEvent)."""
+        button = self._enter_button(event)
+        if button is None or event.isAutoRepeat() or not button.isDown():
+            super().keyReleaseEvent(event)
+            return
+        button.setDown(False)
+        button.click()
+        event.accept()
+
+    def _enter_button(self, event):
+        """The focused, enabled push button of this dock an Enter or Return `event` is for (a
+        button leaves the key to its parents), else None."""
         focus = QApplication.focusWidget()
         if (
             event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -809,10 +832,8 @@ class CubeDock(QWidget):
             and focus.isEnabled()
             and self.isAncestorOf(focus)
         ):
-            focus.click()
-            event.accept()
-            return
-        super().keyPressEvent(event)
+            return focus
+        return None
 
     def _to_hub(self, signal, slot) -> None:
         """Connect `slot` to the survey hub's `signal` until the dock closes (dock_closed)."""
