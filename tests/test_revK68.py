@@ -127,3 +127,24 @@ def test_a_read_refused_as_the_stack_is_sliced_leaves_the_calibration_whole(
     assert new.calibration.source == "user"
     assert {layer_cube(ly) for ly in viewer.layers} == {new}
     assert told and "the storage did not answer" in told[0]
+
+
+def test_the_save_boxs_tooltip_names_the_file_as_spelt_and_a_new_h5(make_napari_viewer, tmp_path):
+    """A project .h5 keeps its calibration inside: the dialog's Save box is off, its tooltip
+    saying where the calibration goes. It began "A.h5: ..." for a.h5 (the first letter put up),
+    and said to save the scan "as an xrf-napari project .h5", which for a.h5 itself the writer
+    refuses ("it would be overwritten"). Now it names a.h5 and a new name. Fails on the parent:
+    "A.h5", no new name."""
+    from xrf_napari.widgets._calibrate import TwoPeakDialog
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
+    spectrum = SpectrumWidget(viewer)
+    spectrum.calibrate_button.click()
+    (dialog,) = spectrum.findChildren(TwoPeakDialog)
+    tip = dialog.save_check.toolTip()
+    dialog.reject()
+    assert not dialog.save_check.isEnabled()
+    assert tip.startswith("a.h5: its format keeps the calibration inside the file"), tip
+    assert "project .h5 under a new name (File > Save Selected Layers...;" in tip

@@ -112,10 +112,12 @@ def strongest_peaks(counts, n: int = 6) -> list[float]:
 def sidecar_refusal(path) -> str:
     """Why no sidecar can keep a calibration for the scan at `path` ("" if one can): only the
     array formats' readers read one (fileutil.SIDECAR_SUFFIXES); the others keep their
-    calibration inside the file, which xrf-napari never modifies, and the words say where."""
+    calibration inside the file, which xrf-napari never modifies, and the words say where: a new
+    project .h5, as the writer refuses to replace the scan's own file (a project .h5 too). The
+    file's name starts them as it is spelt (the dialog's tooltip had capitalised "a.h5")."""
     if path is None:
         return (
-            "the scan was not opened from a file: save it (File > Save Selected Layers..., as an "
+            "The scan was not opened from a file: save it (File > Save Selected Layers..., as an "
             "xrf-napari project .h5) to keep its calibration"
         )
     path = Path(path)
@@ -126,12 +128,13 @@ def sidecar_refusal(path) -> str:
             f"{path.name}: a ripple file's calibration is read from its .rpl header, not a "
             "sidecar: add 'depth-origin' (the offset) and 'depth-scale' (the gain, keV/channel) "
             "to a copy of the header, or save the calibrated scan as an xrf-napari project .h5 "
-            "(File > Save Selected Layers...)"
+            "under a new name (File > Save Selected Layers...)"
         )
     return (
         f"{path.name}: its format keeps the calibration inside the file, which xrf-napari does "
         "not modify, and its reader reads no sidecar: save the calibrated scan as an xrf-napari "
-        "project .h5 (File > Save Selected Layers...), which keeps its calibration"
+        "project .h5 under a new name (File > Save Selected Layers...; the scan's own file is "
+        "never replaced), which keeps its calibration"
     )
 
 

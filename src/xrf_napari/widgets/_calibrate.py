@@ -63,7 +63,7 @@ class TwoPeakDialog(QDialog):
             self.lines.append(line)
         self.save_check = QCheckBox("Save it beside the scan, so the file opens calibrated")
         self.save_check.setEnabled(not save_refusal)
-        self.save_check.setToolTip(save_refusal[:1].upper() + save_refusal[1:])
+        self.save_check.setToolTip(save_refusal)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #e8a33d")
