@@ -83,3 +83,25 @@ def test_a_sidecars_kind_does_not_make_the_cube_layer_a_sum_image(tmp_path):
     assert stack.metadata.get("kind") is None and total.metadata["kind"] == "sum"
     give_calibration(viewer, cube, cube.with_calibration(Calibration(0.0, 0.1, source="user")))
     assert stack.axis_labels[0] == "energy" and stack.metadata["calibration"]["source"] == "user"
+
+
+def test_the_several_cubes_advice_for_a_dashed_name_runs_as_printed(tmp_path):
+    """An .npz of members '-a' (4, 5, 128) and 'b' (6, 5, 128): the warning said "choose one
+    with --dataset -a", which `info` refused as printed ("'-a' begins with '-' and is read as an
+    option; to give it to --dataset, write --dataset=-a"; /work/runs68/revQ68/probe_dash.py).
+    Fails on the parent: "--dataset -a"."""
+    import shlex
+    import warnings
+
+    from xrf_napari.cli.main import main
+    from xrf_napari.io import read_cube
+
+    path = tmp_path / "two.npz"
+    np.savez(path, **{"-a": np.ones((4, 5, 128), "u2"), "b": np.ones((6, 5, 128), "u2")})
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        read_cube(path, auto_calibrate=False)
+    said = [str(w.message) for w in rec if "choose one with" in str(w.message)]
+    assert len(said) == 1 and said[0].endswith("choose one with --dataset=-a (dataset='-a')"), said
+    advice = said[0].split("choose one with ")[1].split(" (dataset=")[0]
+    assert main(["info", str(path), "--no-progress", *shlex.split(advice)]) == 0

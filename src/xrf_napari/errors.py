@@ -124,9 +124,10 @@ def chosen_cube(path, noun: str, read: tuple, others: list, tie: str, named: boo
         if equal
         else f"{noun} '{name}' {tuple(shape)} was read ({rule})"
     )
+    sep = "=" if other.startswith("-") else " "  # argparse reads "--dataset -a" as two options
     return (
-        f"{path}: {head}; its other 3-D cubes: {listed}{more}: choose one with --dataset "
-        f"{shell_word(other)} (dataset={other!r})"
+        f"{path}: {head}; its other 3-D cubes: {listed}{more}: choose one with --dataset"
+        f"{sep}{shell_word(other)} (dataset={other!r})"
     )
 
 
