@@ -26,7 +26,10 @@ the axis are not counted.
     PYTHONPATH=src python benchmarks/bench_element_suggestion.py [--quick] [--pairs]
 
 A few seconds (--quick: every third pigment); --pairs adds every pair of pigments at 50:50 and
-85:15 (1722 spectra a family, about a minute).
+85:15 (1722 spectra a family, about a minute). --widths N: N random pairs (50:50, 85:15 or 95:5)
+over chalk under the M6 profile, one Poisson draw each on 5 eV channels at 20,000, 200,000 and 2
+million counts, summed to 10, 20, 40 and 80 eV channels (the same counts): whether a suggestion
+depends on the channels' width (--seed picks the pairs and draws; about a minute for 80).
 """
 
 from __future__ import annotations
@@ -195,6 +198,60 @@ def pigment_pairs(seed: int = 5) -> dict[str, dict]:
     return out
 
 
+def width_sweep(n: int, seed: int, levels=(2e4, 2e5, 2e6), factors=(1, 2, 4, 8, 16)) -> dict:
+    """{(channel width in eV, counts): totals as pigment_pairs'} of n random pairs drawn on the
+    M6's axis at 5 eV and summed to wider channels (the user's binning on export)."""
+    from dataclasses import replace
+    from itertools import combinations
+
+    from xrf_napari.analysis.peaks import suggest_for_cube
+    from xrf_napari.cube import Cube
+    from xrf_napari.energy import Calibration
+    from xrf_napari.physics.instrument import bruker_m6
+    from xrf_napari.physics.layers import ground_layer, paint_layer
+    from xrf_napari.physics.pigments import load_pigments
+    from xrf_napari.physics.spectrum import SpectrumModel
+
+    m6 = bruker_m6()
+    fine = replace(
+        m6, gain=m6.gain / 2, n_channels=2 * m6.n_channels, offset=m6.offset - m6.gain / 4
+    )
+    model = SpectrumModel(fine)
+    pigments = [p for p in load_pigments() if p.name != "Chalk"]
+    ground = ground_layer("chalk")
+    pairs = list(combinations(pigments, 2))
+    rng = np.random.default_rng(seed)
+    out = {}
+    for k in rng.choice(len(pairs), n, replace=False):
+        a, b = pairs[k]
+        f = float(rng.choice([0.5, 0.15, 0.05]))
+        native = model.spectrum([paint_layer([(a, 1 - f), (b, f)]), ground]).native
+        ca, cb = a.composition(), b.composition()
+        comp = {x: (1 - f) * ca.get(x, 0) + f * cb.get(x, 0) for x in {*ca, *cb}}
+        main, every = _present([comp, dict(ground.comp())])
+        ground_only = set(ground.comp()) - set(comp)
+        e_top = fine.offset + fine.gain * fine.n_channels
+        main = {x for x in main - ground_only if _excited(x, fine.kv, e_top)}
+        for counts in levels:
+            y = rng.poisson(native / native.sum() * counts)
+            for fb in factors:
+                prof = replace(fine, gain=fine.gain * fb, n_channels=fine.n_channels // fb)
+                cal = Calibration(fine.offset + fine.gain * (fb - 1) / 2, prof.gain, source="file")
+                spec = y.reshape(-1, fb).sum(axis=1).astype(np.uint32)
+                meta = {"profile": {**prof.__dict__}}
+                found = set(suggest_for_cube(Cube(spec[None, None], cal, metadata=meta)))
+                found -= {"Ar", fine.anode} | ground_only
+                t = out.setdefault(
+                    (round(prof.gain * 1000), counts),
+                    {"found": 0, "true": 0, "false": Counter(), "missed": Counter()},
+                )
+                t["found"] += len(main & found)
+                t["true"] += len(main)
+                t["false"].update(found - every)
+                t["missed"].update(main - found)
+    return out
+
+
 def table(rows, title) -> None:
     found = sum(r["found"] for r in rows)
     true = sum(r["true"] for r in rows)
@@ -222,8 +279,23 @@ def main(argv=None) -> int:
     p.add_argument(
         "--pairs", action="store_true", help="also 1722 two-pigment mixtures a family (~1 min)"
     )
+    p.add_argument(
+        "--widths",
+        type=int,
+        metavar="N",
+        help="only N random pairs at 5-80 eV channels and three count levels (~1 min for 80)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="the pairs and draws of --widths")
     args = p.parse_args(argv)
     print(machine_header())
+    if args.widths:
+        print("\nchannel width, counts: found/true, false (by element), M6 profile, pairs on chalk")
+        for (w, counts), t in sorted(
+            width_sweep(args.widths, args.seed).items(), key=lambda kv: kv[0][::-1]
+        ):
+            print(f"  {w:3d} eV {counts:>9,.0f}: {t['found']}/{t['true']}, false "
+                  f"{sum(t['false'].values())} {dict(t['false'].most_common())}")  # fmt: skip
+        return 0
     table(samples(), "(a) bundled samples")
     rows = pigment_cubes(step=3 if args.quick else 1)
     for fam in families():
