@@ -495,15 +495,25 @@ def iter_recolour(
 
         free = memory_budget()
     tile, overlap = rec.tiling(tile, overlap, batch=batch, shape=cube.shape[:2], free=free)
-    run = _Run(rec, embedder, embedder_weights, device, tile, overlap, batch, bool(average_flips))
+    run = _Run(
+        rec=rec,
+        embedder=embedder,
+        embedder_weights=embedder_weights,
+        device=device,
+        tile=tile,
+        overlap=overlap,
+        batch=batch,
+        average_flips=bool(average_flips),
+    )
     return _iter_recolour(cube, run, anode)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Run:
     """What iter_recolour checked and loaded before the pass (_iter_recolour took its ten
     parts as positional arguments): the models, the embedder's weights as given (None: the
-    shipped ones), the device, the tiling and the flips."""
+    shipped ones), the device, the tiling and the flips; given by keyword, as tile, overlap
+    and batch, three ints in a row, swapped would not be seen."""
 
     rec: object
     embedder: object
