@@ -32,3 +32,25 @@ def test_the_automatic_antimony_map_is_fitted_beside_cadmium():
     assert plan.label == "Sb Kα" and "fitted together with Cd" in plan.note
     assert v[0] / truth[0][("Sb", "Ka")] == pytest.approx(1.0, abs=0.03)
     assert abs(v[1]) < 0.02 * v[0]
+
+
+@pytest.mark.parametrize(
+    ("mix", "symbol", "family", "kv", "present"),
+    [
+        ([("Cadmium yellow", 0.5), ("Naples yellow", 0.5)], "Sb", "Ka", 30.0, ["Cd", "Sb", "Pb"]),
+        ([("Vermilion", 0.5), ("Orpiment", 0.5)], "Hg", "Lb", 12.0, ["As", "Hg", "S"]),
+    ],
+)
+def test_a_chosen_line_the_tube_cannot_excite_is_not_said_too_coarse_to_fit(
+    mix, symbol, family, kv, present
+):
+    """Sb K-alpha chosen under 30 kV (Sb's K edge 30.49 keV) beside Cd, Hg L-beta under 12 kV (L3
+    edge 12.28) beside As: the line has no template to fit, and its fit fell back to the window
+    with a note that the cube's channels were too coarse to fit it apart from the neighbour,
+    beside the note that it cannot be excited. A window, saying only the latter."""
+    cube, y, _ = _forward(mix, kv=kv)
+    (plan,), _ = M.plan_for_cube(
+        cube, [symbol], present=present, lines={symbol: family}, spectrum=y, kv=kv
+    )
+    assert plan.method == "window" and "cannot be excited here" in plan.note
+    assert "too coarse" not in plan.note, plan.note

@@ -556,10 +556,15 @@ def _rivals(symbol: str, line: Line, present, fit_groups: dict, kv: float | None
     the templates are then taken. Under a 30 kV tube, below Sb's K edge (30.49 keV), a Cd K-beta
     map beside Sb was fitted with an empty Sb template and fell back to its window, its note
     saying the channels were too coarse to fit it apart from Sb; with no kV (an M6 .rpl export)
-    it raised "Cd Kβ cannot be fitted" and Make maps made none."""
+    it raised "Cd Kβ cannot be fitted" and Make maps made none. None where the mapped line
+    itself is not excited: it has no template to fit, and such a map (Sb K-alpha chosen under
+    30 kV beside Cd, Hg L-beta under 12 kV beside As) fell back to its window saying the channels
+    were too coarse, beside its note that the line cannot be excited."""
+    at = kv or EXCITATION_KEV
+    if not _excited(symbol, line.family, at):
+        return []
     rivals = fit_groups.get((symbol, line.family), ((), 0.0))[0]
     nearest = {x: min(element_lines(x), key=lambda o: abs(o.energy - line.energy)) for x in rivals}
-    at = kv or EXCITATION_KEV
     return [x for x in rivals if x in present and _excited(x, nearest[x].family, at)]
 
 
