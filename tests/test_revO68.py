@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from test_writer47 import _cube_layer
@@ -78,3 +79,20 @@ def test_a_held_enter_presses_the_focused_button_once_as_it_is_let_go(
         wait_idle(qtbot, dock.job)
     finally:
         window.hide()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_an_output_that_is_a_pipe_keeps_the_not_a_regular_file_words(tmp_path):
+    """A guard: f971f320 called a folder output "a folder, not a file" and moved the seven older
+    tests asserting "it exists and is not a regular file" to those words, leaving the pipe or
+    device branch of fileutil.not_a_regular_file untested. check_outputs and atomic_path (a
+    script's write) still refuse a named pipe so, without calling it a folder."""
+    from xrf_napari.fileutil import OutputError, atomic_path, check_outputs, printable
+
+    pipe = tmp_path / "spectra.csv"
+    os.mkfifo(pipe)
+    want = re.escape(f"cannot write {printable(pipe)}: it exists and is not a regular file; ")
+    with pytest.raises(OutputError, match=want):
+        check_outputs(files=[pipe], inputs=[])
+    with pytest.raises(OutputError, match=want), atomic_path(pipe):
+        pass
