@@ -173,6 +173,17 @@ def wait_idle(qtbot, job_panel, timeout=30000):
     qtbot.waitUntil(lambda: not job_panel.is_running, timeout=timeout)
 
 
+def show_active(qtbot, widget):
+    """`widget`'s window shown, exposed and active (returned): keys pressed from a test (Tab,
+    Enter) reach the focused widget only in the active window."""
+    window = widget.window()
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
 def run_seeing_layers_arrive(viewer, qtbot, dock) -> list:
     """Press `dock`'s Run (it must start) and wait until its job ended; returns (status line,
     bar, Cancel on) as each layer the dock adds is inserted (the docks count their layers)."""

@@ -84,7 +84,7 @@ def test_enter_presses_the_focused_button_and_tab_reaches_make_maps_before_the_t
     and took 41 presses from Datacube to Make maps, through the table's 32 Line boxes. Now
     Enter presses it, the scroll area is no Tab stop, and Make maps comes before the table.
     Fails on the parent: Enter left Select suggested unpressed."""
-    from _napari_helpers import open_cube, wait_idle, write_painted_cube
+    from _napari_helpers import open_cube, show_active, wait_idle, write_painted_cube
     from qtpy.QtCore import Qt
     from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QApplication
@@ -96,11 +96,7 @@ def test_enter_presses_the_focused_button_and_tab_reaches_make_maps_before_the_t
     dock = ElementMapsWidget(viewer)
     viewer.window.add_dock_widget(dock)
     wait_idle(qtbot, dock.job)
-    window = dock.window()
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = show_active(qtbot, dock)
     try:
         button = dock.suggest_button
         dock.set_checked_elements([])  # the suggestion ticked as the scan was surveyed

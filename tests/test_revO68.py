@@ -42,7 +42,7 @@ def test_a_held_enter_presses_the_focused_button_once_as_it_is_let_go(
     (/work/runs68/revO68/held_enter.py). Now as Space: down while held, one click as it is let
     go. Fails on the parent: clicked on the press, then at each repeat."""
     from _cli_models import write_toy_scan
-    from _napari_helpers import open_cube, wait_idle
+    from _napari_helpers import open_cube, show_active, wait_idle
     from qtpy.QtCore import QEvent, Qt
     from qtpy.QtGui import QKeyEvent
     from qtpy.QtWidgets import QApplication
@@ -54,11 +54,7 @@ def test_a_held_enter_presses_the_focused_button_once_as_it_is_let_go(
     dock = SpectrumWidget(viewer)
     viewer.window.add_dock_widget(dock)
     wait_idle(qtbot, dock.job)
-    window = dock.window()
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = show_active(qtbot, dock)
     button, clicks = dock.job.run_button, []
     button.clicked.connect(lambda: clicks.append(button.isDown()))
     try:

@@ -13,14 +13,11 @@ def make_napari_viewer(make_reused_napari_viewer):
 def _tabbed_out_of(table, qtbot) -> bool:
     """Whether Tab, pressed in the box of the table's last row, reaches a control after the
     table, as for a user working the dock from the keyboard."""
+    from _napari_helpers import show_active
     from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QApplication
 
-    window = table.window()
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    window = show_active(qtbot, table)
     last = table.cellWidget(table.rowCount() - 1, 1)
     last.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(last.hasFocus)
@@ -60,7 +57,13 @@ def test_tab_goes_from_the_pigments_table_through_each_region_s_candidate_box(
     rows, after the dock's buttons, so Tab (the table no longer Tabs from cell to cell) reached
     them only after every other control of the napari window. Tab from the table now goes
     through each region's box in row order, then on to Find pigments."""
-    from _napari_helpers import open_cube, painted_counts, wait_idle, write_painted_cube
+    from _napari_helpers import (
+        open_cube,
+        painted_counts,
+        show_active,
+        wait_idle,
+        write_painted_cube,
+    )
     from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QApplication
     from test_gui51 import _two_paints_per_region  # a stand-in fit: two candidates a region
@@ -75,10 +78,7 @@ def test_tab_goes_from_the_pigments_table_through_each_region_s_candidate_box(
     dock = PigmentsWidget(viewer)
     dock.use_uvit.setChecked(False)
     dock.labels_combo.set_layer(regions)
-    dock.show()
-    qtbot.waitExposed(dock)
-    dock.activateWindow()
-    qtbot.waitUntil(dock.isActiveWindow)
+    show_active(qtbot, dock)
     assert dock.run() is not None
     wait_idle(qtbot, dock.job)
     assert dock.job.last_error is None, dock.job.last_error
