@@ -92,3 +92,40 @@ def test_an_output_that_is_a_pipe_keeps_the_not_a_regular_file_words(tmp_path):
         check_outputs(files=[pipe], inputs=[])
     with pytest.raises(OutputError, match=want), atomic_path(pipe):
         pass
+
+
+def _tab_stops_after(widget, count: int) -> list:
+    """The first `count` Tab-focusable widgets of `widget`'s focus chain after it: those Tab
+    visits after it where all are on."""
+    from qtpy.QtCore import Qt
+
+    stops, w = [], widget.nextInFocusChain()
+    while len(stops) < count and w is not widget:
+        if w.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            stops.append(w)
+        w = w.nextInFocusChain()
+    return stops
+
+
+def test_cancel_follows_make_maps_in_the_tab_order_as_in_its_row(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """eebf9f7f put Make maps and Save maps before the element table for Tab but left Cancel,
+    between them in the row, after the table's 32 Line boxes: as Make maps ran, the focus it
+    gave up went to the table, and Cancel was 33 Tab presses away, Shift+Tab never reaching it
+    before the window's other controls (/work/runs68/revO68/chain.py). Now Make maps, Cancel,
+    Save maps, the table: one Shift+Tab from the table. Fails on the parent: Save maps after
+    Make maps, Cancel after the Line boxes."""
+    from _cli_models import write_toy_scan
+    from _napari_helpers import open_cube, wait_idle
+
+    from xrf_napari.widgets.maps import ElementMapsWidget
+
+    viewer = make_napari_viewer()
+    open_cube(viewer, write_toy_scan(tmp_path / "s.h5", 4, 4, 2)[0])
+    dock = ElementMapsWidget(viewer)
+    viewer.window.add_dock_widget(dock)
+    wait_idle(qtbot, dock.job)
+    job = dock.job
+    want = [job.run_button, job.cancel_button, dock.save_button, dock.table]
+    assert _tab_stops_after(dock.suggest_button, 4) == want

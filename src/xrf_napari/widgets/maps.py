@@ -295,11 +295,13 @@ class ElementMapsWidget(CubeDock):
         self.job.add_beside_run(self.save_button)
         self.pin_below(self.job, rgb)
         self.notes_label.hide()  # no blank row before a run
-        # Tab: Make maps and Save maps before the table, whose ~32 Line boxes took 33 presses
-        # from Select suggested to Make maps (the buttons come after them as laid out, pinned)
-        self.setTabOrder(self.suggest_button, self.job.run_button)
-        self.setTabOrder(self.job.run_button, self.save_button)
-        self.setTabOrder(self.save_button, self.table)
+        # Tab: the Make maps row (Cancel with it: it took the focus Make maps gave up as it
+        # ran) before the table, whose ~32 Line boxes took 33 presses from Select suggested to
+        # Make maps (the buttons come after them as laid out, pinned)
+        order = (self.suggest_button, self.job.run_button, self.job.cancel_button)
+        order += (self.save_button, self.table)
+        for before, after in zip(order, order[1:]):
+            self.setTabOrder(before, after)
 
         self.suggest_button.clicked.connect(self.select_suggested)
         self.rgb_button.clicked.connect(self._rgb_clicked)
