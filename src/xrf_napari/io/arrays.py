@@ -238,7 +238,9 @@ def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
     (>= 256), not beside a square image, the other reading is taken, with a warning naming the
     sidecar key (a toy (64, 3, 16) cube keeps its reading); where both end axes could hold the
     channels and the HDF5 reader's shape rule prefers the other one, the `stored` reading stays,
-    with a warning."""
+    with a warning. For a page stack the shape rule is asked of the stack mirrored: its last
+    resort (the last axis unless the first is over four times longer) is the channel-last prior of
+    arrays, and had warned of every (512, 96, 128) cube napari's TIFF writer saves (C, H, W)."""
 
     from .calibration import sidecar_json, sidecar_path
     from .hdf5 import _spectral_axis
@@ -260,7 +262,7 @@ def channel_order(arr, path: Path, stored: str = "last") -> tuple[object, dict]:
     other = "last" if stored == "first" else "first"
     channels, rival = (first, last) if stored == "first" else (last, first)
     square = (middle == last) if stored == "first" else (first == middle)
-    if square or _spectral_axis(shape) != (-1 if stored == "first" else 0):
+    if square or _spectral_axis(shape[::-1] if stored == "first" else shape) != 0:
         return as_stored, {}
     reads = {
         "first": f"{middle} x {last} pixels of {first} channels",
