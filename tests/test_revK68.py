@@ -148,3 +148,44 @@ def test_the_save_boxs_tooltip_names_the_file_as_spelt_and_a_new_h5(make_napari_
     assert not dialog.save_check.isEnabled()
     assert tip.startswith("a.h5: its format keeps the calibration inside the file"), tip
     assert "project .h5 under a new name (File > Save Selected Layers...;" in tip
+
+
+def test_a_chunk_refused_after_the_calibration_marks_the_calibrated_scan(
+    make_napari_viewer, tmp_path
+):
+    """The stack layer's lazy reader kept the Cube it was opened with: a chunk the file refused
+    after the user's calibration marked that Cube, in no layer now, and the docks, on the
+    calibrated one, kept Run on over the zeros read (the automatic calibration hands its Cube
+    to the reader). Now the reader marks the calibrated Cube. Fails on the parent: the
+    calibrated scan was not marked."""
+    import json
+
+    import numpy as np
+    from _napari_helpers import painted_counts
+
+    from xrf_napari._reader import _Uncopied
+    from xrf_napari.io import read_failed
+    from xrf_napari.widgets.spectrum import SpectrumWidget
+
+    path = tmp_path / "scan.npy"
+    np.save(path, painted_counts()[0])
+    (tmp_path / "scan.json").write_text(json.dumps({"offset": 0.0, "gain": 0.02}))
+    viewer = make_napari_viewer()
+    open_cube(viewer, path)
+    spectrum = SpectrumWidget(viewer)
+    old = spectrum.current_cube()
+    spectrum.calibrate_from_peaks(100, "Ca Ka", 300, "Pb La", cube=old)
+    new = spectrum.current_cube()
+    assert new is not old and not read_failed(new)
+
+    class Refused:  # the file's bytes gone from under the map (a disk unplugged)
+        shape, dtype = old.data.shape, old.data.dtype
+
+        def __getitem__(self, key):
+            raise ValueError("the file cannot be read there")
+
+    stack = next(ly for ly in viewer.layers if ly.ndim == 3)
+    (face,) = {id(v): v for v in stack.data.dask.values() if isinstance(v, _Uncopied)}.values()
+    face._data = Refused()
+    face[(slice(0, 2), slice(0, 2), slice(0, 8))]  # a chunk napari slices: zeros, told
+    assert read_failed(new)

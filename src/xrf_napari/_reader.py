@@ -22,7 +22,7 @@ import weakref
 
 from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
-from .widgets._layerkinds import cube_layer_metadata, energy_axis, put_energy_axis
+from .widgets._layerkinds import CUBE_REPLACED, cube_layer_metadata, energy_axis, put_energy_axis
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
@@ -40,6 +40,9 @@ PENDING_KEY = "xrf_sum_pending"
 #: the layers' PENDING_KEY token (_deliver_sum hands them the calibrated Cube); weak: a layer
 #: closed meanwhile drops its face.
 _CALIBRATING_FACES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+#: Every stack layer's face (weak: gone with its layer), for the user's calibration to hand the
+#: new Cube to (CUBE_REPLACED, _follow_replaced).
+_FACES: weakref.WeakSet = weakref.WeakSet()
 #: The cube layer's contrast limits come from at most SAMPLE_BYTES of the rows and column blocks
 #: the opening check read (errors.sample_layout), kept by read_cube(keep_contrast_sample=True).
 SAMPLE_BYTES = CONTRAST_BYTES
@@ -430,6 +433,7 @@ def cube_layers(cube) -> list:
     # dask.from_array copies any array with a .copy() (np.memmap: the whole file into memory) and
     # tokenizes what it cannot name: hand it a copy-less face and a name.
     face = _Uncopied(cube.data, cube)
+    _FACES.add(face)
     lazy = da.from_array(
         face,
         chunks=(rows, w, ch_chunk),
@@ -927,6 +931,16 @@ class _Uncopied:
         if tell_read_failure(cube, exc):  # else a pass or a dock told it
             _notify(f"{exc}. Meanwhile '{cube.name}' shows what cannot be read as zeros")
             _tell_docks_failed(cube)
+
+
+def _follow_replaced(old, new) -> None:
+    """The faces reading `old` mark `new` from now on (CUBE_REPLACED: the user's calibration)."""
+    for face in list(_FACES):
+        if face._cube is old:
+            face.follow(new)
+
+
+CUBE_REPLACED.append(_follow_replaced)
 
 
 def _tell_docks_failed(cube) -> None:

@@ -20,7 +20,7 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import SURVEYS
-from ._layerkinds import CUBE_KEY, energy_axis, layer_cube, put_energy_axis
+from ._layerkinds import CUBE_KEY, CUBE_REPLACED, energy_axis, layer_cube, put_energy_axis
 
 #: What the dialog says of where the channels are read.
 HOW_TO_READ = (
@@ -142,6 +142,8 @@ def give_calibration(viewer, old, new) -> None:
     from ..errors import CubeReadError
 
     SURVEYS.carry_instrument(old, new)
+    for follow in CUBE_REPLACED:  # the stack's lazy reader marks `new` with a refused read
+        follow(old, new)
     layers = [ly for ly in viewer.layers if layer_cube(ly) is old]
     layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
     shown = []

@@ -9,6 +9,13 @@ from __future__ import annotations
 #: Layer metadata key under which the reader stores the Cube object.
 CUBE_KEY = "xrf_cube"
 
+#: Called with (old Cube, new Cube) as the user's calibration puts `new` in the layers showing
+#: `old` (widgets._calibrate.give_calibration): the plugin's lazy reader behind the stack layer
+#: (_reader._Uncopied, a layer above the docks, which register it here) then marks `new` with a
+#: chunk the file refuses, as after the automatic calibration. It had marked `old`, in no layer:
+#: the docks kept Run on over the zeros read.
+CUBE_REPLACED: list = []
+
 #: Metadata key of a result layer: (weak reference to the Cube it was made from, the name it was
 #: made under). Weak: a result may outlive its scan, and must not keep the scan's file open.
 RESULT_KEY = "xrf_result_of"
