@@ -105,15 +105,18 @@ def running_on(viewer, cube) -> str:
     """Why `cube` cannot take a new calibration now ("" if it can): a panel's job running on it
     (Make maps, Find pigments, an embedding...) would be stopped as its scan leaves the layers
     ("Stopped: the scan x was closed."), its work lost, the scan still open. A survey is not
-    counted (it runs again on the calibrated scan), nor a save (it ends writing what it had)."""
+    counted (it runs again on the calibrated scan), nor a save (it ends writing what it had).
+    The viewers are compared unwrapped: napari hands each plugin dock its own proxy of it."""
     from qtpy.QtWidgets import QApplication
 
     from ._common import CubeDock
+    from ._layers import unwrapped
 
+    viewer = unwrapped(viewer)
     for dock in QApplication.allWidgets():
         if (
             isinstance(dock, CubeDock)
-            and dock.viewer is viewer
+            and unwrapped(dock.viewer) is viewer
             and dock.job.is_running
             and dock._job_cube is cube
             and not (dock._job_is_survey or dock._job_is_save)
