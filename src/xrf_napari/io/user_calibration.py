@@ -74,7 +74,8 @@ def calibration_from_peaks(ch1: float, e1: float, ch2: float, e2: float) -> Cali
     lo, hi = PEAK_ENERGIES
     for ch, e in ((ch1, e1), (ch2, e2)):
         if not lo <= e <= hi:
-            hint = f" (in eV? write {e:g} eV)" if lo <= e / 1000 <= hi else ""
+            # typed in eV ("6400"): a line of 1 keV or more; "61" (6.1 mistyped) is none
+            hint = f" (in eV? write {e:g} eV)" if 1.0 <= e / 1000 <= hi else ""
             raise ValueError(
                 f"{e:g} keV (channel {ch:g}) is outside {lo:g}-{hi:g} keV, where XRF lines "
                 f"lie{hint}"
