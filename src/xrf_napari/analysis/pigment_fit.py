@@ -2458,7 +2458,7 @@ def fit_refusal(cube, name: str | None = None) -> str:
     its layer (`name`; cube.name by default)."""
     from ..energy import off_grid_refusal, uncalibrated_refusal
 
-    # the docks have no calibration control: it says what works
+    # it says what works (energy.HOW_TO_CALIBRATE: Calibrate from two peaks..., a sidecar...)
     return uncalibrated_refusal(cube, name, "fitted") or off_grid_refusal(cube, "the fit", name)
 
 
