@@ -1614,10 +1614,13 @@ def read_zarr(path, **options) -> Cube:
                     else "no 3-D numeric array in the zarr store "
                     f"(arrays: {', '.join(f'{n}{a.shape}' for n, a in arrays.items()) or 'none'})",
                 )
-            name = max(cubes, key=lambda n: cubes[n].size)
+            # the largest, of equally large ones the first by its whole name: the walk lists a
+            # group's members by name, so a cube in group "a" ("a/z") came before "a-b" and was
+            # read, said to be "the first by name"
+            name = min(cubes, key=lambda n: (-cubes[n].size, n))
             others = sorted(
                 (n for n in cubes if n != name and not _ome_level(node, n)),
-                key=lambda n: -cubes[n].size,
+                key=lambda n: (-cubes[n].size, n),
             )
             if others:  # as .npz and HDF5 say it: the largest had been read without a word
                 said = [(n, cubes[n].shape) for n in others]
