@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pytest
 
 from xrf_napari.io import read_cube
 
@@ -39,3 +40,19 @@ def test_a_tiff_of_rows_that_a_power_of_two_names_the_channels_still_warns(tmp_p
     read, said = _read_quietly(path)
     assert read.shape == (4, 256, 96)
     assert len(said) == 1 and '"channel_axis": "last"' in said[0], said
+
+
+def test_one_labels_layer_saved_as_h5_is_refused_naming_tif(make_napari_viewer, tmp_path):
+    """Save Selected Layers of one Labels layer (regions) with a .h5 name: napari said "No data
+    written! A plugin could not be found to write these 1 layers" and wrote nothing (user68's
+    finding 3); xrf-napari's .h5 writer now refuses it, naming a .tif name, nothing written."""
+    import napari
+    from napari.layers import Labels
+
+    from xrf_napari._writer import CubeSaveError
+
+    make_napari_viewer()  # registers the plugin's writers
+    regions = Labels(np.arange(12, dtype=np.int32).reshape(3, 4), name="clusters")
+    with pytest.raises(CubeSaveError, match=r"layer 'clusters' is not an XRF datacube.*\.tif"):
+        napari.save_layers(str(tmp_path / "L17.h5"), [regions])
+    assert list(tmp_path.iterdir()) == []

@@ -56,11 +56,14 @@ def _ripple_cube(viewer, tmp_path):
 
 def _our_writer():
     """xrf-napari's single-layer WriterContribution, as the Save dialog hands it to napari for
-    its file type (the other, write_cubes, takes several cube layers at once)."""
+    its file type (the other, write_cubes, takes several cube layers at once; write_cube's
+    Labels entry refuses a Labels layer)."""
     from npe2 import PluginManager
 
     writers = PluginManager.instance().get_manifest("xrf-napari").contributions.writers
-    (writer,) = [w for w in writers if w.command == "xrf-napari.write_cube"]
+    (writer,) = [
+        w for w in writers if w.command == "xrf-napari.write_cube" and w.layer_types == ["image"]
+    ]
     return writer
 
 
