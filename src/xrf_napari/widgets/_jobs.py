@@ -247,8 +247,10 @@ class JobPanel(QWidget):
         worker.finished.connect(self._reset)
         self._quit_on_destroy = _quitter(worker)
         self.destroyed.connect(self._quit_on_destroy)
-        self.run_button.setEnabled(False)
+        # Cancel on first: the keyboard focus Run gives up goes to the next control on, Cancel
+        # beside it, not out of the dock (onto napari's "hide this panel" button)
         self.cancel_button.setEnabled(True)
+        self.run_button.setEnabled(False)
         self._idle_bar()  # until the first report
         self.status.setText(description or "Working\u2026")
         if pass_pool:
