@@ -42,6 +42,30 @@ def test_a_tiff_of_rows_that_a_power_of_two_names_the_channels_still_warns(tmp_p
     assert len(said) == 1 and '"channel_axis": "last"' in said[0], said
 
 
+def test_a_cube_layer_converted_to_labels_shows_no_scan():
+    """napari's Layers > Convert to Labels keeps the layer's metadata: a sum image so converted
+    still carried the Cube, and the docks listed the scan through it (user68's finding 4)."""
+    from types import SimpleNamespace
+
+    from napari.components import LayerList
+    from napari.layers import Image
+    from napari.layers._layer_actions import _convert
+
+    from xrf_napari.widgets._layerkinds import CUBE_KEY, layer_cube
+    from xrf_napari.widgets._layers import cube_layers
+
+    scan = object()
+    sum_image = Image(np.arange(12, dtype=np.int32).reshape(3, 4), metadata={CUBE_KEY: scan})
+    layers = LayerList([sum_image])
+    assert layer_cube(sum_image) is scan
+    layers.selection = {sum_image}
+    _convert(layers, "labels")
+    (converted,) = layers
+    assert type(converted).__name__ == "Labels" and converted.metadata[CUBE_KEY] is scan
+    assert layer_cube(converted) is None
+    assert cube_layers(SimpleNamespace(layers=layers)) == []
+
+
 def test_one_labels_layer_saved_as_h5_is_refused_naming_tif(make_napari_viewer, tmp_path):
     """Save Selected Layers of one Labels layer (regions) with a .h5 name: napari said "No data
     written! A plugin could not be found to write these 1 layers" and wrote nothing (user68's

@@ -27,7 +27,11 @@ YX_LABELS = ("y", "x")
 
 
 def layer_cube(layer):
-    """The Cube behind a layer (None for layers that are not datacubes)."""
+    """The Cube behind a layer (None for layers that are not datacubes). None for a Labels
+    layer: napari's Convert to Labels keeps a layer's metadata, so a cube or its sum image so
+    converted kept the scan, listed by the docks through it, its counts offered as regions."""
+    if layer_type(layer) == "Labels":
+        return None
     meta = getattr(layer, "metadata", None) or {}
     return meta.get(CUBE_KEY)
 
