@@ -22,7 +22,14 @@ import weakref
 
 from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
-from .widgets._layerkinds import CUBE_REPLACED, cube_layer_metadata, energy_axis, put_energy_axis
+from .widgets._layerkinds import (
+    CUBE_REPLACED,
+    PENDING_KEY,
+    cube_layer_metadata,
+    energy_axis,
+    mixed_axes,
+    put_energy_axis,
+)
 
 #: Target bytes per dask chunk of the cube layer: one chunk is what napari reads for a slice.
 CHUNK_BYTES = 32 * 2**20
@@ -35,7 +42,6 @@ CHANNELS_PER_CHUNK = 32
 ASYNC_SUM_BYTES = 256 * 2**20
 #: Sum-layer name suffix while its image is computed, and the metadata key holding its token.
 PENDING_SUFFIX = " (computing\u2026)"
-PENDING_KEY = "xrf_sum_pending"
 #: The cube layers' _Uncopied faces whose Cube the automatic calibration's pass will replace, by
 #: the layers' PENDING_KEY token (_deliver_sum hands them the calibrated Cube); weak: a layer
 #: closed meanwhile drops its face.
@@ -801,34 +807,12 @@ def _sum_error(cube, error: BaseException, calibrating: bool = False) -> str:
 
 
 def _warn_mixed_axes(name: str, kind: str) -> None:
-    """One warning when a cube's energy axis (keV or channel numbers) differs from that of cubes
-    already in the viewer: napari aligns both on one slider, whose steps then mix keV and
-    channels. Without a viewer, nothing; never raises."""
+    """One warning when a cube opens with an energy axis (keV or channel numbers) other than that
+    of cubes already in a viewer (widgets._layerkinds.mixed_axes). Without a viewer, nothing;
+    never raises."""
     try:
-        others = []
-        for viewer in _current_viewers():
-            for layer in list(viewer.layers):
-                meta = getattr(layer, "metadata", None) or {}
-                if not meta.get("xrf_cube") or PENDING_KEY in meta:  # its axis is not known yet
-                    continue
-                labels = tuple(getattr(layer, "axis_labels", ()) or ())
-                if len(labels) == 3 and labels[0] in ("energy", "channel") and labels[0] != kind:
-                    others.append(layer.name)
-        if not others:
-            return
-        unit = {"energy": "keV", "channel": "channel numbers"}
-        theirs = unit["channel" if kind == "energy" else "energy"]
-        shown = ", ".join(f"'{o}'" for o in others[:3]) + (" ..." if len(others) > 3 else "")
-        verb = "is" if len(others) == 1 else "are"
-        _notify(
-            f"'{name}' opens with its energy axis in {unit.get(kind, kind)} while {shown} "
-            f"{verb} in {theirs}: the channel slider now mixes keV and channel numbers, so one "
-            "slider position does not show the same energy in both. Open this scan in a napari "
-            "of its own (start napari again), or close the other; "
-            "a channel axis means the file has no calibration napari can show in keV (none, or a "
-            "curved one: the Spectrum dock shows its keV).",
-            level="warning",
-        )
+        if said := mixed_axes(name, kind, _current_viewers()):
+            _notify(said, level="warning")
     except Exception:  # a notice must never break opening the file
         pass
 

@@ -20,7 +20,14 @@ from qtpy.QtWidgets import (
 )
 
 from ._common import SURVEYS
-from ._layerkinds import CUBE_KEY, CUBE_REPLACED, energy_axis, layer_cube, put_energy_axis
+from ._layerkinds import (
+    CUBE_KEY,
+    CUBE_REPLACED,
+    energy_axis,
+    layer_cube,
+    mixed_axes,
+    put_energy_axis,
+)
 
 #: What the dialog says of where the channels are read.
 HOW_TO_READ = (
@@ -140,7 +147,7 @@ def give_calibration(viewer, old, new) -> None:
     (_reader._Uncopied raises it) is told, as the reader's delivery tells it, the calibration
     whole (raised, it had left the sum layers on the old Cube, the docks on the old axis, and
     the dialog saying the read's error of a calibration half made)."""
-    from napari.utils.notifications import show_error
+    from napari.utils.notifications import show_error, show_warning
 
     from ..errors import CubeReadError
 
@@ -153,8 +160,12 @@ def give_calibration(viewer, old, new) -> None:
     for layer in layers:
         if layer.metadata.get("kind") == "sum" or layer.ndim != 3:
             layer.metadata = {**layer.metadata, CUBE_KEY: new}
-        elif put_energy_axis(layer, new, energy_axis(new), [viewer])[1]:
-            shown.append(layer)
+        else:
+            kind, refresh = put_energy_axis(layer, new, energy_axis(new), [viewer])
+            if said := mixed_axes(layer.name, kind, [viewer], "now has"):
+                show_warning(said)  # another scan shares the slider: said, as on opening
+            if refresh:
+                shown.append(layer)
     for layer in shown:
         try:
             layer.refresh()

@@ -170,3 +170,39 @@ def put_energy_axis(layer, cube, axis: dict, viewers) -> tuple[str, bool]:
         if shown:
             layer._visible = True
     return "energy", shown
+
+
+#: The stack's (and sum's) metadata key, holding its token, while the reader's background pass
+#: computes the sum (and fits the calibration): the stack's axis is not known yet.
+PENDING_KEY = "xrf_sum_pending"
+
+
+def mixed_axes(name: str, kind: str, viewers, how: str = "opens with") -> str:
+    """The warning ("" if none) that scan `name`'s stack, whose energy axis is now `kind`
+    ("energy", "channel"), differs from other cubes' in `viewers`: napari aligns both on one
+    slider, whose steps then mix keV and channels. `how`: "opens with" (the reader), "now has"
+    (the user's two peaks, widgets._calibrate.give_calibration, which turned one of two
+    uncalibrated scans to keV untold)."""
+    others = []
+    for viewer in viewers:
+        for layer in list(viewer.layers):
+            meta = getattr(layer, "metadata", None) or {}
+            if not meta.get(CUBE_KEY) or PENDING_KEY in meta:  # its axis is not known yet
+                continue
+            labels = tuple(getattr(layer, "axis_labels", ()) or ())
+            if len(labels) == 3 and labels[0] in ("energy", "channel") and labels[0] != kind:
+                others.append(layer.name)
+    if not others:
+        return ""
+    unit = {"energy": "keV", "channel": "channel numbers"}
+    theirs = unit["channel" if kind == "energy" else "energy"]
+    shown = ", ".join(f"'{o}'" for o in others[:3]) + (" ..." if len(others) > 3 else "")
+    verb = "is" if len(others) == 1 else "are"
+    return (
+        f"'{name}' {how} its energy axis in {unit.get(kind, kind)} while {shown} "
+        f"{verb} in {theirs}: the channel slider now mixes keV and channel numbers, so one "
+        "slider position does not show the same energy in both. Open this scan in a napari "
+        "of its own (start napari again), or close the other; "
+        "a channel axis means the file has no calibration napari can show in keV (none, or a "
+        "curved one: the Spectrum dock shows its keV)."
+    )
