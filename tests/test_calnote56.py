@@ -136,7 +136,7 @@ def test_make_maps_is_off_on_a_scan_without_calibration_and_on_as_one_arrives(
 
     import xrf_napari._reader as reader
     from xrf_napari.energy import Calibration
-    from xrf_napari.widgets._layerkinds import CUBE_KEY, layer_cube
+    from xrf_napari.layerkinds import CUBE_KEY, layer_cube
     from xrf_napari.widgets.maps import ElementMapsWidget
 
     path = tmp_path / "flat.npy"

@@ -135,8 +135,8 @@ def test_embeds_training_data_line_reads_the_tube_chosen_for_the_scan(
     never warned of a Mo tube so chosen. It reads the scan's choice now, as Recolour's does."""
     from _napari_helpers import cluster_with_tiny_dve
 
+    from xrf_napari.layerkinds import layer_cube
     from xrf_napari.widgets._common import SURVEYS
-    from xrf_napari.widgets._layerkinds import layer_cube
 
     viewer = make_napari_viewer()
     layers = open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", h=24, w=20))

@@ -20,7 +20,7 @@ def make_napari_viewer(make_reused_napari_viewer):
 
 def _scan_layer(viewer, cube, name: str):
     """An image layer showing `cube` (as the reader's sum image does), named `name`."""
-    from xrf_napari.widgets._layerkinds import CUBE_KEY
+    from xrf_napari.layerkinds import CUBE_KEY
 
     return viewer.add_image(
         np.zeros(cube.shape[:2], np.float32), name=name, metadata={CUBE_KEY: cube}

@@ -157,7 +157,7 @@ def test_a_job_on_another_scan_is_renamed_when_its_datacube_layer_goes(
     from _napari_helpers import held_job, in_memory_scans, quick_survey, wait_idle
 
     import xrf_napari.widgets.spectrum as spectrum_mod
-    from xrf_napari.widgets._layerkinds import layer_cube
+    from xrf_napari.layerkinds import layer_cube
 
     viewer = make_napari_viewer()
     quick_survey(monkeypatch, {"scan0": ["Pb"], "scan1": ["Pb"]})

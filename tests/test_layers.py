@@ -6,7 +6,8 @@ other. The order is the one the code has (lowest first):
 
     base       energy, elements, fileutil, detector, device, progress, cube, argtypes (small
                building blocks); saved_marks (the marks of xrf-napari's own files, which io reads
-               and analysis writes)
+               and analysis writes); layerkinds (what a napari layer is to xrf-napari, Qt-free:
+               asked by the reader, the writer and the docks)
     models | physics   the networks; the forward model of the simulator
     analysis   computations on in-memory cubes and spectra (maps, peaks, autocal, embed, recolour)
     io         files -> Cube; auto-calibrates through analysis.autocal
@@ -53,6 +54,7 @@ LAYERS: tuple[tuple[tuple[str, ...], ...], ...] = (
             "memory",
             "tiff_pages",
             "saved_marks",
+            "layerkinds",
         ),
     ),
     (("models",), ("physics",)),

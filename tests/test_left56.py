@@ -28,7 +28,7 @@ def test_models_docks_are_off_on_a_scan_without_calibration_and_on_as_one_arrive
 
     from xrf_napari.energy import Calibration
     from xrf_napari.io import AUTO_PENDING
-    from xrf_napari.widgets._layerkinds import CUBE_KEY, layer_cube
+    from xrf_napari.layerkinds import CUBE_KEY, layer_cube
     from xrf_napari.widgets.embed import EmbedClusterWidget
     from xrf_napari.widgets.recolour import RecolourWidget
 

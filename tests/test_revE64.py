@@ -79,7 +79,7 @@ def test_the_readout_turns_to_kev_when_the_calibration_arrives(
     Cube turns the canvas line from the channel alone to its keV. The axis is kept on channels
     here, as for a curved calibration, so that no slider event moves the line: the metadata
     event alone must."""
-    from xrf_napari.widgets._layerkinds import YX_LABELS
+    from xrf_napari.layerkinds import YX_LABELS
 
     h, w, n = (counts := painted_counts()[0]).shape
     counts.astype("<u2").tofile(tmp_path / "painted.raw")

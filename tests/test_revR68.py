@@ -51,7 +51,7 @@ def test_a_cube_layer_converted_to_labels_shows_no_scan():
     from napari.layers import Image
     from napari.layers._layer_actions import _convert
 
-    from xrf_napari.widgets._layerkinds import CUBE_KEY, layer_cube
+    from xrf_napari.layerkinds import CUBE_KEY, layer_cube
     from xrf_napari.widgets._layers import cube_layers
 
     scan = object()

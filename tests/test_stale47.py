@@ -30,8 +30,8 @@ def test_embeds_training_data_line_follows_a_tube_chosen_after_the_run(
     the file's tube brings it back, and a Run gives the Mo tube's."""
     from _napari_helpers import cluster_with_tiny_dve
 
+    from xrf_napari.layerkinds import layer_cube
     from xrf_napari.widgets._common import SURVEYS
-    from xrf_napari.widgets._layerkinds import layer_cube
 
     viewer = make_napari_viewer()
     layers = open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5", h=24, w=20))
@@ -80,8 +80,8 @@ def test_recolours_outline_goes_when_another_dock_changes_the_tube(
 ):
     """The same with the tube set for the scan while Recolour shows another scan (an Instrument
     row of another dock): the scan's outline, in the viewer, is removed too."""
+    from xrf_napari.layerkinds import layer_cube
     from xrf_napari.widgets._common import SURVEYS
-    from xrf_napari.widgets._layerkinds import layer_cube
 
     viewer = make_napari_viewer()
     layers = open_cube(viewer, cu_tube_scan(tmp_path / "cu.h5"))

@@ -120,7 +120,7 @@ def test_maps_bar_empties_with_the_line_when_every_map_is_deleted(
 
     import xrf_napari.widgets.maps as maps_mod
     from xrf_napari.cube import Cube
-    from xrf_napari.widgets._layerkinds import CUBE_KEY
+    from xrf_napari.layerkinds import CUBE_KEY
 
     ones = stand_in_maps_job(lambda h, w, symbols: {s: np.ones((h, w)) for s in symbols})
     monkeypatch.setattr(maps_mod, "_maps_job", ones)

@@ -11,7 +11,7 @@ def _open_scan(viewer, name: str):
     from _spectra import CANONICAL_CAL
 
     from xrf_napari.cube import Cube
-    from xrf_napari.widgets._layerkinds import CUBE_KEY
+    from xrf_napari.layerkinds import CUBE_KEY
 
     cube = Cube(np.ones((4, 3, 8), np.uint16), CANONICAL_CAL)
     stack = viewer.add_image(np.ones((8, 4, 3)), name=name, metadata={CUBE_KEY: cube})

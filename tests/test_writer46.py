@@ -2,7 +2,7 @@
 (session 46): the writer refused only a scan's file, and replaced the file of an image or regions
 opened in napari (embed's latent.h5 and labels.h5) once the Save dialog's "Replace?" was answered;
 Embed & cluster's Save replaced an open regions.tif on "Replace?", where Pigments' Export refused
-it. Both now refuse the files the docks refuse (widgets._layerkinds.open_files)."""
+it. Both now refuse the files the docks refuse (layerkinds.open_files)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ channels. The user's own viewer.text_overlay is never touched; an overlay the us
 
 from __future__ import annotations
 
-from .widgets._layerkinds import _made_from, layer_cube  # no Qt nor napari import
+from .layerkinds import _made_from, layer_cube  # no Qt nor napari import
 
 #: The key of our overlay in viewer.canvas.overlays (beside napari's 'text', 'scale_bar', ...).
 OVERLAY_KEY = "xrf_energy"

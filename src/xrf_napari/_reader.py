@@ -22,7 +22,7 @@ import weakref
 
 from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
-from .widgets._layerkinds import (
+from .layerkinds import (
     CUBE_REPLACED,
     PENDING_KEY,
     cube_layer_metadata,
@@ -204,7 +204,7 @@ def _pair_open_twice(path):
     if not other.is_file():
         return None
     from .fileutil import same_file
-    from .widgets._layerkinds import layer_cube, source_file
+    from .layerkinds import layer_cube, source_file
 
     for viewer in _current_viewers():
         for layer in list(viewer.layers):
@@ -424,7 +424,7 @@ def cube_layers(cube) -> list:
 
     from .io import AUTO_PENDING, auto_calibrated
     from .io.arrays import pass_bytes
-    from .widgets._layerkinds import YX_LABELS
+    from .layerkinds import YX_LABELS
 
     live = _can_defer()
     calibrating = cube.metadata.get("auto_calibration") == AUTO_PENDING
@@ -808,7 +808,7 @@ def _sum_error(cube, error: BaseException, calibrating: bool = False) -> str:
 
 def _warn_mixed_axes(name: str, kind: str) -> None:
     """One warning when a cube opens with an energy axis (keV or channel numbers) other than that
-    of cubes already in a viewer (widgets._layerkinds.mixed_axes). Without a viewer, nothing;
+    of cubes already in a viewer (layerkinds.mixed_axes). Without a viewer, nothing;
     never raises."""
     try:
         if said := mixed_axes(name, kind, _current_viewers()):

@@ -31,7 +31,7 @@ def sample_layers(key: str) -> list:
     from ._reader import cube_layers
     from .io import read_cube
     from .io.project_h5 import read_targets
-    from .widgets._layerkinds import YX_LABELS
+    from .layerkinds import YX_LABELS
 
     path = sample_path(key)
     cube = read_cube(path, keep_contrast_sample=True)

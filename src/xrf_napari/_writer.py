@@ -252,7 +252,7 @@ def _given_without_suffix(path) -> str | None:
 def _open_file_layer(out, cube) -> tuple[str | None, bool]:
     """(the name of a layer open in a napari viewer whose file is `out`, or its .rpl/.raw
     partner; whether it is a scan's), else (None, False): the files the docks refuse too
-    (widgets._layerkinds.open_files: another scan, a photograph, regions opened from a file,
+    (layerkinds.open_files: another scan, a photograph, regions opened from a file,
     such as the latent.h5 and labels.h5 of `xrf-napari embed`). napari's Save dialog asks only
     whether to replace the file; replacing the file of an open scan left its layers reading a
     file that no longer exists (Linux) or failed half-way (Windows), and the docks re-reading it
@@ -261,7 +261,7 @@ def _open_file_layer(out, cube) -> tuple[str | None, bool]:
 
     from ._reader import _viewers
     from .fileutil import input_files, same_file
-    from .widgets._layerkinds import layer_cube, open_files
+    from .layerkinds import layer_cube, open_files
 
     if not os.path.lexists(out):
         return None, False

@@ -19,8 +19,7 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
 )
 
-from ._common import SURVEYS
-from ._layerkinds import (
+from ..layerkinds import (
     CUBE_KEY,
     CUBE_REPLACED,
     energy_axis,
@@ -28,6 +27,7 @@ from ._layerkinds import (
     mixed_axes,
     put_energy_axis,
 )
+from ._common import SURVEYS
 
 #: What the dialog says of where the channels are read.
 HOW_TO_READ = (

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QComboBox
 
-from ._layerkinds import (  # Qt-free, shared with _writer.py; the docks import them from here
+from ..layerkinds import (  # Qt-free, shared with _writer.py; the docks import them from here
     RESULT_KEY,
     YX_LABELS,
     _made_from,

@@ -2,7 +2,8 @@
 is a photograph, and the file it was opened from. No Qt nor napari import (_writer.py, napari's
 File > Save Selected Layers through xrf-napari, imports it): the docks (widgets._layers) and the
 writer ask the same questions of the viewer's layers, so both refuse the same open files as
-outputs (open_files)."""
+outputs (open_files). Outside widgets/: napari's reader hook (_reader.py) uses it at import and
+must not load the widgets package (it had, once the energy axis moved here)."""
 
 from __future__ import annotations
 
