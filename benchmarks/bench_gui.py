@@ -328,8 +328,8 @@ def action_freezes(size: int, n_curves: int, folder: Path, repeat: int = 3) -> d
     from xrf_napari.analysis.pigment_report import paint_regions
     from xrf_napari.cube import Cube
     from xrf_napari.energy import Calibration
+    from xrf_napari.layerkinds import CUBE_KEY
     from xrf_napari.widgets import _dialogs, pigments
-    from xrf_napari.widgets._layerkinds import CUBE_KEY
     from xrf_napari.widgets.pigments import PigmentsWidget
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
