@@ -59,7 +59,11 @@ def test_two_peaks_give_a_user_calibration_and_clear_refusals():
         with pytest.raises(ValueError, match=words.replace("?", r"\?")):
             calibration_from_peaks(*args)
     assert strongest_peaks(20 * _spectrum()) == [100.0, 300.0]  # offered by the dialog
-    for text, words in [("Ca Ma", "Ca has no Ma line"), ("iron", "neither a line")]:
+    for text, words in [
+        ("Ca Ma", "Ca has no Ma line"),
+        ("iron", "neither a line"),
+        (" ", "^nothing is written for it"),
+    ]:
         with pytest.raises(ValueError, match=words):
             peak_energy(text)
 
@@ -129,6 +133,10 @@ def test_the_spectrum_dock_calibrates_a_scan_from_two_peaks(make_napari_viewer, 
     dialog.apply()  # swapped: said in the dialog, nothing changed
     assert "swapped" in dialog.error.text()
     assert spectrum.current_cube().calibration.source == "none"
+    dialog.lines[1].setText("")  # a row left empty is named (it was "'' is neither a line ...")
+    dialog.apply()
+    assert dialog.error.text().startswith("Peak 2: nothing is written for it")
+    dialog.lines[1].setText("Pb La")
     dialog.channels[0].setValue(100)
     dialog.channels[1].setValue(300)
     dialog.save_check.setChecked(True)

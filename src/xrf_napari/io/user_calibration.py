@@ -41,6 +41,11 @@ def peak_energy(text: str) -> tuple[float, str]:
     """(keV, what it was named) of a peak as the user wrote it: a line ("Fe Ka", "Pb La", "Fe Kα")
     or a number in keV ("6.40", "6.4 keV"; "6400 eV"). ValueError saying what is accepted."""
     raw = str(text).strip()
+    if not raw:
+        raise ValueError(
+            "nothing is written for it: write a line as 'Fe Ka' or 'Pb La' or an energy in keV "
+            "such as 6.40"
+        )
     for greek, latin in _GREEK.items():
         raw = raw.replace(greek, latin)
     if m := _COMMA.match(raw):

@@ -879,7 +879,13 @@ class SpectrumWidget(CubeDock):
             raise ValueError("The automatic calibration is still being fitted: wait for it.")
         if why := running_on(self._viewer, cube):
             raise ValueError(why)
-        (e1, named1), (e2, named2) = peak_energy(peak1), peak_energy(peak2)
+        named = []
+        for n, text in enumerate((peak1, peak2), 1):
+            try:
+                named.append(peak_energy(text))
+            except ValueError as exc:  # the dialog has two rows: say which one
+                raise ValueError(f"Peak {n}: {exc}") from None
+        (e1, named1), (e2, named2) = named
         last = cube.n_channels - 1
         for ch in (ch1, ch2):
             if ch > last:
