@@ -24,9 +24,12 @@ from . import PLUGIN_NAME
 from .errors import CONTRAST_BYTES
 from .layerkinds import (
     CUBE_REPLACED,
+    KIND_KEY,
     PENDING_KEY,
+    SUM_KIND,
     cube_layer_metadata,
     energy_axis,
+    is_sum_image,
     mixed_axes,
     put_energy_axis,
 )
@@ -453,7 +456,7 @@ def cube_layers(cube) -> list:
     name = cube.name
     axis = energy_axis(cube)
     metadata = cube_layer_metadata(cube)
-    sum_meta = {"xrf_cube": cube, "path": metadata["path"], "kind": "sum"}
+    sum_meta = {"xrf_cube": cube, "path": metadata["path"], KIND_KEY: SUM_KIND}
     if (scale := cube.live_time_scale()) is not None:  # at_median_live_time: say so
         sum_meta["xrf_values"] = f"counts per pixel, {scale.words}"
     sum_name = f"{name} sum"
@@ -675,9 +678,9 @@ def _deliver_sum(cube, token: str, total, limits, error, calibrated=None) -> Non
             _carry_instrument(cube, calibrated)
             if face is not None:
                 face.follow(calibrated)
-        layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
+        layers.sort(key=lambda ly: is_sum_image(ly.metadata))
         for layer in layers:
-            if layer.metadata.get("kind") != "sum":
+            if not is_sum_image(layer.metadata):
                 try:
                     _deliver_axis(layer, calibrated or cube)
                 except CubeReadError as exc:  # the slice its new axis made raised (a read the
@@ -721,7 +724,7 @@ def _first_to_fail(cube, error: BaseException) -> bool:
 
 
 def _waits_for_axis(layers) -> bool:
-    return any(ly.metadata.get("kind") != "sum" for ly in layers)
+    return any(not is_sum_image(ly.metadata) for ly in layers)
 
 
 def _deliver_axis(layer, cube) -> None:
@@ -771,7 +774,7 @@ def _tell_calibration(cube, layers) -> None:
     if cube.calibration.source != "auto" or not isinstance(auto, dict):
         _tell_refused(where, auto)
         return
-    stacks = [ly for ly in layers if ly.metadata.get("kind") != "sum"]
+    stacks = [ly for ly in layers if not is_sum_image(ly.metadata)]
     axis = energy_axis(cube)["axis_labels"][0]
     shown = (
         f"the slider of '{stacks[0].name}' now reads keV"
@@ -1032,7 +1035,7 @@ def _widen_range_later(cube, limits, top: float) -> None:
                     meta = getattr(layer, "metadata", None) or {}
                     if (
                         meta.get("xrf_cube") is cube
-                        and meta.get("kind") != "sum"
+                        and not is_sum_image(meta)
                         and layer.ndim == 3
                         and list(layer.contrast_limits_range) == list(limits)
                     ):

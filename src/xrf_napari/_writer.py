@@ -307,8 +307,11 @@ def _layer_cube(name: str, data, meta: dict):
 
 
 def _is_sum(meta: dict) -> bool:
-    """Whether a layer's `meta` is that of the reader's "<name> sum" image (_reader.cube_layers)."""
-    return (meta.get("metadata") or {}).get("kind") == "sum"
+    """Whether a layer's `meta` (napari's layer data: its metadata under "metadata") is that of
+    the reader's "<name> sum" image (layerkinds.is_sum_image)."""
+    from .layerkinds import is_sum_image
+
+    return is_sum_image(meta.get("metadata"))
 
 
 def _file_metadata(cube) -> dict:

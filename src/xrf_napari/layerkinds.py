@@ -17,6 +17,10 @@ CUBE_KEY = "xrf_cube"
 #: the docks kept Run on over the zeros read.
 CUBE_REPLACED: list = []
 
+#: The layer metadata entry marking the reader's "<name> sum" image of a scan (_reader.cube_layers),
+#: asked by the reader's calibration delivery, the two-peak dialog and the writer (is_sum_image).
+KIND_KEY, SUM_KIND = "kind", "sum"
+
 #: Metadata key of a result layer: (weak reference to the Cube it was made from, the name it was
 #: made under). Weak: a result may outlive its scan, and must not keep the scan's file open.
 RESULT_KEY = "xrf_result_of"
@@ -88,6 +92,11 @@ def open_files(layers) -> list[tuple]:
     return found
 
 
+def is_sum_image(metadata) -> bool:
+    """Whether a layer's `metadata` marks the reader's sum image of its scan, not its stack."""
+    return (metadata or {}).get(KIND_KEY) == SUM_KIND
+
+
 def cube_layer_metadata(cube) -> dict:
     """The cube layer's metadata: the file's plain entries, the reader's own keys winning (a
     sidecar's "energy": 40...). The reader's (_reader.cube_layers), and the docks' where a
@@ -97,7 +106,7 @@ def cube_layer_metadata(cube) -> dict:
     left its axis on channel numbers)."""
     return {
         # the file's entries (a survey may add one)
-        **{k: v for k, v in dict(cube.metadata).items() if _plain(v) and k != "kind"},
+        **{k: v for k, v in dict(cube.metadata).items() if _plain(v) and k != KIND_KEY},
         CUBE_KEY: cube,
         "energy": cube.energy,
         "calibration": cube.calibration.to_dict(),

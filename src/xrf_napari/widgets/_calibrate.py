@@ -23,6 +23,7 @@ from ..layerkinds import (
     CUBE_KEY,
     CUBE_REPLACED,
     energy_axis,
+    is_sum_image,
     layer_cube,
     mixed_axes,
     put_energy_axis,
@@ -155,10 +156,10 @@ def give_calibration(viewer, old, new) -> None:
     for follow in CUBE_REPLACED:  # the stack's lazy reader marks `new` with a refused read
         follow(old, new)
     layers = [ly for ly in viewer.layers if layer_cube(ly) is old]
-    layers.sort(key=lambda ly: ly.metadata.get("kind") == "sum")
+    layers.sort(key=lambda ly: is_sum_image(ly.metadata))
     shown = []
     for layer in layers:
-        if layer.metadata.get("kind") == "sum" or layer.ndim != 3:
+        if is_sum_image(layer.metadata) or layer.ndim != 3:
             layer.metadata = {**layer.metadata, CUBE_KEY: new}
         else:
             kind, refresh = put_energy_axis(layer, new, energy_axis(new), [viewer])
