@@ -764,3 +764,27 @@ def quick_survey(monkeypatch, suggested):
         return out
 
     monkeypatch.setattr(common, "_survey_job", survey)
+
+
+def calibration_refused_while_a_job_runs(qtbot, viewer, spectrum, embed):
+    """Calibrate from two peaks (spectrum.calibrate_from_peaks) while `embed` runs a job on its
+    scan is refused in the dialog's words, the job left running and no layer on another Cube;
+    returns the scan's Cube once the job ended (test_revK68, test_postW68)."""
+    import threading
+
+    import pytest
+
+    from xrf_napari.layerkinds import layer_cube
+
+    cube = embed.current_cube()
+    gate = threading.Event()
+    try:
+        assert embed.start_job(held_job(gate), cube=cube, on_result=print, name="Find regions")
+        with pytest.raises(ValueError, match="Find regions is running on a, and a new calibration"):
+            spectrum.calibrate_from_peaks(100, "Ca Ka", 300, "Pb La", cube=cube)
+        assert embed.job.is_running and "was closed" not in embed.job.status.text()
+        assert all(layer_cube(ly) in (cube, None) for ly in viewer.layers)
+    finally:
+        gate.set()
+    wait_idle(qtbot, embed.job)
+    return cube

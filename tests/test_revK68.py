@@ -1,10 +1,12 @@
 """Session 68, reviewer revK68 of Calibrate from two peaks... (the Spectrum dock, helper calui68):
 what a conservator recalibrating a scan met that the feature's own tests did not try."""
 
-import threading
-
 import pytest
-from _napari_helpers import held_job, open_cube, wait_idle, write_painted_cube
+from _napari_helpers import (
+    calibration_refused_while_a_job_runs,
+    open_cube,
+    write_painted_cube,
+)
 
 pytest.importorskip("xraylib")
 
@@ -22,24 +24,13 @@ def test_a_panels_job_on_the_scan_is_not_stopped_by_calibrating_it(
     applied was stopped, "Stopped: the scan a.h5 was closed.", its work lost, the scan still
     open. Now the calibration is refused, in the dialog's words, while the job runs, and taken
     once it ended. Fails on the parent: the job was stopped and the scan recalibrated."""
-    from xrf_napari.widgets._layers import layer_cube
     from xrf_napari.widgets.embed import EmbedClusterWidget
     from xrf_napari.widgets.spectrum import SpectrumWidget
 
     viewer = make_napari_viewer()
     open_cube(viewer, write_painted_cube(tmp_path / "a.h5"))
     spectrum, embed = SpectrumWidget(viewer), EmbedClusterWidget(viewer)
-    cube = embed.current_cube()
-    gate = threading.Event()
-    try:
-        assert embed.start_job(held_job(gate), cube=cube, on_result=print, name="Find regions")
-        with pytest.raises(ValueError, match="Find regions is running on a, and a new calibration"):
-            spectrum.calibrate_from_peaks(100, "Ca Ka", 300, "Pb La", cube=cube)
-        assert embed.job.is_running and "was closed" not in embed.job.status.text()
-        assert all(layer_cube(ly) in (cube, None) for ly in viewer.layers)
-    finally:
-        gate.set()
-    wait_idle(qtbot, embed.job)
+    cube = calibration_refused_while_a_job_runs(qtbot, viewer, spectrum, embed)
     assert "calibrated from two peaks" in spectrum.calibrate_from_peaks(
         100, "Ca Ka", 300, "Pb La", cube=cube
     )
