@@ -887,13 +887,12 @@ class CubeDock(QWidget):
         scan.zarr was meant to be a file ...: give the file") does not apply. A file name
         starting with a dot is refused as the save dialogs refuse it (fileutil.hidden_name): a
         script's save(".x.png") or export_csv(".x.csv") wrote the hidden file."""
-        from ..fileutil import check_outputs, hidden_name
+        from ..fileutil import check_outputs
+        from ._dialogs import refuse_hidden
 
         for f in files:
-            name = os.path.basename(f)
-            why = hidden_name(name, name.lstrip(".") if "." in name.lstrip(".") else "results")
-            if why:
-                raise ValueError(f"cannot save {name}: {why}")
+            name = os.path.basename(f).lstrip(".")
+            refuse_hidden(f, name if "." in name else "results")
         inputs = self.scan_files(*also)
         check_outputs(files=files, folders=folders, inputs=inputs, folder_inputs=inputs)
 

@@ -34,7 +34,7 @@ def ask_save_path(
     TIFF filter asked "scan.tif already exists. Replace?" of the open scan, refused only after
     Yes. So the dialog does not ask about the name it returns either (OWN_REPLACE_QUESTION): the
     one question is this one, after that check. Refused (ValueError) before any of that: a name
-    of another file type (_refuse_other_type), one starting with a dot (_refuse_hidden) and a
+    of another file type (_refuse_other_type), one starting with a dot (refuse_hidden) and a
     folder (fileutil.folder_output)."""
     own = QFileDialog.Option.DontConfirmOverwrite if OWN_REPLACE_QUESTION else QFileDialog.Option(0)
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, filters, "", own)
@@ -48,7 +48,7 @@ def ask_save_path(
     if path.endswith((".", " ")) and os.path.basename(path).strip(". "):
         path = path.rstrip(". ")
         ask = [path]
-    _refuse_hidden(path, suggested)
+    refuse_hidden(path, suggested)
     if not _has_offered_suffix(path, filters):
         suffix = filter_suffix(chosen or filters.split(";;")[0])
         _refuse_other_type(path, filters, suffix)
@@ -112,9 +112,10 @@ def _refuse_other_type(path: str, filters: str, chosen_suffix: str) -> None:
     )
 
 
-def _refuse_hidden(path: str, suggested: str) -> None:
+def refuse_hidden(path: str, suggested: str) -> None:
     """Refuse a name starting with a dot (".png", "..."): saved as ".png.png" or "....png",
-    hidden files (fileutil.hidden_name, the rule `recolour -o` shares)."""
+    hidden files (fileutil.hidden_name, the rule `recolour -o` shares); the save dialogs' and a
+    script's save(path) (CubeDock.check_outputs). `suggested`: the name to give instead."""
     why = hidden_name(path, os.path.basename(suggested) or "results")
     if why:
         raise ValueError(f"cannot save {os.path.basename(path)}: {why}")
